@@ -1,0 +1,194 @@
+//! Authentication and the one authorisation check.
+//!
+//! Every server function that reads or changes data starts with
+//! [`require`]; nothing else decides who may do what. A young person has no
+//! session: a join code lets its holder answer that round and read nothing
+//! (see `collect`).
+//!
+//! Passwords are hashed with Argon2id at OWASP's parameters (19 MiB, 2
+//! passes, 1 lane: the `argon2` crate's defaults). Sessions are random
+//! 128-bit tokens in an HttpOnly, SameSite=Strict cookie; the database keeps
+//! only their SHA-256, so every Heard instance can check any session.
+
+use crate::db::{Db, SessionUser};
+use crate::domain::account::{Email, Password, Role};
+use crate::error::AppError;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "heard_session";
+/// How long a login lasts.
+pub const SESSION_SECONDS: i64 = 12 * 60 * 60;
+
+/// Hashes a password for storage (PHC string with salt and parameters).
+pub fn hash_password(password: &Password) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .expect("Argon2 with default parameters cannot fail on a salted hash")
+        .to_string()
+}
+
+fn verify_password(stored_hash: &str, candidate: &str) -> bool {
+    PasswordHash::new(stored_hash)
+        .map(|hash| Argon2::default().verify_password(candidate.as_bytes(), &hash).is_ok())
+        .unwrap_or(false)
+}
+
+/// A hash to check against when the e-mail address is unknown, so a wrong
+/// address takes as long as a wrong password and does not reveal accounts.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| {
+        let decoy = Password::parse("decoy-password-never-matches".to_owned()).expect("long enough");
+        hash_password(&decoy)
+    })
+}
+
+/// A fresh session token (hex) and the hash stored for it.
+fn new_session_token() -> (String, String) {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    let token = hex(&bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks an e-mail address and password; on success starts a session and
+/// returns its token.
+pub async fn log_in(db: &Db, email: &str, password: &str) -> Result<Option<String>, AppError> {
+    let user = match Email::parse(email) {
+        Ok(email) => db.user_by_email(&email).await?,
+        Err(_) => None,
+    };
+    let hash = user.as_ref().map_or(decoy_hash(), |u| u.password_hash.as_str());
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let (hash, candidate) = (hash.to_owned(), password.to_owned());
+    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &candidate))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "password check panicked");
+            AppError::Internal
+        })?;
+    match user {
+        Some(user) if matches => {
+            let (token, hash) = new_session_token();
+            db.create_session(&hash, &user.id, crate::db::now() + SESSION_SECONDS).await?;
+            tracing::info!(user = %user.email, role = user.role.as_str(), "logged in");
+            Ok(Some(token))
+        }
+        _ => {
+            tracing::info!("failed login");
+            Ok(None)
+        }
+    }
+}
+
+/// Ends the session whose token is in `cookie_header`, if any.
+pub async fn log_out(db: &Db, cookie_header: Option<&str>) -> Result<(), AppError> {
+    if let Some(token) = cookie_header.and_then(session_token) {
+        db.delete_session(&token_hash(token)).await?;
+    }
+    Ok(())
+}
+
+/// The `Set-Cookie` value that stores a session token in the browser.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}{secure}")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn expired_session_cookie(secure: bool) -> String {
+    session_cookie("", secure).replace(&format!("Max-Age={SESSION_SECONDS}"), "Max-Age=0")
+}
+
+/// The session token in a `Cookie` header.
+pub fn session_token(cookie_header: &str) -> Option<&str> {
+    cookie_header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+/// The account behind the session cookie of the current request, if any.
+pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+    let state = crate::state::app_state()?;
+    let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
+        return Ok(None);
+    };
+    let Some(token) = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(session_token)
+    else {
+        return Ok(None);
+    };
+    Ok(state.db.session_user(&token_hash(token)).await?)
+}
+
+/// The one authorisation check: the current request's account, if its role
+/// allows what `needed` may do.
+pub async fn require(needed: Role) -> Result<SessionUser, AppError> {
+    let user = current_user().await?.ok_or(AppError::NotLoggedIn)?;
+    if user.role.allows(needed) {
+        Ok(user)
+    } else {
+        tracing::info!(user = %user.email, needed = needed.as_str(), "refused: role too low");
+        Err(AppError::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hashed_password_verifies_and_a_different_one_does_not() {
+        let hash = hash_password(&Password::parse("correct horse battery".into()).unwrap());
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(verify_password(&hash, "correct horse battery"));
+        assert!(!verify_password(&hash, "correct horse battery!"));
+    }
+
+    #[test]
+    fn session_tokens_are_128_bit_and_stored_only_as_a_hash() {
+        let (token, hash) = new_session_token();
+        assert_eq!(token.len(), 32);
+        assert_ne!(token, hash);
+        assert_eq!(token_hash(&token), hash);
+        assert_ne!(new_session_token().0, token);
+    }
+
+    #[test]
+    fn the_session_cookie_is_http_only_and_strict() {
+        let cookie = session_cookie("abc", false);
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+        assert!(!cookie.contains("Secure"));
+        assert!(session_cookie("abc", true).ends_with("; Secure"));
+        assert!(expired_session_cookie(false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn the_session_token_is_found_among_other_cookies() {
+        assert_eq!(session_token("a=1; heard_session=xyz; b=2"), Some("xyz"));
+        assert_eq!(session_token("heard_session="), None);
+        assert_eq!(session_token("other=1"), None);
+    }
+}

@@ -1,0 +1,113 @@
+//! The participation worker's workspace. For now: the rounds, and the
+//! answers of a round, one row per young person. Theme coding grows here.
+
+use crate::account::{LogOutButton, unless_error};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[cfg(feature = "ssr")]
+use crate::domain::account::Role;
+
+pub use crate::domain::rounds::{RoundAnswers, RoundSummary};
+
+/// Every round of every survey, for workers.
+#[server(endpoint = "list_rounds")]
+pub async fn list_rounds() -> Result<Vec<RoundSummary>, AppError> {
+    crate::auth::require(Role::Worker).await?;
+    let state = crate::state::app_state()?;
+    Ok(state.db.list_rounds().await?)
+}
+
+/// The answers of one round, for workers.
+#[server(endpoint = "round_answers")]
+pub async fn round_answers(round_id: String) -> Result<RoundAnswers, AppError> {
+    crate::auth::require(Role::Worker).await?;
+    let state = crate::state::app_state()?;
+    state.db.round_answers(&round_id).await?.ok_or(AppError::NotFound)
+}
+
+#[component]
+pub fn RoundsPage() -> impl IntoView {
+    let rounds = Resource::new(|| (), |_| list_rounds());
+    view! {
+        <Title text="Rounds - Heard"/>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                unless_error(rounds.await.map(|rounds| view! {
+                    <div class="page-head">
+                        <h1>"Rounds"</h1>
+                        <LogOutButton/>
+                    </div>
+                    <table class="table">
+                        <caption class="visually-hidden">"Every round of every survey"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Survey"</th>
+                                <th scope="col">"Round"</th>
+                                <th scope="col">"Join code"</th>
+                                <th scope="col" class="numeric">"Responses"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {rounds.into_iter().map(|round| view! {
+                                <tr>
+                                    <td>{round.survey_title}</td>
+                                    <td><a href=format!("/rounds/{}", round.round_id)>{round.round_name}</a></td>
+                                    <td>{round.join_code.unwrap_or_else(|| "closed".to_owned())}</td>
+                                    <td class="numeric">{round.responses}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }))
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn RoundAnswersPage() -> impl IntoView {
+    let params = use_params_map();
+    let round_id = move || params.read().get("id").unwrap_or_default();
+    let answers = Resource::new(round_id, round_answers);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                unless_error(answers.await.map(|data| {
+                    let heading = format!("{}: {}", data.round.survey_title, data.round.round_name);
+                    view! {
+                        <Title text=format!("{heading} - Heard")/>
+                        <p><a href="/rounds">"All rounds"</a></p>
+                        <h1>{heading}</h1>
+                        <p>{format!("{} responses", data.responses.len())}</p>
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="Answers">
+                            <table class="table">
+                                <caption class="visually-hidden">"One row per young person"</caption>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"#"</th>
+                                        {data.questions.iter().map(|q| view! { <th scope="col">{q.text.clone()}</th> }).collect_view()}
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {data.responses.into_iter().enumerate().map(|(i, answers)| view! {
+                                        <tr>
+                                            <th scope="row">{i + 1}</th>
+                                            {answers.into_iter().map(|values| view! {
+                                                <td class:skipped=values.is_empty()>
+                                                    {if values.is_empty() { "(skipped)".to_owned() } else { values.join("; ") }}
+                                                </td>
+                                            }).collect_view()}
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                }))
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,154 @@
+//! The database layer: the only place with SQL. It returns domain types and
+//! runs unchanged on SQLite and PostgreSQL through sqlx's `Any` driver, so
+//! every statement keeps to the SQL both speak (`$n` parameters, text ids,
+//! BIGINT times). It must not decide policy: who may call it is for the
+//! server functions and handlers.
+
+mod accounts;
+mod surveys;
+
+pub use accounts::{SessionUser, StoredUser};
+pub use surveys::{RoundForCode, StoreOutcome};
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Errors of the database layer. The details are for the log only.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("could not create the folder {path} for the database: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("could not open the database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("could not apply the database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database query failed: {0}")]
+    Query(#[from] sqlx::Error),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+/// A pool of connections to Heard's database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+}
+
+impl Db {
+    /// Opens (creating it if need be) the database at `url` and brings its
+    /// schema up to date. `sqlite://PATH` or `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let is_sqlite = url.starts_with("sqlite:");
+        let url = if is_sqlite { sqlite_url_that_creates(url)? } else { url.to_owned() };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if is_sqlite { 8 } else { 10 })
+            .connect(&url)
+            .await
+            .map_err(|source| DbError::Connect {
+                url: redact_password(&url),
+                source,
+            })?;
+        if is_sqlite {
+            // WAL lets readers carry on while an answer is written; the
+            // setting is stored in the file, so once is enough.
+            sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
+        }
+        sqlx::migrate!("../migrations").run(&pool).await?;
+        Ok(Db { pool })
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// SQLite needs `mode=rwc` to create a missing file, and the folder must exist.
+fn sqlite_url_that_creates(url: &str) -> Result<String, DbError> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
+            path: parent.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+/// Keeps a password in a connection URL out of error messages and logs.
+pub fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A new random id for a row.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// The start (UTC) of the day containing `time`: responses store no finer time.
+pub fn start_of_day(time: i64) -> i64 {
+    time - time.rem_euclid(86_400)
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|e| e.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_connection_urls_are_redacted() {
+        assert_eq!(redact_password("postgres://heard:s3cret@db:5432/heard"), "postgres://heard:***@db:5432/heard");
+        assert_eq!(redact_password("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(redact_password("sqlite://data/heard.db"), "sqlite://data/heard.db");
+    }
+
+    #[test]
+    fn response_times_are_rounded_down_to_the_day() {
+        assert_eq!(start_of_day(1_719_835_199), 1_719_792_000);
+        assert_eq!(start_of_day(1_719_792_000), 1_719_792_000);
+    }
+
+    #[test]
+    fn sqlite_urls_are_made_to_create_their_file() {
+        let dir = std::env::temp_dir().join(format!("heard-db-test-{}", new_id()));
+        let url = format!("sqlite://{}/x/heard.db", dir.display());
+        assert_eq!(sqlite_url_that_creates(&url).unwrap(), format!("{url}?mode=rwc"));
+        assert!(dir.join("x").is_dir());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,10 @@
+//! Heard's pure core: surveys, join codes, answers, the survey's step machine
+//! and accounts' roles. No I/O and no leptos, sqlx or axum types: it compiles
+//! for the server and for wasm, and carries most of the unit tests.
+
+pub mod account;
+pub mod answers;
+pub mod join_code;
+pub mod progress;
+pub mod rounds;
+pub mod survey;

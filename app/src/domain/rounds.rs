@@ -1,0 +1,27 @@
+//! What workers see of rounds: plain data passed from server to page.
+
+use super::survey::Question;
+use serde::{Deserialize, Serialize};
+
+/// A line of the worker's list of rounds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundSummary {
+    pub round_id: String,
+    pub survey_slug: String,
+    pub survey_title: String,
+    pub round_name: String,
+    /// Set while the round is open.
+    pub join_code: Option<String>,
+    pub responses: i64,
+}
+
+/// Every response of a round, for a worker to read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundAnswers {
+    pub round: RoundSummary,
+    pub questions: Vec<Question>,
+    /// One entry per response: for each question (in survey order) the
+    /// values given, empty when skipped.
+    pub responses: Vec<Vec<Vec<String>>>,
+}
+

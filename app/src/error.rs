@@ -1,0 +1,48 @@
+//! The error type of Heard's server functions: what the browser may learn
+//! when something fails.
+//!
+//! Policy: messages here are for the person at the screen and say what to do.
+//! Details (SQL errors, paths, ids) never cross into this type; they are
+//! logged where they happen and replaced by [`AppError::Internal`].
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No session, or it has expired.
+    #[error("Please log in to see this page.")]
+    NotLoggedIn,
+    /// Logged in, but the role does not allow this.
+    #[error("Your account cannot see this page. Ask an admin if you need to.")]
+    Forbidden,
+    /// Unknown join code, closed round, or an id that does not exist.
+    #[error("We could not find that. It may have been closed or removed.")]
+    NotFound,
+    /// Input that breaks a rule; the message names the rule.
+    #[error("{0}")]
+    BadInput(String),
+    /// Something failed on the server; the log has the details.
+    #[error("Something went wrong on our side. Please try again in a minute.")]
+    Internal,
+    /// The request did not reach the server function or its answer was garbled.
+    #[error("Heard could not be reached. Check the connection and try again.")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::db::DbError> for AppError {
+    fn from(error: crate::db::DbError) -> Self {
+        tracing::error!(%error, "database error in a server function");
+        AppError::Internal
+    }
+}

@@ -1,0 +1,80 @@
+//! Heard's web app: the pages of each journey with the server functions
+//! they call, around a pure domain core. Compiled twice: with `ssr` into the
+//! server, with `hydrate` to wasm for the browser.
+//!
+//! Folders follow what people do: `collect` (young people answer),
+//! `code` (workers read and code answers), `account` (logging in).
+
+pub mod account;
+pub mod code;
+pub mod collect;
+pub mod domain;
+pub mod error;
+mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The HTML document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en-GB">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The whole app: a header and the page for the current address.
+///
+/// Every route renders asynchronously on the server (`SsrMode::Async`), so a
+/// browser without JavaScript receives complete pages rather than streamed
+/// fragments that only a script could put in place.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="heard" href="/pkg/heard.css"/>
+        <Title text="Heard"/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to main content"</a>
+            <header class="site-header">
+                <a class="brand" href="/">"Heard"</a>
+            </header>
+            <main id="main" class="page">
+                <Routes fallback=ui::NotFound>
+                    <Route path=path!("/") view=collect::JoinPage ssr=SsrMode::Async/>
+                    <Route path=path!("/survey/:code") view=collect::SurveyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=account::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rounds") view=code::RoundsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rounds/:id") view=code::RoundAnswersPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Entry point of the wasm bundle: takes over the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,30 @@
+//! What every request handler and server function shares: the database and
+//! Leptos' options. Handed in as axum state and Leptos context, never global,
+//! and holding nothing that another Heard instance would need to see.
+
+use crate::db::Db;
+use crate::error::AppError;
+use axum::extract::FromRef;
+use leptos::prelude::*;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub leptos_options: LeptosOptions,
+    /// Mark session cookies `Secure` (set when Heard is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The shared state, from inside a server function or a server render.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the Leptos context");
+        AppError::Internal
+    })
+}

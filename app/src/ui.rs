@@ -1,0 +1,56 @@
+//! Small pieces shared by pages of every journey.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// GOV.UK-style error summary: shown at the top of a page, announced to
+/// screen readers, with links to the fields at fault.
+#[component]
+pub fn ErrorSummary(
+    /// The problems, each with the id of the field it is about.
+    problems: Vec<(String, String)>,
+) -> impl IntoView {
+    view! {
+        <div class="error-summary" role="alert" tabindex="-1">
+            <h2 class="error-summary-title">"There is a problem"</h2>
+            <ul>
+                {problems
+                    .into_iter()
+                    .map(|(field, message)| view! { <li><a href=format!("#{field}")>{message}</a></li> })
+                    .collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// A failed server function, said plainly, with the way forward.
+#[component]
+pub fn ErrorMessage(error: AppError) -> impl IntoView {
+    let next = match error {
+        AppError::NotLoggedIn | AppError::Forbidden => {
+            Some(view! { <p><a href="/login">"Log in"</a></p> })
+        }
+        _ => None,
+    };
+    view! {
+        <Title text="Problem - Heard"/>
+        <h1>"Sorry, there is a problem"</h1>
+        <p>{error.to_string()}</p>
+        {next}
+    }
+}
+
+/// The page for an address Heard does not have.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found - Heard"/>
+        <h1>"Page not found"</h1>
+        <p>"Check the address, or " <a href="/">"go to the start"</a> "."</p>
+    }
+}

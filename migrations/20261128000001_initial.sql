@@ -1,0 +1,88 @@
+-- Heard's first schema. Written in the subset of SQL that both SQLite and
+-- PostgreSQL speak, so one set of migrations serves both: ids are text UUIDs
+-- made by the application (no AUTOINCREMENT/SERIAL), times are Unix seconds in
+-- BIGINT, booleans are BOOLEAN.
+
+CREATE TABLE surveys (
+    id          TEXT PRIMARY KEY,
+    slug        TEXT NOT NULL UNIQUE,
+    title       TEXT NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+
+CREATE TABLE questions (
+    id          TEXT PRIMARY KEY,
+    survey_id   TEXT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+    position    BIGINT NOT NULL,
+    key         TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('single', 'multi', 'text')),
+    text        TEXT NOT NULL,
+    about_you   BOOLEAN NOT NULL DEFAULT FALSE,
+    UNIQUE (survey_id, key),
+    UNIQUE (survey_id, position)
+);
+
+CREATE TABLE question_options (
+    question_id TEXT NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+    position    BIGINT NOT NULL,
+    label       TEXT NOT NULL,
+    PRIMARY KEY (question_id, position),
+    UNIQUE (question_id, label)
+);
+
+CREATE TABLE rounds (
+    id          TEXT PRIMARY KEY,
+    survey_id   TEXT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    -- NULL while the round is closed; unique among open rounds so a code
+    -- always leads to exactly one round.
+    join_code   TEXT UNIQUE,
+    created_at  BIGINT NOT NULL,
+    UNIQUE (survey_id, name)
+);
+
+-- One row per finished survey. No name, IP address, user agent or device id,
+-- and the time is rounded down to the day.
+CREATE TABLE responses (
+    id           TEXT PRIMARY KEY,
+    round_id     TEXT NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+    -- Made by the young person's browser (or the server for a form without
+    -- JavaScript). NOT NULL and UNIQUE: a repeat of the same submission can
+    -- never be stored twice (NULL is never equal to NULL).
+    client_id    TEXT NOT NULL UNIQUE,
+    -- The submitted answers in canonical JSON, to tell an identical repeat
+    -- from a different submission that reuses a client id.
+    fingerprint  TEXT NOT NULL,
+    submitted_on BIGINT NOT NULL
+);
+
+-- One row per answered question; a skipped question has no row.
+-- `value` holds the option label or the free text; a multiple-choice answer
+-- has one row per chosen option, numbered by `position`.
+CREATE TABLE answers (
+    response_id TEXT NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL REFERENCES questions(id),
+    position    BIGINT NOT NULL,
+    value       TEXT NOT NULL,
+    PRIMARY KEY (response_id, question_id, position)
+);
+CREATE INDEX answers_by_question ON answers (question_id);
+
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    email         TEXT NOT NULL UNIQUE,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'worker', 'viewer')),
+    password_hash TEXT NOT NULL,
+    created_at    BIGINT NOT NULL
+);
+
+-- Sessions live in the database, not in process memory, so any of several
+-- Heard instances can serve any request. Only a SHA-256 of the token is kept:
+-- a copy of the database does not let anyone log in.
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions (user_id);

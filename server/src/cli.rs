@@ -1,0 +1,150 @@
+//! `heard`'s command line. Without a subcommand it serves.
+
+use crate::startup::{self, ServeConfig};
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use heard_app::db::Db;
+use heard_app::domain::account::{Email, Password, Role};
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "heard", version, about = "Hear young people: collect their views, code them into themes, report what they said.")]
+struct Cli {
+    /// Database to use: sqlite://PATH (created if missing) or postgres://...
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/heard.db", global = true)]
+    database_url: String,
+
+    #[command(flatten)]
+    serve: ServeArgs,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the web server (what `heard` does with no subcommand).
+    Serve,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "HEARD_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    addr: String,
+    /// Folder with the built front end (cargo-leptos' site root).
+    #[arg(long, env = "HEARD_SITE_ROOT", default_value = "target/site", global = true)]
+    site_root: String,
+    /// Mark session cookies Secure; set when Heard is served over HTTPS.
+    #[arg(long, env = "HEARD_SECURE_COOKIES", global = true)]
+    secure_cookies: bool,
+    /// Do not add the demo survey to an empty database.
+    #[arg(long, env = "HEARD_NO_DEMO", global = true)]
+    no_demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add an account. The password is asked for at a prompt, or read as one
+    /// line from standard input when that is not a terminal.
+    Add {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The e-mail address the person logs in with.
+        email: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Worker,
+    Viewer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Worker => Role::Worker,
+            RoleArg::Viewer => Role::Viewer,
+        }
+    }
+}
+
+/// Runs the command line and turns any error into a message and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: could not start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let config = ServeConfig {
+                database_url: cli.database_url,
+                addr: cli.serve.addr,
+                site_root: cli.serve.site_root,
+                secure_cookies: cli.serve.secure_cookies,
+                demo: !cli.serve.no_demo,
+            };
+            startup::serve(config).await
+        }
+        Command::User(UserCommand::Add { role, email }) => add_user(&cli.database_url, role.into(), &email).await,
+    }
+}
+
+async fn add_user(database_url: &str, role: Role, email: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email)?;
+    let password = Password::parse(read_password()?)?;
+    let db = Db::connect(database_url).await?;
+    let hash = tokio::task::spawn_blocking(move || heard_app::auth::hash_password(&password)).await?;
+    if !db.create_user(&email, role, &hash).await? {
+        bail!("there is already an account for {}", email.as_str());
+    }
+    println!("Added {} as {}.", email.as_str(), role.as_str());
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").context("could not read the password")?;
+        let again = rpassword::prompt_password("Password again: ").context("could not read the password")?;
+        if first != again {
+            bail!("the two passwords are not the same");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("could not read the password from standard input")?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        if password.is_empty() {
+            bail!("no password on standard input");
+        }
+        Ok(password)
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

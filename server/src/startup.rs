@@ -1,0 +1,163 @@
+//! Builds and runs the web server. `router` is separate from `serve` so the
+//! whole application can be assembled without a socket.
+
+use crate::demo;
+use anyhow::Context;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use heard_app::collect::submit;
+use heard_app::db::{Db, redact_password};
+use heard_app::state::AppState;
+use heard_app::{App, shell};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::collections::HashMap;
+use tokio::net::TcpListener;
+
+/// What `heard serve` needs to know.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub database_url: String,
+    pub addr: String,
+    pub site_root: String,
+    pub secure_cookies: bool,
+    pub demo: bool,
+}
+
+/// Opens the database, seeds the demo survey if asked, and serves until
+/// Ctrl-C or SIGTERM.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url).await?;
+    tracing::info!(database = %redact_password(&config.database_url), "database ready");
+    if config.demo {
+        if let Some(code) = demo::seed_if_empty(&db).await? {
+            tracing::info!(join_code = %code, round = demo::DEMO_ROUND, "added the demo survey");
+        }
+    }
+    for round in db.list_rounds().await? {
+        if let Some(code) = round.join_code {
+            tracing::info!(survey = %round.survey_slug, round = %round.round_name, join_code = %code, "round open");
+        }
+    }
+    let listener = TcpListener::bind(&config.addr)
+        .await
+        .with_context(|| format!("could not listen on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("heard")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let state = AppState {
+        db,
+        leptos_options,
+        secure_cookies: config.secure_cookies,
+    };
+    let app = router(state);
+    // Tests and scripts read the real port from this line.
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The whole application: plain-form routes, Leptos pages and server
+/// functions, and static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let render_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .route("/join", get(join))
+        .route("/survey/{code}", post(survey_step))
+        .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .with_state(state)
+}
+
+/// `GET /join?code=...`: the start page's form. Sends the young person to
+/// their survey, or back with the reason.
+async fn join(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let typed = query.get("code").map(String::as_str).unwrap_or_default();
+    match submit::join_target(&state.db, typed).await {
+        Ok(target) => Redirect::to(&target).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "join code lookup failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `POST /survey/CODE`: a survey screen's form. Moves one step (storing the
+/// answers when sent) and renders the screen it leads to, in full, so that
+/// no JavaScript is needed.
+async fn survey_step(State(state): State<AppState>, Path(code): Path<String>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The form was too large.").into_response();
+    };
+    let Ok(fields) = serde_urlencoded_fields(&bytes) else {
+        return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response();
+    };
+    let outcome = match submit::take_step(&state.db, &code, &fields).await {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            tracing::error!(%error, "survey step failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let render = leptos_axum::render_app_async_with_context(
+        {
+            let state = state.clone();
+            move || {
+                provide_context(state.clone());
+                if let Some(outcome) = outcome.clone() {
+                    provide_context(outcome);
+                }
+            }
+        },
+        {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        },
+    );
+    render(Request::from_parts(parts, Body::empty())).await
+}
+
+/// Reads an `application/x-www-form-urlencoded` body, keeping repeated names.
+fn serde_urlencoded_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, ()> {
+    let text = std::str::from_utf8(bytes).map_err(|_| ())?;
+    Ok(form_urlencoded::parse(text.as_bytes()).into_owned().collect())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
