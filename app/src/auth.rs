@@ -145,14 +145,26 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
 
 /// The one authorisation check: the current request's account, if its role
 /// allows what `needed` may do.
+///
+/// A refusal also sets the response status (401 or 403), for a server
+/// function's caller and for a page rendered on the server alike.
 pub async fn require(needed: Role) -> Result<SessionUser, AppError> {
-    let user = current_user().await?.ok_or(AppError::NotLoggedIn)?;
+    let Some(user) = current_user().await? else {
+        return Err(refuse(http::StatusCode::UNAUTHORIZED, AppError::NotLoggedIn));
+    };
     if user.role.allows(needed) {
         Ok(user)
     } else {
         tracing::info!(user = %user.email, needed = needed.as_str(), "refused: role too low");
-        Err(AppError::Forbidden)
+        Err(refuse(http::StatusCode::FORBIDDEN, AppError::Forbidden))
     }
+}
+
+fn refuse(status: http::StatusCode, error: AppError) -> AppError {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+    error
 }
 
 #[cfg(test)]
