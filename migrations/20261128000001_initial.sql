@@ -1,7 +1,8 @@
 -- Heard's first schema. Written in the subset of SQL that both SQLite and
 -- PostgreSQL speak, so one set of migrations serves both: ids are text UUIDs
 -- made by the application (no AUTOINCREMENT/SERIAL), times are Unix seconds in
--- BIGINT, booleans are BOOLEAN.
+-- BIGINT, and flags are BIGINT 0/1 (sqlx's Any driver cannot read SQLite's
+-- BOOLEAN).
 
 CREATE TABLE surveys (
     id          TEXT PRIMARY KEY,
@@ -17,7 +18,7 @@ CREATE TABLE questions (
     key         TEXT NOT NULL,
     kind        TEXT NOT NULL CHECK (kind IN ('single', 'multi', 'text')),
     text        TEXT NOT NULL,
-    about_you   BOOLEAN NOT NULL DEFAULT FALSE,
+    about_you   BIGINT NOT NULL DEFAULT 0 CHECK (about_you IN (0, 1)),
     UNIQUE (survey_id, key),
     UNIQUE (survey_id, position)
 );

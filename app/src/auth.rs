@@ -13,9 +13,9 @@
 use crate::db::{Db, SessionUser};
 use crate::domain::account::{Email, Password, Role};
 use crate::error::AppError;
+use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
@@ -35,7 +35,11 @@ pub fn hash_password(password: &Password) -> String {
 
 fn verify_password(stored_hash: &str, candidate: &str) -> bool {
     PasswordHash::new(stored_hash)
-        .map(|hash| Argon2::default().verify_password(candidate.as_bytes(), &hash).is_ok())
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(candidate.as_bytes(), &hash)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -44,7 +48,8 @@ fn verify_password(stored_hash: &str, candidate: &str) -> bool {
 fn decoy_hash() -> &'static str {
     static DECOY: OnceLock<String> = OnceLock::new();
     DECOY.get_or_init(|| {
-        let decoy = Password::parse("decoy-password-never-matches".to_owned()).expect("long enough");
+        let decoy =
+            Password::parse("decoy-password-never-matches".to_owned()).expect("long enough");
         hash_password(&decoy)
     })
 }
@@ -73,7 +78,9 @@ pub async fn log_in(db: &Db, email: &str, password: &str) -> Result<Option<Strin
         Ok(email) => db.user_by_email(&email).await?,
         Err(_) => None,
     };
-    let hash = user.as_ref().map_or(decoy_hash(), |u| u.password_hash.as_str());
+    let hash = user
+        .as_ref()
+        .map_or(decoy_hash(), |u| u.password_hash.as_str());
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
     let (hash, candidate) = (hash.to_owned(), password.to_owned());
     let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &candidate))
@@ -85,7 +92,8 @@ pub async fn log_in(db: &Db, email: &str, password: &str) -> Result<Option<Strin
     match user {
         Some(user) if matches => {
             let (token, hash) = new_session_token();
-            db.create_session(&hash, &user.id, crate::db::now() + SESSION_SECONDS).await?;
+            db.create_session(&hash, &user.id, crate::db::now() + SESSION_SECONDS)
+                .await?;
             tracing::info!(user = %user.email, role = user.role.as_str(), "logged in");
             Ok(Some(token))
         }
@@ -107,7 +115,9 @@ pub async fn log_out(db: &Db, cookie_header: Option<&str>) -> Result<(), AppErro
 /// The `Set-Cookie` value that stores a session token in the browser.
 pub fn session_cookie(token: &str, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}{secure}")
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}{secure}"
+    )
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
@@ -150,7 +160,10 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
 /// function's caller and for a page rendered on the server alike.
 pub async fn require(needed: Role) -> Result<SessionUser, AppError> {
     let Some(user) = current_user().await? else {
-        return Err(refuse(http::StatusCode::UNAUTHORIZED, AppError::NotLoggedIn));
+        return Err(refuse(
+            http::StatusCode::UNAUTHORIZED,
+            AppError::NotLoggedIn,
+        ));
     };
     if user.role.allows(needed) {
         Ok(user)
@@ -174,7 +187,10 @@ mod tests {
     #[test]
     fn a_hashed_password_verifies_and_a_different_one_does_not() {
         let hash = hash_password(&Password::parse("correct horse battery".into()).unwrap());
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password(&hash, "correct horse battery"));
         assert!(!verify_password(&hash, "correct horse battery!"));
     }

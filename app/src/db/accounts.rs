@@ -27,7 +27,12 @@ fn role_of(name: &str) -> Result<Role, DbError> {
 
 impl Db {
     /// Adds an account. `Ok(false)` when the e-mail address is taken.
-    pub async fn create_user(&self, email: &Email, role: Role, password_hash: &str) -> Result<bool, DbError> {
+    pub async fn create_user(
+        &self,
+        email: &Email,
+        role: Role,
+        password_hash: &str,
+    ) -> Result<bool, DbError> {
         let result = sqlx::query(
             "INSERT INTO users (id, email, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -61,7 +66,12 @@ impl Db {
         .transpose()
     }
 
-    pub async fn create_session(&self, token_hash: &str, user_id: &str, expires_at: i64) -> Result<(), DbError> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(user_id)

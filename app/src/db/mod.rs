@@ -10,8 +10,8 @@ mod surveys;
 pub use accounts::{SessionUser, StoredUser};
 pub use surveys::{RoundForCode, StoreOutcome};
 
-use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Errors of the database layer. The details are for the log only.
@@ -44,7 +44,11 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let is_sqlite = url.starts_with("sqlite:");
-        let url = if is_sqlite { sqlite_url_that_creates(url)? } else { url.to_owned() };
+        let url = if is_sqlite {
+            sqlite_url_that_creates(url)?
+        } else {
+            url.to_owned()
+        };
         let pool = AnyPoolOptions::new()
             .max_connections(if is_sqlite { 8 } else { 10 })
             .connect(&url)
@@ -56,7 +60,9 @@ impl Db {
         if is_sqlite {
             // WAL lets readers carry on while an answer is written; the
             // setting is stored in the file, so once is enough.
-            sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
+            sqlx::query("PRAGMA journal_mode=WAL")
+                .execute(&pool)
+                .await?;
         }
         sqlx::migrate!("../migrations").run(&pool).await?;
         Ok(Db { pool })
@@ -75,7 +81,10 @@ fn sqlite_url_that_creates(url: &str) -> Result<String, DbError> {
         .split('?')
         .next()
         .unwrap_or_default();
-    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
             path: parent.display().to_string(),
             source,
@@ -123,7 +132,9 @@ pub fn start_of_day(time: i64) -> i64 {
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error.as_database_error().is_some_and(|e| e.is_unique_violation())
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
 }
 
 #[cfg(test)]
@@ -132,9 +143,18 @@ mod tests {
 
     #[test]
     fn passwords_in_connection_urls_are_redacted() {
-        assert_eq!(redact_password("postgres://heard:s3cret@db:5432/heard"), "postgres://heard:***@db:5432/heard");
-        assert_eq!(redact_password("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
-        assert_eq!(redact_password("sqlite://data/heard.db"), "sqlite://data/heard.db");
+        assert_eq!(
+            redact_password("postgres://heard:s3cret@db:5432/heard"),
+            "postgres://heard:***@db:5432/heard"
+        );
+        assert_eq!(
+            redact_password("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(
+            redact_password("sqlite://data/heard.db"),
+            "sqlite://data/heard.db"
+        );
     }
 
     #[test]
@@ -147,7 +167,10 @@ mod tests {
     fn sqlite_urls_are_made_to_create_their_file() {
         let dir = std::env::temp_dir().join(format!("heard-db-test-{}", new_id()));
         let url = format!("sqlite://{}/x/heard.db", dir.display());
-        assert_eq!(sqlite_url_that_creates(&url).unwrap(), format!("{url}?mode=rwc"));
+        assert_eq!(
+            sqlite_url_that_creates(&url).unwrap(),
+            format!("{url}?mode=rwc")
+        );
         assert!(dir.join("x").is_dir());
         std::fs::remove_dir_all(dir).unwrap();
     }

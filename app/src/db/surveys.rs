@@ -60,7 +60,7 @@ impl Db {
             .bind(&question.key)
             .bind(question.kind.as_str())
             .bind(&question.text)
-            .bind(question.about_you)
+            .bind(i64::from(question.about_you))
             .execute(&mut *tx)
             .await?;
             for (position, label) in question.options.iter().enumerate() {
@@ -77,7 +77,12 @@ impl Db {
     }
 
     /// Creates a round of a survey, open under `join_code`. Returns its id.
-    pub async fn create_open_round(&self, survey_id: &str, name: &str, join_code: &JoinCode) -> Result<String, DbError> {
+    pub async fn create_open_round(
+        &self,
+        survey_id: &str,
+        name: &str,
+        join_code: &JoinCode,
+    ) -> Result<String, DbError> {
         let round_id = new_id();
         sqlx::query("INSERT INTO rounds (id, survey_id, name, join_code, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&round_id)
@@ -121,7 +126,10 @@ impl Db {
     }
 
     /// The open round a join code leads to, with its survey.
-    pub async fn round_for_join_code(&self, code: &JoinCode) -> Result<Option<RoundForCode>, DbError> {
+    pub async fn round_for_join_code(
+        &self,
+        code: &JoinCode,
+    ) -> Result<Option<RoundForCode>, DbError> {
         let Some(row) = sqlx::query(
             "SELECT r.id, r.name, r.survey_id, s.slug, s.title \
              FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.join_code = $1",
@@ -147,7 +155,10 @@ impl Db {
     }
 
     /// A survey's questions in order, and their database ids by key.
-    async fn questions_of(&self, survey_id: &str) -> Result<(Vec<Question>, BTreeMap<String, String>), DbError> {
+    async fn questions_of(
+        &self,
+        survey_id: &str,
+    ) -> Result<(Vec<Question>, BTreeMap<String, String>), DbError> {
         let rows = sqlx::query(
             "SELECT id, key, kind, text, about_you FROM questions WHERE survey_id = $1 ORDER BY position",
         )
@@ -177,11 +188,12 @@ impl Db {
             let kind: String = row.try_get("kind")?;
             questions.push(Question {
                 key: key.clone(),
-                kind: QuestionKind::parse(&kind)
-                    .ok_or_else(|| DbError::Corrupt(format!("question {key} has unknown kind {kind:?}")))?,
+                kind: QuestionKind::parse(&kind).ok_or_else(|| {
+                    DbError::Corrupt(format!("question {key} has unknown kind {kind:?}"))
+                })?,
                 text: row.try_get("text")?,
                 options: options.remove(&id).unwrap_or_default(),
-                about_you: row.try_get("about_you")?,
+                about_you: row.try_get::<i64, _>("about_you")? != 0,
             });
             ids.insert(key, id);
         }
@@ -201,7 +213,10 @@ impl Db {
         submitted_on: i64,
     ) -> Result<StoreOutcome, DbError> {
         let fingerprint = answers.fingerprint();
-        if let Some(outcome) = self.earlier_submission(&round.round_id, client_id, &fingerprint).await? {
+        if let Some(outcome) = self
+            .earlier_submission(&round.round_id, client_id, &fingerprint)
+            .await?
+        {
             return Ok(outcome);
         }
         let mut tx = self.pool().begin().await?;
@@ -223,7 +238,9 @@ impl Db {
                 return self
                     .earlier_submission(&round.round_id, client_id, &fingerprint)
                     .await?
-                    .ok_or_else(|| DbError::Corrupt("client id clashed but no response holds it".into()));
+                    .ok_or_else(|| {
+                        DbError::Corrupt("client id clashed but no response holds it".into())
+                    });
             }
             Err(e) => return Err(e.into()),
         }
@@ -259,14 +276,23 @@ impl Db {
         row.map(|row| {
             let same = row.try_get::<String, _>("round_id")? == round_id
                 && row.try_get::<String, _>("fingerprint")? == fingerprint;
-            Ok(if same { StoreOutcome::AlreadyStored } else { StoreOutcome::ClientIdReused })
+            Ok(if same {
+                StoreOutcome::AlreadyStored
+            } else {
+                StoreOutcome::ClientIdReused
+            })
         })
         .transpose()
     }
 
     /// A round's responses, one row of answers per young person.
     pub async fn round_answers(&self, round_id: &str) -> Result<Option<RoundAnswers>, DbError> {
-        let Some(round) = self.round_summaries(Some(round_id)).await?.into_iter().next() else {
+        let Some(round) = self
+            .round_summaries(Some(round_id))
+            .await?
+            .into_iter()
+            .next()
+        else {
             return Ok(None);
         };
         let survey_id: String = sqlx::query("SELECT survey_id FROM rounds WHERE id = $1")
@@ -298,10 +324,14 @@ impl Db {
             }
             let question_id: Option<String> = row.try_get("question_id")?;
             let value: Option<String> = row.try_get("value")?;
-            if let (Some(question_id), Some(value), Some(answers)) = (question_id, value, responses.last_mut()) {
-                let column = column_of
-                    .get(question_id.as_str())
-                    .ok_or_else(|| DbError::Corrupt(format!("answer to question {question_id} of another survey")))?;
+            if let (Some(question_id), Some(value), Some(answers)) =
+                (question_id, value, responses.last_mut())
+            {
+                let column = column_of.get(question_id.as_str()).ok_or_else(|| {
+                    DbError::Corrupt(format!(
+                        "answer to question {question_id} of another survey"
+                    ))
+                })?;
                 answers[*column].push(value);
             }
         }

@@ -50,7 +50,9 @@ pub struct Password(String);
 /// Why an e-mail address or password was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AccountError {
-    #[error("\"{0}\" is not an e-mail address (it needs one @ with text either side and no spaces)")]
+    #[error(
+        "\"{0}\" is not an e-mail address (it needs one @ with text either side and no spaces)"
+    )]
     BadEmail(String),
     #[error("passwords must have at least {MIN_PASSWORD_CHARS} characters")]
     PasswordTooShort,
@@ -75,7 +77,11 @@ impl Email {
             }
             None => false,
         };
-        if ok { Ok(Email(email)) } else { Err(AccountError::BadEmail(typed.trim().to_owned())) }
+        if ok {
+            Ok(Email(email))
+        } else {
+            Err(AccountError::BadEmail(typed.trim().to_owned()))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -114,19 +120,32 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Sam@Example.ORG ").unwrap().as_str(), "sam@example.org");
+        assert_eq!(
+            Email::parse("  Sam@Example.ORG ").unwrap().as_str(),
+            "sam@example.org"
+        );
     }
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "sam", "@example.org", "sam@", "sam@@example.org", "sam smith@example.org"] {
+        for bad in [
+            "",
+            "sam",
+            "@example.org",
+            "sam@",
+            "sam@@example.org",
+            "sam smith@example.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }
 
     #[test]
     fn a_password_of_eleven_characters_is_too_short_and_twelve_is_enough() {
-        assert!(matches!(Password::parse("a".repeat(11)), Err(AccountError::PasswordTooShort)));
+        assert!(matches!(
+            Password::parse("a".repeat(11)),
+            Err(AccountError::PasswordTooShort)
+        ));
         assert!(Password::parse("a".repeat(12)).is_ok());
     }
 }

@@ -48,7 +48,11 @@ impl Answers {
             let question = survey
                 .question(&key)
                 .ok_or_else(|| AnswerError::UnknownQuestion(key.clone()))?;
-            let values: Vec<&str> = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+            let values: Vec<&str> = values
+                .iter()
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .collect();
             let kept = match question.kind {
                 QuestionKind::Text => {
                     if values.len() > 1 {
@@ -86,7 +90,8 @@ impl Answers {
                         .options
                         .iter()
                         .zip(chosen)
-                        .filter_map(|(option, picked)| picked.then(|| option.clone()))
+                        .filter(|(_, picked)| *picked)
+                        .map(|(option, _)| option.clone())
                         .collect::<Vec<_>>()
                 }
             };
@@ -120,7 +125,12 @@ impl Answers {
 }
 
 fn same_option(option: &str, typed: &str) -> bool {
-    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let squash = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
     squash(option) == squash(typed)
 }
 
@@ -137,42 +147,76 @@ mod tests {
 
     #[test]
     fn options_match_whatever_the_case_and_are_stored_as_the_survey_spells_them() {
-        let answers = Answers::validate(&Survey::demo(), submitted(&[("key_stage", &[" ks4 "])])).unwrap();
+        let answers =
+            Answers::validate(&Survey::demo(), submitted(&[("key_stage", &[" ks4 "])])).unwrap();
         assert_eq!(answers.get("key_stage"), ["KS4"]);
     }
 
     #[test]
     fn blank_answers_count_as_skipped() {
-        let answers =
-            Answers::validate(&Survey::demo(), submitted(&[("change", &["   "]), ("prevent", &[])])).unwrap();
+        let answers = Answers::validate(
+            &Survey::demo(),
+            submitted(&[("change", &["   "]), ("prevent", &[])]),
+        )
+        .unwrap();
         assert!(answers.is_empty());
     }
 
     #[test]
     fn an_unknown_question_is_named_in_the_error() {
-        let err = Answers::validate(&Survey::demo(), submitted(&[("favourite_colour", &["blue"])])).unwrap_err();
-        assert_eq!(err.to_string(), "there is no question \"favourite_colour\" in this survey");
+        let err = Answers::validate(
+            &Survey::demo(),
+            submitted(&[("favourite_colour", &["blue"])]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "there is no question \"favourite_colour\" in this survey"
+        );
     }
 
     #[test]
     fn an_unknown_option_is_named_in_the_error() {
-        let err = Answers::validate(&Survey::demo(), submitted(&[("key_stage", &["Year 9"])])).unwrap_err();
-        assert_eq!(err.to_string(), "\"Year 9\" is not an option of question \"key_stage\"");
+        let err = Answers::validate(&Survey::demo(), submitted(&[("key_stage", &["Year 9"])]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "\"Year 9\" is not an option of question \"key_stage\""
+        );
     }
 
     #[test]
     fn two_answers_to_a_single_choice_question_are_refused() {
-        let err = Answers::validate(&Survey::demo(), submitted(&[("key_stage", &["KS3", "KS4"])])).unwrap_err();
-        assert_eq!(err, AnswerError::OneAnswerOnly { question: "key_stage".into() });
+        let err = Answers::validate(
+            &Survey::demo(),
+            submitted(&[("key_stage", &["KS3", "KS4"])]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            AnswerError::OneAnswerOnly {
+                question: "key_stage".into()
+            }
+        );
     }
 
     #[test]
     fn free_text_longer_than_the_limit_is_refused_and_at_the_limit_accepted() {
         let at_limit = "é".repeat(MAX_TEXT_CHARS);
-        assert!(Answers::validate(&Survey::demo(), vec![("change".into(), vec![at_limit.clone()])]).is_ok());
+        assert!(
+            Answers::validate(
+                &Survey::demo(),
+                vec![("change".into(), vec![at_limit.clone()])]
+            )
+            .is_ok()
+        );
         let over = format!("{at_limit}x");
-        let err = Answers::validate(&Survey::demo(), vec![("change".into(), vec![over])]).unwrap_err();
-        assert!(matches!(err, AnswerError::TooLong { chars: 2001, .. }), "{err:?}");
+        let err =
+            Answers::validate(&Survey::demo(), vec![("change".into(), vec![over])]).unwrap_err();
+        assert!(
+            matches!(err, AnswerError::TooLong { chars: 2001, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -180,15 +224,22 @@ mod tests {
         let mut survey = Survey::demo();
         survey.questions[0].kind = QuestionKind::Multi;
         let answers =
-            Answers::validate(&survey, submitted(&[("key_stage", &["KS5", "ks3", "KS5"])])).unwrap();
+            Answers::validate(&survey, submitted(&[("key_stage", &["KS5", "ks3", "KS5"])]))
+                .unwrap();
         assert_eq!(answers.get("key_stage"), ["KS3", "KS5"]);
     }
 
     #[test]
     fn equal_answers_have_equal_fingerprints_and_different_ones_differ() {
         let survey = Survey::demo();
-        let a = Answers::validate(&survey, submitted(&[("change", &["More trust"]), ("key_stage", &["KS4"])]));
-        let b = Answers::validate(&survey, submitted(&[("key_stage", &["ks4"]), ("change", &["More trust "])]));
+        let a = Answers::validate(
+            &survey,
+            submitted(&[("change", &["More trust"]), ("key_stage", &["KS4"])]),
+        );
+        let b = Answers::validate(
+            &survey,
+            submitted(&[("key_stage", &["ks4"]), ("change", &["More trust "])]),
+        );
         let c = Answers::validate(&survey, submitted(&[("key_stage", &["KS3"])]));
         assert_eq!(a.clone().unwrap().fingerprint(), b.unwrap().fingerprint());
         assert_ne!(a.unwrap().fingerprint(), c.unwrap().fingerprint());

@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn a_code_typed_in_lower_case_with_spaces_is_accepted() {
-        assert_eq!(JoinCode::parse(" ace 3-47 ").map(|c| c.to_string()), Ok("ACE347".into()));
+        assert_eq!(
+            JoinCode::parse(" ace 3-47 ").map(|c| c.to_string()),
+            Ok("ACE347".into())
+        );
     }
 
     #[test]
@@ -88,7 +91,10 @@ mod tests {
 
     #[test]
     fn a_code_with_a_zero_is_rejected_as_using_an_unused_character() {
-        assert_eq!(JoinCode::parse("ACE340"), Err(JoinCodeError::UnusedCharacter));
+        assert_eq!(
+            JoinCode::parse("ACE340"),
+            Err(JoinCodeError::UnusedCharacter)
+        );
     }
 
     #[test]

@@ -98,7 +98,12 @@ impl Progress {
     /// Reads a posted form: its hidden fields, the current question's inputs
     /// and the button pressed.
     pub fn from_form(fields: &[(String, String)]) -> Result<(Progress, Nav), ProgressError> {
-        let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
         let client_id = field(FIELD_CLIENT_ID)
             .filter(|id| uuid::Uuid::parse_str(id).is_ok())
             .ok_or(ProgressError::BadClientId)?
@@ -106,11 +111,16 @@ impl Progress {
         let step = field(FIELD_STEP)
             .and_then(|s| s.parse().ok())
             .ok_or(ProgressError::BadStep)?;
-        let nav = field(FIELD_NAV).and_then(Nav::parse).ok_or(ProgressError::BadNav)?;
+        let nav = field(FIELD_NAV)
+            .and_then(Nav::parse)
+            .ok_or(ProgressError::BadNav)?;
         let mut answers: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (name, value) in fields {
             if let Some(key) = name.strip_prefix(ANSWER_PREFIX) {
-                answers.entry(key.to_owned()).or_default().push(value.clone());
+                answers
+                    .entry(key.to_owned())
+                    .or_default()
+                    .push(value.clone());
             }
         }
         Ok((
@@ -168,7 +178,11 @@ impl Progress {
         ];
         for (key, values) in &self.answers {
             if Some(key.as_str()) != on_screen {
-                fields.extend(values.iter().map(|v| (format!("{ANSWER_PREFIX}{key}"), v.clone())));
+                fields.extend(
+                    values
+                        .iter()
+                        .map(|v| (format!("{ANSWER_PREFIX}{key}"), v.clone())),
+                );
             }
         }
         fields
@@ -187,7 +201,11 @@ mod tests {
             (FIELD_STEP.to_owned(), step.to_owned()),
             (FIELD_NAV.to_owned(), nav.to_owned()),
         ];
-        fields.extend(answers.iter().map(|(k, v)| (format!("{ANSWER_PREFIX}{k}"), v.to_string())));
+        fields.extend(
+            answers
+                .iter()
+                .map(|(k, v)| (format!("{ANSWER_PREFIX}{k}"), v.to_string())),
+        );
         Progress::from_form(&fields).expect("a well-formed form")
     }
 
@@ -214,7 +232,11 @@ mod tests {
     #[test]
     fn skip_forgets_the_answer_on_screen_but_keeps_the_others() {
         let survey = Survey::demo();
-        let (p, nav) = post("2", "skip", &[("key_stage", "KS4"), ("help_before", "nothing")]);
+        let (p, nav) = post(
+            "2",
+            "skip",
+            &[("key_stage", "KS4"), ("help_before", "nothing")],
+        );
         let p = shown(p.advance(nav, &survey));
         assert_eq!(p.step, 3);
         assert_eq!(p.answers.keys().collect::<Vec<_>>(), ["key_stage"]);
@@ -225,7 +247,10 @@ mod tests {
         let survey = Survey::demo();
         let (p, nav) = post("2", "back", &[("help_before", "nothing")]);
         let p = shown(p.advance(nav, &survey));
-        assert_eq!((p.step, p.answers["help_before"].clone()), (1, vec!["nothing".to_owned()]));
+        assert_eq!(
+            (p.step, p.answers["help_before"].clone()),
+            (1, vec!["nothing".to_owned()])
+        );
         let p = shown(shown(p.advance(Nav::Back, &survey)).advance(Nav::Back, &survey));
         assert_eq!(p.screen(&survey), Screen::Welcome);
     }
@@ -234,13 +259,20 @@ mod tests {
     fn send_before_the_last_screen_shows_the_ready_screen_instead() {
         let survey = Survey::demo();
         let (p, nav) = post("1", "send", &[]);
-        assert_eq!(shown(p.advance(nav, &survey)).screen(&survey), Screen::Ready);
+        assert_eq!(
+            shown(p.advance(nav, &survey)).screen(&survey),
+            Screen::Ready
+        );
     }
 
     #[test]
     fn hidden_fields_leave_out_the_question_on_screen() {
         let survey = Survey::demo();
-        let (p, _) = post("2", "next", &[("key_stage", "KS4"), ("help_before", "nothing")]);
+        let (p, _) = post(
+            "2",
+            "next",
+            &[("key_stage", "KS4"), ("help_before", "nothing")],
+        );
         let hidden = p.hidden_fields(&survey);
         assert!(hidden.contains(&("a:key_stage".into(), "KS4".into())));
         assert!(!hidden.iter().any(|(k, _)| k == "a:help_before"));
@@ -253,6 +285,9 @@ mod tests {
             (FIELD_STEP.to_owned(), "1".to_owned()),
             (FIELD_NAV.to_owned(), "next".to_owned()),
         ];
-        assert_eq!(Progress::from_form(&fields), Err(ProgressError::BadClientId));
+        assert_eq!(
+            Progress::from_form(&fields),
+            Err(ProgressError::BadClientId)
+        );
     }
 }

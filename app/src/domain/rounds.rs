@@ -24,4 +24,3 @@ pub struct RoundAnswers {
     /// values given, empty when skipped.
     pub responses: Vec<Vec<Vec<String>>>,
 }
-

@@ -107,7 +107,11 @@ mod tests {
 
     #[test]
     fn question_kinds_round_trip_through_their_names() {
-        for kind in [QuestionKind::Single, QuestionKind::Multi, QuestionKind::Text] {
+        for kind in [
+            QuestionKind::Single,
+            QuestionKind::Multi,
+            QuestionKind::Text,
+        ] {
             assert_eq!(QuestionKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(QuestionKind::parse("essay"), None);
