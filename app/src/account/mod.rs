@@ -18,7 +18,10 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
         Some(token) => {
             let cookie = crate::auth::session_cookie(&token, state.secure_cookies);
             let response = expect_context::<leptos_axum::ResponseOptions>();
-            response.append_header(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?);
+            response.append_header(
+                SET_COOKIE,
+                HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
+            );
             leptos_axum::redirect("/rounds");
         }
         None => leptos_axum::redirect("/login?failed=1"),
@@ -36,7 +39,10 @@ pub async fn log_out() -> Result<(), AppError> {
     crate::auth::log_out(&state.db, cookies).await?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     let expired = crate::auth::expired_session_cookie(state.secure_cookies);
-    response.append_header(SET_COOKIE, HeaderValue::from_str(&expired).map_err(|_| AppError::Internal)?);
+    response.append_header(
+        SET_COOKIE,
+        HeaderValue::from_str(&expired).map_err(|_| AppError::Internal)?,
+    );
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -21,11 +21,15 @@ pub async fn list_rounds() -> Result<Vec<RoundSummary>, AppError> {
 }
 
 /// The answers of one round, for workers.
-#[server(endpoint = "round_answers")]
-pub async fn round_answers(round_id: String) -> Result<RoundAnswers, AppError> {
+#[server(endpoint = "load_round_answers")]
+pub async fn load_round_answers(round_id: String) -> Result<RoundAnswers, AppError> {
     crate::auth::require(Role::Worker).await?;
     let state = crate::state::app_state()?;
-    state.db.round_answers(&round_id).await?.ok_or(AppError::NotFound)
+    state
+        .db
+        .round_answers(&round_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[component]
@@ -71,7 +75,7 @@ pub fn RoundsPage() -> impl IntoView {
 pub fn RoundAnswersPage() -> impl IntoView {
     let params = use_params_map();
     let round_id = move || params.read().get("id").unwrap_or_default();
-    let answers = Resource::new(round_id, round_answers);
+    let answers = Resource::new(round_id, load_round_answers);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -79,7 +83,10 @@ pub fn RoundAnswersPage() -> impl IntoView {
                     let heading = format!("{}: {}", data.round.survey_title, data.round.round_name);
                     view! {
                         <Title text=format!("{heading} - Heard")/>
-                        <p><a href="/rounds">"All rounds"</a></p>
+                        <div class="page-head">
+                            <p><a href="/rounds">"All rounds"</a></p>
+                            <LogOutButton/>
+                        </div>
                         <h1>{heading}</h1>
                         <p>{format!("{} responses", data.responses.len())}</p>
                         <div class="table-scroll" tabindex="0" role="region" aria-label="Answers">

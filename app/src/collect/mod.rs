@@ -4,7 +4,7 @@
 //! Each screen is a plain HTML form posted to `/survey/CODE`, so the survey
 //! works with JavaScript off; the server reads the form, moves one step
 //! (`domain::progress`) and renders the next screen. A join code lets its
-//! holder answer that round and read nothing else: `survey_screen` returns
+//! holder answer that round and read nothing else: `load_survey_screen` returns
 //! only the questions and the holder's own answers in progress.
 
 mod screens;
@@ -56,11 +56,15 @@ pub enum ScreenView {
 
 /// The screen to show for `code`: the one a posted form led to (the POST
 /// handler puts the outcome in context), or the welcome screen.
-#[server(endpoint = "survey_screen")]
-pub async fn survey_screen(code: String) -> Result<SurveyScreen, AppError> {
+#[server(endpoint = "load_survey_screen")]
+pub async fn load_survey_screen(code: String) -> Result<SurveyScreen, AppError> {
     let state = crate::state::app_state()?;
     let code = JoinCode::parse(&code).map_err(|_| AppError::NotFound)?;
-    let round = state.db.round_for_join_code(&code).await?.ok_or(AppError::NotFound)?;
+    let round = state
+        .db
+        .round_for_join_code(&code)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let outcome = use_context::<submit::StepOutcome>();
     Ok(submit::screen_for(&code, &round.survey, outcome))
 }
@@ -73,11 +77,18 @@ pub fn JoinPage() -> impl IntoView {
     let problem = move || {
         query.read().get("error").map(|error| {
             let message = match error.as_str() {
-                "unknown" => "We could not find a survey with that code. Check it with your worker.".to_owned(),
+                "unknown" => {
+                    "We could not find a survey with that code. Check it with your worker."
+                        .to_owned()
+                }
                 "closed" => "That survey has closed. Ask your worker for a new code.".to_owned(),
-                _ => JoinCode::parse(&typed()).err().map(|e| e.to_string()).unwrap_or_else(|| {
-                    "Type the code your worker gave you. It has 6 letters and numbers.".to_owned()
-                }),
+                _ => JoinCode::parse(&typed())
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| {
+                        "Type the code your worker gave you. It has 6 letters and numbers."
+                            .to_owned()
+                    }),
             };
             view! { <ErrorSummary problems=vec![("code".to_owned(), message)]/> }
         })
@@ -114,7 +125,7 @@ pub fn JoinPage() -> impl IntoView {
 pub fn SurveyPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
-    let screen = Resource::new(code, survey_screen);
+    let screen = Resource::new(code, load_survey_screen);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -24,18 +24,23 @@ pub fn SurveyScreenView(screen: SurveyScreen) -> impl IntoView {
     let hidden_again = hidden.clone();
     let show_back = !matches!(screen.view, ScreenView::Welcome | ScreenView::Thanks);
     let progress = match &screen.view {
-        ScreenView::Question { number, .. } => Some(format!("Question {number} of {}", screen.question_count)),
+        ScreenView::Question { number, .. } => {
+            Some(format!("Question {number} of {}", screen.question_count))
+        }
         _ => None,
     };
     let title = screen.title.clone();
-    let problem = screen
-        .problem
-        .clone()
-        .map(|message| view! { <ErrorSummary problems=vec![("survey-form".to_owned(), message)]/> });
+    let problem = screen.problem.clone().map(
+        |message| view! { <ErrorSummary problems=vec![("survey-form".to_owned(), message)]/> },
+    );
     let body = match screen.view {
         ScreenView::Welcome => view! { <Welcome title/> }.into_any(),
-        ScreenView::Question { question, values, .. } => view! { <QuestionScreen question values/> }.into_any(),
-        ScreenView::Ready { answered } => view! { <Ready answered total=screen.question_count/> }.into_any(),
+        ScreenView::Question {
+            question, values, ..
+        } => view! { <QuestionScreen question values/> }.into_any(),
+        ScreenView::Ready { answered } => {
+            view! { <Ready answered total=screen.question_count/> }.into_any()
+        }
         ScreenView::Thanks => view! { <Thanks/> }.into_any(),
     };
     let buttons = match (screen.step, screen.problem.is_some()) {
@@ -49,7 +54,9 @@ pub fn SurveyScreenView(screen: SurveyScreen) -> impl IntoView {
             }
             .into_any(),
         ),
-        (s, _) if s == screen.question_count + 1 => Some(view! { <NavButton nav=Nav::Send label="Send my answers"/> }.into_any()),
+        (s, _) if s == screen.question_count + 1 => {
+            Some(view! { <NavButton nav=Nav::Send label="Send my answers"/> }.into_any())
+        }
         _ => None,
     };
     view! {
@@ -116,7 +123,11 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
         }
         .into_any(),
         QuestionKind::Single | QuestionKind::Multi => {
-            let input_type = if question.kind == QuestionKind::Single { "radio" } else { "checkbox" };
+            let input_type = if question.kind == QuestionKind::Single {
+                "radio"
+            } else {
+                "checkbox"
+            };
             let hint = (question.kind == QuestionKind::Multi)
                 .then(|| view! { <p class="hint" id="answer-hint">"Choose all that fit."</p> });
             let choices = question

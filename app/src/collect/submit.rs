@@ -8,13 +8,16 @@ use crate::domain::join_code::JoinCode;
 use crate::domain::progress::{Progress, Screen, Step};
 use crate::domain::survey::Survey;
 
-/// Where a posted survey form led. Put in context for `survey_screen`.
+/// Where a posted survey form led. Put in context for `load_survey_screen`.
 #[derive(Clone, Debug)]
 pub enum StepOutcome {
     Show(Progress),
     Sent,
     /// Sending failed: show the ready screen again with the reason.
-    NotSent { progress: Progress, message: String },
+    NotSent {
+        progress: Progress,
+        message: String,
+    },
     /// The form could not be read (tampered or from an old version).
     Unreadable,
 }
@@ -31,12 +34,20 @@ pub enum SubmitError {
 }
 
 /// Checks answers against the round's survey and stores them exactly once.
-pub async fn save_response<I>(db: &Db, round: &RoundForCode, client_id: &str, submitted: I) -> Result<StoreOutcome, SubmitError>
+pub async fn save_response<I>(
+    db: &Db,
+    round: &RoundForCode,
+    client_id: &str,
+    submitted: I,
+) -> Result<StoreOutcome, SubmitError>
 where
     I: IntoIterator<Item = (String, Vec<String>)>,
 {
     let answers = Answers::validate(&round.survey, submitted)?;
-    match db.store_response(round, client_id, &answers, start_of_day(now())).await? {
+    match db
+        .store_response(round, client_id, &answers, start_of_day(now()))
+        .await?
+    {
         StoreOutcome::ClientIdReused => Err(SubmitError::ClientIdReused),
         outcome => {
             tracing::info!(round = %round.round_name, ?outcome, "response received");
@@ -58,9 +69,17 @@ pub async fn join_target(db: &Db, typed: &str) -> Result<String, DbError> {
 }
 
 /// Applies a posted survey form. `Ok(None)` when the code leads nowhere.
-pub async fn take_step(db: &Db, code: &str, fields: &[(String, String)]) -> Result<Option<StepOutcome>, DbError> {
-    let Ok(code) = JoinCode::parse(code) else { return Ok(None) };
-    let Some(round) = db.round_for_join_code(&code).await? else { return Ok(None) };
+pub async fn take_step(
+    db: &Db,
+    code: &str,
+    fields: &[(String, String)],
+) -> Result<Option<StepOutcome>, DbError> {
+    let Ok(code) = JoinCode::parse(code) else {
+        return Ok(None);
+    };
+    let Some(round) = db.round_for_join_code(&code).await? else {
+        return Ok(None);
+    };
     let (progress, nav) = match Progress::from_form(fields) {
         Ok(read) => read,
         Err(error) => {
@@ -115,13 +134,22 @@ pub fn screen_for(code: &JoinCode, survey: &Survey, outcome: Option<StepOutcome>
         Screen::Question(i) => ScreenView::Question {
             question: survey.questions[i].clone(),
             number: i + 1,
-            values: progress.answers.get(&survey.questions[i].key).cloned().unwrap_or_default(),
+            values: progress
+                .answers
+                .get(&survey.questions[i].key)
+                .cloned()
+                .unwrap_or_default(),
         },
         Screen::Ready => ScreenView::Ready {
             answered: survey
                 .questions
                 .iter()
-                .filter(|q| progress.answers.get(&q.key).is_some_and(|v| v.iter().any(|s| !s.trim().is_empty())))
+                .filter(|q| {
+                    progress
+                        .answers
+                        .get(&q.key)
+                        .is_some_and(|v| v.iter().any(|s| !s.trim().is_empty()))
+                })
                 .count(),
         },
     };
