@@ -9,10 +9,19 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "heard", version, about = "Hear young people: collect their views, code them into themes, report what they said.")]
+#[command(
+    name = "heard",
+    version,
+    about = "Hear young people: collect their views, code them into themes, report what they said."
+)]
 struct Cli {
     /// Database to use: sqlite://PATH (created if missing) or postgres://...
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/heard.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/heard.db",
+        global = true
+    )]
     database_url: String,
 
     #[command(flatten)]
@@ -34,10 +43,20 @@ enum Command {
 #[derive(Debug, Args)]
 struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
-    #[arg(long, env = "HEARD_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "HEARD_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     addr: String,
     /// Folder with the built front end (cargo-leptos' site root).
-    #[arg(long, env = "HEARD_SITE_ROOT", default_value = "target/site", global = true)]
+    #[arg(
+        long,
+        env = "HEARD_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
     site_root: String,
     /// Mark session cookies Secure; set when Heard is served over HTTPS.
     #[arg(long, env = "HEARD_SECURE_COOKIES", global = true)]
@@ -108,7 +127,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             startup::serve(config).await
         }
-        Command::User(UserCommand::Add { role, email }) => add_user(&cli.database_url, role.into(), &email).await,
+        Command::User(UserCommand::Add { role, email }) => {
+            add_user(&cli.database_url, role.into(), &email).await
+        }
     }
 }
 
@@ -116,7 +137,8 @@ async fn add_user(database_url: &str, role: Role, email: &str) -> anyhow::Result
     let email = Email::parse(email)?;
     let password = Password::parse(read_password()?)?;
     let db = Db::connect(database_url).await?;
-    let hash = tokio::task::spawn_blocking(move || heard_app::auth::hash_password(&password)).await?;
+    let hash =
+        tokio::task::spawn_blocking(move || heard_app::auth::hash_password(&password)).await?;
     if !db.create_user(&email, role, &hash).await? {
         bail!("there is already an account for {}", email.as_str());
     }
@@ -126,15 +148,20 @@ async fn add_user(database_url: &str, role: Role, email: &str) -> anyhow::Result
 
 fn read_password() -> anyhow::Result<String> {
     if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password: ").context("could not read the password")?;
-        let again = rpassword::prompt_password("Password again: ").context("could not read the password")?;
+        let first =
+            rpassword::prompt_password("Password: ").context("could not read the password")?;
+        let again = rpassword::prompt_password("Password again: ")
+            .context("could not read the password")?;
         if first != again {
             bail!("the two passwords are not the same");
         }
         Ok(first)
     } else {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("could not read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("could not read the password from standard input")?;
         let password = line.trim_end_matches(['\r', '\n']).to_owned();
         if password.is_empty() {
             bail!("no password on standard input");
@@ -145,6 +172,11 @@ fn read_password() -> anyhow::Result<String> {
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter =
+        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }

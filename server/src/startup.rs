@@ -33,10 +33,10 @@ pub struct ServeConfig {
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url).await?;
     tracing::info!(database = %redact_password(&config.database_url), "database ready");
-    if config.demo {
-        if let Some(code) = demo::seed_if_empty(&db).await? {
-            tracing::info!(join_code = %code, round = demo::DEMO_ROUND, "added the demo survey");
-        }
+    if config.demo
+        && let Some(code) = demo::seed_if_empty(&db).await?
+    {
+        tracing::info!(join_code = %code, round = demo::DEMO_ROUND, "added the demo survey");
     }
     for round in db.list_rounds().await? {
         if let Some(code) = round.join_code {
@@ -85,13 +85,19 @@ pub fn router(state: AppState) -> Router {
         .route("/join", get(join))
         .route("/survey/{code}", post(survey_step))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .with_state(state)
 }
 
 /// `GET /join?code=...`: the start page's form. Sends the young person to
 /// their survey, or back with the reason.
-async fn join(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn join(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let typed = query.get("code").map(String::as_str).unwrap_or_default();
     match submit::join_target(&state.db, typed).await {
         Ok(target) => Redirect::to(&target).into_response(),
@@ -105,7 +111,11 @@ async fn join(State(state): State<AppState>, Query(query): Query<HashMap<String,
 /// `POST /survey/CODE`: a survey screen's form. Moves one step (storing the
 /// answers when sent) and renders the screen it leads to, in full, so that
 /// no JavaScript is needed.
-async fn survey_step(State(state): State<AppState>, Path(code): Path<String>, request: Request<Body>) -> Response {
+async fn survey_step(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    request: Request<Body>,
+) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "The form was too large.").into_response();
@@ -141,7 +151,9 @@ async fn survey_step(State(state): State<AppState>, Path(code): Path<String>, re
 /// Reads an `application/x-www-form-urlencoded` body, keeping repeated names.
 fn serde_urlencoded_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, ()> {
     let text = std::str::from_utf8(bytes).map_err(|_| ())?;
-    Ok(form_urlencoded::parse(text.as_bytes()).into_owned().collect())
+    Ok(form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect())
 }
 
 async fn shutdown_signal() {
@@ -150,7 +162,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };
