@@ -1,0 +1,35 @@
+//! Integration tests: the real `heard` binary, a fresh database per test,
+//! real HTTP on port 0. Tests marked `on_both_databases!` run on SQLite and,
+//! when HEARD_TEST_POSTGRES_URL is set, on PostgreSQL.
+
+/// Defines each test once and runs it on SQLite and on PostgreSQL.
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                async fn run($app: TestApp) $body
+                #[tokio::test]
+                async fn on_sqlite() {
+                    run(TestApp::spawn().await).await
+                }
+                #[tokio::test]
+                async fn on_postgres() {
+                    if let Some(app) = TestApp::spawn_on(Backend::Postgres).await {
+                        run(app).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// Logging in and out, roles, and the one authorisation check.
+mod accounts;
+/// Starting, configuration and the command line.
+mod cli;
+/// A young person's journey through plain HTML forms, and exactly-once sending.
+mod survey;
+
+pub use heard_tests::{Backend, TestApp};

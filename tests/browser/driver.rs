@@ -1,0 +1,276 @@
+//! Chromium through chromedriver (fantoccini), and axe-core.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Whether the page may run JavaScript.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Js {
+    On,
+    Off,
+}
+
+/// A headless Chromium with a fresh profile, driven by its own chromedriver.
+pub struct Browser {
+    client: Client,
+    js: Js,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+const WAIT: Duration = Duration::from_secs(15);
+
+impl Browser {
+    pub async fn open(js: Js) -> Browser {
+        let port = free_port();
+        let chromedriver =
+            std::env::var("HEARD_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {chromedriver} (install Debian's chromium-driver; scripts/test does): {e}"));
+        let profile = tempfile::tempdir().expect("a profile folder");
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--no-first-run".to_owned(),
+            "--window-size=820,1180".to_owned(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        if js == Js::Off {
+            args.push("--blink-settings=scriptEnabled=false".to_owned());
+        }
+        let binary =
+            std::env::var("HEARD_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            serde_json::json!({ "binary": binary, "args": args }),
+        );
+        let started = Instant::now();
+        let client = loop {
+            match ClientBuilder::native()
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) if started.elapsed() > WAIT => {
+                    panic!("chromedriver did not accept a session: {error}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        Browser {
+            client,
+            js,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("could not open {url}: {e}"));
+    }
+
+    /// Waits until the page's `<h1>` reads `text` and, with JavaScript on,
+    /// until the page has hydrated (so the check covers the live app).
+    pub async fn wait_for_h1(&self, text: &str) {
+        let started = Instant::now();
+        loop {
+            let h1 = match self.client.find(Locator::Css("h1")).await {
+                Ok(h1) => h1.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if h1.trim() == text && self.hydrated_if_js().await {
+                return;
+            }
+            if started.elapsed() > WAIT {
+                let url = self
+                    .client
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
+                let source = self.client.source().await.unwrap_or_default();
+                panic!(
+                    "waited for <h1> {text:?} (JavaScript {:?}) at {url}; the page has {h1:?}:\n{source}",
+                    self.js
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn hydrated_if_js(&self) -> bool {
+        match self.js {
+            Js::Off => true,
+            Js::On => self
+                .client
+                .find(Locator::Css("html[data-hydrated]"))
+                .await
+                .is_ok(),
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("could not type into {css}: {e}"));
+    }
+
+    /// Runs axe-core (WCAG 2.2 A and AA rules and best practices) on the page
+    /// and fails on any violation. With JavaScript off the page cannot run
+    /// scripts, so axe runs in a second, script-enabled look at the same
+    /// server-rendered HTML: the markup is what is checked either way.
+    pub async fn check_accessibility(&self, page: &str) {
+        if self.js == Js::Off {
+            let url = self
+                .client
+                .current_url()
+                .await
+                .expect("a current URL")
+                .to_string();
+            let html = self.client.source().await.expect("the page source");
+            check_html_with_scripts_on(&url, &html, page).await;
+            return;
+        }
+        let violations = run_axe(&self.client).await;
+        assert!(
+            violations.is_empty(),
+            "axe-core found accessibility violations on the {page}:\n{violations:#?}"
+        );
+    }
+
+    /// axe-core's violations on the current page (JavaScript on only).
+    pub async fn accessibility_violations(&self) -> Vec<serde_json::Value> {
+        run_axe(&self.client).await
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Loads a page's HTML (as served without JavaScript) into a script-enabled
+/// browser at its own address and runs axe on it.
+async fn check_html_with_scripts_on(url: &str, html: &str, page: &str) {
+    let browser = Browser::open(Js::On).await;
+    browser.goto(url).await;
+    // Replace the live document with the exact markup the no-JS browser got,
+    // with its own scripts removed so it does not hydrate.
+    let without_scripts = strip_scripts(html);
+    browser
+        .client
+        .execute(
+            "document.open(); document.write(arguments[0]); document.close();",
+            vec![serde_json::json!(without_scripts)],
+        )
+        .await
+        .expect("the markup is written");
+    let violations = run_axe(&browser.client).await;
+    browser.close().await;
+    assert!(
+        violations.is_empty(),
+        "axe-core found accessibility violations on the {page} (JavaScript off):\n{violations:#?}"
+    );
+}
+
+fn strip_scripts(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("</script>") {
+            Some(end) => rest = &rest[start + end + "</script>".len()..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+async fn run_axe(client: &Client) -> Vec<serde_json::Value> {
+    let axe = std::fs::read_to_string(axe_path()).expect("axe.min.js is readable");
+    client
+        .execute(&axe, vec![])
+        .await
+        .expect("axe-core loads into the page");
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+           .then(results => done(results.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html) }))))
+           .catch(error => done([{ id: 'axe-error', help: String(error) }]));
+    "#;
+    let violations = client
+        .execute_async(script, vec![])
+        .await
+        .expect("axe-core runs");
+    violations
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| vec![violations])
+}
+
+fn axe_path() -> std::path::PathBuf {
+    let path = std::env::var("HEARD_AXE_JS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            heard_tests::workspace_root()
+                .join("tests")
+                .join("node_modules")
+                .join("axe-core")
+                .join("axe.min.js")
+        });
+    assert!(
+        path.exists(),
+        "{} is missing: run `npm ci --prefix tests` (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

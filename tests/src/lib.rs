@@ -1,0 +1,370 @@
+//! Test harness shared by the integration (`api`) and browser tests.
+//!
+//! Tests are black-box: they run the real `heard` binary (the release build
+//! that `scripts/test` makes with cargo-leptos) in a fresh temporary folder
+//! with a fresh database, on port 0, and talk to it over HTTP or through
+//! Chromium. PostgreSQL runs are opted into with `HEARD_TEST_POSTGRES_URL`.
+
+pub mod html;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The database a test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The workspace's root folder.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the workspace")
+        .to_owned()
+}
+
+/// The `heard` binary under test: `HEARD_BIN`, else the release build.
+pub fn heard_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("HEARD_BIN") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join("target"));
+    let path = target.join("release").join("heard");
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo leptos build --release` (scripts/test does), or set HEARD_BIN",
+        path.display()
+    );
+    path
+}
+
+/// The built front end (wasm, JS, CSS): `HEARD_SITE_ROOT`, else target/site.
+pub fn site_root() -> PathBuf {
+    std::env::var("HEARD_SITE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join("target").join("site"))
+}
+
+/// A running Heard with its own folder and database. Stopped when dropped.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub base_url: String,
+    /// The demo round's join code, read from the log.
+    pub join_code: String,
+    pub database_url: String,
+    /// False when started without DATABASE_URL (the default database).
+    set_database_url: bool,
+    pub backend: Backend,
+    pub dir: tempfile::TempDir,
+    child: Child,
+    log: Arc<Mutex<String>>,
+    postgres: Option<PostgresDatabase>,
+}
+
+impl TestApp {
+    /// Starts Heard on SQLite (a file in a fresh folder).
+    pub async fn spawn() -> TestApp {
+        Self::spawn_on(Backend::Sqlite)
+            .await
+            .expect("SQLite is always available")
+    }
+
+    /// Starts Heard on `backend`; `None` (with a message) for PostgreSQL when
+    /// `HEARD_TEST_POSTGRES_URL` is not set.
+    pub async fn spawn_on(backend: Backend) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let (database_url, postgres) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}/heard.db", dir.path().display()), None),
+            Backend::Postgres => {
+                let Ok(admin_url) = std::env::var("HEARD_TEST_POSTGRES_URL") else {
+                    eprintln!(
+                        "skipped: HEARD_TEST_POSTGRES_URL is not set, so this PostgreSQL test did not run"
+                    );
+                    return None;
+                };
+                let database = PostgresDatabase::create(&admin_url).await;
+                (database.url.clone(), Some(database))
+            }
+        };
+        Some(Self::start(dir, database_url, true, backend, postgres).await)
+    }
+
+    /// Starts Heard as the README's first command does: no DATABASE_URL, so
+    /// the default SQLite file under the working folder.
+    pub async fn spawn_with_default_database() -> TestApp {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        Self::start(
+            dir,
+            "sqlite://data/heard.db".to_owned(),
+            false,
+            Backend::Sqlite,
+            None,
+        )
+        .await
+    }
+
+    /// Stops Heard and starts it again on the same folder and database.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop();
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let dir = std::mem::replace(&mut self.dir, dir);
+        let postgres = self.postgres.take();
+        let (url, set_url, backend) = (
+            self.database_url.clone(),
+            self.set_database_url,
+            self.backend,
+        );
+        Self::start(dir, url, set_url, backend, postgres).await
+    }
+
+    async fn start(
+        dir: tempfile::TempDir,
+        database_url: String,
+        set_database_url: bool,
+        backend: Backend,
+        postgres: Option<PostgresDatabase>,
+    ) -> TestApp {
+        let mut command = Command::new(heard_binary());
+        command
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env("HEARD_ADDR", "127.0.0.1:0")
+            .env("HEARD_SITE_ROOT", site_root())
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if set_database_url {
+            command.env("DATABASE_URL", &database_url);
+        }
+        let mut child = command.spawn().expect("the heard binary starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("stderr is piped");
+        {
+            let log = Arc::clone(&log);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    let mut log = log.lock().expect("log lock");
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        let started = Instant::now();
+        let base_url = loop {
+            if let Some(url) = field_after(&log.lock().expect("log lock"), "listening on ") {
+                break url;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "heard exited with {status} before listening:\n{}",
+                    log.lock().expect("log lock")
+                );
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "heard did not start in 30 s:\n{}",
+                log.lock().expect("log lock")
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        };
+        let join_code = field_after(&log.lock().expect("log lock"), "join_code=")
+            .expect("the demo round's join code is logged");
+        TestApp {
+            base_url,
+            join_code,
+            database_url,
+            set_database_url,
+            backend,
+            dir,
+            child,
+            log,
+            postgres,
+        }
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Everything Heard has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().expect("log lock").clone()
+    }
+
+    /// `heard ARGS` against this app's database, in its folder.
+    pub fn heard(&self, args: &[&str], stdin: &str) -> Output {
+        let env: &[(&str, &str)] = if self.set_database_url {
+            &[("DATABASE_URL", &self.database_url)]
+        } else {
+            &[]
+        };
+        run_heard(self.dir.path(), env, args, stdin)
+    }
+
+    /// Adds an account through the command line; panics if that fails.
+    pub fn add_user(&self, role: &str, email: &str, password: &str) {
+        let output = self.heard(
+            &["user", "add", "--role", role, email],
+            &format!("{password}\n"),
+        );
+        assert!(
+            output.status.success(),
+            "heard user add failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// An HTTP client that does not follow redirects, so tests see them.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client")
+    }
+
+    /// Logs in through the login form (as a browser without JavaScript
+    /// would) and returns the session cookie (`name=value`).
+    pub async fn log_in(&self, email: &str, password: &str) -> Option<String> {
+        let response = self
+            .client()
+            .post(self.url("/api/log_in"))
+            .header("accept", "text/html")
+            .header("referer", self.url("/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("the login form posts");
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("heard_session=") && !c.starts_with("heard_session=;"))
+            .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+    }
+
+    /// Opens this app's database directly (for checks no page shows).
+    pub async fn database(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        let url = match self.database_url.strip_prefix("sqlite://data/") {
+            Some(file) => format!("sqlite://{}/data/{file}", self.dir.path().display()),
+            None => self.database_url.clone(),
+        };
+        sqlx::AnyPool::connect(&url)
+            .await
+            .expect("the test database opens")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
+        if let Some(database) = self.postgres.take() {
+            database.drop_now();
+        }
+    }
+}
+
+/// Runs `heard` to completion with extra environment and standard input.
+pub fn run_heard(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
+    let mut command = Command::new(heard_binary());
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("the heard binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin takes the input");
+    child.wait_with_output().expect("heard finishes")
+}
+
+/// The word after `marker` in `text`, up to whitespace.
+fn field_after(text: &str, marker: &str) -> Option<String> {
+    let start = text.find(marker)? + marker.len();
+    Some(text[start..].split_whitespace().next()?.to_owned())
+}
+
+/// A PostgreSQL database made for one test and dropped after it.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresDatabase {
+    async fn create(admin_url: &str) -> PostgresDatabase {
+        use sqlx::Connection;
+        let name = format!("heard_test_{}", uuid_like());
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("HEARD_TEST_POSTGRES_URL connects");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("CREATE DATABASE");
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .expect("the URL names a database");
+        PostgresDatabase {
+            admin_url: admin_url.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    fn drop_now(self) {
+        // Drop runs outside any async context: use a small runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
+                    let _ = sqlx::query(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        self.name
+                    ))
+                    .execute(&mut admin)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}_{nanos}", std::process::id())
+}
