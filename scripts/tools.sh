@@ -1,0 +1,67 @@
+# Installs what building and testing Heard need, skipping whatever is already
+# there at the right version. Sourced by scripts/start and scripts/test.
+# Debian-like machine with Rust (rustup) installed; apt needs root or sudo.
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the `wasm-bindgen` pin in Cargo.toml
+CARGO_LEPTOS_VERSION=0.3.10
+BINARYEN_VERSION=132.0.0
+# Tools that live outside the system: binaryen's wasm-opt from npm.
+HEARD_TOOLS="${HEARD_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/heard-tools}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# apt_install PACKAGE... : installs the Debian packages that are missing.
+apt_install() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  fi
+}
+
+ensure_build_tools() {
+  apt_install pkg-config libssl-dev
+  command -v npm >/dev/null || apt_install nodejs npm
+  # wasm-opt shrinks the wasm for tablets on poor wifi. Debian's binaryen
+  # (108) corrupts the externref table that wasm-bindgen 0.2.130 emits (the
+  # page's wasm then fails to start), so use a current release from npm.
+  if [ "$("$HEARD_TOOLS/node_modules/.bin/wasm-opt" --version 2>/dev/null)" != "wasm-opt version ${BINARYEN_VERSION%%.*} (version_${BINARYEN_VERSION%%.*})" ]; then
+    say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
+    npm install --prefix "$HEARD_TOOLS" --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION"
+  fi
+  export PATH="$HEARD_TOOLS/node_modules/.bin:$PATH"
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+  if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes)"
+    # no_downloads: use the wasm-bindgen and wasm-opt on PATH, fetch nothing.
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force
+  fi
+}
+
+ensure_test_tools() {
+  apt_install chromium chromium-driver
+  if [ ! -f tests/node_modules/axe-core/axe.min.js ] || ! cmp -s tests/package-lock.json tests/node_modules/.package-lock.json; then
+    say "installing axe-core for the browser tests"
+    npm ci --prefix tests --no-audit --no-fund --loglevel=error
+  fi
+}
+
+build_release() {
+  say "building Heard (release)"
+  cargo leptos build --release
+}
