@@ -16,28 +16,45 @@ CREATE TABLE questions (
     survey_id   TEXT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
     position    BIGINT NOT NULL,
     key         TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('single', 'multi', 'text')),
+    kind        TEXT NOT NULL CHECK (kind IN ('single', 'multi', 'text', 'scale')),
     text        TEXT NOT NULL,
     about_you   BIGINT NOT NULL DEFAULT 0 CHECK (about_you IN (0, 1)),
-    UNIQUE (survey_id, key),
-    UNIQUE (survey_id, position)
+    -- Free-text questions: one theme per answer, or any number.
+    coding      TEXT NOT NULL DEFAULT 'single' CHECK (coding IN ('single', 'multi')),
+    UNIQUE (survey_id, key)
 );
 
+-- Answers store an option's label, not a reference to this row, so options
+-- can be rewritten whole when a survey file is imported again.
 CREATE TABLE question_options (
     question_id TEXT NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
     position    BIGINT NOT NULL,
     label       TEXT NOT NULL,
-    PRIMARY KEY (question_id, position),
-    UNIQUE (question_id, label)
+    -- Scale questions: the picture shown with the label.
+    emoji       TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (question_id, position)
+);
+
+-- A free-text question's codebook.
+CREATE TABLE themes (
+    id          TEXT PRIMARY KEY,
+    question_id TEXT NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+    position    BIGINT NOT NULL,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    -- One keyword or phrase per line.
+    keywords    TEXT NOT NULL DEFAULT '',
+    UNIQUE (question_id, name)
 );
 
 CREATE TABLE rounds (
     id          TEXT PRIMARY KEY,
     survey_id   TEXT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
     name        TEXT NOT NULL,
-    -- NULL while the round is closed; unique among open rounds so a code
-    -- always leads to exactly one round.
-    join_code   TEXT UNIQUE,
+    -- Kept when the round closes and never given to another round, so a
+    -- closed round's code is told apart from a mistyped one.
+    join_code   TEXT NOT NULL UNIQUE,
+    is_open     BIGINT NOT NULL DEFAULT 1 CHECK (is_open IN (0, 1)),
     created_at  BIGINT NOT NULL,
     UNIQUE (survey_id, name)
 );
@@ -68,6 +85,18 @@ CREATE TABLE answers (
     PRIMARY KEY (response_id, question_id, position)
 );
 CREATE INDEX answers_by_question ON answers (question_id);
+
+-- Responses whose free text mentions a safeguarding word, for workers to
+-- look at. Never shown to viewers.
+CREATE TABLE safeguarding_flags (
+    response_id TEXT PRIMARY KEY REFERENCES responses(id) ON DELETE CASCADE,
+    -- One line per concern: question key, a tab, the words as written.
+    concerns    TEXT NOT NULL,
+    raised_on   BIGINT NOT NULL,
+    handled_by  TEXT,
+    handled_at  BIGINT,
+    note        TEXT NOT NULL DEFAULT ''
+);
 
 CREATE TABLE users (
     id            TEXT PRIMARY KEY,

@@ -20,6 +20,9 @@ pub enum AppError {
     /// Unknown join code, closed round, or an id that does not exist.
     #[error("We could not find that. It may have been closed or removed.")]
     NotFound,
+    /// The round behind a join code has closed.
+    #[error("This survey has closed. Ask your worker if there is a new one.")]
+    Closed,
     /// Input that breaks a rule; the message names the rule.
     #[error("{0}")]
     BadInput(String),

@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=account::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds") view=code::RoundsPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds/:id") view=code::RoundAnswersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/needs-a-look") view=code::NeedsALookPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

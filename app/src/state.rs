@@ -3,9 +3,11 @@
 //! and holding nothing that another Heard instance would need to see.
 
 use crate::db::Db;
+use crate::domain::safeguarding::SafeguardingList;
 use crate::error::AppError;
 use axum::extract::FromRef;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,6 +15,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Mark session cookies `Secure` (set when Heard is served over HTTPS).
     pub secure_cookies: bool,
+    /// The words that put an answer on the "needs a look" list. Read at
+    /// start from configuration, the same on every instance.
+    pub safeguarding: Arc<SafeguardingList>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -3,8 +3,9 @@
 use crate::startup::{self, ServeConfig};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use heard_app::db::Db;
+use heard_app::db::{Db, Imported};
 use heard_app::domain::account::{Email, Password, Role};
+use heard_app::domain::survey_file;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
@@ -38,6 +39,46 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import and export surveys as TOML files (format in the README).
+    #[command(subcommand)]
+    Survey(SurveyCommand),
+    /// Open and close a survey's rounds.
+    #[command(subcommand)]
+    Round(RoundCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SurveyCommand {
+    /// Create a survey from a file, or update the survey with the file's
+    /// slug. Changes that would orphan stored answers are refused.
+    Import {
+        /// The survey file (TOML).
+        file: std::path::PathBuf,
+    },
+    /// Print a survey as a file that `survey import` reads back.
+    Export {
+        /// The survey's slug.
+        slug: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RoundCommand {
+    /// Open a round (creating it if need be) and print its join code alone
+    /// on the last line.
+    Open {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+    },
+    /// Close a round: its join code stops taking answers.
+    Close {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +105,10 @@ struct ServeArgs {
     /// Do not add the demo survey to an empty database.
     #[arg(long, env = "HEARD_NO_DEMO", global = true)]
     no_demo: bool,
+    /// A file of safeguarding words and phrases (one per line) to use
+    /// instead of Heard's default list.
+    #[arg(long, env = "HEARD_SAFEGUARDING_WORDS", global = true)]
+    safeguarding_words: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,12 +169,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 site_root: cli.serve.site_root,
                 secure_cookies: cli.serve.secure_cookies,
                 demo: !cli.serve.no_demo,
+                safeguarding_words: cli.serve.safeguarding_words,
             };
             startup::serve(config).await
         }
         Command::User(UserCommand::Add { role, email }) => {
             add_user(&cli.database_url, role.into(), &email).await
         }
+        Command::Survey(command) => survey(&cli.database_url, command).await,
+        Command::Round(command) => round(&cli.database_url, command).await,
     }
 }
 
@@ -143,6 +191,69 @@ async fn add_user(database_url: &str, role: Role, email: &str) -> anyhow::Result
         bail!("there is already an account for {}", email.as_str());
     }
     println!("Added {} as {}.", email.as_str(), role.as_str());
+    Ok(())
+}
+
+async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Result<()> {
+    match command {
+        SurveyCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("could not read {}", file.display()))?;
+            let survey = survey_file::parse(&text)
+                .with_context(|| format!("{} is not a valid survey file", file.display()))?;
+            let db = Db::connect(database_url).await?;
+            match db.import_survey(&survey).await? {
+                Imported::Created(_) => println!(
+                    "Created survey {} ({} questions).",
+                    survey.slug,
+                    survey.questions.len()
+                ),
+                Imported::Updated(_) => println!(
+                    "Updated survey {} ({} questions).",
+                    survey.slug,
+                    survey.questions.len()
+                ),
+                Imported::Refused(problems) => bail!(
+                    "survey {} was not changed, because stored answers would be orphaned:\n  {}",
+                    survey.slug,
+                    problems.join("\n  ")
+                ),
+            }
+        }
+        SurveyCommand::Export { slug } => {
+            let db = Db::connect(database_url).await?;
+            let (_, survey) = db
+                .survey_by_slug(&slug)
+                .await?
+                .with_context(|| format!("there is no survey {slug}"))?;
+            print!("{}", survey_file::write(&survey));
+        }
+    }
+    Ok(())
+}
+
+async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<()> {
+    let db = Db::connect(database_url).await?;
+    let (RoundCommand::Open { survey, .. } | RoundCommand::Close { survey, .. }) = &command;
+    let (survey_id, _) = db
+        .survey_by_slug(survey)
+        .await?
+        .with_context(|| format!("there is no survey {survey}"))?;
+    match command {
+        RoundCommand::Open { survey, round } => {
+            let code = db
+                .open_round(&survey_id, &round, crate::demo::fresh_join_code)
+                .await?;
+            println!("Round \"{round}\" of {survey} is open. Join code:");
+            println!("{code}");
+        }
+        RoundCommand::Close { survey, round } => {
+            if !db.close_round(&survey_id, &round).await? {
+                bail!("survey {survey} has no round \"{round}\"");
+            }
+            println!("Round \"{round}\" of {survey} is closed.");
+        }
+    }
     Ok(())
 }
 

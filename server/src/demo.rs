@@ -1,7 +1,7 @@
 //! The demo survey a new Heard starts with, so that the first start shows
 //! something to answer.
 
-use heard_app::db::{Db, DbError};
+use heard_app::db::{Db, DbError, Imported};
 use heard_app::domain::join_code::JoinCode;
 use heard_app::domain::survey::Survey;
 
@@ -14,13 +14,20 @@ pub async fn seed_if_empty(db: &Db) -> Result<Option<JoinCode>, DbError> {
     if db.survey_count().await? > 0 {
         return Ok(None);
     }
-    let survey_id = db.create_survey(&Survey::demo()).await?;
-    let code = JoinCode::from_random(uuid_random());
-    db.create_open_round(&survey_id, DEMO_ROUND, &code).await?;
-    Ok(Some(code))
+    let survey_id = match db.import_survey(&Survey::demo()).await? {
+        Imported::Created(id) | Imported::Updated(id) => id,
+        Imported::Refused(problems) => return Err(DbError::Corrupt(problems.join("; "))),
+    };
+    Ok(Some(
+        db.open_round(&survey_id, DEMO_ROUND, fresh_join_code)
+            .await?,
+    ))
 }
 
-fn uuid_random() -> u64 {
+/// A random join code.
+pub fn fresh_join_code() -> JoinCode {
     let bytes = uuid::Uuid::new_v4().into_bytes();
-    u64::from_le_bytes(bytes[..8].try_into().expect("a UUID has 16 bytes"))
+    JoinCode::from_random(u64::from_le_bytes(
+        bytes[..8].try_into().expect("a UUID has 16 bytes"),
+    ))
 }

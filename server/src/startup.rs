@@ -3,6 +3,7 @@
 
 use crate::demo;
 use anyhow::Context;
+use axum::Json;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -10,12 +11,15 @@ use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use heard_app::collect::submit;
-use heard_app::db::{Db, redact_password};
+use heard_app::db::{Db, StoreOutcome, redact_password};
+use heard_app::domain::safeguarding::SafeguardingList;
 use heard_app::state::AppState;
 use heard_app::{App, shell};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use serde_json::json;
 use std::collections::HashMap;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// What `heard serve` needs to know.
@@ -26,11 +30,30 @@ pub struct ServeConfig {
     pub site_root: String,
     pub secure_cookies: bool,
     pub demo: bool,
+    /// Replaces the default safeguarding words (one per line).
+    pub safeguarding_words: Option<std::path::PathBuf>,
 }
 
 /// Opens the database, seeds the demo survey if asked, and serves until
 /// Ctrl-C or SIGTERM.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let safeguarding = match &config.safeguarding_words {
+        None => SafeguardingList::default(),
+        Some(path) => {
+            let list = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "could not read the safeguarding words in {}",
+                    path.display()
+                )
+            })?;
+            SafeguardingList::parse(&list)
+        }
+    };
+    anyhow::ensure!(
+        !safeguarding.is_empty(),
+        "the safeguarding word list is empty"
+    );
+    tracing::info!(words = safeguarding.len(), "safeguarding list ready");
     let db = Db::connect(&config.database_url).await?;
     tracing::info!(database = %redact_password(&config.database_url), "database ready");
     if config.demo
@@ -39,8 +62,8 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         tracing::info!(join_code = %code, round = demo::DEMO_ROUND, "added the demo survey");
     }
     for round in db.list_rounds().await? {
-        if let Some(code) = round.join_code {
-            tracing::info!(survey = %round.survey_slug, round = %round.round_name, join_code = %code, "round open");
+        if round.is_open {
+            tracing::info!(survey = %round.survey_slug, round = %round.round_name, join_code = %round.join_code, "round open");
         }
     }
     let listener = TcpListener::bind(&config.addr)
@@ -57,6 +80,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         db,
         leptos_options,
         secure_cookies: config.secure_cookies,
+        safeguarding: Arc::new(safeguarding),
     };
     let app = router(state);
     // Tests and scripts read the real port from this line.
@@ -84,6 +108,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/join", get(join))
         .route("/survey/{code}", post(survey_step))
+        .route("/api/v1/responses", post(receive_response))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -117,13 +142,13 @@ async fn survey_step(
     request: Request<Body>,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "The form was too large.").into_response();
     };
     let Ok(fields) = serde_urlencoded_fields(&bytes) else {
         return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response();
     };
-    let outcome = match submit::take_step(&state.db, &code, &fields).await {
+    let outcome = match submit::take_step(&state, &code, &fields).await {
         Ok(outcome) => outcome,
         Err(error) => {
             tracing::error!(%error, "survey step failed");
@@ -147,6 +172,38 @@ async fn survey_step(
     );
     render(Request::from_parts(parts, Body::empty())).await
 }
+
+/// `POST /api/v1/responses`: a finished survey as JSON (see README). 201
+/// when stored, 200 for an identical repeat, 4xx with `{"error": ...}`.
+async fn receive_response(State(state): State<AppState>, body: Body) -> Response {
+    let json_error = |status: StatusCode, message: String| {
+        (status, Json(json!({ "error": message }))).into_response()
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is over {MAX_BODY_BYTES} bytes"),
+        );
+    };
+    match submit::receive_json(&state, &bytes).await {
+        Ok(StoreOutcome::Stored) => {
+            (StatusCode::CREATED, Json(json!({ "status": "stored" }))).into_response()
+        }
+        Ok(_) => (StatusCode::OK, Json(json!({ "status": "already stored" }))).into_response(),
+        Err(error) => {
+            let status =
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if status.is_server_error() {
+                tracing::error!(%error, "storing a response failed");
+            }
+            json_error(status, error.to_string())
+        }
+    }
+}
+
+/// The largest form or JSON body accepted: a whole survey of long answers
+/// fits many times over.
+const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// Reads an `application/x-www-form-urlencoded` body, keeping repeated names.
 fn serde_urlencoded_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, ()> {

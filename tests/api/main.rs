@@ -29,7 +29,13 @@ macro_rules! on_both_databases {
 mod accounts;
 /// Starting, configuration and the command line.
 mod cli;
+/// `POST /api/v1/responses`: every status code, and exactly-once storage.
+mod responses;
+/// Safeguarding flags: raised on sending, shown to workers only.
+mod safeguarding;
 /// A young person's journey through plain HTML forms, and exactly-once sending.
 mod survey;
+/// Survey files and rounds on the command line.
+mod surveys;
 
 pub use heard_tests::{Backend, TestApp};

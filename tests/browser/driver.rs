@@ -113,6 +113,22 @@ impl Browser {
         }
     }
 
+    /// Waits until the page's text contains `text`.
+    pub async fn wait_for_text(&self, text: &str) {
+        let started = Instant::now();
+        loop {
+            let body = match self.client.find(Locator::Css("body")).await {
+                Ok(body) => body.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if body.contains(text) && self.hydrated_if_js().await {
+                return;
+            }
+            assert!(started.elapsed() < WAIT, "waited for {text:?} (JavaScript {:?}); the page says:\n{body}", self.js);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn hydrated_if_js(&self) -> bool {
         match self.js {
             Js::Off => true,

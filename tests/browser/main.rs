@@ -98,6 +98,17 @@ async fn a_young_person_answers_the_survey_with_javascript_off() {
 async fn workers_journey(js: Js) {
     let app = TestApp::spawn().await;
     app.add_user("worker", "worker@example.org", PASSWORD);
+    let flagged = reqwest::Client::new()
+        .post(app.url("/api/v1/responses"))
+        .json(&serde_json::json!({
+            "join_code": app.join_code,
+            "client_id": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
+            "answers": { "key_stage": "KS4", "change": "I was excluded because of drugs. I needed help." }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(flagged.status(), reqwest::StatusCode::CREATED);
     let browser = Browser::open(js).await;
 
     browser.goto(&app.url("/login")).await;
@@ -112,6 +123,13 @@ async fn workers_journey(js: Js) {
     browser.click("table a").await;
     browser.wait_for_h1("Your voice: Summer 2024").await;
     browser.check_accessibility("answers page").await;
+
+    browser.goto(&app.url("/needs-a-look")).await;
+    browser.wait_for_h1("Needs a look").await;
+    browser.check_accessibility("needs-a-look page").await;
+    browser.type_into("textarea[name=note]", "Told the DSL").await;
+    browser.click("form.flag-form button").await;
+    browser.wait_for_text("Handled by worker@example.org: Told the DSL").await;
 
     browser.click("form.logout-form button").await;
     browser.wait_for_h1("Have your say").await;

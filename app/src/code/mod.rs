@@ -1,5 +1,9 @@
-//! The participation worker's workspace. For now: the rounds, and the
-//! answers of a round, one row per young person. Theme coding grows here.
+//! The participation worker's workspace. For now: the rounds, the answers
+//! of a round (one row per young person) and the safeguarding "needs a
+//! look" list. Theme coding grows here.
+
+mod needs_a_look;
+pub use needs_a_look::NeedsALookPage;
 
 use crate::account::{LogOutButton, unless_error};
 use crate::error::AppError;
@@ -44,6 +48,7 @@ pub fn RoundsPage() -> impl IntoView {
                         <h1>"Rounds"</h1>
                         <LogOutButton/>
                     </div>
+                    <p><a href="/needs-a-look">"Answers that need a look"</a></p>
                     <table class="table">
                         <caption class="visually-hidden">"Every round of every survey"</caption>
                         <thead>
@@ -59,7 +64,7 @@ pub fn RoundsPage() -> impl IntoView {
                                 <tr>
                                     <td>{round.survey_title}</td>
                                     <td><a href=format!("/rounds/{}", round.round_id)>{round.round_name}</a></td>
-                                    <td>{round.join_code.unwrap_or_else(|| "closed".to_owned())}</td>
+                                    <td>{if round.is_open { round.join_code } else { format!("{} (closed)", round.join_code) }}</td>
                                     <td class="numeric">{round.responses}</td>
                                 </tr>
                             }).collect_view()}

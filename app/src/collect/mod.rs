@@ -65,6 +65,9 @@ pub async fn load_survey_screen(code: String) -> Result<SurveyScreen, AppError> 
         .round_for_join_code(&code)
         .await?
         .ok_or(AppError::NotFound)?;
+    if !round.is_open {
+        return Err(AppError::Closed);
+    }
     let outcome = use_context::<submit::StepOutcome>();
     Ok(submit::screen_for(&code, &round.survey, outcome))
 }
@@ -132,6 +135,7 @@ pub fn SurveyPage() -> impl IntoView {
                 match screen.await {
                     Ok(screen) => view! { <SurveyScreenView screen/> }.into_any(),
                     Err(AppError::NotFound) => view! { <UnknownCode/> }.into_any(),
+                    Err(AppError::Closed) => view! { <SurveyClosed/> }.into_any(),
                     Err(error) => view! { <ErrorMessage error/> }.into_any(),
                 }
             })}
@@ -146,5 +150,15 @@ fn UnknownCode() -> impl IntoView {
         <h1>"We could not find that survey"</h1>
         <p>"The code may be wrong, or the survey may have closed."</p>
         <p><a class="button" href="/">"Type your code again"</a></p>
+    }
+}
+
+#[component]
+fn SurveyClosed() -> impl IntoView {
+    view! {
+        <Title text="Survey closed - Heard"/>
+        <h1>"This survey has closed"</h1>
+        <p>"Thank you for wanting to take part. Ask your worker if there is a new one."</p>
+        <p><a class="button" href="/">"Back to the start"</a></p>
     }
 }

@@ -122,12 +122,13 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
             </textarea>
         }
         .into_any(),
-        QuestionKind::Single | QuestionKind::Multi => {
-            let input_type = if question.kind == QuestionKind::Single {
-                "radio"
-            } else {
+        QuestionKind::Single | QuestionKind::Multi | QuestionKind::Scale => {
+            let input_type = if question.kind == QuestionKind::Multi {
                 "checkbox"
+            } else {
+                "radio"
             };
+            let is_scale = question.kind == QuestionKind::Scale;
             let hint = (question.kind == QuestionKind::Multi)
                 .then(|| view! { <p class="hint" id="answer-hint">"Choose all that fit."</p> });
             let choices = question
@@ -137,10 +138,15 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
                 .map(|(i, option)| {
                     let id = format!("answer-{i}");
                     let checked = values.contains(option);
+                    // The picture is decoration: the label says the same in words.
+                    let picture = question
+                        .emoji
+                        .get(i)
+                        .map(|emoji| view! { <span class="scale-picture" aria-hidden="true">{emoji.clone()}</span> });
                     view! {
                         <div class="choice">
                             <input class="choice-input" type=input_type id=id.clone() name=name.clone() value=option.clone() checked=checked/>
-                            <label class="choice-label" for=id>{option.clone()}</label>
+                            <label class="choice-label" for=id>{picture}{option.clone()}</label>
                         </div>
                     }
                 })
@@ -150,7 +156,7 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
                 <fieldset class="fieldset">
                     <legend class="legend"><h1 class="question">{question.text}</h1></legend>
                     {hint}
-                    <div class="choices">{choices}</div>
+                    <div class="choices" class:choices-scale=is_scale>{choices}</div>
                 </fieldset>
             }
             .into_any()

@@ -7,6 +7,9 @@ use crate::domain::answers::{AnswerError, Answers};
 use crate::domain::join_code::JoinCode;
 use crate::domain::progress::{Progress, Screen, Step};
 use crate::domain::survey::Survey;
+use crate::state::AppState;
+use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Where a posted survey form led. Put in context for `load_survey_screen`.
 #[derive(Clone, Debug)]
@@ -22,20 +25,84 @@ pub enum StepOutcome {
     Unreadable,
 }
 
-/// Why answers were not stored.
+/// Why answers were not stored. Each message names the problem; `status`
+/// gives the HTTP status the JSON API answers with.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
+    #[error("the request body is not valid JSON for a response: {0}")]
+    Malformed(String),
+    #[error("unknown join code \"{0}\"")]
+    UnknownCode(String),
+    #[error("the round for join code \"{0}\" is closed")]
+    Closed(String),
+    #[error("client_id must be a UUID such as 6f1c2a55-54b8-4a52-9d0c-8d0f6f4e2c11")]
+    BadClientId,
+    #[error("the answer to \"{0}\" must be a text or a list of texts")]
+    BadValue(String),
     #[error(transparent)]
     Answers(#[from] AnswerError),
-    #[error("this client_id was already used for different answers")]
-    ClientIdReused,
-    #[error(transparent)]
+    #[error("client_id {0} was already used for different answers")]
+    ClientIdReused(String),
+    #[error("the answers could not be stored; try again")]
     Db(#[from] DbError),
 }
 
+impl SubmitError {
+    pub fn status(&self) -> u16 {
+        match self {
+            SubmitError::Malformed(_) => 400,
+            SubmitError::UnknownCode(_) => 404,
+            SubmitError::ClientIdReused(_) => 409,
+            SubmitError::Closed(_) => 410,
+            SubmitError::BadClientId | SubmitError::BadValue(_) | SubmitError::Answers(_) => 422,
+            SubmitError::Db(_) => 500,
+        }
+    }
+}
+
+/// A finished survey as the JSON API receives it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Submission {
+    join_code: String,
+    client_id: String,
+    answers: BTreeMap<String, serde_json::Value>,
+}
+
+/// `POST /api/v1/responses`: reads a JSON submission and stores it exactly
+/// once.
+pub async fn receive_json(state: &AppState, body: &[u8]) -> Result<StoreOutcome, SubmitError> {
+    let db = &state.db;
+    let submission: Submission =
+        serde_json::from_slice(body).map_err(|e| SubmitError::Malformed(e.to_string()))?;
+    let round = match JoinCode::parse(&submission.join_code) {
+        Ok(code) => db.round_for_join_code(&code).await?,
+        Err(_) => None,
+    }
+    .ok_or_else(|| SubmitError::UnknownCode(submission.join_code.clone()))?;
+    let mut submitted = Vec::with_capacity(submission.answers.len());
+    for (key, value) in submission.answers {
+        let values = match value {
+            serde_json::Value::String(text) => vec![text],
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    serde_json::Value::String(text) => Ok(text),
+                    _ => Err(SubmitError::BadValue(key.clone())),
+                })
+                .collect::<Result<_, _>>()?,
+            serde_json::Value::Null => Vec::new(),
+            _ => return Err(SubmitError::BadValue(key)),
+        };
+        submitted.push((key, values));
+    }
+    save_response(state, &round, &submission.client_id, submitted).await
+}
+
 /// Checks answers against the round's survey and stores them exactly once.
+/// Every way of sending (plain form, JSON API) ends here.
 pub async fn save_response<I>(
-    db: &Db,
+    state: &AppState,
     round: &RoundForCode,
     client_id: &str,
     submitted: I,
@@ -43,14 +110,23 @@ pub async fn save_response<I>(
 where
     I: IntoIterator<Item = (String, Vec<String>)>,
 {
+    if !round.is_open {
+        return Err(SubmitError::Closed(round.join_code.clone()));
+    }
+    if uuid::Uuid::parse_str(client_id).is_err() {
+        return Err(SubmitError::BadClientId);
+    }
     let answers = Answers::validate(&round.survey, submitted)?;
-    match db
-        .store_response(round, client_id, &answers, start_of_day(now()))
+    let concerns = state.safeguarding.check(&round.survey, &answers);
+    match state
+        .db
+        .store_response(round, client_id, &answers, &concerns, start_of_day(now()))
         .await?
     {
-        StoreOutcome::ClientIdReused => Err(SubmitError::ClientIdReused),
+        StoreOutcome::ClientIdReused => Err(SubmitError::ClientIdReused(client_id.to_owned())),
         outcome => {
-            tracing::info!(round = %round.round_name, ?outcome, "response received");
+            // Never the answer text, nor the flagged words, at info level.
+            tracing::info!(round = %round.round_name, ?outcome, flagged = !concerns.is_empty(), "response received");
             Ok(outcome)
         }
     }
@@ -63,21 +139,28 @@ pub async fn join_target(db: &Db, typed: &str) -> Result<String, DbError> {
         return Ok(format!("/?error=format&code={}", query_escape(typed)));
     };
     Ok(match db.round_for_join_code(&code).await? {
-        Some(_) => format!("/survey/{code}"),
+        Some(round) if round.is_open => format!("/survey/{code}"),
+        Some(_) => format!("/?error=closed&code={code}"),
         None => format!("/?error=unknown&code={code}"),
     })
 }
 
 /// Applies a posted survey form. `Ok(None)` when the code leads nowhere.
 pub async fn take_step(
-    db: &Db,
+    state: &AppState,
     code: &str,
     fields: &[(String, String)],
 ) -> Result<Option<StepOutcome>, DbError> {
     let Ok(code) = JoinCode::parse(code) else {
         return Ok(None);
     };
-    let Some(round) = db.round_for_join_code(&code).await? else {
+    // A closed round's screen says so (see `load_survey_screen`).
+    let Some(round) = state
+        .db
+        .round_for_join_code(&code)
+        .await?
+        .filter(|r| r.is_open)
+    else {
         return Ok(None);
     };
     let (progress, nav) = match Progress::from_form(fields) {
@@ -91,7 +174,7 @@ pub async fn take_step(
         Step::Show(progress) => StepOutcome::Show(progress),
         Step::Send(progress) => {
             let submitted = progress.answers.clone().into_iter();
-            match save_response(db, &round, &progress.client_id, submitted).await {
+            match save_response(state, &round, &progress.client_id, submitted).await {
                 Ok(_) => StepOutcome::Sent,
                 Err(SubmitError::Db(error)) => return Err(error),
                 Err(error) => {

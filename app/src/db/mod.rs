@@ -5,10 +5,11 @@
 //! server functions and handlers.
 
 mod accounts;
+mod flags;
 mod surveys;
 
 pub use accounts::{SessionUser, StoredUser};
-pub use surveys::{RoundForCode, StoreOutcome};
+pub use surveys::{Imported, RoundForCode, StoreOutcome};
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;

@@ -4,7 +4,8 @@ use super::{Db, DbError, is_unique_violation, new_id, now};
 use crate::domain::answers::Answers;
 use crate::domain::join_code::JoinCode;
 use crate::domain::rounds::{RoundAnswers, RoundSummary};
-use crate::domain::survey::{Question, QuestionKind, Survey};
+use crate::domain::safeguarding::Concern;
+use crate::domain::survey::{CodingMode, Question, QuestionKind, Survey, Theme, orphaned_answers};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -13,9 +14,23 @@ use std::collections::BTreeMap;
 pub struct RoundForCode {
     pub round_id: String,
     pub round_name: String,
+    pub join_code: String,
+    /// A closed round takes no answers; its code still leads to it.
+    pub is_open: bool,
     pub survey: Survey,
     /// Database id of each question, by key.
     pub question_ids: BTreeMap<String, String>,
+}
+
+/// What importing a survey file did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Imported {
+    /// A new survey, with its id.
+    Created(String),
+    /// The survey with the file's slug, updated.
+    Updated(String),
+    /// Nothing changed: these changes would orphan stored answers.
+    Refused(Vec<String>),
 }
 
 /// What happened to a submission.
@@ -37,43 +52,165 @@ impl Db {
             .try_get("n")?)
     }
 
-    /// Stores a new survey with its questions, all or nothing. Returns its id.
-    pub async fn create_survey(&self, survey: &Survey) -> Result<String, DbError> {
-        let mut tx = self.pool().begin().await?;
-        let survey_id = new_id();
-        sqlx::query("INSERT INTO surveys (id, slug, title, created_at) VALUES ($1, $2, $3, $4)")
+    /// Stores a survey from a file, all or nothing: creates it, or updates
+    /// the survey with the same slug. An update that would leave stored
+    /// answers without their question or option changes nothing and says why.
+    pub async fn import_survey(&self, survey: &Survey) -> Result<Imported, DbError> {
+        let existing: Option<String> = sqlx::query("SELECT id FROM surveys WHERE slug = $1")
+            .bind(&survey.slug)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| row.try_get("id"))
+            .transpose()?;
+        let Some(survey_id) = existing else {
+            let mut tx = self.pool().begin().await?;
+            let survey_id = new_id();
+            sqlx::query(
+                "INSERT INTO surveys (id, slug, title, created_at) VALUES ($1, $2, $3, $4)",
+            )
             .bind(&survey_id)
             .bind(&survey.slug)
             .bind(&survey.title)
             .bind(now())
             .execute(&mut *tx)
             .await?;
-        for (position, question) in survey.questions.iter().enumerate() {
-            let question_id = new_id();
-            sqlx::query(
-                "INSERT INTO questions (id, survey_id, position, key, kind, text, about_you) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&question_id)
+            for (position, question) in survey.questions.iter().enumerate() {
+                insert_question(&mut tx, &survey_id, position, question).await?;
+            }
+            tx.commit().await?;
+            return Ok(Imported::Created(survey_id));
+        };
+        let (stored_questions, ids) = self.questions_of(&survey_id).await?;
+        let stored = Survey {
+            slug: survey.slug.clone(),
+            title: String::new(),
+            questions: stored_questions,
+        };
+        let problems = orphaned_answers(&stored, survey, &self.answered_values(&survey_id).await?);
+        if !problems.is_empty() {
+            return Ok(Imported::Refused(problems));
+        }
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE surveys SET title = $1 WHERE id = $2")
+            .bind(&survey.title)
             .bind(&survey_id)
-            .bind(position as i64)
-            .bind(&question.key)
-            .bind(question.kind.as_str())
-            .bind(&question.text)
-            .bind(i64::from(question.about_you))
             .execute(&mut *tx)
             .await?;
-            for (position, label) in question.options.iter().enumerate() {
-                sqlx::query("INSERT INTO question_options (question_id, position, label) VALUES ($1, $2, $3)")
-                    .bind(&question_id)
-                    .bind(position as i64)
-                    .bind(label)
+        for old in &stored.questions {
+            if survey.question(&old.key).is_none() {
+                sqlx::query("DELETE FROM questions WHERE id = $1")
+                    .bind(&ids[&old.key])
                     .execute(&mut *tx)
                     .await?;
             }
         }
+        for (position, question) in survey.questions.iter().enumerate() {
+            match ids.get(&question.key) {
+                None => insert_question(&mut tx, &survey_id, position, question).await?,
+                Some(question_id) => {
+                    sqlx::query(
+                        "UPDATE questions SET position = $1, kind = $2, text = $3, about_you = $4, coding = $5 WHERE id = $6",
+                    )
+                    .bind(position as i64)
+                    .bind(question.kind.as_str())
+                    .bind(&question.text)
+                    .bind(i64::from(question.about_you))
+                    .bind(question.coding.as_str())
+                    .bind(question_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    write_options_and_themes(&mut tx, question_id, question).await?;
+                }
+            }
+        }
         tx.commit().await?;
-        Ok(survey_id)
+        Ok(Imported::Updated(survey_id))
+    }
+
+    /// For each question of a survey, how many answers each value has.
+    async fn answered_values(
+        &self,
+        survey_id: &str,
+    ) -> Result<BTreeMap<String, BTreeMap<String, i64>>, DbError> {
+        let rows = sqlx::query(
+            "SELECT q.key, a.value, COUNT(*) AS n FROM answers a JOIN questions q ON q.id = a.question_id \
+             WHERE q.survey_id = $1 GROUP BY q.key, a.value",
+        )
+        .bind(survey_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut answered: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+        for row in &rows {
+            answered
+                .entry(row.try_get("key")?)
+                .or_default()
+                .insert(row.try_get("value")?, row.try_get("n")?);
+        }
+        Ok(answered)
+    }
+
+    /// A survey by its slug, with its id.
+    pub async fn survey_by_slug(&self, slug: &str) -> Result<Option<(String, Survey)>, DbError> {
+        let Some(row) = sqlx::query("SELECT id, title FROM surveys WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let survey_id: String = row.try_get("id")?;
+        let (questions, _) = self.questions_of(&survey_id).await?;
+        let survey = Survey {
+            slug: slug.to_owned(),
+            title: row.try_get("title")?,
+            questions,
+        };
+        Ok(Some((survey_id, survey)))
+    }
+
+    /// Opens the round `name` of a survey, creating it with a fresh join
+    /// code if need be. Returns the round's code.
+    pub async fn open_round(
+        &self,
+        survey_id: &str,
+        name: &str,
+        mut fresh_code: impl FnMut() -> JoinCode,
+    ) -> Result<JoinCode, DbError> {
+        for _ in 0..10 {
+            let existing =
+                sqlx::query("SELECT id, join_code FROM rounds WHERE survey_id = $1 AND name = $2")
+                    .bind(survey_id)
+                    .bind(name)
+                    .fetch_optional(self.pool())
+                    .await?;
+            if let Some(row) = existing {
+                let round_id: String = row.try_get("id")?;
+                self.set_round_open(&round_id, true).await?;
+                let code: String = row.try_get("join_code")?;
+                return JoinCode::parse(&code).map_err(|_| {
+                    DbError::Corrupt(format!("round {round_id} has join code {code:?}"))
+                });
+            }
+            let code = fresh_code();
+            match self.create_open_round(survey_id, name, &code).await {
+                Ok(_) => return Ok(code),
+                // The code was taken, or another process created the round
+                // meanwhile: look again.
+                Err(DbError::Query(e)) if is_unique_violation(&e) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(DbError::Corrupt("no free join code after 10 tries".into()))
+    }
+
+    /// Closes the round `name` of a survey. `Ok(false)` when there is none.
+    pub async fn close_round(&self, survey_id: &str, name: &str) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE rounds SET is_open = 0 WHERE survey_id = $1 AND name = $2")
+            .bind(survey_id)
+            .bind(name)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Creates a round of a survey, open under `join_code`. Returns its id.
@@ -95,6 +232,16 @@ impl Db {
         Ok(round_id)
     }
 
+    /// Opens or closes a round. `Ok(false)` when there is no such round.
+    pub async fn set_round_open(&self, round_id: &str, open: bool) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE rounds SET is_open = $1 WHERE id = $2")
+            .bind(i64::from(open))
+            .bind(round_id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// All rounds, open and closed, with how many responses each has.
     pub async fn list_rounds(&self) -> Result<Vec<RoundSummary>, DbError> {
         self.round_summaries(None).await
@@ -102,7 +249,7 @@ impl Db {
 
     async fn round_summaries(&self, round_id: Option<&str>) -> Result<Vec<RoundSummary>, DbError> {
         let rows = sqlx::query(
-            "SELECT r.id, s.slug, s.title, r.name, r.join_code, \
+            "SELECT r.id, s.slug, s.title, r.name, r.join_code, r.is_open, \
                     (SELECT COUNT(*) FROM responses x WHERE x.round_id = r.id) AS responses \
              FROM rounds r JOIN surveys s ON s.id = r.survey_id \
              WHERE $1 = '' OR r.id = $1 \
@@ -119,19 +266,20 @@ impl Db {
                     survey_title: row.try_get("title")?,
                     round_name: row.try_get("name")?,
                     join_code: row.try_get("join_code")?,
+                    is_open: row.try_get::<i64, _>("is_open")? != 0,
                     responses: row.try_get("responses")?,
                 })
             })
             .collect()
     }
 
-    /// The open round a join code leads to, with its survey.
+    /// The round a join code leads to (open or closed), with its survey.
     pub async fn round_for_join_code(
         &self,
         code: &JoinCode,
     ) -> Result<Option<RoundForCode>, DbError> {
         let Some(row) = sqlx::query(
-            "SELECT r.id, r.name, r.survey_id, s.slug, s.title \
+            "SELECT r.id, r.name, r.is_open, r.survey_id, s.slug, s.title \
              FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.join_code = $1",
         )
         .bind(code.as_str())
@@ -145,6 +293,8 @@ impl Db {
         Ok(Some(RoundForCode {
             round_id: row.try_get("id")?,
             round_name: row.try_get("name")?,
+            join_code: code.to_string(),
+            is_open: row.try_get::<i64, _>("is_open")? != 0,
             survey: Survey {
                 slug: row.try_get("slug")?,
                 title: row.try_get("title")?,
@@ -154,31 +304,55 @@ impl Db {
         }))
     }
 
-    /// A survey's questions in order, and their database ids by key.
+    /// A survey's questions in order (with options, pictures and themes),
+    /// and their database ids by key.
     async fn questions_of(
         &self,
         survey_id: &str,
     ) -> Result<(Vec<Question>, BTreeMap<String, String>), DbError> {
         let rows = sqlx::query(
-            "SELECT id, key, kind, text, about_you FROM questions WHERE survey_id = $1 ORDER BY position",
+            "SELECT id, key, kind, text, about_you, coding FROM questions WHERE survey_id = $1 ORDER BY position",
         )
         .bind(survey_id)
         .fetch_all(self.pool())
         .await?;
         let option_rows = sqlx::query(
-            "SELECT o.question_id, o.label FROM question_options o \
+            "SELECT o.question_id, o.label, o.emoji FROM question_options o \
              JOIN questions q ON q.id = o.question_id \
              WHERE q.survey_id = $1 ORDER BY o.question_id, o.position",
         )
         .bind(survey_id)
         .fetch_all(self.pool())
         .await?;
-        let mut options: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let theme_rows = sqlx::query(
+            "SELECT t.question_id, t.name, t.description, t.keywords FROM themes t \
+             JOIN questions q ON q.id = t.question_id \
+             WHERE q.survey_id = $1 ORDER BY t.question_id, t.position",
+        )
+        .bind(survey_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut options: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
         for row in &option_rows {
-            options
+            let (labels, emoji) = options.entry(row.try_get("question_id")?).or_default();
+            labels.push(row.try_get("label")?);
+            emoji.push(row.try_get("emoji")?);
+        }
+        let mut themes: BTreeMap<String, Vec<Theme>> = BTreeMap::new();
+        for row in &theme_rows {
+            let keywords: String = row.try_get("keywords")?;
+            themes
                 .entry(row.try_get("question_id")?)
                 .or_default()
-                .push(row.try_get("label")?);
+                .push(Theme {
+                    name: row.try_get("name")?,
+                    description: row.try_get("description")?,
+                    keywords: keywords
+                        .lines()
+                        .map(str::to_owned)
+                        .filter(|k| !k.is_empty())
+                        .collect(),
+                });
         }
         let mut questions = Vec::with_capacity(rows.len());
         let mut ids = BTreeMap::new();
@@ -186,14 +360,26 @@ impl Db {
             let id: String = row.try_get("id")?;
             let key: String = row.try_get("key")?;
             let kind: String = row.try_get("kind")?;
+            let kind = QuestionKind::parse(&kind).ok_or_else(|| {
+                DbError::Corrupt(format!("question {key} has unknown kind {kind:?}"))
+            })?;
+            let coding: String = row.try_get("coding")?;
+            let (labels, emoji) = options.remove(&id).unwrap_or_default();
             questions.push(Question {
                 key: key.clone(),
-                kind: QuestionKind::parse(&kind).ok_or_else(|| {
-                    DbError::Corrupt(format!("question {key} has unknown kind {kind:?}"))
-                })?,
+                kind,
                 text: row.try_get("text")?,
-                options: options.remove(&id).unwrap_or_default(),
+                options: labels,
+                emoji: if kind == QuestionKind::Scale {
+                    emoji
+                } else {
+                    Vec::new()
+                },
                 about_you: row.try_get::<i64, _>("about_you")? != 0,
+                coding: CodingMode::parse(&coding).ok_or_else(|| {
+                    DbError::Corrupt(format!("question {key} has unknown coding {coding:?}"))
+                })?,
+                themes: themes.remove(&id).unwrap_or_default(),
             });
             ids.insert(key, id);
         }
@@ -210,6 +396,7 @@ impl Db {
         round: &RoundForCode,
         client_id: &str,
         answers: &Answers,
+        concerns: &[Concern],
         submitted_on: i64,
     ) -> Result<StoreOutcome, DbError> {
         let fingerprint = answers.fingerprint();
@@ -258,6 +445,18 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
             }
+        }
+        if !concerns.is_empty() {
+            let lines: Vec<String> = concerns
+                .iter()
+                .map(|c| format!("{}\t{}", c.question, c.words))
+                .collect();
+            sqlx::query("INSERT INTO safeguarding_flags (response_id, concerns, raised_on) VALUES ($1, $2, $3)")
+                .bind(&response_id)
+                .bind(lines.join("\n"))
+                .bind(submitted_on)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(StoreOutcome::Stored)
@@ -341,4 +540,97 @@ impl Db {
             responses,
         }))
     }
+}
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+async fn insert_question(
+    tx: &mut Tx<'_>,
+    survey_id: &str,
+    position: usize,
+    question: &Question,
+) -> Result<(), DbError> {
+    let question_id = new_id();
+    sqlx::query(
+        "INSERT INTO questions (id, survey_id, position, key, kind, text, about_you, coding) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&question_id)
+    .bind(survey_id)
+    .bind(position as i64)
+    .bind(&question.key)
+    .bind(question.kind.as_str())
+    .bind(&question.text)
+    .bind(i64::from(question.about_you))
+    .bind(question.coding.as_str())
+    .execute(&mut **tx)
+    .await?;
+    write_options_and_themes(tx, &question_id, question).await
+}
+
+/// Rewrites a question's options, and brings its themes in line with the
+/// file. Themes keep their ids when their names stay, so coding done against
+/// them survives a re-import.
+async fn write_options_and_themes(
+    tx: &mut Tx<'_>,
+    question_id: &str,
+    question: &Question,
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM question_options WHERE question_id = $1")
+        .bind(question_id)
+        .execute(&mut **tx)
+        .await?;
+    for (position, label) in question.options.iter().enumerate() {
+        sqlx::query("INSERT INTO question_options (question_id, position, label, emoji) VALUES ($1, $2, $3, $4)")
+            .bind(question_id)
+            .bind(position as i64)
+            .bind(label)
+            .bind(question.emoji.get(position).map(String::as_str).unwrap_or_default())
+            .execute(&mut **tx)
+            .await?;
+    }
+    let rows = sqlx::query("SELECT id, name FROM themes WHERE question_id = $1")
+        .bind(question_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut stored: BTreeMap<String, String> = BTreeMap::new();
+    for row in &rows {
+        stored.insert(row.try_get("name")?, row.try_get("id")?);
+    }
+    for (name, id) in &stored {
+        if !question.themes.iter().any(|t| &t.name == name) {
+            sqlx::query("DELETE FROM themes WHERE id = $1")
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    for (position, theme) in question.themes.iter().enumerate() {
+        let keywords = theme.keywords.join("\n");
+        match stored.get(&theme.name) {
+            Some(id) => {
+                sqlx::query("UPDATE themes SET position = $1, description = $2, keywords = $3 WHERE id = $4")
+                    .bind(position as i64)
+                    .bind(&theme.description)
+                    .bind(&keywords)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO themes (id, question_id, position, name, description, keywords) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(new_id())
+                .bind(question_id)
+                .bind(position as i64)
+                .bind(&theme.name)
+                .bind(&theme.description)
+                .bind(&keywords)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -70,8 +70,8 @@ impl Answers {
                     }
                     values.into_iter().map(str::to_owned).collect()
                 }
-                QuestionKind::Single | QuestionKind::Multi => {
-                    if question.kind == QuestionKind::Single && values.len() > 1 {
+                QuestionKind::Single | QuestionKind::Multi | QuestionKind::Scale => {
+                    if question.kind != QuestionKind::Multi && values.len() > 1 {
                         return Err(AnswerError::OneAnswerOnly { question: key });
                     }
                     let mut chosen = vec![false; question.options.len()];

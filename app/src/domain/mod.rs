@@ -4,7 +4,11 @@
 
 pub mod account;
 pub mod answers;
+pub mod flags;
 pub mod join_code;
 pub mod progress;
 pub mod rounds;
+pub mod safeguarding;
 pub mod survey;
+pub mod survey_file;
+pub mod text;

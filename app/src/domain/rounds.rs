@@ -10,8 +10,9 @@ pub struct RoundSummary {
     pub survey_slug: String,
     pub survey_title: String,
     pub round_name: String,
-    /// Set while the round is open.
-    pub join_code: Option<String>,
+    pub join_code: String,
+    /// Whether young people can answer it now.
+    pub is_open: bool,
     pub responses: i64,
 }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How a question is answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum QuestionKind {
     /// Pick at most one option.
@@ -11,7 +11,10 @@ pub enum QuestionKind {
     /// Pick any number of options.
     Multi,
     /// Free text, later coded into themes by a worker.
+    #[default]
     Text,
+    /// Pick one picture (an emoji with a text label) on a scale, e.g. five faces.
+    Scale,
 }
 
 impl QuestionKind {
@@ -21,6 +24,7 @@ impl QuestionKind {
             QuestionKind::Single => "single",
             QuestionKind::Multi => "multi",
             QuestionKind::Text => "text",
+            QuestionKind::Scale => "scale",
         }
     }
 
@@ -30,13 +34,56 @@ impl QuestionKind {
             "single" => Some(QuestionKind::Single),
             "multi" => Some(QuestionKind::Multi),
             "text" => Some(QuestionKind::Text),
+            "scale" => Some(QuestionKind::Scale),
             _ => None,
         }
     }
+
+    /// Whether answers are picked from the options (one at most, except
+    /// for multiple choice).
+    pub fn has_options(self) -> bool {
+        self != QuestionKind::Text
+    }
+}
+
+/// How a free-text question's answers are coded into themes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodingMode {
+    /// One theme per answer; shares sum to 100%.
+    #[default]
+    Single,
+    /// Any number of themes per answer; "% who mentioned".
+    Multi,
+}
+
+impl CodingMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodingMode::Single => "single",
+            CodingMode::Multi => "multi",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [CodingMode::Single, CodingMode::Multi]
+            .into_iter()
+            .find(|m| m.as_str() == name)
+    }
+}
+
+/// A theme of a free-text question's codebook.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Theme {
+    pub name: String,
+    /// What belongs in the theme and what does not.
+    pub description: String,
+    /// Words and phrases that suggest the theme.
+    pub keywords: Vec<String>,
 }
 
 /// One question, shown on a screen of its own.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {
     /// Stable identifier used in files, exports and the API (`key_stage`).
     pub key: String,
@@ -45,8 +92,14 @@ pub struct Question {
     pub text: String,
     /// The choices of a single or multiple choice question, in display order.
     pub options: Vec<String>,
+    /// Scale questions: the picture (an emoji) shown for each option.
+    pub emoji: Vec<String>,
     /// An attribute of the young person (e.g. key stage) used for breakdowns.
     pub about_you: bool,
+    /// Free-text questions: how answers are coded.
+    pub coding: CodingMode,
+    /// Free-text questions: the codebook's themes, in order.
+    pub themes: Vec<Theme>,
 }
 
 /// A survey: the same questions asked in one or more rounds.
@@ -71,8 +124,7 @@ impl Survey {
             key: key.to_owned(),
             kind: QuestionKind::Text,
             text: text.to_owned(),
-            options: Vec::new(),
-            about_you: false,
+            ..Question::default()
         };
         Survey {
             slug: "ap-voice".to_owned(),
@@ -86,6 +138,7 @@ impl Survey {
                         .map(str::to_owned)
                         .to_vec(),
                     about_you: true,
+                    ..Question::default()
                 },
                 text(
                     "help_before",
@@ -101,9 +154,103 @@ impl Survey {
     }
 }
 
+/// The changes from `stored` to `updated` that would leave stored answers
+/// without their question or option, one message each. `answered` gives,
+/// for each question key, how many answers each value has.
+pub fn orphaned_answers(
+    stored: &Survey,
+    updated: &Survey,
+    answered: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for old in &stored.questions {
+        let Some(values) = answered.get(&old.key).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let count: i64 = values.values().sum();
+        let Some(new) = updated.question(&old.key) else {
+            problems.push(format!(
+                "question \"{}\" has {count} stored answers and is missing from the file",
+                old.key
+            ));
+            continue;
+        };
+        if new.kind != old.kind {
+            problems.push(format!(
+                "question \"{}\" has {count} stored answers and cannot change from {} to {}",
+                old.key,
+                old.kind.as_str(),
+                new.kind.as_str()
+            ));
+            continue;
+        }
+        if new.kind.has_options() {
+            for (value, n) in values {
+                if !new.options.contains(value) {
+                    problems.push(format!(
+                        "option \"{value}\" of question \"{}\" has {n} stored answers and is missing from the file",
+                        old.key
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answered(
+        pairs: &[(&str, &str, i64)],
+    ) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>> {
+        let mut map: std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>> =
+            Default::default();
+        for (key, value, n) in pairs {
+            map.entry(key.to_string())
+                .or_default()
+                .insert(value.to_string(), *n);
+        }
+        map
+    }
+
+    #[test]
+    fn changes_that_keep_every_stored_answer_are_allowed() {
+        let stored = Survey::demo();
+        let mut updated = stored.clone();
+        updated.questions[0].options.push("Year 14".into());
+        updated.questions[1].text = "A clearer question?".into();
+        updated.questions.retain(|q| q.key != "prevent");
+        let answers = answered(&[("key_stage", "KS4", 3), ("help_before", "nothing", 2)]);
+        assert_eq!(
+            orphaned_answers(&stored, &updated, &answers),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn removing_or_changing_what_answers_refer_to_is_refused() {
+        let stored = Survey::demo();
+        let mut updated = stored.clone();
+        updated.questions[0].options.retain(|o| o != "KS4");
+        updated.questions[1].kind = QuestionKind::Single;
+        updated.questions[1].options = vec!["Nothing".into()];
+        updated.questions.retain(|q| q.key != "change");
+        let answers = answered(&[
+            ("key_stage", "KS4", 3),
+            ("help_before", "nothing", 2),
+            ("change", "listen", 1),
+        ]);
+        assert_eq!(
+            orphaned_answers(&stored, &updated, &answers),
+            [
+                "option \"KS4\" of question \"key_stage\" has 3 stored answers and is missing from the file",
+                "question \"help_before\" has 2 stored answers and cannot change from text to single",
+                "question \"change\" has 1 stored answers and is missing from the file",
+            ]
+        );
+    }
 
     #[test]
     fn question_kinds_round_trip_through_their_names() {
@@ -111,6 +258,7 @@ mod tests {
             QuestionKind::Single,
             QuestionKind::Multi,
             QuestionKind::Text,
+            QuestionKind::Scale,
         ] {
             assert_eq!(QuestionKind::parse(kind.as_str()), Some(kind));
         }

@@ -1,0 +1,90 @@
+//! Safeguarding flags: responses that need a worker's look.
+
+use super::{Db, DbError, now};
+use crate::domain::flags::{FlaggedAnswer, FlaggedResponse};
+use crate::domain::safeguarding::Concern;
+use sqlx::Row;
+
+impl Db {
+    /// Flagged responses, those not yet handled first, newest first.
+    pub async fn flagged_responses(&self) -> Result<Vec<FlaggedResponse>, DbError> {
+        let rows = sqlx::query(
+            "SELECT f.response_id, f.concerns, f.raised_on, f.handled_at, f.note, u.email AS handled_by, \
+                    s.title, r.name AS round_name \
+             FROM safeguarding_flags f \
+             JOIN responses x ON x.id = f.response_id \
+             JOIN rounds r ON r.id = x.round_id \
+             JOIN surveys s ON s.id = r.survey_id \
+             LEFT JOIN users u ON u.id = f.handled_by \
+             ORDER BY CASE WHEN f.handled_at IS NULL THEN 0 ELSE 1 END, f.raised_on DESC, f.response_id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut flagged = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let response_id: String = row.try_get("response_id")?;
+            let concerns: String = row.try_get("concerns")?;
+            let concerns: Vec<Concern> = concerns
+                .lines()
+                .filter_map(|line| line.split_once('\t'))
+                .map(|(question, words)| Concern {
+                    question: question.to_owned(),
+                    words: words.to_owned(),
+                })
+                .collect();
+            let answer_rows = sqlx::query(
+                "SELECT q.key, q.text, a.value FROM answers a JOIN questions q ON q.id = a.question_id \
+                 WHERE a.response_id = $1 AND q.kind = 'text' ORDER BY q.position",
+            )
+            .bind(&response_id)
+            .fetch_all(self.pool())
+            .await?;
+            let mut answers = Vec::new();
+            for answer in &answer_rows {
+                let key: String = answer.try_get("key")?;
+                if concerns.iter().any(|c| c.question == key) {
+                    answers.push(FlaggedAnswer {
+                        question: answer.try_get("text")?,
+                        text: answer.try_get("value")?,
+                        words: concerns
+                            .iter()
+                            .filter(|c| c.question == key)
+                            .map(|c| c.words.clone())
+                            .collect(),
+                    });
+                }
+            }
+            flagged.push(FlaggedResponse {
+                response_id,
+                survey_title: row.try_get("title")?,
+                round_name: row.try_get("round_name")?,
+                raised_on: row.try_get("raised_on")?,
+                answers,
+                handled_by: row.try_get("handled_by")?,
+                handled_at: row.try_get("handled_at")?,
+                note: row.try_get("note")?,
+            });
+        }
+        Ok(flagged)
+    }
+
+    /// Marks a flag handled by `user_id`, with a note. `Ok(false)` when the
+    /// response has no flag.
+    pub async fn mark_flag_handled(
+        &self,
+        response_id: &str,
+        user_id: &str,
+        note: &str,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE safeguarding_flags SET handled_by = $1, handled_at = $2, note = $3 WHERE response_id = $4",
+        )
+        .bind(user_id)
+        .bind(now())
+        .bind(note)
+        .bind(response_id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

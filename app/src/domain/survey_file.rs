@@ -1,0 +1,433 @@
+//! Survey files: a survey as TOML, so surveys can live in version control and
+//! move between deployments (`heard survey import` / `export`). The format is
+//! documented in the README.
+//!
+//! Errors name the line and the problem: syntax errors come from the TOML
+//! parser with their position, and rule errors carry the line of the value
+//! at fault.
+
+use super::survey::{CodingMode, Question, QuestionKind, Survey, Theme};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// Why a survey file was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SurveyFileError {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("line {line}: {problem}")]
+    Rule { line: usize, problem: String },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSurvey {
+    slug: Spanned<String>,
+    title: Spanned<String>,
+    #[serde(default)]
+    questions: Vec<FileQuestion>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileQuestion {
+    key: Spanned<String>,
+    kind: Spanned<String>,
+    text: Spanned<String>,
+    #[serde(default)]
+    options: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    emoji: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    about_you: bool,
+    #[serde(default)]
+    coding: Option<Spanned<String>>,
+    #[serde(default)]
+    themes: Vec<FileTheme>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct FileTheme {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    keywords: Vec<String>,
+}
+
+/// Reads a survey file.
+pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
+    let file: FileSurvey = toml::from_str(text)
+        .map_err(|e| SurveyFileError::Syntax(e.to_string().trim_end().to_owned()))?;
+    let rule = |span: std::ops::Range<usize>, problem: String| SurveyFileError::Rule {
+        line: line_of(text, span.start),
+        problem,
+    };
+    let slug = file.slug.get_ref();
+    if slug.is_empty()
+        || !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(rule(
+            file.slug.span(),
+            format!("slug \"{slug}\" may only have lower-case letters, digits and dashes"),
+        ));
+    }
+    if file.title.get_ref().trim().is_empty() {
+        return Err(rule(file.title.span(), "title is empty".to_owned()));
+    }
+    let mut questions: Vec<Question> = Vec::with_capacity(file.questions.len());
+    for q in file.questions {
+        let key = q.key.get_ref();
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(rule(
+                q.key.span(),
+                format!(
+                    "question key \"{key}\" may only have lower-case letters, digits and underscores"
+                ),
+            ));
+        }
+        if questions.iter().any(|earlier| &earlier.key == key) {
+            return Err(rule(
+                q.key.span(),
+                format!("question key \"{key}\" is used twice"),
+            ));
+        }
+        let kind = QuestionKind::parse(q.kind.get_ref()).ok_or_else(|| {
+            rule(
+                q.kind.span(),
+                format!(
+                    "kind \"{}\" is not one of single, multi, text, scale",
+                    q.kind.get_ref()
+                ),
+            )
+        })?;
+        if q.text.get_ref().trim().is_empty() {
+            return Err(rule(
+                q.text.span(),
+                format!("question \"{key}\" has no text"),
+            ));
+        }
+        let options = match (&q.options, kind) {
+            (Some(options), QuestionKind::Text) => {
+                return Err(rule(
+                    options.span(),
+                    format!("question \"{key}\" is free text and cannot have options"),
+                ));
+            }
+            (None, QuestionKind::Text) => Vec::new(),
+            (None, _) => {
+                return Err(rule(
+                    q.kind.span(),
+                    format!("question \"{key}\" needs options"),
+                ));
+            }
+            (Some(options), _) => {
+                let list = options.get_ref();
+                if list.is_empty() {
+                    return Err(rule(
+                        options.span(),
+                        format!("question \"{key}\" needs at least one option"),
+                    ));
+                }
+                for (i, option) in list.iter().enumerate() {
+                    if option.trim().is_empty() {
+                        return Err(rule(
+                            options.span(),
+                            format!("question \"{key}\" has an empty option"),
+                        ));
+                    }
+                    if list[..i]
+                        .iter()
+                        .any(|o| o.trim().eq_ignore_ascii_case(option.trim()))
+                    {
+                        return Err(rule(
+                            options.span(),
+                            format!("question \"{key}\" has the option \"{option}\" twice"),
+                        ));
+                    }
+                }
+                list.iter().map(|o| o.trim().to_owned()).collect()
+            }
+        };
+        let emoji = match (&q.emoji, kind) {
+            (Some(emoji), QuestionKind::Scale) if emoji.get_ref().len() == options.len() => {
+                emoji.get_ref().clone()
+            }
+            (Some(emoji), QuestionKind::Scale) => {
+                return Err(rule(
+                    emoji.span(),
+                    format!(
+                        "question \"{key}\" has {} pictures for {} options; give one for each",
+                        emoji.get_ref().len(),
+                        options.len()
+                    ),
+                ));
+            }
+            (None, QuestionKind::Scale) => {
+                return Err(rule(
+                    q.kind.span(),
+                    format!("scale question \"{key}\" needs emoji, one for each option"),
+                ));
+            }
+            (Some(emoji), _) => {
+                return Err(rule(
+                    emoji.span(),
+                    format!(
+                        "only scale questions have emoji; \"{key}\" is {}",
+                        kind.as_str()
+                    ),
+                ));
+            }
+            (None, _) => Vec::new(),
+        };
+        let coding = match (&q.coding, kind) {
+            (None, _) => CodingMode::Single,
+            (Some(coding), QuestionKind::Text) => {
+                CodingMode::parse(coding.get_ref()).ok_or_else(|| {
+                    rule(
+                        coding.span(),
+                        format!("coding \"{}\" is not single or multi", coding.get_ref()),
+                    )
+                })?
+            }
+            (Some(coding), _) => {
+                return Err(rule(
+                    coding.span(),
+                    format!(
+                        "only free-text questions are coded; \"{key}\" is {}",
+                        kind.as_str()
+                    ),
+                ));
+            }
+        };
+        let mut themes: Vec<Theme> = Vec::with_capacity(q.themes.len());
+        for theme in q.themes {
+            let name = theme.name.get_ref().trim();
+            if kind != QuestionKind::Text {
+                return Err(rule(
+                    theme.name.span(),
+                    format!(
+                        "only free-text questions have themes; \"{key}\" is {}",
+                        kind.as_str()
+                    ),
+                ));
+            }
+            if name.is_empty() {
+                return Err(rule(
+                    theme.name.span(),
+                    format!("question \"{key}\" has a theme with no name"),
+                ));
+            }
+            if themes.iter().any(|t| t.name.eq_ignore_ascii_case(name)) {
+                return Err(rule(
+                    theme.name.span(),
+                    format!("question \"{key}\" has the theme \"{name}\" twice"),
+                ));
+            }
+            themes.push(Theme {
+                name: name.to_owned(),
+                description: theme.description.trim().to_owned(),
+                keywords: theme
+                    .keywords
+                    .iter()
+                    .map(|k| k.trim().to_owned())
+                    .filter(|k| !k.is_empty())
+                    .collect(),
+            });
+        }
+        questions.push(Question {
+            key: key.clone(),
+            kind,
+            text: q.text.get_ref().trim().to_owned(),
+            options,
+            emoji,
+            about_you: q.about_you,
+            coding,
+            themes,
+        });
+    }
+    Ok(Survey {
+        slug: slug.clone(),
+        title: file.title.get_ref().trim().to_owned(),
+        questions,
+    })
+}
+
+/// Writes a survey file that [`parse`] reads back to the same survey.
+pub fn write(survey: &Survey) -> String {
+    #[derive(Serialize)]
+    struct OutSurvey<'a> {
+        slug: &'a str,
+        title: &'a str,
+        questions: Vec<OutQuestion<'a>>,
+    }
+    #[derive(Serialize)]
+    struct OutQuestion<'a> {
+        key: &'a str,
+        kind: &'a str,
+        text: &'a str,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        options: &'a [String],
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        emoji: &'a [String],
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        about_you: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        coding: Option<&'a str>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        themes: Vec<OutTheme<'a>>,
+    }
+    #[derive(Serialize)]
+    struct OutTheme<'a> {
+        name: &'a str,
+        description: &'a str,
+        keywords: &'a [String],
+    }
+    let out = OutSurvey {
+        slug: &survey.slug,
+        title: &survey.title,
+        questions: survey
+            .questions
+            .iter()
+            .map(|q| OutQuestion {
+                key: &q.key,
+                kind: q.kind.as_str(),
+                text: &q.text,
+                options: &q.options,
+                emoji: &q.emoji,
+                about_you: q.about_you,
+                coding: (q.kind == QuestionKind::Text).then(|| q.coding.as_str()),
+                themes: q
+                    .themes
+                    .iter()
+                    .map(|t| OutTheme {
+                        name: &t.name,
+                        description: &t.description,
+                        keywords: &t.keywords,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    toml::to_string_pretty(&out).expect("a survey always serialises to TOML")
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"slug = "ap-voice"
+title = "Your voice"
+[[questions]]
+key = "key_stage"
+kind = "single"              # single | multi | text | scale
+text = "Which key stage are you in?"
+options = ["EYFS", "KS1", "KS2", "KS3", "KS4", "KS5", "Post-19"]
+about_you = true
+[[questions]]
+key = "change"
+kind = "text"
+text = "What needs to change?"
+coding = "single"            # single: one theme per answer, shares sum to 100% | multi
+[[questions.themes]]
+name = "Connect and belong"
+description = "Being listened to, trust, relationships with staff, belonging"
+keywords = ["listen", "trust", "belong", "relationship", "respect"]
+"#;
+
+    #[test]
+    fn the_example_from_the_issue_reads_as_a_survey() {
+        let survey = parse(EXAMPLE).unwrap();
+        assert_eq!(survey.slug, "ap-voice");
+        assert_eq!(survey.questions.len(), 2);
+        assert!(survey.questions[0].about_you);
+        let change = &survey.questions[1];
+        assert_eq!(change.kind, QuestionKind::Text);
+        assert_eq!(change.coding, CodingMode::Single);
+        assert_eq!(change.themes[0].name, "Connect and belong");
+        assert_eq!(change.themes[0].keywords.len(), 5);
+    }
+
+    #[test]
+    fn a_written_survey_reads_back_the_same() {
+        let survey = parse(EXAMPLE).unwrap();
+        assert_eq!(parse(&write(&survey)).unwrap(), survey);
+        let demo = Survey::demo();
+        assert_eq!(parse(&write(&demo)).unwrap(), demo);
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_line() {
+        let err = parse("slug = \"x\"\ntitle = = \"y\"\n").unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_kind_names_its_line_and_the_kinds() {
+        let text = EXAMPLE.replace("kind = \"single\"", "kind = \"essay\"");
+        assert_eq!(
+            parse(&text).unwrap_err().to_string(),
+            "line 5: kind \"essay\" is not one of single, multi, text, scale"
+        );
+    }
+
+    #[test]
+    fn a_key_used_twice_is_refused_at_its_second_line() {
+        let text = EXAMPLE.replace("key = \"change\"", "key = \"key_stage\"");
+        assert_eq!(
+            parse(&text).unwrap_err().to_string(),
+            "line 10: question key \"key_stage\" is used twice"
+        );
+    }
+
+    #[test]
+    fn a_choice_question_without_options_is_refused() {
+        let text = EXAMPLE.replace(
+            "options = [\"EYFS\", \"KS1\", \"KS2\", \"KS3\", \"KS4\", \"KS5\", \"Post-19\"]\n",
+            "",
+        );
+        assert_eq!(
+            parse(&text).unwrap_err().to_string(),
+            "line 5: question \"key_stage\" needs options"
+        );
+    }
+
+    #[test]
+    fn a_scale_needs_one_picture_per_option() {
+        let text = "slug = \"s\"\ntitle = \"t\"\n[[questions]]\nkey = \"feel\"\nkind = \"scale\"\ntext = \"How do you feel?\"\noptions = [\"Sad\", \"OK\", \"Happy\"]\nemoji = [\"😞\", \"😐\"]\n";
+        assert_eq!(
+            parse(text).unwrap_err().to_string(),
+            "line 8: question \"feel\" has 2 pictures for 3 options; give one for each"
+        );
+        let fixed = text.replace("[\"😞\", \"😐\"]", "[\"😞\", \"😐\", \"😄\"]");
+        assert_eq!(parse(&fixed).unwrap().questions[0].emoji.len(), 3);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_their_line() {
+        let text = EXAMPLE.replace("about_you = true", "about_me = true");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("line 8") && err.contains("about_me"), "{err}");
+    }
+
+    #[test]
+    fn themes_belong_only_to_free_text_questions() {
+        let text = EXAMPLE.replace("kind = \"text\"", "kind = \"multi\"\noptions = [\"a\"]").replace("coding = \"single\"            # single: one theme per answer, shares sum to 100% | multi\n", "");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(
+            err.contains("only free-text questions have themes"),
+            "{err}"
+        );
+    }
+}

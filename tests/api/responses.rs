@@ -1,0 +1,139 @@
+use super::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const CLIENT_ID: &str = "6f1c2a55-54b8-4a52-9d0c-8d0f6f4e2c11";
+
+async fn post(app: &TestApp, body: &Value) -> (StatusCode, Value) {
+    post_raw(app, body.to_string()).await
+}
+
+async fn post_raw(app: &TestApp, body: String) -> (StatusCode, Value) {
+    let response = app
+        .client()
+        .post(app.url("/api/v1/responses"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("a {status} answer is not JSON: {e}"));
+    (status, body)
+}
+
+fn submission(app: &TestApp, client_id: &str, answers: Value) -> Value {
+    json!({ "join_code": app.join_code, "client_id": client_id, "answers": answers })
+}
+
+fn error_of(body: &Value) -> &str {
+    body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no \"error\" in {body}"))
+}
+
+async fn stored_responses(app: &TestApp) -> i64 {
+    use sqlx::Row;
+    let db = app.database().await;
+    sqlx::query("SELECT COUNT(*) AS n FROM responses")
+        .fetch_one(&db)
+        .await
+        .unwrap()
+        .get("n")
+}
+
+on_both_databases! {
+    async fn a_new_response_is_201_and_an_identical_repeat_is_200_without_storing_again(app: TestApp) {
+        let body = submission(&app, CLIENT_ID, json!({ "key_stage": "KS4", "change": "Listen to us" }));
+        let (status, answer) = post(&app, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let (status, answer) = post(&app, &body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["status"], "already stored");
+        assert_eq!(stored_responses(&app).await, 1);
+    }
+
+    async fn the_same_client_id_with_different_answers_is_409(app: TestApp) {
+        let (status, _) = post(&app, &submission(&app, CLIENT_ID, json!({ "key_stage": "KS4" }))).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, answer) = post(&app, &submission(&app, CLIENT_ID, json!({ "key_stage": "KS3" }))).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(error_of(&answer).contains(CLIENT_ID), "{answer}");
+        assert_eq!(stored_responses(&app).await, 1);
+    }
+
+    async fn bad_input_is_a_4xx_whose_json_error_names_the_problem(app: TestApp) {
+        let cases: Vec<(Value, StatusCode, &str)> = vec![
+            (json!({ "join_code": "ACE346", "client_id": CLIENT_ID, "answers": {} }), StatusCode::NOT_FOUND, "unknown join code"),
+            (json!({ "join_code": "not a code", "client_id": CLIENT_ID, "answers": {} }), StatusCode::NOT_FOUND, "unknown join code \"not a code\""),
+            (submission(&app, "12345", json!({})), StatusCode::UNPROCESSABLE_ENTITY, "client_id must be a UUID"),
+            (submission(&app, CLIENT_ID, json!({ "favourite_colour": "blue" })), StatusCode::UNPROCESSABLE_ENTITY, "no question \"favourite_colour\""),
+            (submission(&app, CLIENT_ID, json!({ "key_stage": "Year 9" })), StatusCode::UNPROCESSABLE_ENTITY, "\"Year 9\" is not an option of question \"key_stage\""),
+            (submission(&app, CLIENT_ID, json!({ "key_stage": 4 })), StatusCode::UNPROCESSABLE_ENTITY, "answer to \"key_stage\" must be a text"),
+            (submission(&app, CLIENT_ID, json!({ "change": "x".repeat(2001) })), StatusCode::UNPROCESSABLE_ENTITY, "limit is 2000"),
+            (json!({ "join_code": app.join_code, "answers": {} }), StatusCode::BAD_REQUEST, "missing field `client_id`"),
+        ];
+        for (body, expected_status, expected_message) in cases {
+            let (status, answer) = post(&app, &body).await;
+            assert_eq!(status, expected_status, "{body} gave {answer}");
+            assert!(error_of(&answer).contains(expected_message), "{body} gave {answer}");
+        }
+        let (status, answer) = post_raw(&app, "{\"join_code\": ".to_owned()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(error_of(&answer).contains("not valid JSON"), "{answer}");
+        assert_eq!(stored_responses(&app).await, 0);
+    }
+
+    async fn a_closed_round_is_410_and_its_code_no_longer_starts_the_survey(app: TestApp) {
+        use sqlx::Row;
+        let db = app.database().await;
+        sqlx::query("UPDATE rounds SET is_open = 0").execute(&db).await.unwrap();
+        let (status, answer) = post(&app, &submission(&app, CLIENT_ID, json!({ "key_stage": "KS4" }))).await;
+        assert_eq!(status, StatusCode::GONE);
+        assert!(error_of(&answer).contains("is closed"), "{answer}");
+        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM responses").fetch_one(&db).await.unwrap().get("n");
+        assert_eq!(count, 0);
+
+        let response = app.client().get(app.url("/join")).query(&[("code", &app.join_code)]).send().await.unwrap();
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let page = app.client().get(app.url(&location)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("That survey has closed"), "{page}");
+        let page = app.client().get(app.url(&format!("/survey/{}", app.join_code))).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("This survey has closed"), "{page}");
+    }
+
+    async fn concurrent_identical_json_submissions_store_exactly_one_response(app: TestApp) {
+        let body = submission(&app, CLIENT_ID, json!({ "key_stage": "KS5", "change": "More options" })).to_string();
+        let sends: Vec<_> = (0..20)
+            .map(|_| {
+                let (client, url, body) = (app.client(), app.url("/api/v1/responses"), body.clone());
+                tokio::spawn(async move {
+                    client.post(url).header("content-type", "application/json").body(body).send().await.unwrap().status()
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for send in sends {
+            match send.await.unwrap() {
+                StatusCode::CREATED => created += 1,
+                StatusCode::OK => {}
+                other => panic!("a repeat got {other}"),
+            }
+        }
+        assert_eq!(created, 1, "exactly one submission is told it was stored");
+        assert_eq!(stored_responses(&app).await, 1);
+    }
+
+    async fn multiple_values_and_skips_are_stored_as_sent(app: TestApp) {
+        use sqlx::Row;
+        let (status, _) = post(&app, &submission(&app, CLIENT_ID, json!({ "key_stage": ["KS3"], "prevent": null, "change": "" }))).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let db = app.database().await;
+        let rows = sqlx::query("SELECT value FROM answers").fetch_all(&db).await.unwrap();
+        let values: Vec<String> = rows.iter().map(|r| r.get("value")).collect();
+        assert_eq!(values, ["KS3"], "null and empty answers are skips");
+    }
+}

@@ -1,0 +1,209 @@
+use super::*;
+use reqwest::StatusCode;
+
+const FEELINGS: &str = r#"slug = "feelings"
+title = "How are things?"
+
+[[questions]]
+key = "year"
+kind = "multi"
+text = "Which groups are you in?"
+options = ["Year 10", "Year 11", "College"]
+about_you = true
+
+[[questions]]
+key = "mood"
+kind = "scale"
+text = "How do you feel about school?"
+options = ["Very unhappy", "Unhappy", "OK", "Happy", "Very happy"]
+emoji = ["😞", "🙁", "😐", "🙂", "😄"]
+
+[[questions]]
+key = "change"
+kind = "text"
+text = "What needs to change?"
+coding = "multi"
+
+[[questions.themes]]
+name = "Connect and belong"
+description = "Being listened to, trust, relationships with staff"
+keywords = ["listen", "trust", "listen to me"]
+
+[[questions.themes]]
+name = "Help and support"
+keywords = ["help", "support", "one to one"]
+"#;
+
+/// Presses a button of a survey screen's form with these answers.
+async fn press(
+    app: &TestApp,
+    code: &str,
+    page: &str,
+    answers: &[(&str, &str)],
+    nav: &str,
+) -> String {
+    let form =
+        heard_tests::html::form(page, "survey-form").unwrap_or_else(|| panic!("no form in {page}"));
+    let mut fields = heard_tests::html::hidden_fields(form);
+    fields.extend(
+        answers
+            .iter()
+            .map(|(k, v)| (format!("a:{k}"), v.to_string())),
+    );
+    fields.push(("nav".into(), nav.into()));
+    let response = app
+        .client()
+        .post(app.url(&format!("/survey/{code}")))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    response.text().await.unwrap()
+}
+
+fn write_file(app: &TestApp, name: &str, text: &str) -> String {
+    let path = app.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "heard failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    assert!(
+        !output.status.success(),
+        "heard should have failed: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+on_both_databases! {
+    async fn an_imported_survey_exports_to_a_file_that_imports_back_unchanged(app: TestApp) {
+        let file = write_file(&app, "feelings.toml", FEELINGS);
+        assert!(stdout(&app.heard(&["survey", "import", &file], "")).contains("Created survey feelings (3 questions)"));
+        let exported = stdout(&app.heard(&["survey", "export", "feelings"], ""));
+        for expected in ["kind = \"scale\"", "😄", "coding = \"multi\"", "listen to me", "about_you = true"] {
+            assert!(exported.contains(expected), "export lacks {expected}:\n{exported}");
+        }
+        let again = write_file(&app, "again.toml", &exported);
+        assert!(stdout(&app.heard(&["survey", "import", &again], "")).contains("Updated survey feelings"));
+        assert_eq!(stdout(&app.heard(&["survey", "export", "feelings"], "")), exported);
+    }
+
+    async fn round_open_prints_the_join_code_alone_on_the_last_line_and_close_stops_it(app: TestApp) {
+        let file = write_file(&app, "feelings.toml", FEELINGS);
+        stdout(&app.heard(&["survey", "import", &file], ""));
+        let opened = stdout(&app.heard(&["round", "open", "--survey", "feelings", "--round", "Summer 2025"], ""));
+        let code = opened.lines().last().unwrap().to_owned();
+        assert_eq!(code.len(), 6, "{opened}");
+        assert_eq!(code, code.trim());
+
+        let again = stdout(&app.heard(&["round", "open", "--survey", "feelings", "--round", "Summer 2025"], ""));
+        assert_eq!(again.lines().last(), Some(code.as_str()), "opening an open round keeps its code");
+
+        let page = app.client().get(app.url(&format!("/survey/{code}"))).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("How are things?"), "{page}");
+
+        stdout(&app.heard(&["round", "close", "--survey", "feelings", "--round", "Summer 2025"], ""));
+        let response = app.client().get(app.url("/join")).query(&[("code", &code)]).send().await.unwrap();
+        assert_eq!(response.headers()["location"].to_str().unwrap(), format!("/?error=closed&code={code}"));
+
+        let reopened = stdout(&app.heard(&["round", "open", "--survey", "feelings", "--round", "Summer 2025"], ""));
+        assert_eq!(reopened.lines().last(), Some(code.as_str()));
+
+        let missing = stderr(&app.heard(&["round", "close", "--survey", "feelings", "--round", "Winter"], ""));
+        assert!(missing.contains("survey feelings has no round \"Winter\""), "{missing}");
+        let no_survey = stderr(&app.heard(&["round", "open", "--survey", "nope", "--round", "x"], ""));
+        assert!(no_survey.contains("there is no survey nope"), "{no_survey}");
+    }
+
+    async fn a_bad_survey_file_is_refused_naming_the_line_and_the_problem(app: TestApp) {
+        let file = write_file(&app, "bad.toml", &FEELINGS.replace("kind = \"scale\"", "kind = \"stars\""));
+        let error = stderr(&app.heard(&["survey", "import", &file], ""));
+        assert!(error.contains("line 13: kind \"stars\" is not one of single, multi, text, scale"), "{error}");
+
+        let file = write_file(&app, "broken.toml", "slug = \"x\"\ntitle = [\n");
+        let error = stderr(&app.heard(&["survey", "import", &file], ""));
+        assert!(error.contains("line 2") || error.contains("line 3"), "{error}");
+        let exported = app.heard(&["survey", "export", "feelings"], "");
+        assert!(!exported.status.success(), "nothing was stored");
+    }
+
+    async fn an_import_that_would_orphan_stored_answers_changes_nothing(app: TestApp) {
+        let response = app
+            .client()
+            .post(app.url("/api/v1/responses"))
+            .json(&serde_json::json!({
+                "join_code": app.join_code,
+                "client_id": "0d7e8f4a-3a52-4a0e-9f7b-1f1f2b3c4d5e",
+                "answers": { "key_stage": "KS4", "prevent": "Listen to me" }
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let before = stdout(&app.heard(&["survey", "export", "ap-voice"], ""));
+        let changed = before.replace("    \"KS4\",\n", "").replace("key = \"prevent\"", "key = \"prevent_2\"");
+        assert!(!changed.contains("\"KS4\"") && changed.contains("prevent_2"), "the edit took");
+        let file = write_file(&app, "changed.toml", &changed);
+        let error = stderr(&app.heard(&["survey", "import", &file], ""));
+        assert!(error.contains("option \"KS4\" of question \"key_stage\" has 1 stored answers"), "{error}");
+        assert!(error.contains("question \"prevent\" has 1 stored answers and is missing from the file"), "{error}");
+        assert_eq!(stdout(&app.heard(&["survey", "export", "ap-voice"], "")), before);
+
+        // Adding an option and rewording a question keep every answer: allowed.
+        let fine = before.replace("    \"Post-19\",\n", "    \"Post-19\",\n    \"Other\",\n").replace("What needs to change?", "What should change?");
+        let file = write_file(&app, "fine.toml", &fine);
+        stdout(&app.heard(&["survey", "import", &file], ""));
+        assert!(stdout(&app.heard(&["survey", "export", "ap-voice"], "")).contains("What should change?"));
+    }
+
+    async fn a_scale_question_shows_pictures_with_words_and_takes_an_answer(app: TestApp) {
+        let file = write_file(&app, "feelings.toml", FEELINGS);
+        stdout(&app.heard(&["survey", "import", &file], ""));
+        let opened = stdout(&app.heard(&["round", "open", "--survey", "feelings", "--round", "Now"], ""));
+        let code = opened.lines().last().unwrap().to_owned();
+        let page = app.client().get(app.url(&format!("/survey/{code}"))).send().await.unwrap().text().await.unwrap();
+        let page = press(&app, &code, &page, &[], "start").await;
+        assert_eq!(heard_tests::html::h1(&page).as_deref(), Some("Which groups are you in?"));
+        assert!(page.contains("type=\"checkbox\""));
+        let mood_page = press(&app, &code, &page, &[("year", "Year 10"), ("year", "College")], "next").await;
+        assert_eq!(heard_tests::html::h1(&mood_page).as_deref(), Some("How do you feel about school?"));
+        assert!(mood_page.contains("😞</span>Very unhappy"), "{mood_page}");
+        assert!(mood_page.contains("<span aria-hidden=\"true\" class=\"scale-picture\">😞"), "pictures are hidden from screen readers");
+        assert!(mood_page.contains("type=\"radio\""));
+
+        let response = app
+            .client()
+            .post(app.url("/api/v1/responses"))
+            .json(&serde_json::json!({
+                "join_code": code,
+                "client_id": "3b1d7c52-8a1e-4f0e-b6a1-2d4e5f6a7b8c",
+                "answers": { "year": ["College", "Year 10"], "mood": "happy" }
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let two_moods = app
+            .client()
+            .post(app.url("/api/v1/responses"))
+            .json(&serde_json::json!({
+                "join_code": code,
+                "client_id": "3b1d7c52-8a1e-4f0e-b6a1-2d4e5f6a7b8d",
+                "answers": { "mood": ["Happy", "OK"] }
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(two_moods.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
