@@ -35,16 +35,6 @@ fn error_of(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("no \"error\" in {body}"))
 }
 
-async fn stored_responses(app: &TestApp) -> i64 {
-    use sqlx::Row;
-    let db = app.database().await;
-    sqlx::query("SELECT COUNT(*) AS n FROM responses")
-        .fetch_one(&db)
-        .await
-        .unwrap()
-        .get("n")
-}
-
 on_both_databases! {
     async fn a_new_response_is_201_and_an_identical_repeat_is_200_without_storing_again(app: TestApp) {
         let body = submission(&app, CLIENT_ID, json!({ "key_stage": "KS4", "change": "Listen to us" }));
@@ -53,7 +43,7 @@ on_both_databases! {
         let (status, answer) = post(&app, &body).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         assert_eq!(answer["status"], "already stored");
-        assert_eq!(stored_responses(&app).await, 1);
+        assert_eq!(app.stored_responses().await, 1);
     }
 
     async fn the_same_client_id_with_different_answers_is_409(app: TestApp) {
@@ -62,7 +52,7 @@ on_both_databases! {
         let (status, answer) = post(&app, &submission(&app, CLIENT_ID, json!({ "key_stage": "KS3" }))).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert!(error_of(&answer).contains(CLIENT_ID), "{answer}");
-        assert_eq!(stored_responses(&app).await, 1);
+        assert_eq!(app.stored_responses().await, 1);
     }
 
     async fn bad_input_is_a_4xx_whose_json_error_names_the_problem(app: TestApp) {
@@ -84,18 +74,16 @@ on_both_databases! {
         let (status, answer) = post_raw(&app, "{\"join_code\": ".to_owned()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(error_of(&answer).contains("not valid JSON"), "{answer}");
-        assert_eq!(stored_responses(&app).await, 0);
+        assert_eq!(app.stored_responses().await, 0);
     }
 
     async fn a_closed_round_is_410_and_its_code_no_longer_starts_the_survey(app: TestApp) {
-        use sqlx::Row;
-        let db = app.database().await;
-        sqlx::query("UPDATE rounds SET is_open = 0").execute(&db).await.unwrap();
+        let closed = app.heard(&["round", "close", "--survey", "ap-voice", "--round", "Summer 2024"], "");
+        assert!(closed.status.success(), "{}", String::from_utf8_lossy(&closed.stderr));
         let (status, answer) = post(&app, &submission(&app, CLIENT_ID, json!({ "key_stage": "KS4" }))).await;
         assert_eq!(status, StatusCode::GONE);
         assert!(error_of(&answer).contains("is closed"), "{answer}");
-        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM responses").fetch_one(&db).await.unwrap().get("n");
-        assert_eq!(count, 0);
+        assert_eq!(app.stored_responses().await, 0);
 
         let response = app.client().get(app.url("/join")).query(&[("code", &app.join_code)]).send().await.unwrap();
         let location = response.headers()["location"].to_str().unwrap().to_owned();
@@ -124,7 +112,7 @@ on_both_databases! {
             }
         }
         assert_eq!(created, 1, "exactly one submission is told it was stored");
-        assert_eq!(stored_responses(&app).await, 1);
+        assert_eq!(app.stored_responses().await, 1);
     }
 
     async fn multiple_values_and_skips_are_stored_as_sent(app: TestApp) {

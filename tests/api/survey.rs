@@ -137,16 +137,6 @@ async fn worker_answers_page(app: &TestApp) -> String {
         .unwrap()
 }
 
-async fn stored_responses(app: &TestApp) -> i64 {
-    use sqlx::Row;
-    let db = app.database().await;
-    sqlx::query("SELECT COUNT(*) AS n FROM responses")
-        .fetch_one(&db)
-        .await
-        .unwrap()
-        .get("n")
-}
-
 on_both_databases! {
     async fn a_young_person_answers_one_question_per_screen_and_a_worker_reads_the_answers(app: TestApp) {
         let mut browser = FormBrowser::join(&app).await;
@@ -168,7 +158,7 @@ on_both_databases! {
         assert!(browser.html.contains("You answered 3 of 4 questions."));
         browser.press("send", &[]).await;
         assert_eq!(browser.h1(), "Thank you");
-        assert_eq!(stored_responses(&app).await, 1);
+        assert_eq!(app.stored_responses().await, 1);
 
         let page = worker_answers_page(&app).await;
         assert!(page.contains("1 responses"), "{page}");
@@ -199,7 +189,7 @@ on_both_databases! {
         browser.html = ready_page;
         browser.press("send", &[]).await;
         assert_eq!(browser.h1(), "Thank you");
-        assert_eq!(stored_responses(&app).await, 1);
+        assert_eq!(app.stored_responses().await, 1);
     }
 
     async fn concurrent_identical_sends_store_exactly_one_response(app: TestApp) {
@@ -221,7 +211,7 @@ on_both_databases! {
         for page in futures_join(sends).await {
             assert_eq!(html::h1(&page).as_deref(), Some("Thank you"), "every repeat is told it was sent");
         }
-        assert_eq!(stored_responses(&app).await, 1);
+        assert_eq!(app.stored_responses().await, 1);
     }
 
     async fn a_reused_client_id_with_different_answers_is_refused(app: TestApp) {
@@ -245,7 +235,7 @@ on_both_databases! {
         browser.post(fields, "send", &[]).await;
         assert_eq!(browser.h1(), "Ready to send?");
         assert!(browser.html.contains("There is a problem"));
-        assert_eq!(stored_responses(&app).await, 1);
+        assert_eq!(app.stored_responses().await, 1);
     }
 
     async fn an_answer_to_an_option_that_does_not_exist_is_not_stored(app: TestApp) {
@@ -257,7 +247,7 @@ on_both_databases! {
         browser.press("next", &[]).await;
         browser.press("send", &[]).await;
         assert!(browser.html.contains("There is a problem"), "{}", browser.html);
-        assert_eq!(stored_responses(&app).await, 0);
+        assert_eq!(app.stored_responses().await, 0);
         assert!(browser.hidden("client_id").is_some(), "the answers are kept to go back and fix");
     }
 

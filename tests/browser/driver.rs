@@ -124,7 +124,11 @@ impl Browser {
             if body.contains(text) && self.hydrated_if_js().await {
                 return;
             }
-            assert!(started.elapsed() < WAIT, "waited for {text:?} (JavaScript {:?}); the page says:\n{body}", self.js);
+            assert!(
+                started.elapsed() < WAIT,
+                "waited for {text:?} (JavaScript {:?}); the page says:\n{body}",
+                self.js
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

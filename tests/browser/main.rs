@@ -127,9 +127,13 @@ async fn workers_journey(js: Js) {
     browser.goto(&app.url("/needs-a-look")).await;
     browser.wait_for_h1("Needs a look").await;
     browser.check_accessibility("needs-a-look page").await;
-    browser.type_into("textarea[name=note]", "Told the DSL").await;
+    browser
+        .type_into("textarea[name=note]", "Told the DSL")
+        .await;
     browser.click("form.flag-form button").await;
-    browser.wait_for_text("Handled by worker@example.org: Told the DSL").await;
+    browser
+        .wait_for_text("Handled by worker@example.org: Told the DSL")
+        .await;
 
     browser.click("form.logout-form button").await;
     browser.wait_for_h1("Have your say").await;

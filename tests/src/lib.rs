@@ -256,6 +256,15 @@ impl TestApp {
             .map(|c| c.split(';').next().unwrap_or_default().to_owned())
     }
 
+    /// How many responses are stored.
+    pub async fn stored_responses(&self) -> i64 {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM responses")
+            .fetch_one(&self.database().await)
+            .await;
+        row.expect("responses can be counted").get("n")
+    }
+
     /// Opens this app's database directly (for checks no page shows).
     pub async fn database(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();
