@@ -78,9 +78,15 @@ pub fn App() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
-    // Marks the page as live: stylesheets can show script-only controls, and
-    // the browser tests know when hydration has finished.
+    // Marks the page as live: stylesheets show script-only controls (Read
+    // aloud only where the browser can speak), and the browser tests know
+    // when hydration has finished.
     if let Some(root) = document().document_element() {
+        if collect::tablet::can_speak() {
+            let _ = root.set_attribute("data-speech", "");
+        }
         let _ = root.set_attribute("data-hydrated", "");
     }
+    // Finished surveys left on this tablet go as soon as any page is open.
+    collect::tablet::start_outbox();
 }

@@ -3,18 +3,23 @@
 //!
 //! Each screen is a plain HTML form posted to `/survey/CODE`, so the survey
 //! works with JavaScript off; the server reads the form, moves one step
-//! (`domain::progress`) and renders the next screen. A join code lets its
-//! holder answer that round and read nothing else: `load_survey_screen` returns
-//! only the questions and the holder's own answers in progress.
+//! (`domain::progress`) and renders the next screen. With JavaScript on,
+//! `tablet` catches the same forms and moves the same steps on the device,
+//! keeping answers there until the server has them. A join code lets its
+//! holder answer that round and read nothing else: `load_survey_state`
+//! returns only the questions and the holder's own answers in progress.
 
 mod screens;
 #[cfg(feature = "ssr")]
 pub mod submit;
+#[cfg(feature = "hydrate")]
+pub mod tablet;
 
 pub use screens::SurveyScreenView;
 
 use crate::domain::join_code::JoinCode;
-use crate::domain::survey::Question;
+use crate::domain::progress::{Progress, Screen};
+use crate::domain::survey::{Question, Survey};
 use crate::error::AppError;
 use crate::ui::{ErrorMessage, ErrorSummary};
 use leptos::prelude::*;
@@ -22,8 +27,95 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
-/// Everything one survey screen shows.
+/// Where a young person is in a round's survey: everything a screen is
+/// drawn from. The server builds it for plain forms; on the tablet, with
+/// JavaScript on, the page moves it on itself (see `tablet`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyState {
+    pub code: String,
+    pub survey: Survey,
+    pub progress: Progress,
+    pub stage: Stage,
+}
+
+/// What is happening with the answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    Answering,
+    /// They could not be sent: the screen shows why.
+    Problem(String),
+    /// The tablet is sending them.
+    Sending,
+    /// The server has them.
+    Sent,
+    /// They wait on the tablet until the server can be reached.
+    Queued,
+}
+
+impl SurveyState {
+    /// A fresh start: the welcome screen, with a new client id.
+    pub fn start(code: String, survey: Survey, client_id: String) -> SurveyState {
+        SurveyState {
+            code,
+            survey,
+            progress: Progress::start(client_id),
+            stage: Stage::Answering,
+        }
+    }
+
+    /// The screen this state shows.
+    pub fn screen(&self) -> SurveyScreen {
+        let survey = &self.survey;
+        let progress = &self.progress;
+        let view = match (&self.stage, progress.screen(survey)) {
+            (Stage::Sending, _) => ScreenView::Sending,
+            (Stage::Sent, _) => ScreenView::Thanks { queued: false },
+            (Stage::Queued, _) => ScreenView::Thanks { queued: true },
+            (_, Screen::Welcome) => ScreenView::Welcome,
+            (_, Screen::Question(i)) => ScreenView::Question {
+                question: survey.questions[i].clone(),
+                number: i + 1,
+                values: progress
+                    .answers
+                    .get(&survey.questions[i].key)
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+            (_, Screen::Ready) => ScreenView::Ready {
+                answered: survey
+                    .questions
+                    .iter()
+                    .filter(|q| {
+                        progress
+                            .answers
+                            .get(&q.key)
+                            .is_some_and(|v| v.iter().any(|s| !s.trim().is_empty()))
+                    })
+                    .count(),
+            },
+        };
+        let has_forms = !matches!(view, ScreenView::Sending | ScreenView::Thanks { .. });
+        SurveyScreen {
+            code: self.code.clone(),
+            title: survey.title.clone(),
+            hidden: if has_forms {
+                progress.hidden_fields(survey)
+            } else {
+                Vec::new()
+            },
+            step: progress.step,
+            question_count: survey.questions.len(),
+            view,
+            problem: match &self.stage {
+                Stage::Problem(message) => Some(message.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Everything one survey screen shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SurveyScreen {
     pub code: String,
     pub title: String,
@@ -38,7 +130,7 @@ pub struct SurveyScreen {
 }
 
 /// The part of a screen that differs from step to step.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScreenView {
     Welcome,
     Question {
@@ -51,13 +143,17 @@ pub enum ScreenView {
     Ready {
         answered: usize,
     },
-    Thanks,
+    Sending,
+    /// `queued`: kept on the tablet, to be sent when it is back online.
+    Thanks {
+        queued: bool,
+    },
 }
 
-/// The screen to show for `code`: the one a posted form led to (the POST
-/// handler puts the outcome in context), or the welcome screen.
-#[server(endpoint = "load_survey_screen")]
-pub async fn load_survey_screen(code: String) -> Result<SurveyScreen, AppError> {
+/// The survey state for `code`: the one a posted form led to (the POST
+/// handler puts the outcome in context), or a fresh start.
+#[server(endpoint = "load_survey_state")]
+pub async fn load_survey_state(code: String) -> Result<SurveyState, AppError> {
     let state = crate::state::app_state()?;
     let code = JoinCode::parse(&code).map_err(|_| AppError::NotFound)?;
     let round = state
@@ -69,7 +165,7 @@ pub async fn load_survey_screen(code: String) -> Result<SurveyScreen, AppError> 
         return Err(AppError::Closed);
     }
     let outcome = use_context::<submit::StepOutcome>();
-    Ok(submit::screen_for(&code, &round.survey, outcome))
+    Ok(submit::state_for(&code, round.survey, outcome))
 }
 
 /// The start page: type a join code.
@@ -123,17 +219,17 @@ pub fn JoinPage() -> impl IntoView {
     }
 }
 
-/// One screen of a round's survey.
+/// A round's survey, one screen at a time.
 #[component]
 pub fn SurveyPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
-    let screen = Resource::new(code, load_survey_screen);
+    let state = Resource::new(code, load_survey_state);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match screen.await {
-                    Ok(screen) => view! { <SurveyScreenView screen/> }.into_any(),
+                match state.await {
+                    Ok(state) => view! { <LiveSurvey initial=state/> }.into_any(),
                     Err(AppError::NotFound) => view! { <UnknownCode/> }.into_any(),
                     Err(AppError::Closed) => view! { <SurveyClosed/> }.into_any(),
                     Err(error) => view! { <ErrorMessage error/> }.into_any(),
@@ -141,6 +237,24 @@ pub fn SurveyPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The survey's screens, drawn from one state. Rendered on the server they
+/// are plain forms; once the page is live on the tablet, `tablet` moves the
+/// state on without page loads.
+#[component]
+fn LiveSurvey(initial: SurveyState) -> impl IntoView {
+    let state = RwSignal::new(initial);
+    // After hydration only, so the first render matches the server's HTML.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| tablet::take_over(state));
+    let on_submit = Callback::new(move |event: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        tablet::on_submit(&event, state);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = event;
+    });
+    view! { {move || view! { <SurveyScreenView screen=state.with(SurveyState::screen) on_submit/> }} }
 }
 
 #[component]

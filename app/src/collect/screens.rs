@@ -9,70 +9,155 @@ use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// One screen: a Back form (except on the first and last screens) and the
-/// main form, both carrying the hidden fields.
+/// What the welcome screen promises, in plain words (reading age about 9).
+const WELCOME_POINTS: [&str; 5] = [
+    "We will not ask your name.",
+    "You can skip any question.",
+    "Workers who help young people will read your answers.",
+    "Head teachers will only see totals, and a few of your words with names taken out.",
+    "If you tell us something that makes us worried about your safety, we may tell someone who can help.",
+];
+
+/// One screen: a Back form (except on the first screen), the main form
+/// (both carrying the hidden fields) and a Read aloud button. `on_submit`
+/// lets the live page take the forms over; without JavaScript they post.
 #[component]
-pub fn SurveyScreenView(screen: SurveyScreen) -> impl IntoView {
+pub fn SurveyScreenView(
+    screen: SurveyScreen,
+    on_submit: Callback<leptos::ev::SubmitEvent>,
+) -> impl IntoView {
     let action = format!("/survey/{}", screen.code);
-    let hidden = move || {
-        screen
-            .hidden
-            .iter()
-            .map(|(name, value)| view! { <input type="hidden" name=name.clone() value=value.clone()/> })
-            .collect_view()
-    };
-    let hidden_again = hidden.clone();
-    let show_back = !matches!(screen.view, ScreenView::Welcome | ScreenView::Thanks);
+    let speech = speech_for(&screen);
     let progress = match &screen.view {
         ScreenView::Question { number, .. } => {
             Some(format!("Question {number} of {}", screen.question_count))
         }
         _ => None,
     };
-    let title = screen.title.clone();
     let problem = screen.problem.clone().map(
         |message| view! { <ErrorSummary problems=vec![("survey-form".to_owned(), message)]/> },
     );
+    let read_aloud = view! { <ReadAloud text=speech/> };
     let body = match screen.view {
-        ScreenView::Welcome => view! { <Welcome title/> }.into_any(),
+        ScreenView::Sending => {
+            return view! {
+                <Title text="Sending - Heard"/>
+                <h1>"Sending your answers…"</h1>
+            }
+            .into_any();
+        }
+        ScreenView::Thanks { queued } => {
+            return view! { {read_aloud} <Thanks queued code=screen.code/> }.into_any();
+        }
+        ScreenView::Welcome => view! { <Welcome title=screen.title.clone()/> }.into_any(),
         ScreenView::Question {
             question, values, ..
         } => view! { <QuestionScreen question values/> }.into_any(),
         ScreenView::Ready { answered } => {
             view! { <Ready answered total=screen.question_count/> }.into_any()
         }
-        ScreenView::Thanks => view! { <Thanks/> }.into_any(),
     };
-    let buttons = match (screen.step, screen.problem.is_some()) {
-        (0, _) => Some(view! { <NavButton nav=Nav::Start label="Start"/> }.into_any()),
-        (s, _) if s <= screen.question_count => Some(
-            view! {
-                <div class="button-group">
-                    <NavButton nav=Nav::Next label="Next"/>
-                    <NavButton nav=Nav::Skip label="Skip this question" secondary=true/>
-                </div>
-            }
-            .into_any(),
-        ),
-        (s, _) if s == screen.question_count + 1 => {
-            Some(view! { <NavButton nav=Nav::Send label="Send my answers"/> }.into_any())
+    let buttons = if screen.step == 0 {
+        view! { <NavButton nav=Nav::Start label="Start"/> }.into_any()
+    } else if screen.step <= screen.question_count {
+        view! {
+            <div class="button-group">
+                <NavButton nav=Nav::Next label="Next"/>
+                <NavButton nav=Nav::Skip label="Skip this question" secondary=true/>
+            </div>
         }
-        _ => None,
+        .into_any()
+    } else {
+        view! { <NavButton nav=Nav::Send label="Send my answers"/> }.into_any()
     };
-    view! {
-        {problem}
-        {show_back.then(|| view! {
-            <form method="post" action=action.clone() class="back-form">
-                {hidden_again()}
+    let hidden = screen.hidden;
+    let hidden_inputs = move || {
+        hidden
+            .iter()
+            .map(|(name, value)| view! { <input type="hidden" name=name.clone() value=value.clone()/> })
+            .collect_view()
+    };
+    let back = (screen.step > 0).then(|| {
+        view! {
+            <form method="post" action=action.clone() class="back-form" on:submit=move |ev| on_submit.run(ev)>
+                {hidden_inputs.clone()()}
                 <button class="back-link" type="submit" name=FIELD_NAV value=Nav::Back.as_str()>"Back"</button>
             </form>
-        })}
+        }
+    });
+    view! {
+        {problem}
+        {back}
         {progress.map(|p| view! { <p class="survey-progress">{p}</p> })}
-        <form method="post" action=action id="survey-form" class="survey-form">
-            {hidden()}
+        {read_aloud}
+        <form method="post" action=action id="survey-form" class="survey-form" on:submit=move |ev| on_submit.run(ev)>
+            {hidden_inputs()}
             {body}
             {buttons}
         </form>
+    }
+    .into_any()
+}
+
+/// What the Read aloud button says on a screen: everything on it, in order.
+fn speech_for(screen: &SurveyScreen) -> String {
+    match &screen.view {
+        ScreenView::Welcome => format!(
+            "{}. We want to know what you think. {}",
+            screen.title,
+            WELCOME_POINTS.join(" ")
+        ),
+        ScreenView::Question {
+            question, number, ..
+        } => {
+            let mut words = format!(
+                "Question {number} of {}. {}",
+                screen.question_count, question.text
+            );
+            match question.kind {
+                QuestionKind::Text => words.push_str(" Write as much or as little as you like."),
+                QuestionKind::Multi => words.push_str(&format!(
+                    " Choose all that fit: {}.",
+                    question.options.join(". ")
+                )),
+                QuestionKind::Single | QuestionKind::Scale => {
+                    words.push_str(&format!(" Choose one: {}.", question.options.join(". ")))
+                }
+            }
+            words
+        }
+        ScreenView::Ready { answered } => format!(
+            "Ready to send? You answered {answered} of {} questions. Press Send my answers, or go back to change them.",
+            screen.question_count
+        ),
+        ScreenView::Sending => "Sending your answers.".to_owned(),
+        ScreenView::Thanks { queued: false } => {
+            "Thank you. Your answers have been sent.".to_owned()
+        }
+        ScreenView::Thanks { queued: true } => format!("Thank you. {QUEUED_MESSAGE}"),
+    }
+}
+
+/// Shown when answers wait on the tablet: reassurance, not an error.
+const QUEUED_MESSAGE: &str =
+    "Your answers are saved on this tablet. They will be sent when the tablet is back online.";
+
+/// Speaks the screen with the browser's speech synthesis. Shown only once
+/// the page is live and the browser can speak (see `hydrate`); otherwise
+/// hidden, so it is never a dead button.
+#[component]
+fn ReadAloud(text: String) -> impl IntoView {
+    let speak = move |_| {
+        #[cfg(feature = "hydrate")]
+        super::tablet::speak(&text);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+    };
+    view! {
+        <button type="button" class="read-aloud" on:click=speak>
+            <span aria-hidden="true">"🔊 "</span>
+            "Read aloud"
+        </button>
     }
 }
 
@@ -91,13 +176,7 @@ fn Welcome(title: String) -> impl IntoView {
         <Title text=format!("{title} - Heard")/>
         <h1>{title}</h1>
         <p class="lead">"We want to know what you think."</p>
-        <ul class="list">
-            <li>"We will not ask your name."</li>
-            <li>"You can skip any question."</li>
-            <li>"Workers who help young people will read your answers."</li>
-            <li>"Head teachers will only see totals, and a few of your words with names taken out."</li>
-            <li>"If you tell us something that makes us worried about your safety, we may tell someone who can help."</li>
-        </ul>
+        <ul class="list">{WELCOME_POINTS.map(|point| view! { <li>{point}</li> }).to_vec()}</ul>
     }
 }
 
@@ -105,23 +184,32 @@ fn Welcome(title: String) -> impl IntoView {
 fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
     let name = format!("{ANSWER_PREFIX}{}", question.key);
     let title = view! { <Title text=format!("{} - Heard", question.text)/> };
+    // On the live page the next screen is drawn into the same elements, so
+    // what was typed or ticked is set as a property (the element's live
+    // value) as well as in the markup (its default, for pages without
+    // JavaScript); otherwise one question's answer would show on the next.
     match question.kind {
-        QuestionKind::Text => view! {
-            {title}
-            <h1 class="question"><label for="answer">{question.text}</label></h1>
-            <p class="hint" id="answer-hint">"Write as much or as little as you like."</p>
-            <textarea
-                class="textarea"
-                id="answer"
-                name=name
-                rows="6"
-                maxlength=MAX_TEXT_CHARS.to_string()
-                aria-describedby="answer-hint"
-            >
-                {values.into_iter().next().unwrap_or_default()}
-            </textarea>
+        QuestionKind::Text => {
+            let text = values.into_iter().next().unwrap_or_default();
+            let live_text = text.clone();
+            view! {
+                {title}
+                <h1 class="question"><label for="answer">{question.text}</label></h1>
+                <p class="hint" id="answer-hint">"Write as much or as little as you like."</p>
+                <textarea
+                    class="textarea"
+                    id="answer"
+                    name=name
+                    rows="6"
+                    maxlength=MAX_TEXT_CHARS.to_string()
+                    aria-describedby="answer-hint"
+                    prop:value=live_text
+                >
+                    {text}
+                </textarea>
+            }
+            .into_any()
         }
-        .into_any(),
         QuestionKind::Single | QuestionKind::Multi | QuestionKind::Scale => {
             let input_type = if question.kind == QuestionKind::Multi {
                 "checkbox"
@@ -145,7 +233,7 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
                         .map(|emoji| view! { <span class="scale-picture" aria-hidden="true">{emoji.clone()}</span> });
                     view! {
                         <div class="choice">
-                            <input class="choice-input" type=input_type id=id.clone() name=name.clone() value=option.clone() checked=checked/>
+                            <input class="choice-input" type=input_type id=id.clone() name=name.clone() value=option.clone() checked=checked prop:checked=checked/>
                             <label class="choice-label" for=id>{picture}{option.clone()}</label>
                         </div>
                     }
@@ -175,13 +263,13 @@ fn Ready(answered: usize, total: usize) -> impl IntoView {
 }
 
 #[component]
-fn Thanks() -> impl IntoView {
+fn Thanks(queued: bool, code: String) -> impl IntoView {
     view! {
         <Title text="Thank you - Heard"/>
         <div class="panel-done">
             <h1>"Thank you"</h1>
-            <p class="lead">"Your answers have been sent."</p>
+            <p class="lead">{if queued { QUEUED_MESSAGE } else { "Your answers have been sent." }}</p>
         </div>
-        <p><a class="button" href="/">"Finish"</a></p>
+        <p><a class="button" href=format!("/survey/{code}")>"Finish"</a></p>
     }
 }

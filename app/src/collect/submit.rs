@@ -1,11 +1,11 @@
 //! Server side of answering: moving through the screens of a posted form and
 //! storing finished answers exactly once.
 
-use super::{ScreenView, SurveyScreen};
+use super::{Stage, SurveyState};
 use crate::db::{Db, DbError, RoundForCode, StoreOutcome, now, start_of_day};
 use crate::domain::answers::{AnswerError, Answers};
 use crate::domain::join_code::JoinCode;
-use crate::domain::progress::{Progress, Screen, Step};
+use crate::domain::progress::{Progress, Step};
 use crate::domain::survey::Survey;
 use crate::state::AppState;
 use serde::Deserialize;
@@ -189,61 +189,27 @@ pub async fn take_step(
     }))
 }
 
-/// Builds the screen to show from a step's outcome (none: a fresh start).
-pub fn screen_for(code: &JoinCode, survey: &Survey, outcome: Option<StepOutcome>) -> SurveyScreen {
-    let fresh = || Progress::start(uuid::Uuid::new_v4().to_string());
-    let (progress, problem) = match outcome {
-        None => (fresh(), None),
-        Some(StepOutcome::Show(progress)) => (progress, None),
-        Some(StepOutcome::NotSent { progress, message }) => (progress, Some(message)),
+/// The survey state to show after a step's outcome (none: a fresh start).
+pub fn state_for(code: &JoinCode, survey: Survey, outcome: Option<StepOutcome>) -> SurveyState {
+    let fresh_id = || uuid::Uuid::new_v4().to_string();
+    let (progress, stage) = match outcome {
+        None => (Progress::start(fresh_id()), Stage::Answering),
+        Some(StepOutcome::Show(progress)) => (progress, Stage::Answering),
+        Some(StepOutcome::NotSent { progress, message }) => (progress, Stage::Problem(message)),
         Some(StepOutcome::Unreadable) => (
-            fresh(),
-            Some("Sorry, something went wrong with that page. Please start again.".to_owned()),
+            Progress::start(fresh_id()),
+            Stage::Problem(
+                "Sorry, something went wrong with that page. Please start again.".to_owned(),
+            ),
         ),
-        Some(StepOutcome::Sent) => {
-            return SurveyScreen {
-                code: code.to_string(),
-                title: survey.title.clone(),
-                hidden: Vec::new(),
-                step: survey.questions.len() + 2,
-                question_count: survey.questions.len(),
-                view: ScreenView::Thanks,
-                problem: None,
-            };
-        }
+        // The next young person starts afresh, with an id of their own.
+        Some(StepOutcome::Sent) => (Progress::start(fresh_id()), Stage::Sent),
     };
-    let view = match progress.screen(survey) {
-        Screen::Welcome => ScreenView::Welcome,
-        Screen::Question(i) => ScreenView::Question {
-            question: survey.questions[i].clone(),
-            number: i + 1,
-            values: progress
-                .answers
-                .get(&survey.questions[i].key)
-                .cloned()
-                .unwrap_or_default(),
-        },
-        Screen::Ready => ScreenView::Ready {
-            answered: survey
-                .questions
-                .iter()
-                .filter(|q| {
-                    progress
-                        .answers
-                        .get(&q.key)
-                        .is_some_and(|v| v.iter().any(|s| !s.trim().is_empty()))
-                })
-                .count(),
-        },
-    };
-    SurveyScreen {
+    SurveyState {
         code: code.to_string(),
-        title: survey.title.clone(),
-        hidden: progress.hidden_fields(survey),
-        step: progress.step,
-        question_count: survey.questions.len(),
-        view,
-        problem,
+        survey,
+        progress,
+        stage,
     }
 }
 
