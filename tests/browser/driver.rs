@@ -144,6 +144,26 @@ impl Browser {
         }
     }
 
+    /// Runs JavaScript in the page and returns its result.
+    pub async fn run_script(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    pub async fn refresh(&self) {
+        self.client.refresh().await.expect("the page reloads");
+    }
+
+    pub async fn current_url(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("a current URL")
+            .to_string()
+    }
+
     pub async fn click(&self, css: &str) {
         let element = self
             .client

@@ -164,3 +164,181 @@ async fn the_accessibility_check_reports_violations_on_a_bad_page() {
     assert!(ids.contains(&"label"), "{ids:?}");
     assert!(ids.contains(&"html-has-lang"), "{ids:?}");
 }
+
+/// Opens the demo survey with JavaScript on and waits for it to be live.
+async fn open_survey(app: &TestApp, browser: &Browser, query: &str) {
+    browser
+        .goto(&app.url(&format!("/survey/{}{query}", app.join_code)))
+        .await;
+    browser.wait_for_h1("Your voice").await;
+}
+
+/// The first two screens: Start, then key stage KS4 and Next.
+async fn answer_key_stage(browser: &Browser) {
+    browser.click("button[value=start]").await;
+    browser.wait_for_h1("Which key stage are you in?").await;
+    browser.click("label[for=answer-4]").await;
+    browser.click("button[value=next]").await;
+    browser
+        .wait_for_h1("What did your previous school do to help and support you before you were permanently excluded?")
+        .await;
+}
+
+#[tokio::test]
+async fn with_javascript_on_the_screens_change_without_loading_a_page() {
+    let app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    open_survey(&app, &browser, "").await;
+    // A page load would wipe this.
+    browser
+        .run_script("window.heardTestMarker = 'still here';")
+        .await;
+    answer_key_stage(&browser).await;
+    browser.click("button[value=skip]").await;
+    browser
+        .wait_for_h1("How could your school have prevented your permanent exclusion?")
+        .await;
+    assert_eq!(
+        browser.run_script("return window.heardTestMarker;").await,
+        "still here"
+    );
+    assert_eq!(
+        browser.current_url().await,
+        app.url(&format!("/survey/{}", app.join_code))
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_survey_finished_while_the_server_is_down_is_stored_exactly_once_when_it_returns() {
+    let mut app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    open_survey(&app, &browser, "").await;
+    answer_key_stage(&browser).await;
+
+    app.stop();
+    browser
+        .type_into("#answer", "Nothing. They hated me.")
+        .await;
+    browser.click("button[value=next]").await;
+    browser
+        .wait_for_h1("How could your school have prevented your permanent exclusion?")
+        .await;
+    browser.click("button[value=skip]").await;
+    browser.wait_for_h1("What needs to change?").await;
+    browser.type_into("#answer", "Listen to us").await;
+    browser.click("button[value=next]").await;
+    browser.wait_for_h1("Ready to send?").await;
+    browser.click("button[value=send]").await;
+    browser.wait_for_text("Your answers are saved on this tablet. They will be sent when the tablet is back online.").await;
+    browser
+        .check_accessibility("saved-on-this-tablet screen")
+        .await;
+    let waiting = browser
+        .run_script("return JSON.parse(localStorage.getItem('heard.outbox')).length;")
+        .await;
+    assert_eq!(waiting, 1, "the finished survey waits on the device");
+
+    let app = app.restart_on_same_port().await;
+    let started = std::time::Instant::now();
+    while app.stored_responses().await == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(45),
+            "the tablet did not send its outbox"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let started = std::time::Instant::now();
+    while browser
+        .run_script("return JSON.parse(localStorage.getItem('heard.outbox')).length;")
+        .await
+        != 0
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the outbox was not emptied after the server's answer"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(app.stored_responses().await, 1, "stored exactly once");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn answers_in_progress_survive_a_refresh() {
+    let app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    open_survey(&app, &browser, "").await;
+    answer_key_stage(&browser).await;
+    browser.refresh().await;
+    browser
+        .wait_for_h1("What did your previous school do to help and support you before you were permanently excluded?")
+        .await;
+    browser.click(".back-link").await;
+    browser.wait_for_h1("Which key stage are you in?").await;
+    assert_eq!(
+        browser
+            .run_script("return document.getElementById('answer-4').checked;")
+            .await,
+        true
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn kiosk_mode_returns_to_the_welcome_screen_when_idle_and_leaves_no_answers_behind() {
+    let app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    open_survey(&app, &browser, "?kiosk&idle=2").await;
+    assert_eq!(
+        browser.current_url().await,
+        app.url(&format!("/survey/{}", app.join_code)),
+        "the kiosk setting is not left in the address"
+    );
+    answer_key_stage(&browser).await;
+    browser.type_into("#answer", "something private").await;
+    // No touch for the idle time: back to the start for the next person.
+    browser.wait_for_h1("Your voice").await;
+    let stored = browser
+        .run_script(&format!(
+            "return localStorage.getItem('heard.progress.{}');",
+            app.join_code
+        ))
+        .await;
+    assert_eq!(
+        stored,
+        serde_json::Value::Null,
+        "no answers in progress are left on the device"
+    );
+    let history = browser.run_script("return history.length;").await;
+    assert_eq!(
+        history, 2,
+        "only the start page and the survey's address are in the history"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn read_aloud_speaks_the_question_and_its_choices() {
+    let app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    open_survey(&app, &browser, "").await;
+    browser.click("button[value=start]").await;
+    browser.wait_for_h1("Which key stage are you in?").await;
+    // Listen in on the browser's speech instead of playing sound.
+    browser
+        .run_script("window.heardSpoken = []; speechSynthesis.speak = u => window.heardSpoken.push(u.text);")
+        .await;
+    browser.click("button.read-aloud").await;
+    let spoken = browser
+        .run_script("return window.heardSpoken.join(' | ');")
+        .await;
+    let spoken = spoken.as_str().unwrap_or_default();
+    assert!(spoken.contains("Which key stage are you in?"), "{spoken}");
+    assert!(
+        spoken.contains("Choose one: EYFS. KS1. KS2. KS3. KS4. KS5. Post-19."),
+        "{spoken}"
+    );
+    browser.close().await;
+}

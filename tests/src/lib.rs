@@ -93,7 +93,7 @@ impl TestApp {
                 (database.url.clone(), Some(database))
             }
         };
-        Some(Self::start(dir, database_url, true, backend, postgres).await)
+        Some(Self::start(dir, database_url, true, backend, postgres, "127.0.0.1:0").await)
     }
 
     /// Starts Heard as the README's first command does: no DATABASE_URL, so
@@ -106,12 +106,24 @@ impl TestApp {
             false,
             Backend::Sqlite,
             None,
+            "127.0.0.1:0",
         )
         .await
     }
 
     /// Stops Heard and starts it again on the same folder and database.
-    pub async fn restart(mut self) -> TestApp {
+    pub async fn restart(self) -> TestApp {
+        self.restart_on("127.0.0.1:0").await
+    }
+
+    /// Starts Heard again after [`TestApp::stop`], on the same address, as
+    /// when a school's server comes back.
+    pub async fn restart_on_same_port(self) -> TestApp {
+        let addr = self.base_url.trim_start_matches("http://").to_owned();
+        self.restart_on(&addr).await
+    }
+
+    async fn restart_on(mut self, addr: &str) -> TestApp {
         self.stop();
         let dir = tempfile::tempdir().expect("a temporary folder");
         let dir = std::mem::replace(&mut self.dir, dir);
@@ -121,7 +133,7 @@ impl TestApp {
             self.set_database_url,
             self.backend,
         );
-        Self::start(dir, url, set_url, backend, postgres).await
+        Self::start(dir, url, set_url, backend, postgres, addr).await
     }
 
     async fn start(
@@ -130,12 +142,13 @@ impl TestApp {
         set_database_url: bool,
         backend: Backend,
         postgres: Option<PostgresDatabase>,
+        addr: &str,
     ) -> TestApp {
         let mut command = Command::new(heard_binary());
         command
             .current_dir(dir.path())
             .env_remove("DATABASE_URL")
-            .env("HEARD_ADDR", "127.0.0.1:0")
+            .env("HEARD_ADDR", addr)
             .env("HEARD_SITE_ROOT", site_root())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
@@ -190,7 +203,8 @@ impl TestApp {
         }
     }
 
-    fn stop(&mut self) {
+    /// Stops the server (the folder and database stay).
+    pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
