@@ -15,6 +15,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Mark session cookies `Secure` (set when Heard is served over HTTPS).
     pub secure_cookies: bool,
+    /// The address young people's tablets reach Heard at (for links and QR
+    /// codes), e.g. `https://heard.example.org`; `None`: from the request.
+    pub public_url: Option<String>,
     /// The words that put an answer on the "needs a look" list. Read at
     /// start from configuration, the same on every instance.
     pub safeguarding: Arc<SafeguardingList>,

@@ -109,6 +109,10 @@ struct ServeArgs {
     /// instead of Heard's default list.
     #[arg(long, env = "HEARD_SAFEGUARDING_WORDS", global = true)]
     safeguarding_words: Option<std::path::PathBuf>,
+    /// The address tablets reach Heard at (e.g. https://heard.example.org),
+    /// for survey links and QR codes; default: the address a page was asked at.
+    #[arg(long, env = "HEARD_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +174,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 secure_cookies: cli.serve.secure_cookies,
                 demo: !cli.serve.no_demo,
                 safeguarding_words: cli.serve.safeguarding_words,
+                public_url: cli.serve.public_url,
             };
             startup::serve(config).await
         }

@@ -32,6 +32,8 @@ pub struct ServeConfig {
     pub demo: bool,
     /// Replaces the default safeguarding words (one per line).
     pub safeguarding_words: Option<std::path::PathBuf>,
+    /// The address tablets reach Heard at, for links and QR codes.
+    pub public_url: Option<String>,
 }
 
 /// Opens the database, seeds the demo survey if asked, and serves until
@@ -81,6 +83,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         leptos_options,
         secure_cookies: config.secure_cookies,
         safeguarding: Arc::new(safeguarding),
+        public_url: config.public_url.clone(),
     };
     let app = router(state);
     // Tests and scripts read the real port from this line.

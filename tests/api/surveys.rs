@@ -207,3 +207,23 @@ on_both_databases! {
         assert_eq!(two_moods.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+on_both_databases! {
+    async fn a_workers_round_page_gives_the_tablet_link_and_a_qr_code_while_the_round_is_open(app: TestApp) {
+        app.add_user("worker", "worker@example.org", "correct horse battery staple");
+        let cookie = app.log_in("worker@example.org", "correct horse battery staple").await.unwrap();
+        let rounds = app.client().get(app.url("/rounds")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+        let start = rounds.find("href=\"/rounds/").unwrap() + "href=\"".len();
+        let link = rounds[start..start + rounds[start..].find('"').unwrap()].to_owned();
+        let page = app.client().get(app.url(&link)).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+        let kiosk = format!("{}/survey/{}?kiosk", app.base_url, app.join_code);
+        assert!(page.contains("On the tablet"), "{page}");
+        assert!(page.contains(&format!("href=\"{kiosk}\"")), "{page}");
+        assert!(page.contains("<svg"), "a QR code is drawn");
+        assert!(page.contains(&format!("aria-label=\"QR code of the kiosk link {kiosk}\"")));
+
+        stdout(&app.heard(&["round", "close", "--survey", "ap-voice", "--round", "Summer 2024"], ""));
+        let page = app.client().get(app.url(&link)).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+        assert!(!page.contains("On the tablet"), "a closed round offers no tablet link");
+    }
+}

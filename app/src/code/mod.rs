@@ -14,7 +14,7 @@ use leptos_router::hooks::use_params_map;
 #[cfg(feature = "ssr")]
 use crate::domain::account::Role;
 
-pub use crate::domain::rounds::{RoundAnswers, RoundSummary};
+pub use crate::domain::rounds::{RoundAnswers, RoundSummary, TabletLink};
 
 /// Every round of every survey, for workers.
 #[server(endpoint = "list_rounds")]
@@ -29,11 +29,54 @@ pub async fn list_rounds() -> Result<Vec<RoundSummary>, AppError> {
 pub async fn load_round_answers(round_id: String) -> Result<RoundAnswers, AppError> {
     crate::auth::require(Role::Worker).await?;
     let state = crate::state::app_state()?;
-    state
+    let mut answers = state
         .db
         .round_answers(&round_id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    if answers.round.is_open {
+        answers.tablet = Some(tablet_link(&state, &answers.round.join_code)?);
+    }
+    Ok(answers)
+}
+
+/// The tablet's way into a round: the public address (configured, or the
+/// one this request came to) and a QR code of the kiosk link.
+#[cfg(feature = "ssr")]
+fn tablet_link(state: &crate::state::AppState, join_code: &str) -> Result<TabletLink, AppError> {
+    let origin = match &state.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let parts = expect_context::<http::request::Parts>();
+            let host = parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            let scheme = if state.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{host}")
+        }
+    };
+    let url = format!("{origin}/survey/{join_code}");
+    let kiosk_url = format!("{url}?kiosk");
+    let qr = qrcode::QrCode::new(kiosk_url.as_bytes()).map_err(|error| {
+        tracing::error!(%error, "could not make a QR code");
+        AppError::Internal
+    })?;
+    let qr_svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(TabletLink {
+        url,
+        kiosk_url,
+        qr_svg,
+    })
 }
 
 #[component]
@@ -93,6 +136,8 @@ pub fn RoundAnswersPage() -> impl IntoView {
                             <LogOutButton/>
                         </div>
                         <h1>{heading}</h1>
+                        {data.tablet.map(|tablet| view! { <OnTheTablet tablet join_code=data.round.join_code.clone()/> })}
+                        <h2>"Answers"</h2>
                         <p>{format!("{} responses", data.responses.len())}</p>
                         <div class="table-scroll" tabindex="0" role="region" aria-label="Answers">
                             <table class="table">
@@ -121,5 +166,27 @@ pub fn RoundAnswersPage() -> impl IntoView {
                 }))
             })}
         </Suspense>
+    }
+}
+
+/// How to put an open round on a tablet: the code, the link, and a QR code
+/// of the kiosk link for the tablet's camera.
+#[component]
+fn OnTheTablet(tablet: TabletLink, join_code: String) -> impl IntoView {
+    view! {
+        <section class="tablet-link" aria-labelledby="on-the-tablet">
+            <h2 id="on-the-tablet">"On the tablet"</h2>
+            <div class="tablet-link-body">
+                <div>
+                    <p>"Join code: " <strong class="join-code">{join_code}</strong></p>
+                    <p>"Survey link: " <a href=tablet.url.clone()>{tablet.url.clone()}</a></p>
+                    <p>
+                        "Kiosk link (for a shared tablet: back to the start after each young person, and after 3 minutes untouched): "
+                        <a href=tablet.kiosk_url.clone()>{tablet.kiosk_url.clone()}</a>
+                    </p>
+                </div>
+                <div class="qr" role="img" aria-label=format!("QR code of the kiosk link {}", tablet.kiosk_url) inner_html=tablet.qr_svg></div>
+            </div>
+        </section>
     }
 }

@@ -538,6 +538,7 @@ impl Db {
             round,
             questions,
             responses,
+            tablet: None,
         }))
     }
 }

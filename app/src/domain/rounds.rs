@@ -16,6 +16,15 @@ pub struct RoundSummary {
     pub responses: i64,
 }
 
+/// How a tablet reaches an open round: its address, the same in kiosk mode,
+/// and a QR code (SVG) of the kiosk address for the tablet's camera.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TabletLink {
+    pub url: String,
+    pub kiosk_url: String,
+    pub qr_svg: String,
+}
+
 /// Every response of a round, for a worker to read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoundAnswers {
@@ -24,4 +33,6 @@ pub struct RoundAnswers {
     /// One entry per response: for each question (in survey order) the
     /// values given, empty when skipped.
     pub responses: Vec<Vec<Vec<String>>>,
+    /// Set while the round is open.
+    pub tablet: Option<TabletLink>,
 }
