@@ -116,3 +116,15 @@ CREATE TABLE sessions (
     expires_at  BIGINT NOT NULL
 );
 CREATE INDEX sessions_by_user ON sessions (user_id);
+
+-- Failure counters for throttling (wrong join codes, failed logins), in the
+-- database so every Heard instance sees the same counts. `bucket` names
+-- what is counted; addresses appear only as SHA-256 hashes, and rows go
+-- once their window has passed.
+CREATE TABLE throttle (
+    bucket       TEXT NOT NULL,
+    window_start BIGINT NOT NULL,
+    hits         BIGINT NOT NULL,
+    PRIMARY KEY (bucket, window_start)
+);
+CREATE INDEX throttle_by_window ON throttle (window_start);

@@ -23,6 +23,9 @@ pub enum AppError {
     /// The round behind a join code has closed.
     #[error("This survey has closed. Ask your worker if there is a new one.")]
     Closed,
+    /// Too many wrong guesses (join codes, passwords) from here; seconds to wait.
+    #[error("Too many wrong tries have been made here. Please wait {} minutes, then try again.", (.0 + 59) / 60)]
+    Throttled(i64),
     /// Input that breaks a rule; the message names the rule.
     #[error("{0}")]
     BadInput(String),

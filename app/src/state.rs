@@ -18,6 +18,9 @@ pub struct AppState {
     /// The address young people's tablets reach Heard at (for links and QR
     /// codes), e.g. `https://heard.example.org`; `None`: from the request.
     pub public_url: Option<String>,
+    /// Take the client's address from the last `X-Forwarded-For` entry (set
+    /// only when Heard runs behind a proxy that writes it).
+    pub trust_forwarded_for: bool,
     /// The words that put an answer on the "needs a look" list. Read at
     /// start from configuration, the same on every instance.
     pub safeguarding: Arc<SafeguardingList>,

@@ -113,6 +113,10 @@ struct ServeArgs {
     /// for survey links and QR codes; default: the address a page was asked at.
     #[arg(long, env = "HEARD_PUBLIC_URL", global = true)]
     public_url: Option<String>,
+    /// Take the client's address from the last X-Forwarded-For entry: set
+    /// only when Heard runs behind a reverse proxy that writes it.
+    #[arg(long, env = "HEARD_TRUST_FORWARDED_FOR", global = true)]
+    trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,6 +179,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 demo: !cli.serve.no_demo,
                 safeguarding_words: cli.serve.safeguarding_words,
                 public_url: cli.serve.public_url,
+                trust_forwarded_for: cli.serve.trust_forwarded_for,
             };
             startup::serve(config).await
         }

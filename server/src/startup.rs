@@ -34,6 +34,8 @@ pub struct ServeConfig {
     pub safeguarding_words: Option<std::path::PathBuf>,
     /// The address tablets reach Heard at, for links and QR codes.
     pub public_url: Option<String>,
+    /// Believe the last X-Forwarded-For entry (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
 }
 
 /// Opens the database, seeds the demo survey if asked, and serves until
@@ -84,14 +86,20 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         safeguarding: Arc::new(safeguarding),
         public_url: config.public_url.clone(),
+        trust_forwarded_for: config.trust_forwarded_for,
     };
+    let state_db = state.db.clone();
     let app = router(state);
     // Tests and scripts read the real port from this line.
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    forget_old_failure_counts(state_db.clone());
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -125,9 +133,11 @@ pub fn router(state: AppState) -> Router {
 async fn join(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
+    request: Request<Body>,
 ) -> Response {
     let typed = query.get("code").map(String::as_str).unwrap_or_default();
-    match submit::join_target(&state.db, typed).await {
+    let source = source_of(&state, &request.into_parts().0);
+    match submit::join_target(&state.db, typed, &source).await {
         Ok(target) => Redirect::to(&target).into_response(),
         Err(error) => {
             tracing::error!(%error, "join code lookup failed");
@@ -151,7 +161,8 @@ async fn survey_step(
     let Ok(fields) = serde_urlencoded_fields(&bytes) else {
         return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response();
     };
-    let outcome = match submit::take_step(&state, &code, &fields).await {
+    let source = source_of(&state, &parts);
+    let outcome = match submit::take_step(&state, &code, &fields, &source).await {
         Ok(outcome) => outcome,
         Err(error) => {
             tracing::error!(%error, "survey step failed");
@@ -178,7 +189,9 @@ async fn survey_step(
 
 /// `POST /api/v1/responses`: a finished survey as JSON (see README). 201
 /// when stored, 200 for an identical repeat, 4xx with `{"error": ...}`.
-async fn receive_response(State(state): State<AppState>, body: Body) -> Response {
+async fn receive_response(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    let source = source_of(&state, &parts);
     let json_error = |status: StatusCode, message: String| {
         (status, Json(json!({ "error": message }))).into_response()
     };
@@ -188,7 +201,7 @@ async fn receive_response(State(state): State<AppState>, body: Body) -> Response
             format!("the request body is over {MAX_BODY_BYTES} bytes"),
         );
     };
-    match submit::receive_json(&state, &bytes).await {
+    match submit::receive_json(&state, &bytes, &source).await {
         Ok(StoreOutcome::Stored) => {
             (StatusCode::CREATED, Json(json!({ "status": "stored" }))).into_response()
         }
@@ -204,6 +217,14 @@ async fn receive_response(State(state): State<AppState>, body: Body) -> Response
     }
 }
 
+/// Who a request counts against for throttling: its network address, hashed.
+fn source_of(state: &AppState, parts: &axum::http::request::Parts) -> String {
+    heard_app::throttle::address_source(heard_app::throttle::client_address(
+        parts,
+        state.trust_forwarded_for,
+    ))
+}
+
 /// The largest form or JSON body accepted: a whole survey of long answers
 /// fits many times over.
 const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -214,6 +235,20 @@ fn serde_urlencoded_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, ()> {
     Ok(form_urlencoded::parse(text.as_bytes())
         .into_owned()
         .collect())
+}
+
+/// Throttling counts older than a day are of no use: drop them every few
+/// minutes. Any instance may do it; doing it twice is harmless.
+fn forget_old_failure_counts(db: Db) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(error) = db.forget_hits_before(heard_app::db::now() - 86_400).await {
+                tracing::warn!(%error, "could not forget old throttling counts");
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

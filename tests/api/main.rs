@@ -37,5 +37,7 @@ mod safeguarding;
 mod survey;
 /// Survey files and rounds on the command line.
 mod surveys;
+/// Throttling guesses without ever slowing a class behind one router.
+mod throttling;
 
 pub use heard_tests::{Backend, TestApp};

@@ -12,8 +12,24 @@ use leptos_router::hooks::use_query_map;
 /// with a message that does not say which of the two was wrong.
 #[server(endpoint = "log_in")]
 pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::domain::throttle::{FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_ADDRESS};
+    use crate::throttle::{address_source, check, client_address, hashed_source, record_failure};
     use http::header::{HeaderValue, SET_COOKIE};
     let state = crate::state::app_state()?;
+    let parts = expect_context::<http::request::Parts>();
+    let account = hashed_source(&email.trim().to_lowercase());
+    let address = address_source(client_address(&parts, state.trust_forwarded_for));
+    let limits = [
+        (FAILED_LOGINS_PER_ACCOUNT, &account),
+        (FAILED_LOGINS_PER_ADDRESS, &address),
+    ];
+    for (limit, source) in limits {
+        if check(&state.db, limit, source).await?.is_err() {
+            tracing::warn!(limit = limit.kind, "login refused: too many failures");
+            leptos_axum::redirect("/login?failed=busy");
+            return Ok(());
+        }
+    }
     match crate::auth::log_in(&state.db, &email, &password).await? {
         Some(token) => {
             let cookie = crate::auth::session_cookie(&token, state.secure_cookies);
@@ -24,7 +40,12 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
             );
             leptos_axum::redirect("/rounds");
         }
-        None => leptos_axum::redirect("/login?failed=1"),
+        None => {
+            for (limit, source) in limits {
+                record_failure(&state.db, limit, source).await?;
+            }
+            leptos_axum::redirect("/login?failed=1");
+        }
     }
     Ok(())
 }
@@ -50,12 +71,17 @@ pub async fn log_out() -> Result<(), AppError> {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
-    let failed = move || query.read().get("failed").is_some();
+    let failed = move || query.read().get("failed");
     let log_in = ServerAction::<LogIn>::new();
     view! {
         <Title text="Log in - Heard"/>
-        {move || failed().then(|| view! {
-            <ErrorSummary problems=vec![("email".to_owned(), "The e-mail address or password is not right.".to_owned())]/>
+        {move || failed().map(|why| {
+            let message = if why == "busy" {
+                "Too many failed tries. Please wait up to 15 minutes, then try again."
+            } else {
+                "The e-mail address or password is not right."
+            };
+            view! { <ErrorSummary problems=vec![("email".to_owned(), message.to_owned())]/> }
         })}
         <h1>"Log in"</h1>
         <p>"For participation workers, admins and viewers."</p>

@@ -154,16 +154,26 @@ pub enum ScreenView {
 /// handler puts the outcome in context), or a fresh start.
 #[server(endpoint = "load_survey_state")]
 pub async fn load_survey_state(code: String) -> Result<SurveyState, AppError> {
+    use submit::Lookup;
     let state = crate::state::app_state()?;
-    let code = JoinCode::parse(&code).map_err(|_| AppError::NotFound)?;
-    let round = state
-        .db
-        .round_for_join_code(&code)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let source = crate::throttle::address_source(
+        use_context::<http::request::Parts>()
+            .and_then(|parts| crate::throttle::client_address(&parts, state.trust_forwarded_for)),
+    );
+    let round = match submit::look_up(&state.db, &code, &source).await? {
+        Lookup::Found(round) => round,
+        Lookup::Malformed | Lookup::Unknown => return Err(AppError::NotFound),
+        Lookup::Throttled(throttled) => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::TOO_MANY_REQUESTS);
+            }
+            return Err(AppError::Throttled(throttled.seconds_left));
+        }
+    };
     if !round.is_open {
         return Err(AppError::Closed);
     }
+    let code = JoinCode::parse(&round.join_code).map_err(|_| AppError::Internal)?;
     let outcome = use_context::<submit::StepOutcome>();
     Ok(submit::state_for(&code, round.survey, outcome))
 }
@@ -181,6 +191,7 @@ pub fn JoinPage() -> impl IntoView {
                         .to_owned()
                 }
                 "closed" => "That survey has closed. Ask your worker for a new code.".to_owned(),
+                "busy" => "Too many wrong codes have been typed here. Please wait up to 10 minutes, then try again.".to_owned(),
                 _ => JoinCode::parse(&typed())
                     .err()
                     .map(|e| e.to_string())

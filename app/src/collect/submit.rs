@@ -7,7 +7,9 @@ use crate::domain::answers::{AnswerError, Answers};
 use crate::domain::join_code::JoinCode;
 use crate::domain::progress::{Progress, Step};
 use crate::domain::survey::Survey;
+use crate::domain::throttle::WRONG_JOIN_CODES;
 use crate::state::AppState;
+use crate::throttle::{self, Throttled};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -43,6 +45,8 @@ pub enum SubmitError {
     Answers(#[from] AnswerError),
     #[error("client_id {0} was already used for different answers")]
     ClientIdReused(String),
+    #[error("too many wrong join codes came from this network; try again in {0} seconds")]
+    Throttled(i64),
     #[error("the answers could not be stored; try again")]
     Db(#[from] DbError),
 }
@@ -55,6 +59,7 @@ impl SubmitError {
             SubmitError::ClientIdReused(_) => 409,
             SubmitError::Closed(_) => 410,
             SubmitError::BadClientId | SubmitError::BadValue(_) | SubmitError::Answers(_) => 422,
+            SubmitError::Throttled(_) => 429,
             SubmitError::Db(_) => 500,
         }
     }
@@ -71,15 +76,20 @@ struct Submission {
 
 /// `POST /api/v1/responses`: reads a JSON submission and stores it exactly
 /// once.
-pub async fn receive_json(state: &AppState, body: &[u8]) -> Result<StoreOutcome, SubmitError> {
-    let db = &state.db;
+pub async fn receive_json(
+    state: &AppState,
+    body: &[u8],
+    source: &str,
+) -> Result<StoreOutcome, SubmitError> {
     let submission: Submission =
         serde_json::from_slice(body).map_err(|e| SubmitError::Malformed(e.to_string()))?;
-    let round = match JoinCode::parse(&submission.join_code) {
-        Ok(code) => db.round_for_join_code(&code).await?,
-        Err(_) => None,
-    }
-    .ok_or_else(|| SubmitError::UnknownCode(submission.join_code.clone()))?;
+    let round = match look_up(&state.db, &submission.join_code, source).await? {
+        Lookup::Found(round) => round,
+        Lookup::Throttled(throttled) => return Err(SubmitError::Throttled(throttled.seconds_left)),
+        Lookup::Malformed | Lookup::Unknown => {
+            return Err(SubmitError::UnknownCode(submission.join_code));
+        }
+    };
     let mut submitted = Vec::with_capacity(submission.answers.len());
     for (key, value) in submission.answers {
         let values = match value {
@@ -134,15 +144,48 @@ where
 
 /// Where typing `typed` on the start page leads: the survey, or back to the
 /// start page with the reason.
-pub async fn join_target(db: &Db, typed: &str) -> Result<String, DbError> {
-    let Ok(code) = JoinCode::parse(typed) else {
-        return Ok(format!("/?error=format&code={}", query_escape(typed)));
-    };
-    Ok(match db.round_for_join_code(&code).await? {
-        Some(round) if round.is_open => format!("/survey/{code}"),
-        Some(_) => format!("/?error=closed&code={code}"),
-        None => format!("/?error=unknown&code={code}"),
+pub async fn join_target(db: &Db, typed: &str, source: &str) -> Result<String, DbError> {
+    Ok(match look_up(db, typed, source).await? {
+        Lookup::Found(round) if round.is_open => format!("/survey/{}", round.join_code),
+        Lookup::Found(round) => format!("/?error=closed&code={}", round.join_code),
+        Lookup::Malformed => format!("/?error=format&code={}", query_escape(typed)),
+        Lookup::Unknown => format!("/?error=unknown&code={}", query_escape(typed)),
+        Lookup::Throttled(_) => "/?error=busy".to_owned(),
     })
+}
+
+/// What a typed join code leads to.
+#[derive(Debug)]
+pub enum Lookup {
+    Found(RoundForCode),
+    /// Not a join code at all.
+    Malformed,
+    /// Well formed, but no round has it.
+    Unknown,
+    /// Too many wrong codes came from this source: not looked up.
+    Throttled(Throttled),
+}
+
+/// Looks up a typed join code for `source` (a hashed network address). A
+/// wrong code counts against the source; a source with too many wrong codes
+/// gets no answer until its window passes. Right codes never count, so a
+/// class behind one router is never slowed.
+pub async fn look_up(db: &Db, typed: &str, source: &str) -> Result<Lookup, DbError> {
+    if let Err(throttled) = throttle::check(db, WRONG_JOIN_CODES, source).await? {
+        return Ok(Lookup::Throttled(throttled));
+    }
+    let found = match JoinCode::parse(typed) {
+        Ok(code) => db
+            .round_for_join_code(&code)
+            .await?
+            .map(Lookup::Found)
+            .unwrap_or(Lookup::Unknown),
+        Err(_) => Lookup::Malformed,
+    };
+    if !matches!(found, Lookup::Found(_)) {
+        throttle::record_failure(db, WRONG_JOIN_CODES, source).await?;
+    }
+    Ok(found)
 }
 
 /// Applies a posted survey form. `Ok(None)` when the code leads nowhere.
@@ -150,11 +193,19 @@ pub async fn take_step(
     state: &AppState,
     code: &str,
     fields: &[(String, String)],
+    source: &str,
 ) -> Result<Option<StepOutcome>, DbError> {
+    // An unknown, closed or throttled code: the screen rendered next says
+    // which, and counts a wrong code once (see `load_survey_state`).
+    if throttle::check(&state.db, WRONG_JOIN_CODES, source)
+        .await?
+        .is_err()
+    {
+        return Ok(None);
+    }
     let Ok(code) = JoinCode::parse(code) else {
         return Ok(None);
     };
-    // A closed round's screen says so (see `load_survey_screen`).
     let Some(round) = state
         .db
         .round_for_join_code(&code)

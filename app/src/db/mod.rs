@@ -7,6 +7,7 @@
 mod accounts;
 mod flags;
 mod surveys;
+mod throttle;
 
 pub use accounts::{SessionUser, StoredUser};
 pub use surveys::{Imported, RoundForCode, StoreOutcome};

@@ -12,3 +12,4 @@ pub mod safeguarding;
 pub mod survey;
 pub mod survey_file;
 pub mod text;
+pub mod throttle;
