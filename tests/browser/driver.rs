@@ -23,6 +23,11 @@ const WAIT: Duration = Duration::from_secs(15);
 
 impl Browser {
     pub async fn open(js: Js) -> Browser {
+        Self::open_sized(js, 820, 1180).await
+    }
+
+    /// A browser whose window is `width`×`height` CSS pixels.
+    pub async fn open_sized(js: Js, width: u32, height: u32) -> Browser {
         let port = free_port();
         let chromedriver =
             std::env::var("HEARD_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
@@ -42,7 +47,7 @@ impl Browser {
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
             "--no-first-run".to_owned(),
-            "--window-size=820,1180".to_owned(),
+            format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
         if js == Js::Off {
@@ -142,6 +147,38 @@ impl Browser {
                 .await
                 .is_ok(),
         }
+    }
+
+    /// Fails if the page scrolls sideways, or if a control young people
+    /// press is smaller than 48×48 CSS pixels.
+    pub async fn check_layout(&self, page: &str) {
+        let problems = self.layout_problems().await;
+        assert_eq!(
+            problems,
+            serde_json::json!([]),
+            "layout problems on the {page}"
+        );
+    }
+
+    /// What [`Browser::check_layout`] finds wrong on the current page.
+    pub async fn layout_problems(&self) -> serde_json::Value {
+        self.run_script(
+                r#"
+                const problems = [];
+                const root = document.documentElement;
+                if (root.scrollWidth > root.clientWidth) {
+                    problems.push(`the page is ${root.scrollWidth}px wide in a ${root.clientWidth}px window`);
+                }
+                for (const el of document.querySelectorAll('.button, .back-link, .choice, .input, .textarea, button')) {
+                    const box = el.getBoundingClientRect();
+                    if (box.width > 0 && (box.height < 48 || box.width < 48)) {
+                        problems.push(`${el.outerHTML.slice(0, 80)} is ${box.width}x${box.height}`);
+                    }
+                }
+                return problems;
+                "#,
+        )
+        .await
     }
 
     /// Runs JavaScript in the page and returns its result.

@@ -165,6 +165,20 @@ async fn the_accessibility_check_reports_violations_on_a_bad_page() {
     assert!(ids.contains(&"html-has-lang"), "{ids:?}");
 }
 
+/// The layout check must be able to fail too: a page wider than a 320px
+/// window, with a tiny button.
+#[tokio::test]
+async fn the_layout_check_reports_sideways_scrolling_and_small_targets() {
+    let browser = Browser::open_sized(Js::On, 320, 640).await;
+    browser
+        .goto("data:text/html,<html><body><div style='width:900px'>wide</div><button style='height:20px'>x</button></body></html>")
+        .await;
+    let problems = browser.layout_problems().await.to_string();
+    browser.close().await;
+    assert!(problems.contains("wide in a"), "{problems}");
+    assert!(problems.contains("<button"), "{problems}");
+}
+
 /// Opens the demo survey with JavaScript on and waits for it to be live.
 async fn open_survey(app: &TestApp, browser: &Browser, query: &str) {
     browser
@@ -340,5 +354,37 @@ async fn read_aloud_speaks_the_question_and_its_choices() {
         spoken.contains("Choose one: EYFS. KS1. KS2. KS3. KS4. KS5. Post-19."),
         "{spoken}"
     );
+    browser.close().await;
+}
+
+/// From a phone-sized 320px window (the same as 200% zoom on a 640px
+/// screen) up: no sideways scrolling and 48px targets on every screen.
+#[tokio::test]
+async fn every_screen_fits_a_320_pixel_window_with_big_enough_targets() {
+    let app = TestApp::spawn().await;
+    let browser = Browser::open_sized(Js::On, 320, 640).await;
+    browser.goto(&app.url("/")).await;
+    browser.wait_for_h1("Have your say").await;
+    browser.check_layout("start page").await;
+    open_survey(&app, &browser, "").await;
+    browser.check_layout("welcome screen").await;
+    browser.click("button[value=start]").await;
+    browser.wait_for_h1("Which key stage are you in?").await;
+    browser.check_layout("choice question").await;
+    browser.click("label[for=answer-4]").await;
+    browser.click("button[value=next]").await;
+    browser
+        .wait_for_h1("What did your previous school do to help and support you before you were permanently excluded?")
+        .await;
+    browser.check_layout("free-text question").await;
+    for _ in 0..3 {
+        browser.click("button[value=skip]").await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    browser.wait_for_h1("Ready to send?").await;
+    browser.check_layout("ready screen").await;
+    browser.click("button[value=send]").await;
+    browser.wait_for_h1("Thank you").await;
+    browser.check_layout("thank-you screen").await;
     browser.close().await;
 }
