@@ -141,8 +141,15 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
         return Ok(None);
     };
-    let Some(token) = parts
-        .headers
+    user_for_headers(&state.db, &parts.headers).await
+}
+
+/// The account behind the session cookie in `headers`, if any.
+pub async fn user_for_headers(
+    db: &Db,
+    headers: &http::HeaderMap,
+) -> Result<Option<SessionUser>, AppError> {
+    let Some(token) = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -150,7 +157,7 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     else {
         return Ok(None);
     };
-    Ok(state.db.session_user(&token_hash(token)).await?)
+    Ok(db.session_user(&token_hash(token)).await?)
 }
 
 /// The one authorisation check: the current request's account, if its role
@@ -159,17 +166,32 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
 /// A refusal also sets the response status (401 or 403), for a server
 /// function's caller and for a page rendered on the server alike.
 pub async fn require(needed: Role) -> Result<SessionUser, AppError> {
-    let Some(user) = current_user().await? else {
-        return Err(refuse(
-            http::StatusCode::UNAUTHORIZED,
-            AppError::NotLoggedIn,
-        ));
-    };
+    allowed(current_user().await?, needed).map_err(|error| {
+        let status = match error {
+            AppError::NotLoggedIn => http::StatusCode::UNAUTHORIZED,
+            _ => http::StatusCode::FORBIDDEN,
+        };
+        refuse(status, error)
+    })
+}
+
+/// The same check for a plain handler (a file download), from its headers.
+pub async fn require_for_headers(
+    db: &Db,
+    headers: &http::HeaderMap,
+    needed: Role,
+) -> Result<SessionUser, AppError> {
+    allowed(user_for_headers(db, headers).await?, needed)
+}
+
+/// The decision itself: who may do what `needed` may.
+fn allowed(user: Option<SessionUser>, needed: Role) -> Result<SessionUser, AppError> {
+    let user = user.ok_or(AppError::NotLoggedIn)?;
     if user.role.allows(needed) {
         Ok(user)
     } else {
         tracing::info!(user = %user.email, needed = needed.as_str(), "refused: role too low");
-        Err(refuse(http::StatusCode::FORBIDDEN, AppError::Forbidden))
+        Err(AppError::Forbidden)
     }
 }
 

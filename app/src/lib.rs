@@ -68,6 +68,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/rounds") view=code::RoundsPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds/:id") view=code::RoundAnswersPage ssr=SsrMode::Async/>
                     <Route path=path!("/needs-a-look") view=code::NeedsALookPage ssr=SsrMode::Async/>
+                    <Route path=path!("/surveys") view=code::SurveysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/surveys/new") view=code::SurveyEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/surveys/:slug/edit") view=code::SurveyEditorPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use heard_app::collect::submit;
 use heard_app::db::{Db, StoreOutcome, redact_password};
+use heard_app::domain::account::Role;
 use heard_app::domain::safeguarding::SafeguardingList;
+use heard_app::error::AppError;
 use heard_app::state::AppState;
 use heard_app::{App, shell};
 use leptos::prelude::*;
@@ -120,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .route("/join", get(join))
         .route("/survey/{code}", post(survey_step))
         .route("/api/v1/responses", post(receive_response))
+        .route("/surveys/{slug}/survey.toml", get(download_survey))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -213,6 +216,45 @@ async fn receive_response(State(state): State<AppState>, request: Request<Body>)
                 tracing::error!(%error, "storing a response failed");
             }
             json_error(status, error.to_string())
+        }
+    }
+}
+
+/// `GET /surveys/SLUG/survey.toml`: a survey's file, for workers.
+async fn download_survey(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    match heard_app::auth::require_for_headers(&state.db, &headers, Role::Worker).await {
+        Ok(_) => {}
+        Err(AppError::NotLoggedIn) => {
+            return (StatusCode::UNAUTHORIZED, "Please log in.").into_response();
+        }
+        Err(AppError::Forbidden) => {
+            return (StatusCode::FORBIDDEN, "Your account cannot do that.").into_response();
+        }
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+    match state.db.survey_by_slug(&slug).await {
+        Ok(Some((_, survey))) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/toml; charset=utf-8".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}.toml\"", survey.slug),
+                ),
+            ],
+            heard_app::domain::survey_file::write(&survey),
+        )
+            .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "There is no such survey.").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "survey download failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }

@@ -227,3 +227,84 @@ on_both_databases! {
         assert!(!page.contains("On the tablet"), "a closed round offers no tablet link");
     }
 }
+
+on_both_databases! {
+    async fn survey_files_download_for_workers_only(app: TestApp) {
+        let url = app.url("/surveys/ap-voice/survey.toml");
+        assert_eq!(app.client().get(&url).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        app.add_user("viewer", "viewer@example.org", "correct horse battery staple");
+        let viewer = app.log_in("viewer@example.org", "correct horse battery staple").await.unwrap();
+        assert_eq!(app.client().get(&url).header("cookie", viewer).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+
+        app.add_user("worker", "worker@example.org", "correct horse battery staple");
+        let worker = app.log_in("worker@example.org", "correct horse battery staple").await.unwrap();
+        let response = app.client().get(&url).header("cookie", &worker).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"ap-voice.toml\"");
+        assert_eq!(response.text().await.unwrap(), stdout(&app.heard(&["survey", "export", "ap-voice"], "")));
+    }
+
+    async fn a_worker_imports_a_pasted_survey_file_and_a_bad_one_is_refused_with_its_line(app: TestApp) {
+        app.add_user("worker", "worker@example.org", "correct horse battery staple");
+        let worker = app.log_in("worker@example.org", "correct horse battery staple").await.unwrap();
+        let response = app
+            .client()
+            .post(app.url("/api/import_survey_file"))
+            .header("accept", "text/html")
+            .header("referer", app.url("/surveys"))
+            .header("cookie", &worker)
+            .form(&[("text", FEELINGS)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND);
+        assert!(stdout(&app.heard(&["survey", "export", "feelings"], "")).contains("How are things?"));
+        let page = app.client().get(app.url("/surveys")).header("cookie", &worker).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("How are things?") && page.contains("/surveys/feelings/survey.toml"), "{page}");
+
+        let bad = FEELINGS.replace("kind = \"scale\"", "kind = \"stars\"").replace("feelings", "feelings-2");
+        let response = app
+            .client()
+            .post(app.url("/api/import_survey_file"))
+            .header("cookie", &worker)
+            .form(&[("text", bad.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(!response.status().is_success());
+        assert!(response.text().await.unwrap().contains("line 13: kind \\\"stars\\\""));
+    }
+
+    async fn the_editor_saves_through_the_file_rules(app: TestApp) {
+        app.add_user("worker", "worker@example.org", "correct horse battery staple");
+        let worker = app.log_in("worker@example.org", "correct horse battery staple").await.unwrap();
+        let save = |survey: serde_json::Value, is_new: bool| {
+            let (client, url, cookie) = (app.client(), app.url("/api/save_survey"), worker.clone());
+            async move {
+                let response = client
+                    .post(url)
+                    .header("cookie", cookie)
+                    .json(&serde_json::json!({ "survey": survey, "is_new": is_new }))
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.text().await.unwrap())
+            }
+        };
+        let question = |key: &str, kind: &str, options: &[&str]| serde_json::json!({
+            "key": key, "kind": kind, "text": "How was today?", "options": options, "emoji": [],
+            "about_you": false, "coding": "single", "themes": []
+        });
+        let (status, body) = save(serde_json::json!({ "slug": "today", "title": "Today", "questions": [question("day", "single", &["Good", "Bad"])] }), true).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(stdout(&app.heard(&["survey", "export", "today"], "")).contains("\"Good\""));
+
+        let (status, body) = save(serde_json::json!({ "slug": "today", "title": "Again", "questions": [] }), true).await;
+        assert!(!status.is_success());
+        assert!(body.contains("already a survey with the short name"), "{body}");
+
+        let (status, body) = save(serde_json::json!({ "slug": "today", "title": "Today", "questions": [question("day", "single", &[])] }), false).await;
+        assert!(!status.is_success());
+        assert!(body.contains("question \\\"day\\\" needs options"), "{body}");
+    }
+}

@@ -213,6 +213,33 @@ impl Browser {
             .unwrap_or_else(|e| panic!("could not click {css}: {e}"));
     }
 
+    /// Chooses the option with `value` in a `<select>`.
+    pub async fn select(&self, css: &str, value: &str) {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        element
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("could not choose {value} in {css}: {e}"));
+    }
+
+    /// Clicks the first `tag` element whose text is `text`.
+    pub async fn click_text(&self, tag: &str, text: &str) {
+        let xpath = format!("//{tag}[normalize-space(.)='{text}']");
+        let element = self
+            .client
+            .find(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no {tag} saying {text}: {e}"));
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("could not click {text}: {e}"));
+    }
+
     pub async fn type_into(&self, css: &str, text: &str) {
         let element = self
             .client

@@ -388,3 +388,55 @@ async fn every_screen_fits_a_320_pixel_window_with_big_enough_targets() {
     browser.check_layout("thank-you screen").await;
     browser.close().await;
 }
+
+/// A worker builds a survey in the editor and finds it in the list.
+#[tokio::test]
+async fn a_worker_builds_a_survey_in_the_editor() {
+    let app = TestApp::spawn().await;
+    app.add_user("worker", "worker@example.org", PASSWORD);
+    let browser = Browser::open(Js::On).await;
+    browser.goto(&app.url("/login")).await;
+    browser.wait_for_h1("Log in").await;
+    browser.type_into("#email", "worker@example.org").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("form.login-form button[type=submit]").await;
+    browser.wait_for_h1("Rounds").await;
+
+    browser.goto(&app.url("/surveys/new")).await;
+    browser.wait_for_h1("New survey").await;
+    browser.check_accessibility("survey editor").await;
+    browser.type_into("#survey-title", "After the trip").await;
+    browser.type_into("#survey-slug", "trip").await;
+    browser.type_into("#q0-text", "How was the trip?").await;
+    browser.select("#q0-kind", "scale").await;
+    browser.type_into("#q0-options", "Bad\nOK\nGreat").await;
+    browser.type_into("#q0-emoji", "🙁\n😐\n😄").await;
+    browser.click_text("button", "Add a question").await;
+    browser.wait_for_text("Question 2").await;
+    browser
+        .type_into("#q1-text", "What would you change?")
+        .await;
+    browser
+        .run_script("document.querySelector('#q1-key').value = '';")
+        .await;
+    browser.type_into("#q1-key", "change").await;
+    browser
+        .check_accessibility("survey editor with two questions")
+        .await;
+    browser.click_text("button", "Save survey").await;
+    browser.wait_for_text("Saved.").await;
+
+    browser.goto(&app.url("/surveys")).await;
+    browser.wait_for_h1("Surveys").await;
+    browser.wait_for_text("After the trip").await;
+    browser.check_accessibility("surveys page").await;
+    browser.close().await;
+
+    let exported = app.heard(&["survey", "export", "trip"], "");
+    let exported = String::from_utf8(exported.stdout).unwrap();
+    assert!(
+        exported.contains("kind = \"scale\"") && exported.contains("😄"),
+        "{exported}"
+    );
+    assert!(exported.contains("key = \"change\""), "{exported}");
+}

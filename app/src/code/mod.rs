@@ -3,7 +3,9 @@
 //! look" list. Theme coding grows here.
 
 mod needs_a_look;
+mod surveys;
 pub use needs_a_look::NeedsALookPage;
+pub use surveys::{SurveyEditorPage, SurveysPage};
 
 use crate::account::{LogOutButton, unless_error};
 use crate::error::AppError;
@@ -91,7 +93,7 @@ pub fn RoundsPage() -> impl IntoView {
                         <h1>"Rounds"</h1>
                         <LogOutButton/>
                     </div>
-                    <p><a href="/needs-a-look">"Answers that need a look"</a></p>
+                    <p><a href="/needs-a-look">"Answers that need a look"</a> " · " <a href="/surveys">"Surveys"</a></p>
                     <table class="table">
                         <caption class="visually-hidden">"Every round of every survey"</caption>
                         <thead>

@@ -149,6 +149,14 @@ impl Db {
         Ok(answered)
     }
 
+    /// The slugs of every survey, by title.
+    pub async fn survey_slugs(&self) -> Result<Vec<String>, DbError> {
+        let rows = sqlx::query("SELECT slug FROM surveys ORDER BY title, slug")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|row| Ok(row.try_get("slug")?)).collect()
+    }
+
     /// A survey by its slug, with its id.
     pub async fn survey_by_slug(&self, slug: &str) -> Result<Option<(String, Survey)>, DbError> {
         let Some(row) = sqlx::query("SELECT id, title FROM surveys WHERE slug = $1")

@@ -319,6 +319,29 @@ pub fn write(survey: &Survey) -> String {
     toml::to_string_pretty(&out).expect("a survey always serialises to TOML")
 }
 
+/// Checks a survey made elsewhere (the web editor) by exactly the rules of
+/// a file, and returns it tidied (trimmed, and without what a question's
+/// kind does not use: options of free text, pictures outside scales, themes
+/// outside free text). The error is the first problem, without a line.
+pub fn check(survey: &Survey) -> Result<Survey, String> {
+    let mut tidy = survey.clone();
+    for question in &mut tidy.questions {
+        if question.kind == QuestionKind::Text {
+            question.options.clear();
+        } else {
+            question.themes.clear();
+            question.coding = CodingMode::default();
+        }
+        if question.kind != QuestionKind::Scale {
+            question.emoji.clear();
+        }
+    }
+    parse(&write(&tidy)).map_err(|error| match error {
+        SurveyFileError::Rule { problem, .. } => problem,
+        SurveyFileError::Syntax(message) => message,
+    })
+}
+
 fn line_of(text: &str, byte: usize) -> usize {
     text[..byte.min(text.len())].matches('\n').count() + 1
 }
@@ -365,6 +388,23 @@ keywords = ["listen", "trust", "belong", "relationship", "respect"]
         assert_eq!(parse(&write(&survey)).unwrap(), survey);
         let demo = Survey::demo();
         assert_eq!(parse(&write(&demo)).unwrap(), demo);
+    }
+
+    #[test]
+    fn a_survey_from_the_editor_is_checked_by_the_file_rules_and_tidied() {
+        let mut survey = parse(EXAMPLE).unwrap();
+        survey.questions[1].options = vec!["left over".into()];
+        survey.questions[0].text = "  Which key stage?  ".into();
+        let tidy = check(&survey).unwrap();
+        assert!(tidy.questions[1].options.is_empty());
+        assert_eq!(tidy.questions[0].text, "Which key stage?");
+        survey.questions[0].options.clear();
+        assert_eq!(
+            check(&survey).unwrap_err(),
+            "question \"key_stage\" needs options"
+        );
+        survey.slug = "Bad Slug".into();
+        assert!(check(&survey).unwrap_err().contains("slug \"Bad Slug\""));
     }
 
     #[test]
