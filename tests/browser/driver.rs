@@ -240,6 +240,19 @@ impl Browser {
             .unwrap_or_else(|e| panic!("could not click {text}: {e}"));
     }
 
+    /// Sends keys to an element (fantoccini's `Key` values for special keys).
+    pub async fn press_keys(&self, css: &str, keys: &str) {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        element
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("could not press keys on {css}: {e}"));
+    }
+
     pub async fn type_into(&self, css: &str, text: &str) {
         let element = self
             .client

@@ -440,3 +440,83 @@ async fn a_worker_builds_a_survey_in_the_editor() {
     );
     assert!(exported.contains("key = \"change\""), "{exported}");
 }
+
+/// The pages a young person meets when something is wrong are checked too.
+#[tokio::test]
+async fn the_young_persons_problem_pages_have_no_accessibility_violations() {
+    let app = TestApp::spawn().await;
+    let unused = if app.join_code == "ACE347" {
+        "ACE346"
+    } else {
+        "ACE347"
+    };
+    let browser = Browser::open(Js::On).await;
+    browser
+        .goto(&app.url(&format!("/?error=unknown&code={unused}")))
+        .await;
+    browser.wait_for_h1("Have your say").await;
+    browser
+        .wait_for_text("We could not find a survey with that code")
+        .await;
+    browser
+        .check_accessibility("start page with a wrong code")
+        .await;
+    browser.goto(&app.url(&format!("/survey/{unused}"))).await;
+    browser.wait_for_h1("We could not find that survey").await;
+    browser.check_accessibility("unknown survey page").await;
+    let closed = app.heard(
+        &[
+            "round",
+            "close",
+            "--survey",
+            "ap-voice",
+            "--round",
+            "Summer 2024",
+        ],
+        "",
+    );
+    assert!(closed.status.success());
+    browser
+        .goto(&app.url(&format!("/survey/{}", app.join_code)))
+        .await;
+    browser.wait_for_h1("This survey has closed").await;
+    browser.check_accessibility("closed survey page").await;
+    browser.close().await;
+}
+
+/// Everything can be done with the keyboard alone: choose with Space,
+/// move on with Enter.
+#[tokio::test]
+async fn the_survey_can_be_answered_with_the_keyboard_alone() {
+    use fantoccini::key::Key;
+    let app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    open_survey(&app, &browser, "").await;
+    browser
+        .press_keys("button[value=start]", &Key::Enter.to_string())
+        .await;
+    browser.wait_for_h1("Which key stage are you in?").await;
+    browser.press_keys("#answer-3", " ").await;
+    browser
+        .press_keys("#answer-3", &Key::Enter.to_string())
+        .await;
+    browser
+        .wait_for_h1("What did your previous school do to help and support you before you were permanently excluded?")
+        .await;
+    browser.press_keys("#answer", "They never listened").await;
+    browser.press_keys("#answer", &Key::Tab.to_string()).await;
+    let focused = browser
+        .run_script("return document.activeElement.value;")
+        .await;
+    assert_eq!(focused, "next", "Tab moves from the answer to Next");
+    browser
+        .run_script("document.activeElement.setAttribute('data-was-focused', '');")
+        .await;
+    browser
+        .press_keys("[data-was-focused]", &Key::Enter.to_string())
+        .await;
+    browser
+        .wait_for_h1("How could your school have prevented your permanent exclusion?")
+        .await;
+    browser.close().await;
+}
