@@ -181,6 +181,14 @@ impl Browser {
         .await
     }
 
+    /// The first element matching `css`; fails the test if there is none.
+    async fn element(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
     /// Runs JavaScript in the page and returns its result.
     pub async fn run_script(&self, script: &str) -> serde_json::Value {
         self.client
@@ -202,11 +210,7 @@ impl Browser {
     }
 
     pub async fn click(&self, css: &str) {
-        let element = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        let element = self.element(css).await;
         element
             .click()
             .await
@@ -215,11 +219,7 @@ impl Browser {
 
     /// Chooses the option with `value` in a `<select>`.
     pub async fn select(&self, css: &str, value: &str) {
-        let element = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        let element = self.element(css).await;
         element
             .select_by_value(value)
             .await
@@ -242,11 +242,7 @@ impl Browser {
 
     /// Sends keys to an element (fantoccini's `Key` values for special keys).
     pub async fn press_keys(&self, css: &str, keys: &str) {
-        let element = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        let element = self.element(css).await;
         element
             .send_keys(keys)
             .await
@@ -254,11 +250,7 @@ impl Browser {
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
-        let element = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        let element = self.element(css).await;
         element
             .send_keys(text)
             .await

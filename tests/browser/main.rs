@@ -10,31 +10,48 @@ use heard_tests::TestApp;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// A young person's whole journey: start page, code, every screen, send.
-async fn young_persons_journey(js: Js) {
-    let app = TestApp::spawn().await;
-    let browser = Browser::open(js).await;
+/// What to check on each screen of a journey.
+#[derive(Clone, Copy)]
+enum Check {
+    /// axe-core: no accessibility violations.
+    Accessibility,
+    /// No sideways scrolling, 48px targets.
+    Layout,
+}
 
+impl Check {
+    async fn run(self, browser: &Browser, page: &str) {
+        match self {
+            Check::Accessibility => browser.check_accessibility(page).await,
+            Check::Layout => browser.check_layout(page).await,
+        }
+    }
+}
+
+/// A young person's whole journey (start page, code, every screen, send)
+/// with `check` on each screen, then what was stored.
+async fn young_persons_journey(browser: Browser, check: Check) {
+    let app = TestApp::spawn().await;
     browser.goto(&app.url("/")).await;
     browser.wait_for_h1("Have your say").await;
-    browser.check_accessibility("start page").await;
+    check.run(&browser, "start page").await;
     let typed = format!("{} {}", &app.join_code[..3], &app.join_code[3..]).to_lowercase();
     browser.type_into("#code", &typed).await;
     browser.click("form.join-form button[type=submit]").await;
 
     browser.wait_for_h1("Your voice").await;
-    browser.check_accessibility("welcome screen").await;
+    check.run(&browser, "welcome screen").await;
     browser.click("button[value=start]").await;
 
     browser.wait_for_h1("Which key stage are you in?").await;
-    browser.check_accessibility("single-choice question").await;
+    check.run(&browser, "single-choice question").await;
     browser.click("label[for=answer-4]").await;
     browser.click("button[value=next]").await;
 
     browser
         .wait_for_h1("What did your previous school do to help and support you before you were permanently excluded?")
         .await;
-    browser.check_accessibility("free-text question").await;
+    check.run(&browser, "free-text question").await;
     browser
         .type_into("#answer", "Nothing. They hated me.")
         .await;
@@ -52,21 +69,19 @@ async fn young_persons_journey(js: Js) {
     browser.click("button[value=next]").await;
 
     browser.wait_for_h1("Ready to send?").await;
-    browser.check_accessibility("ready screen").await;
+    check.run(&browser, "ready screen").await;
     browser.click("button[value=send]").await;
 
     browser.wait_for_h1("Thank you").await;
-    browser.check_accessibility("thank-you screen").await;
+    check.run(&browser, "thank-you screen").await;
     browser.close().await;
 
     use sqlx::Row;
     let db = app.database().await;
-    let rows = sqlx::query(
-        "SELECT q.key, a.value FROM answers a JOIN questions q ON q.id = a.question_id ORDER BY q.position",
-    )
-    .fetch_all(&db)
-    .await
-    .unwrap();
+    let rows = sqlx::query("SELECT q.key, a.value FROM answers a JOIN questions q ON q.id = a.question_id ORDER BY q.position")
+        .fetch_all(&db)
+        .await
+        .unwrap();
     let stored: Vec<(String, String)> = rows
         .iter()
         .map(|r| (r.get("key"), r.get("value")))
@@ -86,12 +101,12 @@ async fn young_persons_journey(js: Js) {
 
 #[tokio::test]
 async fn a_young_person_answers_the_survey_with_javascript_on() {
-    young_persons_journey(Js::On).await;
+    young_persons_journey(Browser::open(Js::On).await, Check::Accessibility).await;
 }
 
 #[tokio::test]
 async fn a_young_person_answers_the_survey_with_javascript_off() {
-    young_persons_journey(Js::Off).await;
+    young_persons_journey(Browser::open(Js::Off).await, Check::Accessibility).await;
 }
 
 /// A worker logs in and reads a round's answers.
@@ -361,32 +376,7 @@ async fn read_aloud_speaks_the_question_and_its_choices() {
 /// screen) up: no sideways scrolling and 48px targets on every screen.
 #[tokio::test]
 async fn every_screen_fits_a_320_pixel_window_with_big_enough_targets() {
-    let app = TestApp::spawn().await;
-    let browser = Browser::open_sized(Js::On, 320, 640).await;
-    browser.goto(&app.url("/")).await;
-    browser.wait_for_h1("Have your say").await;
-    browser.check_layout("start page").await;
-    open_survey(&app, &browser, "").await;
-    browser.check_layout("welcome screen").await;
-    browser.click("button[value=start]").await;
-    browser.wait_for_h1("Which key stage are you in?").await;
-    browser.check_layout("choice question").await;
-    browser.click("label[for=answer-4]").await;
-    browser.click("button[value=next]").await;
-    browser
-        .wait_for_h1("What did your previous school do to help and support you before you were permanently excluded?")
-        .await;
-    browser.check_layout("free-text question").await;
-    for _ in 0..3 {
-        browser.click("button[value=skip]").await;
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    browser.wait_for_h1("Ready to send?").await;
-    browser.check_layout("ready screen").await;
-    browser.click("button[value=send]").await;
-    browser.wait_for_h1("Thank you").await;
-    browser.check_layout("thank-you screen").await;
-    browser.close().await;
+    young_persons_journey(Browser::open_sized(Js::On, 320, 640).await, Check::Layout).await;
 }
 
 /// A worker builds a survey in the editor and finds it in the list.
