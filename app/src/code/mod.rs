@@ -1,6 +1,7 @@
-//! The participation worker's workspace. For now: the rounds, the answers
-//! of a round (one row per young person) and the safeguarding "needs a
-//! look" list. Theme coding grows here.
+//! The participation worker's workspace: the rounds, the answers of a
+//! round (one row per young person, with the tablet link while it is
+//! open), the safeguarding "needs a look" list, and building surveys.
+//! Theme coding grows here.
 
 mod needs_a_look;
 mod surveys;

@@ -13,7 +13,7 @@ use crate::throttle::{self, Throttled};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Where a posted survey form led. Put in context for `load_survey_screen`.
+/// Where a posted survey form led. Put in context for `load_survey_state`.
 #[derive(Clone, Debug)]
 pub enum StepOutcome {
     Show(Progress),
