@@ -72,3 +72,30 @@ on_both_databases! {
         assert!(String::from_utf8_lossy(&bad_role.stderr).contains("owner"));
     }
 }
+
+#[tokio::test]
+async fn the_front_end_is_sent_compressed_to_browsers_that_accept_it() {
+    let app = TestApp::spawn().await;
+    let plain = app
+        .client()
+        .get(app.url("/pkg/heard.wasm"))
+        .header("accept-encoding", "identity")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), reqwest::StatusCode::OK);
+    let plain_size = plain.bytes().await.unwrap().len();
+    let compressed = app
+        .client()
+        .get(app.url("/pkg/heard.wasm"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+    let compressed_size = compressed.bytes().await.unwrap().len();
+    assert!(
+        compressed_size * 2 < plain_size,
+        "{compressed_size} bytes compressed of {plain_size}"
+    );
+}
