@@ -5,6 +5,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use heard_app::db::{Db, Imported};
 use heard_app::domain::account::{Email, Password, Role};
+use heard_app::domain::spreadsheet::safe_cell;
+use heard_app::domain::suggest::Suggester;
 use heard_app::domain::survey_file;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -45,6 +47,17 @@ enum Command {
     /// Open and close a survey's rounds.
     #[command(subcommand)]
     Round(RoundCommand),
+    /// Suggest themes for answers from a question's codebook keywords. Prints
+    /// CSV `text,theme,score,matched`, best first; an answer with no
+    /// suggestion gets one row with the last three empty.
+    Suggest {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        question: String,
+        /// The answer; without it, one answer per line on standard input.
+        text: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +201,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Survey(command) => survey(&cli.database_url, command).await,
         Command::Round(command) => round(&cli.database_url, command).await,
+        Command::Suggest {
+            survey,
+            question,
+            text,
+        } => suggest(&cli.database_url, &survey, &question, text).await,
     }
 }
 
@@ -264,6 +282,62 @@ async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<()> 
             println!("Round \"{round}\" of {survey} is closed.");
         }
     }
+    Ok(())
+}
+
+async fn suggest(
+    database_url: &str,
+    slug: &str,
+    key: &str,
+    text: Option<String>,
+) -> anyhow::Result<()> {
+    let db = Db::connect(database_url).await?;
+    let (_, survey) = db
+        .survey_by_slug(slug)
+        .await?
+        .with_context(|| format!("there is no survey {slug}"))?;
+    let question = survey
+        .question(key)
+        .with_context(|| format!("survey {slug} has no question \"{key}\""))?;
+    if question.themes.iter().all(|t| t.keywords.is_empty()) {
+        bail!("question \"{key}\" has no themes with keywords to suggest from");
+    }
+    let answers: Vec<String> = match text {
+        Some(text) => vec![text],
+        None => std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<Result<_, _>>()
+            .context("could not read standard input")?,
+    };
+    let answers: Vec<&str> = answers
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.trim().is_empty())
+        .collect();
+    let suggester = Suggester::new(&question.themes);
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record(["text", "theme", "score", "matched"])?;
+    for (answer, suggestions) in answers.iter().zip(suggester.suggest_many(&answers)) {
+        let text = safe_cell(answer);
+        if suggestions.is_empty() {
+            out.write_record([text.as_ref(), "", "", ""])?;
+        }
+        for suggestion in suggestions {
+            let words: Vec<&str> = suggestion
+                .matched
+                .iter()
+                .map(|m| &answer[m.start..m.end])
+                .collect();
+            out.write_record([
+                text.as_ref(),
+                safe_cell(&question.themes[suggestion.theme].name).as_ref(),
+                &suggestion.score.to_string(),
+                safe_cell(&words.join("; ")).as_ref(),
+            ])?;
+        }
+    }
+    out.flush()?;
     Ok(())
 }
 

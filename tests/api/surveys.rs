@@ -308,3 +308,26 @@ on_both_databases! {
         assert!(body.contains("question \\\"day\\\" needs options"), "{body}");
     }
 }
+
+on_both_databases! {
+    async fn suggest_prints_ranked_themes_with_the_words_that_matched(app: TestApp) {
+        let file = write_file(&app, "feelings.toml", FEELINGS);
+        stdout(&app.heard(&["survey", "import", &file], ""));
+        let one = stdout(&app.heard(&["suggest", "--survey", "feelings", "--question", "change", "They never listened to me"], ""));
+        assert_eq!(
+            one,
+            "text,theme,score,matched\nThey never listened to me,Connect and belong,4,listened; listened to me\n"
+        );
+        let many = stdout(&app.heard(
+            &["suggest", "--survey", "feelings", "--question", "change"],
+            "More help and support, one-to-one\nnothing really\n=HYPERLINK(\"x\") help\n",
+        ));
+        let lines: Vec<&str> = many.lines().collect();
+        assert_eq!(lines[1], "\"More help and support, one-to-one\",Help and support,5,help; support; one-to-one");
+        assert_eq!(lines[2], "nothing really,,,", "an answer with no suggestion still has its row");
+        assert!(lines[3].starts_with("\"'=HYPERLINK"), "formulas are neutralised: {}", lines[3]);
+
+        let no_keywords = app.heard(&["suggest", "--survey", "feelings", "--question", "mood", "x"], "");
+        assert!(String::from_utf8_lossy(&no_keywords.stderr).contains("no themes with keywords"));
+    }
+}

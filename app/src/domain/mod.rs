@@ -9,6 +9,8 @@ pub mod join_code;
 pub mod progress;
 pub mod rounds;
 pub mod safeguarding;
+pub mod spreadsheet;
+pub mod suggest;
 pub mod survey;
 pub mod survey_file;
 pub mod text;
