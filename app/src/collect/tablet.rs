@@ -150,7 +150,8 @@ fn send(state: RwSignal<SurveyState>, current: SurveyState, progress: Progress) 
     leptos::task::spawn_local(async move {
         flush_outbox().await;
         let waiting = outbox().iter().any(|item| item.client_id == client_id);
-        state.update(|s| {
+        // The outbox keeps the answers whatever happens to this page.
+        state.try_update(|s| {
             if s.stage == Stage::Sending {
                 s.stage = if waiting { Stage::Queued } else { Stage::Sent };
             }
@@ -401,8 +402,12 @@ fn watch_idle(state: RwSignal<SurveyState>) {
         loop {
             sleep_ms(1000).await;
             let idle_ms = js_sys::Date::now() - LAST_TOUCH.with(Cell::get);
-            let at_start =
-                state.with_untracked(|s| s.stage == Stage::Answering && s.progress.step == 0);
+            // The survey's page may have gone (the signal with it): stop.
+            let Some(at_start) =
+                state.try_with_untracked(|s| s.stage == Stage::Answering && s.progress.step == 0)
+            else {
+                break;
+            };
             if !at_start && idle_ms >= f64::from(settings.idle_seconds) * 1000.0 {
                 reset(state);
             }
@@ -414,7 +419,9 @@ fn watch_idle(state: RwSignal<SurveyState>) {
 fn reset_after(state: RwSignal<SurveyState>, seconds: u32) {
     leptos::task::spawn_local(async move {
         sleep_ms(seconds * 1000).await;
-        if state.with_untracked(|s| matches!(s.stage, Stage::Sent | Stage::Queued)) {
+        if state.try_with_untracked(|s| matches!(s.stage, Stage::Sent | Stage::Queued))
+            == Some(true)
+        {
             reset(state);
         }
     });
@@ -423,9 +430,11 @@ fn reset_after(state: RwSignal<SurveyState>, seconds: u32) {
 /// A fresh welcome screen for the next young person: the previous one's
 /// answers in progress are forgotten (finished ones wait in the outbox).
 fn reset(state: RwSignal<SurveyState>) {
-    let code = state.with_untracked(|s| s.code.clone());
+    let Some(code) = state.try_with_untracked(|s| s.code.clone()) else {
+        return;
+    };
     forget(&progress_key(&code));
-    state.update(|s| {
+    state.try_update(|s| {
         s.progress = Progress::start(new_client_id());
         s.stage = Stage::Answering;
     });
