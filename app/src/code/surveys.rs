@@ -4,6 +4,7 @@
 //! and the same refusal to orphan stored answers.
 
 use crate::account::{LogOutButton, unless_error};
+use crate::domain::rounds::SurveySummary;
 use crate::domain::survey::{CodingMode, Question, QuestionKind, Survey};
 use crate::error::AppError;
 use crate::ui::ErrorSummary;
@@ -11,34 +12,15 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::domain::account::Role;
-
-/// A line of the list of surveys.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SurveySummary {
-    pub slug: String,
-    pub title: String,
-    pub questions: usize,
-}
 
 #[server(endpoint = "list_surveys")]
 pub async fn list_surveys() -> Result<Vec<SurveySummary>, AppError> {
     crate::auth::require(Role::Worker).await?;
     let state = crate::state::app_state()?;
-    let mut summaries = Vec::new();
-    for slug in state.db.survey_slugs().await? {
-        if let Some((_, survey)) = state.db.survey_by_slug(&slug).await? {
-            summaries.push(SurveySummary {
-                slug: survey.slug,
-                title: survey.title,
-                questions: survey.questions.len(),
-            });
-        }
-    }
-    Ok(summaries)
+    Ok(state.db.survey_summaries().await?)
 }
 
 #[server(endpoint = "load_survey_for_edit")]

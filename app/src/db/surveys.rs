@@ -3,7 +3,7 @@
 use super::{Db, DbError, is_unique_violation, new_id, now};
 use crate::domain::answers::Answers;
 use crate::domain::join_code::JoinCode;
-use crate::domain::rounds::{RoundAnswers, RoundSummary};
+use crate::domain::rounds::{RoundAnswers, RoundSummary, SurveySummary};
 use crate::domain::safeguarding::Concern;
 use crate::domain::survey::{CodingMode, Question, QuestionKind, Survey, Theme, orphaned_answers};
 use sqlx::Row;
@@ -149,12 +149,23 @@ impl Db {
         Ok(answered)
     }
 
-    /// The slugs of every survey, by title.
-    pub async fn survey_slugs(&self) -> Result<Vec<String>, DbError> {
-        let rows = sqlx::query("SELECT slug FROM surveys ORDER BY title, slug")
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(|row| Ok(row.try_get("slug")?)).collect()
+    /// Every survey with its number of questions, by title.
+    pub async fn survey_summaries(&self) -> Result<Vec<SurveySummary>, DbError> {
+        let rows = sqlx::query(
+            "SELECT s.slug, s.title, (SELECT COUNT(*) FROM questions q WHERE q.survey_id = s.id) AS questions \
+             FROM surveys s ORDER BY s.title, s.slug",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SurveySummary {
+                    slug: row.try_get("slug")?,
+                    title: row.try_get("title")?,
+                    questions: row.try_get("questions")?,
+                })
+            })
+            .collect()
     }
 
     /// A survey by its slug, with its id.
@@ -222,7 +233,7 @@ impl Db {
     }
 
     /// Creates a round of a survey, open under `join_code`. Returns its id.
-    pub async fn create_open_round(
+    async fn create_open_round(
         &self,
         survey_id: &str,
         name: &str,
@@ -241,7 +252,7 @@ impl Db {
     }
 
     /// Opens or closes a round. `Ok(false)` when there is no such round.
-    pub async fn set_round_open(&self, round_id: &str, open: bool) -> Result<bool, DbError> {
+    async fn set_round_open(&self, round_id: &str, open: bool) -> Result<bool, DbError> {
         let done = sqlx::query("UPDATE rounds SET is_open = $1 WHERE id = $2")
             .bind(i64::from(open))
             .bind(round_id)

@@ -1,4 +1,5 @@
-//! What workers see of rounds: plain data passed from server to page.
+//! What workers see of surveys and rounds: plain data passed from server
+//! to page.
 
 use super::survey::Question;
 use serde::{Deserialize, Serialize};
@@ -35,4 +36,12 @@ pub struct RoundAnswers {
     pub responses: Vec<Vec<Vec<String>>>,
     /// Set while the round is open.
     pub tablet: Option<TabletLink>,
+}
+
+/// A line of the list of surveys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveySummary {
+    pub slug: String,
+    pub title: String,
+    pub questions: i64,
 }
