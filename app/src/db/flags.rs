@@ -4,6 +4,8 @@ use super::{Db, DbError, now};
 use crate::domain::flags::{FlaggedAnswer, FlaggedResponse};
 use crate::domain::safeguarding::Concern;
 use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
 
 impl Db {
     /// Flagged responses, those not yet handled first, newest first.
@@ -20,6 +22,22 @@ impl Db {
         )
         .fetch_all(self.pool())
         .await?;
+        // The free-text answers of every flagged response, in one query.
+        let answer_rows = sqlx::query(
+            "SELECT a.response_id, q.key, q.text, a.value FROM answers a \
+             JOIN questions q ON q.id = a.question_id \
+             JOIN safeguarding_flags f ON f.response_id = a.response_id \
+             WHERE q.kind = 'text' ORDER BY a.response_id, q.position",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut text_answers: HashMap<String, Vec<&AnyRow>> = HashMap::new();
+        for answer in &answer_rows {
+            text_answers
+                .entry(answer.try_get("response_id")?)
+                .or_default()
+                .push(answer);
+        }
         let mut flagged = Vec::with_capacity(rows.len());
         for row in &rows {
             let response_id: String = row.try_get("response_id")?;
@@ -32,15 +50,8 @@ impl Db {
                     words: words.to_owned(),
                 })
                 .collect();
-            let answer_rows = sqlx::query(
-                "SELECT q.key, q.text, a.value FROM answers a JOIN questions q ON q.id = a.question_id \
-                 WHERE a.response_id = $1 AND q.kind = 'text' ORDER BY q.position",
-            )
-            .bind(&response_id)
-            .fetch_all(self.pool())
-            .await?;
             let mut answers = Vec::new();
-            for answer in &answer_rows {
+            for answer in text_answers.get(&response_id).into_iter().flatten() {
                 let key: String = answer.try_get("key")?;
                 if concerns.iter().any(|c| c.question == key) {
                     answers.push(FlaggedAnswer {
