@@ -5,8 +5,10 @@
 pub mod account;
 pub mod answers;
 pub mod flags;
+pub mod imports;
 pub mod join_code;
 pub mod progress;
+pub mod report;
 pub mod rounds;
 pub mod safeguarding;
 pub mod spreadsheet;
