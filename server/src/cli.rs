@@ -3,7 +3,12 @@
 use crate::startup::{self, ServeConfig};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use heard_app::db::{Db, Imported};
+use heard_app::db::{Db, Imported, RoundRef};
+use heard_app::domain::imports::{self, Problem};
+use heard_app::domain::report::{self, Audience, Counting, QuestionReport, survey_report};
+use heard_app::domain::report_output::{comparison_table, report_table, report_text_columns};
+use heard_app::domain::safeguarding::SafeguardingList;
+use heard_app::domain::survey::{Question, Survey};
 use heard_app::domain::account::{Email, Password, Role};
 use heard_app::domain::spreadsheet::safe_cell;
 use heard_app::domain::suggest::Suggester;
@@ -58,6 +63,95 @@ enum Command {
         /// The answer; without it, one answer per line on standard input.
         text: Option<String>,
     },
+    /// Import responses or codes from CSV files, all or nothing.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print a round's counts and percentages per question. CSV columns
+    /// `question,category,count,percent,n` (with --by:
+    /// `question,attribute,category,count,percent,n`).
+    Report {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+        /// Only this question.
+        #[arg(long)]
+        question: Option<String>,
+        /// Break down by this "about you" question.
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long, value_enum, default_value = "worker")]
+        audience: AudienceArg,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: FormatArg,
+    },
+    /// Compare a question across rounds (first to last), as in table 3.3 of
+    /// the 2024 report: counts, shares, change, % change and change in
+    /// percentage points, with a Total row.
+    Compare {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        question: String,
+        /// The rounds' names, in order, separated by commas.
+        #[arg(long)]
+        rounds: String,
+        #[arg(long, value_enum, default_value = "worker")]
+        audience: AudienceArg,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: FormatArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Responses, one row per young person and one column per question (by
+    /// key or by the question's text, as Microsoft and Google Forms export
+    /// them), with an optional `respondent` column. The round is created
+    /// if need be. Importing the same file again adds nothing.
+    Responses {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+        /// Check the file and say what would be stored, storing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        file: std::path::PathBuf,
+    },
+    /// Codes done elsewhere: columns `respondent,question,theme`, one theme
+    /// per row. They become the answers' coding, recorded in its history.
+    Codes {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+        file: std::path::PathBuf,
+    },
+}
+
+/// Who a report is for: workers see exact figures; viewers see what
+/// disclosure control lets through.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum AudienceArg {
+    Worker,
+    Viewer,
+}
+
+impl From<AudienceArg> for Audience {
+    fn from(audience: AudienceArg) -> Audience {
+        match audience {
+            AudienceArg::Worker => Audience::Worker,
+            AudienceArg::Viewer => Audience::Viewer,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,7 +300,212 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             question,
             text,
         } => suggest(&cli.database_url, &survey, &question, text).await,
+        Command::Import(command) => {
+            let safeguarding = startup::load_safeguarding(cli.serve.safeguarding_words.as_deref())?;
+            import(&cli.database_url, &safeguarding, command).await
+        }
+        Command::Report {
+            survey,
+            round,
+            question,
+            by,
+            audience,
+            format,
+        } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let (survey_id, survey) = find_survey(&db, &survey).await?;
+            let round = find_round(&db, &survey_id, &survey.slug, &round).await?;
+            let by = by
+                .map(|key| about_you_question(&survey, &key))
+                .transpose()?;
+            if let Some(key) = &question {
+                find_question(&survey, key)?;
+            }
+            let rows = db.report_rows(&round.round_id).await?;
+            let disclosure = db.disclosure(&survey_id).await?;
+            let reports: Vec<_> = survey_report(&survey, &rows, by, audience.into(), disclosure)
+                .into_iter()
+                .filter(|r| question.as_ref().is_none_or(|key| &r.key == key))
+                .collect();
+            print_report(&reports, format);
+            Ok(())
+        }
+        Command::Compare {
+            survey,
+            question,
+            rounds,
+            audience,
+            format,
+        } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let (survey_id, survey) = find_survey(&db, &survey).await?;
+            let question = find_question(&survey, &question)?;
+            let disclosure = db.disclosure(&survey_id).await?;
+            let mut counts = Vec::new();
+            for name in rounds.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                let round = find_round(&db, &survey_id, &survey.slug, name).await?;
+                let rows = db.report_rows(&round.round_id).await?;
+                let round_counts = report::round_counts(question, name, &rows);
+                if Audience::from(audience) == Audience::Viewer
+                    && round_counts.answered < disclosure.min_answers
+                {
+                    bail!(
+                        "in round \"{name}\" fewer than {} young people answered \"{}\", so viewers may not see it",
+                        disclosure.min_answers,
+                        question.key
+                    );
+                }
+                counts.push(round_counts);
+            }
+            if counts.len() < 2 {
+                bail!("--rounds needs at least two round names, separated by commas");
+            }
+            let comparison = report::compare(&report::comparison_categories(question), &counts);
+            let table = comparison_table(&comparison);
+            print!(
+                "{}",
+                match format {
+                    FormatArg::Csv => table.to_csv(&[0]),
+                    FormatArg::Markdown => table.to_markdown(),
+                    FormatArg::Json => table.to_json(),
+                }
+            );
+            Ok(())
+        }
     }
+}
+
+async fn find_survey(db: &Db, slug: &str) -> anyhow::Result<(String, Survey)> {
+    db.survey_by_slug(slug)
+        .await?
+        .with_context(|| format!("there is no survey {slug}"))
+}
+
+async fn find_round(db: &Db, survey_id: &str, slug: &str, name: &str) -> anyhow::Result<RoundRef> {
+    db.round_named(survey_id, name)
+        .await?
+        .with_context(|| format!("survey {slug} has no round \"{name}\""))
+}
+
+fn find_question<'a>(survey: &'a Survey, key: &str) -> anyhow::Result<&'a Question> {
+    survey.question(key).with_context(|| {
+        format!(
+            "survey {} has no question \"{key}\"; its questions are {}",
+            survey.slug,
+            survey.questions.iter().map(|q| q.key.as_str()).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+fn about_you_question<'a>(survey: &'a Survey, key: &str) -> anyhow::Result<&'a Question> {
+    let question = find_question(survey, key)?;
+    if !question.about_you || !question.kind.has_options() {
+        bail!("question \"{key}\" is not an \"about you\" question with options, so answers cannot be broken down by it");
+    }
+    Ok(question)
+}
+
+fn print_report(reports: &[QuestionReport], format: FormatArg) {
+    let by = reports.iter().any(|r| r.by.is_some());
+    match format {
+        FormatArg::Csv => print!("{}", report_table(reports).to_csv(&report_text_columns(by))),
+        FormatArg::Json => print!("{}", report_table(reports).to_json()),
+        FormatArg::Markdown => {
+            for report in reports {
+                println!("## {}\n", report.text);
+                if let Some(reason) = &report.withheld {
+                    println!("Withheld: {reason}.\n");
+                    continue;
+                }
+                if let Some(block) = report.blocks.first().filter(|_| !by) {
+                    let skipped = block.skipped.map(|s| format!("; {s} skipped")).unwrap_or_default();
+                    println!("{} answered{skipped}.\n", block.answered.show());
+                }
+                if report.counting == Counting::AnyNumber {
+                    println!("Percentages are of those who answered who mentioned each; they can add up to more than 100.\n");
+                }
+                println!("{}", report_table(std::slice::from_ref(report)).to_markdown());
+            }
+        }
+    }
+}
+
+async fn import(
+    database_url: &str,
+    safeguarding: &SafeguardingList,
+    command: ImportCommand,
+) -> anyhow::Result<()> {
+    let (ImportCommand::Responses { survey, file, .. } | ImportCommand::Codes { survey, file, .. }) = &command;
+    let bytes = std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
+    let name = file.display().to_string();
+    let db = Db::connect(database_url).await?;
+    let (survey_id, survey) = find_survey(&db, survey).await?;
+    let refuse = |problems: Vec<Problem>| -> anyhow::Error {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "{name} was not imported; nothing was stored. {} problem{}:\n  {}",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            lines.join("\n  ")
+        )
+    };
+    match command {
+        ImportCommand::Responses { round, dry_run, .. } => {
+            let checked = imports::read_responses(&survey, &bytes, &Default::default()).map_err(refuse)?;
+            let bar = indicatif::ProgressBar::new(checked.rows.len() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows stored")
+                    .expect("a valid progress template"),
+            );
+            let outcome = db
+                .import_responses(
+                    &survey_id,
+                    &survey,
+                    &round,
+                    &checked,
+                    safeguarding,
+                    dry_run,
+                    crate::demo::fresh_join_code,
+                    &|done| bar.set_position(done as u64),
+                )
+                .await?
+                .map_err(refuse)?;
+            bar.finish_and_clear();
+            let verb = if dry_run { "Would add" } else { "Added" };
+            println!(
+                "{verb} {} responses to round \"{round}\" of {}{}.",
+                outcome.added,
+                survey.slug,
+                if outcome.new_round { " (a new round)" } else { "" }
+            );
+            if outcome.already_there > 0 {
+                println!("{} rows were already there and were skipped.", outcome.already_there);
+            }
+            if outcome.blank_rows > 0 {
+                println!("{} blank rows were skipped.", outcome.blank_rows);
+            }
+            if !checked.ignored_columns.is_empty() {
+                println!("Not stored: the columns {}.", checked.ignored_columns.join(", "));
+            }
+            if outcome.flagged > 0 {
+                println!("{} responses need a safeguarding look (see Needs a look).", outcome.flagged);
+            }
+        }
+        ImportCommand::Codes { round, .. } => {
+            let rows = imports::read_codes(&survey, &bytes).map_err(refuse)?;
+            let round = find_round(&db, &survey_id, &survey.slug, &round).await?;
+            let changed = db
+                .import_codes(&survey_id, &round, &rows, "import (command line)")
+                .await?
+                .map_err(refuse)?;
+            println!(
+                "Read {} codes; the coding of {changed} answers changed in round \"{}\".",
+                rows.len(),
+                round.name
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn add_user(database_url: &str, role: Role, email: &str) -> anyhow::Result<()> {

@@ -40,10 +40,9 @@ pub struct ServeConfig {
     pub trust_forwarded_for: bool,
 }
 
-/// Opens the database, seeds the demo survey if asked, and serves until
-/// Ctrl-C or SIGTERM.
-pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    let safeguarding = match &config.safeguarding_words {
+/// The safeguarding word list: Heard's own, or the one in `path`.
+pub fn load_safeguarding(path: Option<&std::path::Path>) -> anyhow::Result<SafeguardingList> {
+    let safeguarding = match path {
         None => SafeguardingList::default(),
         Some(path) => {
             let list = std::fs::read_to_string(path).with_context(|| {
@@ -59,6 +58,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         !safeguarding.is_empty(),
         "the safeguarding word list is empty"
     );
+    Ok(safeguarding)
+}
+
+/// Opens the database, seeds the demo survey if asked, and serves until
+/// Ctrl-C or SIGTERM.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let safeguarding = load_safeguarding(config.safeguarding_words.as_deref())?;
     tracing::info!(words = safeguarding.len(), "safeguarding list ready");
     let db = Db::connect(&config.database_url).await?;
     tracing::info!(database = %redact_password(&config.database_url), "database ready");

@@ -5,11 +5,13 @@
 //! server functions and handlers.
 
 mod accounts;
+mod coding;
 mod flags;
 mod surveys;
 mod throttle;
 
 pub use accounts::{SessionUser, StoredUser};
+pub use coding::{ResponsesImported, RoundRef};
 pub use surveys::{Imported, RoundForCode, StoreOutcome};
 
 use sqlx::AnyPool;

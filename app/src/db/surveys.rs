@@ -86,7 +86,9 @@ impl Db {
             title: String::new(),
             questions: stored_questions,
         };
-        let problems = orphaned_answers(&stored, survey, &self.answered_values(&survey_id).await?);
+        let mut problems =
+            orphaned_answers(&stored, survey, &self.answered_values(&survey_id).await?);
+        problems.extend(self.coded_themes_removed(&survey_id, survey).await?);
         if !problems.is_empty() {
             return Ok(Imported::Refused(problems));
         }
@@ -125,6 +127,37 @@ impl Db {
         }
         tx.commit().await?;
         Ok(Imported::Updated(survey_id))
+    }
+
+    /// Themes that answers are coded with but `updated` no longer has, one
+    /// message each: removing them would lose coding, so they must be merged.
+    async fn coded_themes_removed(
+        &self,
+        survey_id: &str,
+        updated: &Survey,
+    ) -> Result<Vec<String>, DbError> {
+        let rows = sqlx::query(
+            "SELECT q.key, t.name, COUNT(*) AS n FROM codings c \
+             JOIN themes t ON t.id = c.theme_id JOIN questions q ON q.id = t.question_id \
+             WHERE q.survey_id = $1 GROUP BY q.key, t.name ORDER BY q.key, t.name",
+        )
+        .bind(survey_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut problems = Vec::new();
+        for row in &rows {
+            let (key, name): (String, String) = (row.try_get("key")?, row.try_get("name")?);
+            let kept = updated
+                .question(&key)
+                .is_some_and(|q| q.themes.iter().any(|t| t.name == name));
+            if !kept {
+                let n: i64 = row.try_get("n")?;
+                problems.push(format!(
+                    "question \"{key}\": theme \"{name}\" is used in {n} codings; merge it into another theme instead of removing it"
+                ));
+            }
+        }
+        Ok(problems)
     }
 
     /// For each question of a survey, how many answers each value has.
@@ -325,7 +358,7 @@ impl Db {
 
     /// A survey's questions in order (with options, pictures and themes),
     /// and their database ids by key.
-    async fn questions_of(
+    pub(super) async fn questions_of(
         &self,
         survey_id: &str,
     ) -> Result<(Vec<Question>, BTreeMap<String, String>), DbError> {

@@ -9,6 +9,7 @@ pub mod imports;
 pub mod join_code;
 pub mod progress;
 pub mod report;
+pub mod report_output;
 pub mod rounds;
 pub mod safeguarding;
 pub mod spreadsheet;

@@ -1,0 +1,514 @@
+//! Imported responses, coding (with its history) and what reports read.
+
+use super::{Db, DbError, new_id, now, start_of_day};
+use crate::domain::imports::{CodeRow, Problem, ResponsesFile};
+use crate::domain::join_code::JoinCode;
+use crate::domain::report::{Disclosure, ResponseRow};
+use crate::domain::safeguarding::SafeguardingList;
+use crate::domain::survey::Survey;
+use sqlx::Row;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What importing a file of responses did (or, on a dry run, would do).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponsesImported {
+    /// New responses stored.
+    pub added: usize,
+    /// Rows whose respondent was already in the round with the same answers.
+    pub already_there: usize,
+    /// Rows with nothing in them, skipped.
+    pub blank_rows: u64,
+    /// New responses flagged for a safeguarding look.
+    pub flagged: usize,
+    /// Whether the round was created by this import.
+    pub new_round: bool,
+}
+
+/// A survey's round, by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoundRef {
+    pub round_id: String,
+    pub name: String,
+}
+
+/// Rows are written this many at a time: one statement per batch keeps a
+/// large import fast on both databases, within their parameter limits.
+const BATCH_ROWS: usize = 200;
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// Inserts `rows` (each `width` values) into `table (columns)`, in batches.
+async fn insert_many(
+    tx: &mut Tx<'_>,
+    table: &str,
+    columns: &str,
+    width: usize,
+    rows: &[Vec<Value>],
+) -> Result<(), DbError> {
+    for batch in rows.chunks(BATCH_ROWS) {
+        let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
+        for (r, _) in batch.iter().enumerate() {
+            if r > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("${}", r * width + c + 1));
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(&sql);
+        for row in batch {
+            for value in row {
+                query = match value {
+                    Value::Text(text) => query.bind(text.clone()),
+                    Value::Int(n) => query.bind(*n),
+                    Value::Optional(text) => query.bind(text.clone()),
+                };
+            }
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A value for [`insert_many`].
+enum Value {
+    Text(String),
+    Int(i64),
+    /// Text or NULL.
+    Optional(Option<String>),
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Value {
+        Value::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Value {
+        Value::Text(text)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Int(n)
+    }
+}
+
+impl Db {
+    /// The round of a survey with this name, if there is one.
+    pub async fn round_named(&self, survey_id: &str, name: &str) -> Result<Option<RoundRef>, DbError> {
+        let row = sqlx::query("SELECT id FROM rounds WHERE survey_id = $1 AND name = $2")
+            .bind(survey_id)
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|row| {
+            Ok(RoundRef {
+                round_id: row.try_get("id")?,
+                name: name.to_owned(),
+            })
+        })
+        .transpose()
+    }
+
+    /// A survey's disclosure thresholds.
+    pub async fn disclosure(&self, survey_id: &str) -> Result<Disclosure, DbError> {
+        let row = sqlx::query("SELECT min_cell, min_answers FROM surveys WHERE id = $1")
+            .bind(survey_id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(Disclosure {
+            min_cell: row.try_get("min_cell")?,
+            min_answers: row.try_get("min_answers")?,
+        })
+    }
+
+    /// Sets a survey's disclosure thresholds.
+    pub async fn set_disclosure(&self, survey_id: &str, disclosure: Disclosure) -> Result<(), DbError> {
+        sqlx::query("UPDATE surveys SET min_cell = $1, min_answers = $2 WHERE id = $3")
+            .bind(disclosure.min_cell)
+            .bind(disclosure.min_answers)
+            .bind(survey_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a checked file of responses in round `round_name` of a survey
+    /// (created, closed, if it does not exist), all or nothing.
+    ///
+    /// A row whose respondent is already in the round with the same answers
+    /// is skipped, so importing a file twice adds nothing; with different
+    /// answers it is a problem, and nothing is stored. `progress` is told
+    /// how many rows are done after each batch.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn import_responses(
+        &self,
+        survey_id: &str,
+        survey: &Survey,
+        round_name: &str,
+        file: &ResponsesFile,
+        safeguarding: &SafeguardingList,
+        dry_run: bool,
+        fresh_code: impl FnOnce() -> JoinCode,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Result<ResponsesImported, Vec<Problem>>, DbError> {
+        let round = self.round_named(survey_id, round_name).await?;
+        let mut stored: HashMap<String, String> = HashMap::new();
+        if let Some(round) = &round {
+            let rows = sqlx::query(
+                "SELECT respondent, fingerprint FROM responses WHERE round_id = $1 AND respondent IS NOT NULL",
+            )
+            .bind(&round.round_id)
+            .fetch_all(self.pool())
+            .await?;
+            for row in &rows {
+                stored.insert(row.try_get("respondent")?, row.try_get("fingerprint")?);
+            }
+        }
+        let mut problems = Vec::new();
+        let mut outcome = ResponsesImported {
+            blank_rows: file.blank_rows,
+            new_round: round.is_none(),
+            ..ResponsesImported::default()
+        };
+        let mut new_rows = Vec::new();
+        for row in &file.rows {
+            match row.respondent.as_ref().and_then(|r| stored.get(r)) {
+                Some(fingerprint) if *fingerprint == row.answers.fingerprint() => {
+                    outcome.already_there += 1;
+                }
+                Some(_) => problems.push(Problem {
+                    line: row.line,
+                    column: Some("respondent".to_owned()),
+                    reason: format!(
+                        "respondent \"{}\" is already in round \"{round_name}\" with different answers",
+                        row.respondent.as_deref().unwrap_or_default()
+                    ),
+                }),
+                None => new_rows.push(row),
+            }
+        }
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let concerns: Vec<_> = new_rows
+            .iter()
+            .map(|row| safeguarding.check(survey, &row.answers))
+            .collect();
+        outcome.added = new_rows.len();
+        outcome.flagged = concerns.iter().filter(|c| !c.is_empty()).count();
+        if dry_run {
+            return Ok(Ok(outcome));
+        }
+        let (_, question_ids) = self.questions_of(survey_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let round_id = match round {
+            Some(round) => round.round_id,
+            None => {
+                let round_id = new_id();
+                sqlx::query(
+                    "INSERT INTO rounds (id, survey_id, name, join_code, is_open, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
+                )
+                .bind(&round_id)
+                .bind(survey_id)
+                .bind(round_name)
+                .bind(fresh_code().as_str())
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+                round_id
+            }
+        };
+        let today = start_of_day(now());
+        let mut done = 0;
+        for (rows, concerns) in new_rows.chunks(BATCH_ROWS).zip(concerns.chunks(BATCH_ROWS)) {
+            let mut responses = Vec::with_capacity(rows.len());
+            let mut answers = Vec::new();
+            let mut flags = Vec::new();
+            for (row, concerns) in rows.iter().zip(concerns) {
+                let response_id = new_id();
+                responses.push(vec![
+                    Value::from(response_id.as_str()),
+                    Value::from(round_id.as_str()),
+                    Value::from(new_id()),
+                    Value::from(row.answers.fingerprint()),
+                    Value::from(today),
+                    Value::Optional(row.respondent.clone()),
+                ]);
+                for (key, values) in row.answers.iter() {
+                    let question_id = question_ids.get(key).ok_or_else(|| {
+                        DbError::Corrupt(format!("answer to unknown question {key}"))
+                    })?;
+                    for (position, value) in values.iter().enumerate() {
+                        answers.push(vec![
+                            Value::from(response_id.as_str()),
+                            Value::from(question_id.as_str()),
+                            Value::from(position as i64),
+                            Value::from(value.as_str()),
+                        ]);
+                    }
+                }
+                if !concerns.is_empty() {
+                    let lines: Vec<String> = concerns
+                        .iter()
+                        .map(|c| format!("{}\t{}", c.question, c.words))
+                        .collect();
+                    flags.push(vec![
+                        Value::from(response_id.as_str()),
+                        Value::from(lines.join("\n")),
+                        Value::from(today),
+                    ]);
+                }
+            }
+            insert_many(
+                &mut tx,
+                "responses",
+                "id, round_id, client_id, fingerprint, submitted_on, respondent",
+                6,
+                &responses,
+            )
+            .await?;
+            insert_many(&mut tx, "answers", "response_id, question_id, position, value", 4, &answers)
+                .await?;
+            insert_many(&mut tx, "safeguarding_flags", "response_id, concerns, raised_on", 3, &flags)
+                .await?;
+            done += rows.len();
+            progress(done);
+        }
+        tx.commit().await?;
+        Ok(Ok(outcome))
+    }
+
+    /// A round's responses as reports count them: answers by question key
+    /// and the main coding's theme names.
+    pub async fn report_rows(&self, round_id: &str) -> Result<Vec<ResponseRow>, DbError> {
+        let answers = sqlx::query(
+            "SELECT x.id, q.key, a.value FROM responses x \
+             LEFT JOIN answers a ON a.response_id = x.id \
+             LEFT JOIN questions q ON q.id = a.question_id \
+             WHERE x.round_id = $1 ORDER BY x.id, q.key, a.position",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut rows: BTreeMap<String, ResponseRow> = BTreeMap::new();
+        for row in &answers {
+            let entry = rows.entry(row.try_get("id")?).or_default();
+            let key: Option<String> = row.try_get("key")?;
+            let value: Option<String> = row.try_get("value")?;
+            if let (Some(key), Some(value)) = (key, value) {
+                entry.answers.entry(key).or_default().push(value);
+            }
+        }
+        let codings = sqlx::query(
+            "SELECT c.response_id, q.key, t.name FROM codings c \
+             JOIN responses x ON x.id = c.response_id \
+             JOIN questions q ON q.id = c.question_id \
+             JOIN themes t ON t.id = c.theme_id \
+             WHERE x.round_id = $1 AND c.pass = 'main' ORDER BY t.position",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        for row in &codings {
+            let response_id: String = row.try_get("response_id")?;
+            if let Some(entry) = rows.get_mut(&response_id) {
+                entry
+                    .themes
+                    .entry(row.try_get("key")?)
+                    .or_default()
+                    .push(row.try_get("name")?);
+            }
+        }
+        Ok(rows.into_values().collect())
+    }
+
+    /// Stores codes done elsewhere (checked against the codebook already)
+    /// as the main coding of round `round_id`, all or nothing. Each answer
+    /// named in the file gets exactly the file's themes; the change is
+    /// recorded in its history as an import by `who`. Returns how many
+    /// answers' coding changed.
+    pub async fn import_codes(
+        &self,
+        survey_id: &str,
+        round: &RoundRef,
+        rows: &[CodeRow],
+        who: &str,
+    ) -> Result<Result<usize, Vec<Problem>>, DbError> {
+        let respondents: HashMap<String, String> = sqlx::query(
+            "SELECT respondent, id FROM responses WHERE round_id = $1 AND respondent IS NOT NULL",
+        )
+        .bind(&round.round_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("respondent")?, row.try_get("id")?)))
+        .collect::<Result<_, DbError>>()?;
+        let problems: Vec<Problem> = rows
+            .iter()
+            .filter(|row| !respondents.contains_key(&row.respondent))
+            .map(|row| Problem {
+                line: row.line,
+                column: Some("respondent".to_owned()),
+                reason: format!(
+                    "round \"{}\" has no response from respondent \"{}\"",
+                    round.name, row.respondent
+                ),
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let themes = self.theme_ids(survey_id).await?;
+        let mut wanted: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for row in rows {
+            wanted
+                .entry((respondents[&row.respondent].clone(), row.question.clone()))
+                .or_default()
+                .insert(row.theme.clone());
+        }
+        let current = self.codings_of_round(&round.round_id, "main").await?;
+        let mut tx = self.pool().begin().await?;
+        let mut changed = 0;
+        for ((response_id, key), names) in &wanted {
+            let before = current
+                .get(&(response_id.clone(), key.clone()))
+                .cloned()
+                .unwrap_or_default();
+            if before == *names {
+                continue;
+            }
+            let names: Vec<String> = names.iter().cloned().collect();
+            write_coding(&mut tx, &themes, response_id, key, "main", &names, who, "import").await?;
+            changed += 1;
+        }
+        tx.commit().await?;
+        Ok(Ok(changed))
+    }
+
+    /// For each question key of a survey: its id, and its themes' ids by name.
+    async fn theme_ids(&self, survey_id: &str) -> Result<ThemeIds, DbError> {
+        let rows = sqlx::query(
+            "SELECT q.key, q.id AS question_id, t.id, t.name FROM questions q \
+             LEFT JOIN themes t ON t.question_id = q.id WHERE q.survey_id = $1",
+        )
+        .bind(survey_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut ids = ThemeIds::default();
+        for row in &rows {
+            let key: String = row.try_get("key")?;
+            let entry = ids
+                .entry(key)
+                .or_insert_with(|| (String::new(), BTreeMap::new()));
+            entry.0 = row.try_get("question_id")?;
+            let (id, name): (Option<String>, Option<String>) = (row.try_get("id")?, row.try_get("name")?);
+            if let (Some(id), Some(name)) = (id, name) {
+                entry.1.insert(name, id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The themes (names) of every coded answer of a round in one pass, by
+    /// (response id, question key).
+    async fn codings_of_round(
+        &self,
+        round_id: &str,
+        pass: &str,
+    ) -> Result<BTreeMap<(String, String), BTreeSet<String>>, DbError> {
+        let rows = sqlx::query(
+            "SELECT c.response_id, q.key, t.name FROM codings c \
+             JOIN responses x ON x.id = c.response_id \
+             JOIN questions q ON q.id = c.question_id \
+             JOIN themes t ON t.id = c.theme_id \
+             WHERE x.round_id = $1 AND c.pass = $2",
+        )
+        .bind(round_id)
+        .bind(pass)
+        .fetch_all(self.pool())
+        .await?;
+        let mut codings: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for row in &rows {
+            codings
+                .entry((row.try_get("response_id")?, row.try_get("key")?))
+                .or_default()
+                .insert(row.try_get("name")?);
+        }
+        Ok(codings)
+    }
+}
+
+/// Question key -> (question id, theme name -> theme id).
+type ThemeIds = BTreeMap<String, (String, BTreeMap<String, String>)>;
+
+/// Replaces the themes of one answer in one pass and records the change.
+#[allow(clippy::too_many_arguments)]
+async fn write_coding(
+    tx: &mut Tx<'_>,
+    themes: &ThemeIds,
+    response_id: &str,
+    key: &str,
+    pass: &str,
+    names: &[String],
+    who: &str,
+    how: &str,
+) -> Result<(), DbError> {
+    let (question_id, ids) = themes
+        .get(key)
+        .ok_or_else(|| DbError::Corrupt(format!("coding for unknown question {key}")))?;
+    let before: Vec<String> = sqlx::query(
+        "SELECT t.name FROM codings c JOIN themes t ON t.id = c.theme_id \
+         WHERE c.response_id = $1 AND c.question_id = $2 AND c.pass = $3 ORDER BY t.position",
+    )
+    .bind(response_id)
+    .bind(question_id)
+    .bind(pass)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|row| row.try_get("name"))
+    .collect::<Result<_, _>>()?;
+    sqlx::query("DELETE FROM codings WHERE response_id = $1 AND question_id = $2 AND pass = $3")
+        .bind(response_id)
+        .bind(question_id)
+        .bind(pass)
+        .execute(&mut **tx)
+        .await?;
+    for name in names {
+        let theme_id = ids
+            .get(name)
+            .ok_or_else(|| DbError::Corrupt(format!("question {key} has no theme {name:?}")))?;
+        sqlx::query("INSERT INTO codings (response_id, question_id, pass, theme_id) VALUES ($1, $2, $3, $4)")
+            .bind(response_id)
+            .bind(question_id)
+            .bind(pass)
+            .bind(theme_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, from_themes, to_themes, how) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(new_id())
+    .bind(response_id)
+    .bind(question_id)
+    .bind(pass)
+    .bind(who)
+    .bind(now())
+    .bind(before.join("\n"))
+    .bind(names.join("\n"))
+    .bind(how)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
