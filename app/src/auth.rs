@@ -72,8 +72,12 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Checks an e-mail address and password; on success starts a session and
-/// returns its token.
-pub async fn log_in(db: &Db, email: &str, password: &str) -> Result<Option<String>, AppError> {
+/// returns its token and the account's role.
+pub async fn log_in(
+    db: &Db,
+    email: &str,
+    password: &str,
+) -> Result<Option<(String, Role)>, AppError> {
     let user = match Email::parse(email) {
         Ok(email) => db.user_by_email(&email).await?,
         Err(_) => None,
@@ -95,7 +99,7 @@ pub async fn log_in(db: &Db, email: &str, password: &str) -> Result<Option<Strin
             db.create_session(&hash, &user.id, crate::db::now() + SESSION_SECONDS)
                 .await?;
             tracing::info!(user = %user.email, role = user.role.as_str(), "logged in");
-            Ok(Some(token))
+            Ok(Some((token, user.role)))
         }
         _ => {
             tracing::info!("failed login");
@@ -182,6 +186,82 @@ pub async fn require_for_headers(
     needed: Role,
 ) -> Result<SessionUser, AppError> {
     allowed(user_for_headers(db, headers).await?, needed)
+}
+
+/// Who is reading a round's summary, and what they may see of it.
+#[derive(Clone, Debug)]
+pub struct SummaryReader {
+    pub audience: crate::domain::report::Audience,
+    /// The account, when the reader logged in rather than followed a link.
+    pub user: Option<SessionUser>,
+}
+
+/// The check for a round's summary (page and downloads alike): a share
+/// link for this round that has neither expired nor been revoked admits a
+/// viewer; otherwise any account may read, viewers with disclosure control
+/// and workers and admins with exact figures (unless they ask to see what
+/// viewers see).
+pub async fn summary_reader_for_headers(
+    db: &Db,
+    headers: &http::HeaderMap,
+    round_id: &str,
+    share_token: Option<&str>,
+    viewers_view: bool,
+) -> Result<SummaryReader, AppError> {
+    use crate::domain::report::Audience;
+    if let Some(token) = share_token.filter(|t| !t.is_empty()) {
+        return match db.share_link_round(&token_hash(token)).await? {
+            Some(linked) if linked == round_id => Ok(SummaryReader {
+                audience: Audience::Viewer,
+                user: None,
+            }),
+            _ => Err(AppError::NotFound),
+        };
+    }
+    let user = allowed(user_for_headers(db, headers).await?, Role::Viewer)?;
+    let audience = if user.role.allows(Role::Worker) && !viewers_view {
+        Audience::Worker
+    } else {
+        Audience::Viewer
+    };
+    Ok(SummaryReader {
+        audience,
+        user: Some(user),
+    })
+}
+
+/// [`summary_reader_for_headers`] for a server function or page, setting the
+/// response status on refusal.
+pub async fn summary_reader(
+    round_id: &str,
+    share_token: Option<&str>,
+    viewers_view: bool,
+) -> Result<SummaryReader, AppError> {
+    let state = crate::state::app_state()?;
+    let headers = leptos::prelude::use_context::<http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    summary_reader_for_headers(&state.db, &headers, round_id, share_token, viewers_view)
+        .await
+        .map_err(|error| {
+            let status = match error {
+                AppError::NotLoggedIn => http::StatusCode::UNAUTHORIZED,
+                AppError::Forbidden => http::StatusCode::FORBIDDEN,
+                AppError::NotFound => http::StatusCode::NOT_FOUND,
+                _ => http::StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            refuse(status, error)
+        })
+}
+
+/// The hash a share link's token is stored under.
+pub fn share_token_hash(token: &str) -> String {
+    token_hash(token)
+}
+
+/// A fresh share-link token and the hash stored for it.
+pub fn new_share_token() -> (String, String) {
+    new_session_token()
 }
 
 /// The decision itself: who may do what `needed` may.

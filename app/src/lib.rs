@@ -3,13 +3,15 @@
 //! server, with `hydrate` to wasm for the browser.
 //!
 //! Folders follow what people do: `collect` (young people answer),
-//! `code` (workers read and code answers), `account` (logging in).
+//! `code` (workers read and code answers), `report` (summaries for head
+//! teachers' forums), `account` (logging in).
 
 pub mod account;
 pub mod code;
 pub mod collect;
 pub mod domain;
 pub mod error;
+pub mod report;
 mod ui;
 
 #[cfg(feature = "ssr")]
@@ -67,6 +69,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=account::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds") view=code::RoundsPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds/:id") view=code::RoundAnswersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rounds/:id/summary") view=report::SummaryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/summaries") view=report::SummariesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/shared/:token") view=report::SharedSummaryPage ssr=SsrMode::Async/>
                     <Route path=path!("/needs-a-look") view=code::NeedsALookPage ssr=SsrMode::Async/>
                     <Route path=path!("/surveys") view=code::SurveysPage ssr=SsrMode::Async/>
                     <Route path=path!("/surveys/new") view=code::SurveyEditorPage ssr=SsrMode::Async/>

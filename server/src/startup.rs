@@ -129,6 +129,8 @@ pub fn router(state: AppState) -> Router {
         .route("/survey/{code}", post(survey_step))
         .route("/api/v1/responses", post(receive_response))
         .route("/surveys/{slug}/survey.toml", get(download_survey))
+        .route("/rounds/{id}/report.csv", get(download_report))
+        .route("/rounds/{id}/compare.csv", get(download_comparison))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -265,6 +267,111 @@ async fn download_survey(
             tracing::error!(%error, "survey download failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// What a summary download is asked for.
+#[derive(Debug, serde::Deserialize)]
+struct SummaryQuery {
+    /// Break down by this about-you question.
+    by: Option<String>,
+    /// `viewer`: a worker asks for what viewers see.
+    view: Option<String>,
+    /// A share link's token, for readers without an account.
+    share: Option<String>,
+    /// The question of a comparison.
+    question: Option<String>,
+}
+
+/// A round's summary for the reader of `headers`, or the response refusing it.
+async fn summary_for(
+    state: &AppState,
+    round_id: &str,
+    query: &SummaryQuery,
+    headers: &axum::http::HeaderMap,
+) -> Result<heard_app::domain::summary::Summary, Response> {
+    let refused = |error: AppError| -> Response {
+        match error {
+            AppError::NotLoggedIn => (StatusCode::UNAUTHORIZED, "Please log in.").into_response(),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, "Your account cannot do that.").into_response(),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "There is no such summary, or the link has expired.").into_response(),
+            AppError::BadInput(message) => (StatusCode::BAD_REQUEST, message).into_response(),
+            _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    };
+    let reader = heard_app::auth::summary_reader_for_headers(
+        &state.db,
+        headers,
+        round_id,
+        query.share.as_deref(),
+        query.view.as_deref() == Some("viewer"),
+    )
+    .await
+    .map_err(refused)?;
+    heard_app::report::build_summary(&state.db, round_id, reader.audience, query.by.as_deref())
+        .await
+        .map_err(refused)
+}
+
+fn csv_download(name: &str, body: String) -> Response {
+    let safe_name: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .collect();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe_name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /rounds/ID/report.csv`: the summary's figures, as its reader may see them.
+async fn download_report(
+    State(state): State<AppState>,
+    Path(round_id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<SummaryQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use heard_app::domain::report_output::{report_table, report_text_columns};
+    match summary_for(&state, &round_id, &query, &headers).await {
+        Ok(summary) => csv_download(
+            &format!("{}-report.csv", summary.round_name),
+            report_table(&summary.questions).to_csv(&report_text_columns(summary.by.is_some())),
+        ),
+        Err(response) => response,
+    }
+}
+
+/// `GET /rounds/ID/compare.csv?question=KEY`: a question across this and
+/// earlier rounds.
+async fn download_comparison(
+    State(state): State<AppState>,
+    Path(round_id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<SummaryQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use heard_app::domain::report_output::comparison_table;
+    let summary = match summary_for(&state, &round_id, &query, &headers).await {
+        Ok(summary) => summary,
+        Err(response) => return response,
+    };
+    let key = query.question.as_deref().unwrap_or_default();
+    match summary.comparisons.iter().find(|c| c.key == key) {
+        Some(found) => csv_download(
+            &format!("{}-{key}-comparison.csv", summary.round_name),
+            comparison_table(&found.comparison).to_csv(&[0]),
+        ),
+        None => (
+            StatusCode::NOT_FOUND,
+            "There is no comparison of that question: it needs an earlier round with enough answers.",
+        )
+            .into_response(),
     }
 }
 

@@ -29,8 +29,12 @@ macro_rules! on_both_databases {
 mod accounts;
 /// Starting, configuration and the command line.
 mod cli;
+/// Imports, `heard report` and `heard compare` against the 2024 figures.
+mod reports;
 /// `POST /api/v1/responses`: every status code, and exactly-once storage.
 mod responses;
+/// Summaries for head teachers: the page, downloads, share links.
+mod summaries;
 /// Safeguarding flags: raised on sending, shown to workers only.
 mod safeguarding;
 /// A young person's journey through plain HTML forms, and exactly-once sending.

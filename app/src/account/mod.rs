@@ -31,14 +31,19 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
         }
     }
     match crate::auth::log_in(&state.db, &email, &password).await? {
-        Some(token) => {
+        Some((token, role)) => {
             let cookie = crate::auth::session_cookie(&token, state.secure_cookies);
             let response = expect_context::<leptos_axum::ResponseOptions>();
             response.append_header(
                 SET_COOKIE,
                 HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
             );
-            leptos_axum::redirect("/rounds");
+            // Viewers read summaries; workers and admins start at the rounds.
+            leptos_axum::redirect(if role.allows(crate::domain::account::Role::Worker) {
+                "/rounds"
+            } else {
+                "/summaries"
+            });
         }
         None => {
             for (limit, source) in limits {

@@ -139,6 +139,7 @@ pub fn RoundAnswersPage() -> impl IntoView {
                             <LogOutButton/>
                         </div>
                         <h1>{heading}</h1>
+                        <p><a href=format!("/rounds/{}/summary", data.round.round_id)>"Summary for head teachers"</a></p>
                         {data.tablet.map(|tablet| view! { <OnTheTablet tablet join_code=data.round.join_code.clone()/> })}
                         <h2>"Answers"</h2>
                         <p>{format!("{} responses", data.responses.len())}</p>

@@ -6,12 +6,14 @@
 
 mod accounts;
 mod coding;
+mod reports;
 mod flags;
 mod surveys;
 mod throttle;
 
 pub use accounts::{SessionUser, StoredUser};
 pub use coding::{ResponsesImported, RoundRef};
+pub use reports::RoundWithSurvey;
 pub use surveys::{Imported, RoundForCode, StoreOutcome};
 
 use sqlx::AnyPool;

@@ -3,16 +3,19 @@
 //! for the server and for wasm, and carries most of the unit tests.
 
 pub mod account;
+pub mod agreement;
 pub mod answers;
 pub mod flags;
 pub mod imports;
 pub mod join_code;
 pub mod progress;
+pub mod redact;
 pub mod report;
 pub mod report_output;
 pub mod rounds;
 pub mod safeguarding;
 pub mod spreadsheet;
+pub mod summary;
 pub mod suggest;
 pub mod survey;
 pub mod survey_file;

@@ -1,0 +1,160 @@
+//! What summaries read: rounds in order, approved quotes, share links.
+
+use super::coding::RoundRef;
+use super::{Db, DbError, now};
+use crate::domain::summary::{ApprovedQuote, ShareLinkInfo};
+use crate::domain::survey::Survey;
+use sqlx::Row;
+
+/// A round with its survey, for a summary.
+#[derive(Clone, Debug)]
+pub struct RoundWithSurvey {
+    pub round: RoundRef,
+    pub survey_id: String,
+    pub survey: Survey,
+}
+
+impl Db {
+    /// A round and its survey, by round id.
+    pub async fn round_with_survey(&self, round_id: &str) -> Result<Option<RoundWithSurvey>, DbError> {
+        let Some(row) = sqlx::query(
+            "SELECT r.name, r.survey_id, s.slug, s.title FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.id = $1",
+        )
+        .bind(round_id)
+        .fetch_optional(self.pool())
+        .await?
+        else {
+            return Ok(None);
+        };
+        let survey_id: String = row.try_get("survey_id")?;
+        let (questions, _) = self.questions_of(&survey_id).await?;
+        Ok(Some(RoundWithSurvey {
+            round: RoundRef {
+                round_id: round_id.to_owned(),
+                name: row.try_get("name")?,
+            },
+            survey: Survey {
+                slug: row.try_get("slug")?,
+                title: row.try_get("title")?,
+                questions,
+            },
+            survey_id,
+        }))
+    }
+
+    /// A survey's rounds, oldest first.
+    pub async fn rounds_of_survey(&self, survey_id: &str) -> Result<Vec<RoundRef>, DbError> {
+        sqlx::query("SELECT id, name FROM rounds WHERE survey_id = $1 ORDER BY created_at, name")
+            .bind(survey_id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(RoundRef {
+                    round_id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                })
+            })
+            .collect()
+    }
+
+    /// A round's approved quotes, each with its answer's themes.
+    pub async fn approved_quotes(&self, round_id: &str) -> Result<Vec<ApprovedQuote>, DbError> {
+        let rows = sqlx::query(
+            "SELECT qu.response_id, q.key, qu.redacted, t.name AS theme FROM quotes qu \
+             JOIN responses x ON x.id = qu.response_id \
+             JOIN questions q ON q.id = qu.question_id \
+             LEFT JOIN codings c ON c.response_id = qu.response_id AND c.question_id = qu.question_id AND c.pass = 'main' \
+             LEFT JOIN themes t ON t.id = c.theme_id \
+             WHERE x.round_id = $1 AND qu.approved_at IS NOT NULL \
+             ORDER BY q.position, qu.response_id, t.position",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut quotes: Vec<(String, ApprovedQuote)> = Vec::new();
+        for row in &rows {
+            let response_id: String = row.try_get("response_id")?;
+            let key: String = row.try_get("key")?;
+            let theme: Option<String> = row.try_get("theme")?;
+            match quotes.last_mut() {
+                Some((id, quote)) if *id == response_id && quote.question == key => {
+                    quote.themes.extend(theme);
+                }
+                _ => quotes.push((
+                    response_id,
+                    ApprovedQuote {
+                        question: key,
+                        themes: theme.into_iter().collect(),
+                        text: row.try_get("redacted")?,
+                    },
+                )),
+            }
+        }
+        Ok(quotes.into_iter().map(|(_, q)| q).collect())
+    }
+
+    /// Stores a new share link to a round's summary.
+    pub async fn create_share_link(
+        &self,
+        token_hash: &str,
+        round_id: &str,
+        created_by: &str,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO share_links (token_hash, round_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(round_id)
+        .bind(created_by)
+        .bind(now())
+        .bind(expires_at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The round a share link opens, if the link is neither expired nor
+    /// revoked.
+    pub async fn share_link_round(&self, token_hash: &str) -> Result<Option<String>, DbError> {
+        let row = sqlx::query(
+            "SELECT round_id FROM share_links WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| row.try_get("round_id")).transpose().map_err(Into::into)
+    }
+
+    /// A round's share links, newest first.
+    pub async fn share_links(&self, round_id: &str) -> Result<Vec<ShareLinkInfo>, DbError> {
+        sqlx::query(
+            "SELECT token_hash, created_by, expires_at, revoked_at FROM share_links WHERE round_id = $1 ORDER BY created_at DESC",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(ShareLinkInfo {
+                id: row.try_get("token_hash")?,
+                created_by: row.try_get("created_by")?,
+                expires_at: row.try_get("expires_at")?,
+                revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+            })
+        })
+        .collect()
+    }
+
+    /// Revokes a share link. `Ok(false)` when there is no such link.
+    pub async fn revoke_share_link(&self, token_hash: &str) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE share_links SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(token_hash)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,83 @@
+//! A round's summary for head teachers' forums, as the page receives it:
+//! only what its reader may see (counts after disclosure control, approved
+//! redacted quotes), never answers or flags.
+
+use super::report::{Audience, Comparison, Disclosure, QuestionReport};
+use serde::{Deserialize, Serialize};
+
+/// An approved, redacted quote: all of a quote a viewer may see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovedQuote {
+    pub question: String,
+    /// The themes the answer is coded with (main coding).
+    pub themes: Vec<String>,
+    pub text: String,
+}
+
+/// A share link as an admin sees it (the token itself is shown once only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareLinkInfo {
+    /// The SHA-256 of the token: names the link without giving access.
+    pub id: String,
+    pub created_by: String,
+    pub expires_at: i64,
+    pub revoked: bool,
+}
+
+/// A question compared with earlier rounds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionComparison {
+    pub key: String,
+    pub text: String,
+    pub comparison: Comparison,
+}
+
+/// Everything the summary page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub round_id: String,
+    pub survey_title: String,
+    pub round_name: String,
+    pub audience: Audience,
+    /// How many young people took part.
+    pub responses: i64,
+    /// The about-you questions a reader can break the figures down by
+    /// (key, text).
+    pub attributes: Vec<(String, String)>,
+    /// The attribute the figures are broken down by, if any.
+    pub by: Option<String>,
+    /// The thresholds applied for viewers.
+    pub disclosure: Disclosure,
+    pub questions: Vec<QuestionReport>,
+    pub comparisons: Vec<QuestionComparison>,
+    pub quotes: Vec<ApprovedQuote>,
+    /// For admins: the round's share links.
+    pub share_links: Option<Vec<ShareLinkInfo>>,
+}
+
+/// A Unix time's day as `YYYY-MM-DD` (UTC).
+pub fn day_of(time: i64) -> String {
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = time.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_printed_as_dates() {
+        assert_eq!(day_of(0), "1970-01-01");
+        assert_eq!(day_of(1_719_792_000), "2024-07-01");
+        assert_eq!(day_of(1_709_164_800), "2024-02-29");
+    }
+}

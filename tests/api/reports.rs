@@ -1,0 +1,210 @@
+use super::*;
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    heard_tests::workspace_root()
+        .join("tests/fixtures/voice-of-the-child-2024")
+        .join(name)
+}
+
+/// `heard ARGS`, asserting success; returns standard output.
+fn ok(app: &TestApp, args: &[&str]) -> String {
+    let output = app.heard(args, "");
+    assert!(
+        output.status.success(),
+        "heard {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// `heard ARGS`, asserting failure; returns standard error.
+fn fails(app: &TestApp, args: &[&str]) -> String {
+    let output = app.heard(args, "");
+    assert!(!output.status.success(), "heard {args:?} succeeded");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+/// Loads the 22-answer fixture: its survey, responses and gold codes.
+pub fn load_fixture(app: &TestApp) {
+    let path = |name: &str| fixture(name).display().to_string();
+    ok(app, &["survey", "import", &path("survey.toml")]);
+    let imported = ok(
+        app,
+        &["import", "responses", "--survey", "voice-2024", "--round", "Summer 2024", &path("responses.csv")],
+    );
+    assert!(imported.contains("Added 22 responses"), "{imported}");
+    let coded = ok(
+        app,
+        &["import", "codes", "--survey", "voice-2024", "--round", "Summer 2024", &path("gold-codes.csv")],
+    );
+    assert!(coded.contains("Read 66 codes"), "{coded}");
+}
+
+on_both_databases! {
+    async fn the_fixture_reproduces_the_seed_reports_figures(app: TestApp) {
+        load_fixture(&app);
+        let csv = ok(&app, &["report", "--survey", "voice-2024", "--round", "Summer 2024"]);
+        // The table in the fixture's README, row for row.
+        for row in [
+            "help_before,Nothing,17,77.3,22",
+            "help_before,Something,3,13.6,22",
+            "help_before,Not enough,2,9.1,22",
+            "change,Connect and belong,8,36.4,22",
+            "change,Help and support,7,31.8,22",
+            "change,More or better options,5,22.7,22",
+            "change,Nothing,2,9.1,22",
+            "prevent,Connect and belong,9,40.9,22",
+            "prevent,Help and support,7,31.8,22",
+            "prevent,More or better options,3,13.6,22",
+            "prevent,Nothing,3,13.6,22",
+        ] {
+            assert!(csv.lines().any(|l| l == row), "no line {row} in:\n{csv}");
+        }
+        assert!(csv.starts_with("question,category,count,percent,n\n"), "{csv}");
+        // Comments are not coded yet, and the report says so.
+        assert!(csv.contains("comments,Not yet coded,16,100.0,16"), "{csv}");
+
+        let one = ok(&app, &["report", "--survey", "voice-2024", "--round", "Summer 2024", "--question", "help_before", "--format", "json"]);
+        let rows: serde_json::Value = serde_json::from_str(&one).unwrap();
+        assert_eq!(rows.as_array().unwrap().len(), 3);
+        assert_eq!(rows[0]["percent"], "77.3");
+    }
+
+    async fn viewers_get_suppressed_breakdowns_and_workers_exact_ones(app: TestApp) {
+        load_fixture(&app);
+        let args = ["report", "--survey", "voice-2024", "--round", "Summer 2024", "--question", "change", "--by", "key_stage"];
+        let worker = ok(&app, &args);
+        assert!(worker.starts_with("question,attribute,category,count,percent,n\n"), "{worker}");
+        assert!(worker.contains("change,KS5,Help and support,"), "{worker}");
+        assert!(!worker.contains(",c,"), "workers see exact figures:\n{worker}");
+        let mut viewer_args = args.to_vec();
+        viewer_args.extend(["--audience", "viewer"]);
+        let viewer = ok(&app, &viewer_args);
+        // Three young people are in KS5: every figure about them is hidden.
+        for line in viewer.lines().filter(|l| l.starts_with("change,KS5,")) {
+            assert!(line.ends_with(",c,c,c"), "{line}");
+        }
+        // No line shows a count below 5 or a percentage of a hidden count.
+        for line in viewer.lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            if let Ok(count) = cells[3].parse::<i64>() {
+                assert!(count >= 5, "{line}");
+            } else {
+                assert_eq!(cells[4], "c", "{line}");
+            }
+        }
+        // The overall distribution is still shown in full (2 of 22 = 9.1%).
+        let overall = ok(&app, &["report", "--survey", "voice-2024", "--round", "Summer 2024", "--question", "change", "--audience", "viewer"]);
+        assert!(overall.contains("change,Nothing,2,9.1,22"), "{overall}");
+        let refused = fails(&app, &["report", "--survey", "voice-2024", "--round", "Summer 2024", "--by", "change"]);
+        assert!(refused.contains("not an \"about you\" question"), "{refused}");
+    }
+
+    async fn table_3_3_comes_out_of_heard_compare_digit_for_digit(app: TestApp) {
+        let dir = app.dir.path();
+        std::fs::write(dir.join("ap.toml"), "slug = \"ap-census\"\ntitle = \"Pupils in AP\"\n\n[[questions]]\nkey = \"key_stage\"\nkind = \"single\"\ntext = \"Key stage\"\noptions = [\"EYFS\", \"KS1\", \"KS2\", \"KS3\", \"KS4\", \"KS5\", \"Post-19\"]\nabout_you = true\n").unwrap();
+        ok(&app, &["survey", "import", "ap.toml"]);
+        let stages = ["EYFS", "KS1", "KS2", "KS3", "KS4", "KS5", "Post-19"];
+        for (round, counts) in [
+            ("30.05.24", [4, 13, 47, 184, 286, 51, 39]),
+            ("31.07.24", [5, 19, 56, 224, 220, 65, 28]),
+            ("13.11.24", [5, 24, 78, 199, 297, 104, 32]),
+        ] {
+            let mut csv = String::from("key_stage\r\n");
+            for (stage, count) in stages.iter().zip(counts) {
+                csv.push_str(&format!("{stage}\r\n").repeat(count));
+            }
+            std::fs::write(dir.join("counts.csv"), csv).unwrap();
+            ok(&app, &["import", "responses", "--survey", "ap-census", "--round", round, "counts.csv"]);
+        }
+        let table = ok(&app, &["compare", "--survey", "ap-census", "--question", "key_stage", "--rounds", "30.05.24,31.07.24,13.11.24"]);
+        assert_eq!(
+            table,
+            "category,30.05.24 count,30.05.24 percent,31.07.24 count,31.07.24 percent,13.11.24 count,13.11.24 percent,change,change_percent,pp_change\n\
+             EYFS,4,0.6,5,0.8,5,0.7,+1,+25,0.0\n\
+             KS1,13,2.1,19,3.1,24,3.2,+11,+85,+1.2\n\
+             KS2,47,7.5,56,9.1,78,10.6,+31,+66,+3.0\n\
+             KS3,184,29.5,224,36.3,199,26.9,+15,+8,-2.6\n\
+             KS4,286,45.8,220,35.7,297,40.2,+11,+4,-5.6\n\
+             KS5,51,8.2,65,10.5,104,14.1,+53,+104,+5.9\n\
+             Post-19,39,6.3,28,4.5,32,4.3,-7,-18,-1.9\n\
+             Total,624,100.0,617,100.0,739,100.0,+115,+18,\n"
+        );
+        let missing = fails(&app, &["compare", "--survey", "ap-census", "--question", "key_stage", "--rounds", "30.05.24,1.1.25"]);
+        assert!(missing.contains("no round \"1.1.25\""), "{missing}");
+    }
+
+    async fn a_bad_file_stores_nothing_and_names_every_problem(app: TestApp) {
+        ok(&app, &["survey", "import", &fixture("survey.toml").display().to_string()]);
+        let dir = app.dir.path();
+        std::fs::write(
+            dir.join("bad.csv"),
+            "respondent,key_stage,help_before,prevent,change,comments\n\
+             r1,KS4,Nothing,Listen,Help,\n\
+             r2,KS9,Nothing,Listen,Help,\n\
+             r1,KS3,Nothing,Listen,Help,\n\
+             r4,KS3,Nothing\n",
+        )
+        .unwrap();
+        for dry_run in [false, true] {
+            let mut args = vec!["import", "responses", "--survey", "voice-2024", "--round", "R", "bad.csv"];
+            if dry_run {
+                args.push("--dry-run");
+            }
+            let error = fails(&app, &args);
+            assert!(error.contains("nothing was stored. 3 problems"), "{error}");
+            assert!(error.contains("line 3, column \"key_stage\": \"KS9\" is not an option of question \"key_stage\""), "{error}");
+            assert!(error.contains("line 4, column \"respondent\": duplicate respondent \"r1\" (also on line 2)"), "{error}");
+            assert!(error.contains("line 5: this row has 3 cells but the header has 6"), "{error}");
+        }
+        assert_eq!(app.stored_responses().await, 0);
+        let rounds = fails(&app, &["report", "--survey", "voice-2024", "--round", "R"]);
+        assert!(rounds.contains("has no round \"R\""), "a refused import creates no round: {rounds}");
+
+        // A dry run of a good file says what it would do and stores nothing.
+        let path = fixture("responses.csv").display().to_string();
+        let dry = ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "R", "--dry-run", &path]);
+        assert!(dry.contains("Would add 22 responses"), "{dry}");
+        assert_eq!(app.stored_responses().await, 0);
+
+        // Importing again with changed answers for a known respondent is refused whole.
+        ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "R", &path]);
+        std::fs::write(
+            dir.join("changed.csv"),
+            "respondent,key_stage,help_before,prevent,change,comments\nr23,KS3,a,b,c,\nr01,KS3,other,answers,here,\n",
+        )
+        .unwrap();
+        let error = fails(&app, &["import", "responses", "--survey", "voice-2024", "--round", "R", "changed.csv"]);
+        assert!(error.contains("line 3, column \"respondent\": respondent \"r01\" is already in round \"R\" with different answers"), "{error}");
+        assert_eq!(app.stored_responses().await, 22);
+
+        // Codes for someone not in the round, or a theme not in the codebook.
+        std::fs::write(dir.join("codes.csv"), "respondent,question,theme\nr01,change,Nothing\nr99,change,Nothing\n").unwrap();
+        let error = fails(&app, &["import", "codes", "--survey", "voice-2024", "--round", "R", "codes.csv"]);
+        assert!(error.contains("line 3, column \"respondent\": round \"R\" has no response from respondent \"r99\""), "{error}");
+        std::fs::write(dir.join("codes.csv"), "respondent,question,theme\nr01,change,Nothin\n").unwrap();
+        let error = fails(&app, &["import", "codes", "--survey", "voice-2024", "--round", "R", "codes.csv"]);
+        assert!(error.contains("line 2, column \"theme\": \"Nothin\" is not a theme of question \"change\""), "{error}");
+        let report = ok(&app, &["report", "--survey", "voice-2024", "--round", "R", "--question", "change"]);
+        assert_eq!(report, "question,category,count,percent,n\nchange,Connect and belong,0,0.0,22\nchange,Help and support,0,0.0,22\nchange,More or better options,0,0.0,22\nchange,Nothing,0,0.0,22\nchange,Not yet coded,22,100.0,22\n");
+    }
+
+    async fn a_google_forms_export_is_read_by_question_text_without_storing_e_mails(app: TestApp) {
+        ok(&app, &["survey", "import", &fixture("survey.toml").display().to_string()]);
+        std::fs::write(
+            app.dir.path().join("google.csv"),
+            "\u{feff}Timestamp,Email address,Which key stage are you in?,What did your previous school do to help and support you before you were permanently excluded?,How could your school have prevented your permanent exclusion?,What needs to change?,Anything else you want to tell us?\r\n\
+             2024/07/01 10:00:00 AM GMT+1,child@example.org,KS4,\"Nothing,\r\nreally\",Listen,More help,\r\n",
+        )
+        .unwrap();
+        let out = ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "G", "google.csv"]);
+        assert!(out.contains("Not stored: the columns Timestamp, Email address."), "{out}");
+        let db = app.database().await;
+        let stored: Vec<(String,)> = sqlx::query_as("SELECT value FROM answers").fetch_all(&db).await.unwrap();
+        let mut values: Vec<&str> = stored.iter().map(|(v,)| v.as_str()).collect();
+        values.sort();
+        assert_eq!(values, ["KS4", "Listen", "More help", "Nothing,\r\nreally"]);
+        assert!(!values.iter().any(|v| v.contains("example.org")));
+    }
+}

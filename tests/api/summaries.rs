@@ -1,0 +1,156 @@
+use super::reports::load_fixture;
+use super::*;
+use reqwest::StatusCode;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn round_id(app: &TestApp, name: &str) -> String {
+    let (id,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+    id
+}
+
+async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
+    let mut request = app.client().get(app.url(path));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn call(app: &TestApp, name: &str, form: &[(&str, &str)], cookie: &str) -> (StatusCode, String) {
+    let response = app
+        .client()
+        .post(app.url(&format!("/api/{name}")))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+on_both_databases! {
+    async fn the_summary_page_shows_the_seed_figures_as_charts_and_tables_without_free_text(app: TestApp) {
+        load_fixture(&app);
+        app.add_user("viewer", "head@example.org", PASSWORD);
+        let cookie = app.log_in("head@example.org", PASSWORD).await.unwrap();
+        let id = round_id(&app, "Summer 2024").await;
+        let (status, page) = get(&app, &format!("/rounds/{id}/summary"), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("22 young people took part."), "{page}");
+        for figure in ["77.3", "13.6", "9.1", "36.4", "31.8", "22.7", "40.9"] {
+            assert!(page.contains(figure), "no {figure} on the page");
+        }
+        // Each chart is an image with a title and description, and the same
+        // numbers follow as a table.
+        assert!(page.contains("role=\"img\""));
+        assert!(page.contains("Nothing: 17 (77.3%)"), "the chart's description gives the numbers");
+        assert!(page.matches("<svg").count() >= 3);
+        // No young person's words reach a viewer unless approved as a quote.
+        for answer in ["They hated me", "Lots of meetings but nothing really", "dyslexia"] {
+            assert!(!page.contains(answer), "free text {answer:?} on a viewer's page");
+        }
+        // Comments (16 answered, none coded) are shown as not yet coded.
+        assert!(page.contains("Not yet coded"));
+    }
+
+    async fn viewers_see_breakdowns_with_small_numbers_hidden_and_workers_see_them_exact(app: TestApp) {
+        load_fixture(&app);
+        app.add_user("viewer", "head@example.org", PASSWORD);
+        app.add_user("worker", "worker@example.org", PASSWORD);
+        let viewer = app.log_in("head@example.org", PASSWORD).await.unwrap();
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let id = round_id(&app, "Summer 2024").await;
+        let path = format!("/rounds/{id}/report.csv?by=key_stage");
+        let (status, viewer_csv) = get(&app, &path, Some(&viewer)).await;
+        assert_eq!(status, StatusCode::OK, "{viewer_csv}");
+        let (_, worker_csv) = get(&app, &path, Some(&worker)).await;
+        assert!(viewer_csv.starts_with("question,attribute,category,count,percent,n\n"), "{viewer_csv}");
+        assert!(viewer_csv.contains("change,KS5,Help and support,c,c,c"), "{viewer_csv}");
+        assert!(!worker_csv.contains(",c,"), "{worker_csv}");
+        // The worker's download is the CLI's report, figure for figure.
+        let cli = app.heard(&["report", "--survey", "voice-2024", "--round", "Summer 2024", "--by", "key_stage"], "");
+        assert_eq!(worker_csv, String::from_utf8(cli.stdout).unwrap());
+        // A worker can ask for the viewers' view.
+        let (_, preview) = get(&app, &format!("{path}&view=viewer"), Some(&worker)).await;
+        assert_eq!(preview, viewer_csv);
+        let (_, page) = get(&app, &format!("/rounds/{id}/summary?by=key_stage"), Some(&viewer)).await;
+        assert!(page.contains(">c<") || page.contains(">c ("), "suppressed cells show c");
+        let (status, _) = get(&app, &format!("/rounds/{id}/summary"), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = get(&app, &format!("/rounds/{id}/report.csv"), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
+    async fn share_links_show_the_viewers_summary_until_revoked(app: TestApp) {
+        load_fixture(&app);
+        app.add_user("admin", "admin@example.org", PASSWORD);
+        app.add_user("worker", "worker@example.org", PASSWORD);
+        let admin = app.log_in("admin@example.org", PASSWORD).await.unwrap();
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let id = round_id(&app, "Summer 2024").await;
+        let (status, _) = call(&app, "create_share_link", &[("round_id", &id), ("days", "7")], &worker).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only admins make share links");
+        let (status, body) = call(&app, "create_share_link", &[("round_id", &id), ("days", "365")], &admin).await;
+        assert_ne!(status, StatusCode::OK);
+        assert!(body.contains("from 1 to 90 days"), "{body}");
+        let (status, body) = call(&app, "create_share_link", &[("round_id", &id), ("days", "7")], &admin).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let path: String = serde_json::from_str(&body).unwrap();
+        let token = path.strip_prefix("/shared/").unwrap().to_owned();
+
+        let (status, page) = get(&app, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("77.3"));
+        assert!(!page.contains("Share links"), "a share link's reader cannot manage links");
+        let (status, csv) = get(&app, &format!("/rounds/{id}/report.csv?by=key_stage&share={token}"), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(csv.contains(",c,"), "share links see what viewers see: {csv}");
+        // The token opens this round only.
+        let (other,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name <> 'Summer 2024'").fetch_one(&app.database().await).await.unwrap();
+        let (status, _) = get(&app, &format!("/rounds/{other}/report.csv?share={token}"), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let (_, admin_page) = get(&app, &format!("/rounds/{id}/summary"), Some(&admin)).await;
+        assert!(admin_page.contains("Share links") && admin_page.contains("Revoke"));
+        let (hash,): (String,) = sqlx::query_as("SELECT token_hash FROM share_links").fetch_one(&app.database().await).await.unwrap();
+        assert_ne!(hash, token, "only a hash of the token is stored");
+        let (status, body) = call(&app, "revoke_share_link", &[("id", &hash)], &admin).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, _) = get(&app, &path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = get(&app, &format!("/rounds/{id}/report.csv?share={token}"), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    async fn the_summary_compares_with_earlier_rounds_as_table_3_3_does(app: TestApp) {
+        let dir = app.dir.path();
+        std::fs::write(dir.join("ap.toml"), "slug = \"ap-census\"\ntitle = \"Pupils in AP\"\n\n[[questions]]\nkey = \"key_stage\"\nkind = \"single\"\ntext = \"Key stage\"\noptions = [\"EYFS\", \"KS1\", \"KS2\", \"KS3\", \"KS4\", \"KS5\", \"Post-19\"]\nabout_you = true\n").unwrap();
+        assert!(app.heard(&["survey", "import", "ap.toml"], "").status.success());
+        for (round, counts) in [("30.05.24", [4, 13, 47, 184, 286, 51, 39]), ("13.11.24", [5, 24, 78, 199, 297, 104, 32])] {
+            let mut csv = String::from("key_stage\n");
+            for (stage, count) in ["EYFS", "KS1", "KS2", "KS3", "KS4", "KS5", "Post-19"].iter().zip(counts) {
+                csv.push_str(&format!("{stage}\n").repeat(count));
+            }
+            std::fs::write(dir.join("counts.csv"), csv).unwrap();
+            assert!(app.heard(&["import", "responses", "--survey", "ap-census", "--round", round, "counts.csv"], "").status.success());
+        }
+        app.add_user("viewer", "head@example.org", PASSWORD);
+        let viewer = app.log_in("head@example.org", PASSWORD).await.unwrap();
+        let id = round_id(&app, "13.11.24").await;
+        let (_, page) = get(&app, &format!("/rounds/{id}/summary"), Some(&viewer)).await;
+        assert!(page.contains("Compared with earlier rounds"), "{page}");
+        for cell in ["+53", "+104", "+5.9", "-18", "+115"] {
+            assert!(page.contains(&format!(">{cell}<")), "no {cell} in the comparison");
+        }
+        let (status, csv) = get(&app, &format!("/rounds/{id}/compare.csv?question=key_stage"), Some(&viewer)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(csv.contains("KS5,51,8.2,104,14.1,+53,+104,+5.9\n"), "{csv}");
+        assert!(csv.ends_with("Total,624,100.0,739,100.0,+115,+18,\n"), "{csv}");
+    }
+}
