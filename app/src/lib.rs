@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Heard's web app: the pages of each journey with the server functions
 //! they call, around a pure domain core. Compiled twice: with `ssr` into the
 //! server, with `hydrate` to wasm for the browser.
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=account::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds") view=code::RoundsPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds/:id") view=code::RoundAnswersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rounds/:id/code/:question") view=code::CodingPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds/:id/summary") view=report::SummaryPage ssr=SsrMode::Async/>
                     <Route path=path!("/summaries") view=report::SummariesPage ssr=SsrMode::Async/>
                     <Route path=path!("/shared/:token") view=report::SharedSummaryPage ssr=SsrMode::Async/>

@@ -24,6 +24,8 @@ pub struct AppState {
     /// The words that put an answer on the "needs a look" list. Read at
     /// start from configuration, the same on every instance.
     pub safeguarding: Arc<SafeguardingList>,
+    /// Local school and place names that quotes' proposed redactions hide.
+    pub redaction: Arc<crate::domain::redact::RedactionLists>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -216,6 +216,14 @@ struct ServeArgs {
     /// instead of Heard's default list.
     #[arg(long, env = "HEARD_SAFEGUARDING_WORDS", global = true)]
     safeguarding_words: Option<std::path::PathBuf>,
+    /// A file of local school names (one per line) that proposed redactions
+    /// of quotes replace with [school].
+    #[arg(long, env = "HEARD_SCHOOL_NAMES", global = true)]
+    school_names: Option<std::path::PathBuf>,
+    /// A file of local place names (one per line) that proposed redactions
+    /// of quotes replace with [place].
+    #[arg(long, env = "HEARD_PLACE_NAMES", global = true)]
+    place_names: Option<std::path::PathBuf>,
     /// The address tablets reach Heard at (e.g. https://heard.example.org),
     /// for survey links and QR codes; default: the address a page was asked at.
     #[arg(long, env = "HEARD_PUBLIC_URL", global = true)]
@@ -285,6 +293,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 secure_cookies: cli.serve.secure_cookies,
                 demo: !cli.serve.no_demo,
                 safeguarding_words: cli.serve.safeguarding_words,
+                school_names: cli.serve.school_names,
+                place_names: cli.serve.place_names,
                 public_url: cli.serve.public_url,
                 trust_forwarded_for: cli.serve.trust_forwarded_for,
             };

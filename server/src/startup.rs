@@ -34,10 +34,37 @@ pub struct ServeConfig {
     pub demo: bool,
     /// Replaces the default safeguarding words (one per line).
     pub safeguarding_words: Option<std::path::PathBuf>,
+    /// School names to redact in quotes (one per line).
+    pub school_names: Option<std::path::PathBuf>,
+    /// Place names to redact in quotes (one per line).
+    pub place_names: Option<std::path::PathBuf>,
     /// The address tablets reach Heard at, for links and QR codes.
     pub public_url: Option<String>,
     /// Believe the last X-Forwarded-For entry (behind a trusted proxy).
     pub trust_forwarded_for: bool,
+}
+
+/// The school and place names to propose redacting in quotes, from files
+/// of one name per line (none when not configured).
+pub fn load_redaction_lists(
+    schools: Option<&std::path::Path>,
+    places: Option<&std::path::Path>,
+) -> anyhow::Result<heard_app::domain::redact::RedactionLists> {
+    use heard_app::domain::redact::RedactionLists;
+    let read = |path: Option<&std::path::Path>| -> anyhow::Result<Vec<String>> {
+        match path {
+            None => Ok(Vec::new()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("could not read the names in {}", path.display()))?;
+                Ok(RedactionLists::parse_list(&text))
+            }
+        }
+    };
+    Ok(RedactionLists {
+        schools: read(schools)?,
+        places: read(places)?,
+    })
 }
 
 /// The safeguarding word list: Heard's own, or the one in `path`.
@@ -93,6 +120,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         leptos_options,
         secure_cookies: config.secure_cookies,
         safeguarding: Arc::new(safeguarding),
+        redaction: Arc::new(load_redaction_lists(
+            config.school_names.as_deref(),
+            config.place_names.as_deref(),
+        )?),
         public_url: config.public_url.clone(),
         trust_forwarded_for: config.trust_forwarded_for,
     };

@@ -27,6 +27,8 @@ macro_rules! on_both_databases {
 
 /// Logging in and out, roles, and the one authorisation check.
 mod accounts;
+/// The coding screen's server functions: coding, history, bulk, quotes, second coder.
+mod coding;
 /// Starting, configuration and the command line.
 mod cli;
 /// Imports, `heard report` and `heard compare` against the 2024 figures.

@@ -3,8 +3,11 @@
 //! open), the safeguarding "needs a look" list, and building surveys.
 //! Theme coding grows here.
 
+mod codebook;
+mod coding;
 mod needs_a_look;
 mod surveys;
+pub use coding::CodingPage;
 pub use needs_a_look::NeedsALookPage;
 pub use surveys::{SurveyEditorPage, SurveysPage};
 
@@ -140,6 +143,12 @@ pub fn RoundAnswersPage() -> impl IntoView {
                         </div>
                         <h1>{heading}</h1>
                         <p><a href=format!("/rounds/{}/summary", data.round.round_id)>"Summary for head teachers"</a></p>
+                        <h2>"Code the answers into themes"</h2>
+                        <ul>
+                            {data.questions.iter().filter(|q| q.kind == crate::domain::survey::QuestionKind::Text).map(|q| view! {
+                                <li><a href=format!("/rounds/{}/code/{}", data.round.round_id, q.key)>{q.text.clone()}</a></li>
+                            }).collect_view()}
+                        </ul>
                         {data.tablet.map(|tablet| view! { <OnTheTablet tablet join_code=data.round.join_code.clone()/> })}
                         <h2>"Answers"</h2>
                         <p>{format!("{} responses", data.responses.len())}</p>

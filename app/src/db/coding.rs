@@ -1,6 +1,7 @@
 //! Imported responses, coding (with its history) and what reports read.
 
 use super::{Db, DbError, new_id, now, start_of_day};
+use crate::domain::coding::{AnswerToCode, CodingChange, Pass, QuoteState};
 use crate::domain::imports::{CodeRow, Problem, ResponsesFile};
 use crate::domain::join_code::JoinCode;
 use crate::domain::report::{Disclosure, ResponseRow};
@@ -392,6 +393,191 @@ impl Db {
         }
         tx.commit().await?;
         Ok(Ok(changed))
+    }
+
+    /// The answers of a round to one free-text question, for coding in
+    /// `pass`: text, about-you answers, themes, flag and quote. Suggestions
+    /// are left to the caller, which has the codebook.
+    pub async fn coding_answers(
+        &self,
+        round_id: &str,
+        question_id: &str,
+        attribute_ids: &[String],
+        pass: Pass,
+    ) -> Result<Vec<AnswerToCode>, DbError> {
+        let rows = sqlx::query(
+            "SELECT a.response_id, a.value, \
+                    (SELECT COUNT(*) FROM safeguarding_flags f WHERE f.response_id = a.response_id) AS flagged, \
+                    qu.redacted, qu.approved_at \
+             FROM answers a JOIN responses x ON x.id = a.response_id \
+             LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
+             WHERE x.round_id = $1 AND a.question_id = $2 \
+             ORDER BY x.submitted_on, x.respondent, x.id",
+        )
+        .bind(round_id)
+        .bind(question_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut answers: Vec<AnswerToCode> = Vec::with_capacity(rows.len());
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for row in &rows {
+            let response_id: String = row.try_get("response_id")?;
+            let redacted: Option<String> = row.try_get("redacted")?;
+            let approved: Option<i64> = row.try_get("approved_at")?;
+            index.insert(response_id.clone(), answers.len());
+            answers.push(AnswerToCode {
+                response_id,
+                text: row.try_get("value")?,
+                about_you: vec![String::new(); attribute_ids.len()],
+                themes: Vec::new(),
+                suggestions: Vec::new(),
+                flagged: row.try_get::<i64, _>("flagged")? > 0,
+                quote: redacted.map(|redacted| QuoteState {
+                    redacted,
+                    approved: approved.is_some(),
+                }),
+            });
+        }
+        let attributes = sqlx::query(
+            "SELECT a.response_id, a.question_id, a.value FROM answers a \
+             JOIN responses x ON x.id = a.response_id WHERE x.round_id = $1 AND a.position = 0",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        for row in &attributes {
+            let question: String = row.try_get("question_id")?;
+            let Some(column) = attribute_ids.iter().position(|a| *a == question) else {
+                continue;
+            };
+            let response_id: String = row.try_get("response_id")?;
+            if let Some(&i) = index.get(&response_id) {
+                answers[i].about_you[column] = row.try_get("value")?;
+            }
+        }
+        let codings = sqlx::query(
+            "SELECT c.response_id, t.name FROM codings c JOIN themes t ON t.id = c.theme_id \
+             JOIN responses x ON x.id = c.response_id \
+             WHERE x.round_id = $1 AND c.question_id = $2 AND c.pass = $3 ORDER BY t.position",
+        )
+        .bind(round_id)
+        .bind(question_id)
+        .bind(pass.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        for row in &codings {
+            let response_id: String = row.try_get("response_id")?;
+            if let Some(&i) = index.get(&response_id) {
+                answers[i].themes.push(row.try_get("name")?);
+            }
+        }
+        Ok(answers)
+    }
+
+    /// Sets the themes of one answer in one pass, recording the change.
+    /// `Ok(false)` when the response is not in the round or did not answer
+    /// the question. Setting the themes it already has records nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_coding(
+        &self,
+        survey_id: &str,
+        round_id: &str,
+        response_id: &str,
+        key: &str,
+        pass: Pass,
+        names: &[String],
+        who: &str,
+        how: &str,
+    ) -> Result<bool, DbError> {
+        let answered = sqlx::query(
+            "SELECT COUNT(*) AS n FROM answers a JOIN responses x ON x.id = a.response_id \
+             JOIN questions q ON q.id = a.question_id \
+             WHERE x.id = $1 AND x.round_id = $2 AND q.key = $3 AND q.survey_id = $4",
+        )
+        .bind(response_id)
+        .bind(round_id)
+        .bind(key)
+        .bind(survey_id)
+        .fetch_one(self.pool())
+        .await?
+        .try_get::<i64, _>("n")?;
+        if answered == 0 {
+            return Ok(false);
+        }
+        let themes = self.theme_ids(survey_id).await?;
+        let mut tx = self.pool().begin().await?;
+        write_coding(&mut tx, &themes, response_id, key, pass.as_str(), names, who, how).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Every change to one answer's coding, oldest first.
+    pub async fn coding_history(
+        &self,
+        response_id: &str,
+        question_id: &str,
+    ) -> Result<Vec<CodingChange>, DbError> {
+        sqlx::query(
+            "SELECT changed_by, changed_at, from_themes, to_themes, how, pass FROM coding_changes \
+             WHERE response_id = $1 AND question_id = $2 ORDER BY changed_at, id",
+        )
+        .bind(response_id)
+        .bind(question_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            let lines = |column: &str| -> Result<Vec<String>, sqlx::Error> {
+                let text: String = row.try_get(column)?;
+                Ok(text.lines().map(str::to_owned).collect())
+            };
+            Ok(CodingChange {
+                changed_by: row.try_get("changed_by")?,
+                changed_at: row.try_get("changed_at")?,
+                from: lines("from_themes")?,
+                to: lines("to_themes")?,
+                how: row.try_get("how")?,
+                pass: row.try_get("pass")?,
+            })
+        })
+        .collect()
+    }
+
+    /// Stars an answer as a quote with a proposed redacted copy, or updates
+    /// the copy; approving sets who approved it, and any edit after that
+    /// needs approving again. Removing deletes the quote.
+    pub async fn save_quote(
+        &self,
+        response_id: &str,
+        question_id: &str,
+        redacted: Option<&str>,
+        approved_by: Option<&str>,
+    ) -> Result<(), DbError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM quotes WHERE response_id = $1 AND question_id = $2")
+            .bind(response_id)
+            .bind(question_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(redacted) = redacted {
+            sqlx::query(
+                "INSERT INTO quotes (response_id, question_id, redacted, approved_by, approved_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(response_id)
+            .bind(question_id)
+            .bind(redacted)
+            .bind(approved_by)
+            .bind(approved_by.map(|_| now()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A survey's question ids by key.
+    pub async fn question_ids(&self, survey_id: &str) -> Result<BTreeMap<String, String>, DbError> {
+        Ok(self.questions_of(survey_id).await?.1)
     }
 
     /// For each question key of a survey: its id, and its themes' ids by name.

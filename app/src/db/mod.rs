@@ -5,6 +5,7 @@
 //! server functions and handlers.
 
 mod accounts;
+mod codebook;
 mod coding;
 mod reports;
 mod flags;
@@ -12,6 +13,7 @@ mod surveys;
 mod throttle;
 
 pub use accounts::{SessionUser, StoredUser};
+pub use codebook::CodebookChange;
 pub use coding::{ResponsesImported, RoundRef};
 pub use reports::RoundWithSurvey;
 pub use surveys::{Imported, RoundForCode, StoreOutcome};

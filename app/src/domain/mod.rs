@@ -5,9 +5,11 @@
 pub mod account;
 pub mod agreement;
 pub mod answers;
+pub mod coding;
 pub mod flags;
 pub mod imports;
 pub mod join_code;
+pub mod learn;
 pub mod progress;
 pub mod redact;
 pub mod report;

@@ -323,7 +323,7 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
         <p class="no-print"><a href=download download>"Download these figures (CSV)"</a></p>
         {summary.questions.into_iter().map(|question| {
             let quotes: Vec<ApprovedQuote> = quotes.iter().filter(|q| q.question == question.key).cloned().collect();
-            view! { <QuestionSection question quotes/> }
+            view! { <QuestionSection question quotes/> }.into_any()
         }).collect_view()}
         {(!summary.comparisons.is_empty()).then(|| view! {
             <h2>"Compared with earlier rounds"</h2>
@@ -333,10 +333,10 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
                     summary.round_id,
                     query_string(&[("question", Some(c.key.as_str())), ("view", view_param), ("share", share.as_deref())])
                 );
-                view! { <ComparisonTable comparison=c download/> }
+                view! { <ComparisonTable comparison=c download/> }.into_any()
             }).collect_view()}
         })}
-        {summary.share_links.map(|links| view! { <ShareLinks round_id=summary.round_id.clone() links/> })}
+        {summary.share_links.map(|links| view! { <ShareLinks round_id=summary.round_id.clone() links/> }.into_any())}
     }
 }
 

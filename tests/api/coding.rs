@@ -1,0 +1,281 @@
+use super::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A small survey whose codebook has keywords, and three answers.
+fn set_up(app: &TestApp) {
+    let dir = app.dir.path();
+    std::fs::write(
+        dir.join("s.toml"),
+        r#"slug = "s"
+title = "Small"
+
+[[questions]]
+key = "ks"
+kind = "single"
+text = "Key stage"
+options = ["KS3", "KS4"]
+about_you = true
+
+[[questions]]
+key = "change"
+kind = "text"
+text = "What needs to change?"
+coding = "single"
+[[questions.themes]]
+name = "Connect and belong"
+keywords = ["listen", "trust"]
+[[questions.themes]]
+name = "Help and support"
+keywords = ["support", "help"]
+"#,
+    )
+    .unwrap();
+    assert!(app.heard(&["survey", "import", "s.toml"], "").status.success());
+    std::fs::write(
+        dir.join("r.csv"),
+        "respondent,ks,change\nr1,KS3,They never listened to me\nr2,KS4,More support from Mr Jones\nr3,KS4,idk\n",
+    )
+    .unwrap();
+    let out = app.heard(&["import", "responses", "--survey", "s", "--round", "R", "r.csv"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    app.add_user("worker", "worker@example.org", PASSWORD);
+    app.add_user("worker", "second@example.org", PASSWORD);
+    app.add_user("viewer", "head@example.org", PASSWORD);
+}
+
+async fn json_call(app: &TestApp, name: &str, body: Value, cookie: &str) -> (StatusCode, Value) {
+    let response = app
+        .client()
+        .post(app.url(&format!("/api/{name}")))
+        .header("cookie", cookie)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+async fn form_call(app: &TestApp, name: &str, form: &[(&str, &str)], cookie: &str) -> (StatusCode, Value) {
+    let response = app
+        .client()
+        .post(app.url(&format!("/api/{name}")))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+async fn round_id(app: &TestApp) -> String {
+    let (id,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'R'")
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+    id
+}
+
+async fn sheet(app: &TestApp, round: &str, pass: &str, cookie: &str) -> Value {
+    let (status, sheet) = form_call(app, "load_coding_sheet", &[("round_id", round), ("question", "change"), ("pass", pass)], cookie).await;
+    assert_eq!(status, StatusCode::OK, "{sheet}");
+    sheet
+}
+
+fn answer<'a>(sheet: &'a Value, text: &str) -> &'a Value {
+    sheet["answers"].as_array().unwrap().iter().find(|a| a["text"] == text).unwrap()
+}
+
+on_both_databases! {
+    async fn workers_code_answers_by_hand_or_by_suggestion_and_every_change_is_recorded(app: TestApp) {
+        set_up(&app);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let round = round_id(&app).await;
+        let sheet = sheet(&app, &round, "main", &worker).await;
+        assert_eq!(sheet["answers"].as_array().unwrap().len(), 3);
+        let listened = answer(&sheet, "They never listened to me");
+        assert_eq!(listened["about_you"], json!(["KS3"]));
+        // The suggestion says why: the word as the young person wrote it.
+        assert_eq!(listened["suggestions"][0]["theme"], "Connect and belong");
+        assert_eq!(listened["suggestions"][0]["words"], json!(["listened"]));
+        assert_eq!(answer(&sheet, "idk")["suggestions"], json!([]));
+        assert_eq!(listened["themes"], json!([]), "suggestions are never applied silently");
+
+        let id = listened["response_id"].as_str().unwrap().to_owned();
+        let call = |themes: Value, how: &str| json!({"round_id": round, "question": "change", "pass": "main", "response_id": id, "themes": themes, "how": how});
+        let (status, now) = json_call(&app, "code_answer", call(json!(["Connect and belong"]), "suggestion"), &worker).await;
+        assert_eq!(status, StatusCode::OK, "{now}");
+        assert_eq!(now, json!(["Connect and belong"]));
+        let (status, _) = json_call(&app, "code_answer", call(json!(["Help and support"]), "hand"), &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = json_call(&app, "code_answer", call(json!(["Help and support", "Connect and belong"]), "hand"), &worker).await;
+        assert_ne!(status, StatusCode::OK);
+        assert!(body.to_string().contains("one theme per answer"), "{body}");
+        let (status, body) = json_call(&app, "code_answer", call(json!(["Nothing"]), "hand"), &worker).await;
+        assert_ne!(status, StatusCode::OK);
+        assert!(body.to_string().contains("not a theme of this question"), "{body}");
+
+        let (status, history) = form_call(&app, "answer_history", &[("round_id", &round), ("question", "change"), ("response_id", &id)], &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        let history = history.as_array().unwrap();
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[0]["changed_by"], "worker@example.org");
+        assert_eq!(history[0]["how"], "suggestion");
+        assert_eq!((history[0]["from"].clone(), history[0]["to"].clone()), (json!([]), json!(["Connect and belong"])));
+        assert_eq!((history[1]["from"].clone(), history[1]["to"].clone()), (json!(["Connect and belong"]), json!(["Help and support"])));
+
+        let report = String::from_utf8(app.heard(&["report", "--survey", "s", "--round", "R", "--question", "change"], "").stdout).unwrap();
+        assert!(report.contains("change,Help and support,1,33.3,3"), "{report}");
+        assert!(report.contains("change,Not yet coded,2,66.7,3"), "{report}");
+
+        // Viewers cannot open the coding screen.
+        let viewer = app.log_in("head@example.org", PASSWORD).await.unwrap();
+        let (status, _) = form_call(&app, "load_coding_sheet", &[("round_id", &round), ("question", "change"), ("pass", "main")], &viewer).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+
+    async fn bulk_accept_codes_only_the_previewed_uncoded_answers(app: TestApp) {
+        set_up(&app);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let round = round_id(&app).await;
+        let first = sheet(&app, &round, "main", &worker).await;
+        let ids: Vec<String> = first["answers"].as_array().unwrap().iter().map(|a| a["response_id"].as_str().unwrap().to_owned()).collect();
+        let support = answer(&first, "More support from Mr Jones")["response_id"].as_str().unwrap().to_owned();
+        // One answer is coded by hand first: bulk must not overwrite it.
+        let (status, _) = json_call(&app, "code_answer", json!({"round_id": round, "question": "change", "pass": "main", "response_id": support, "themes": ["Connect and belong"], "how": "hand"}), &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, coded) = json_call(&app, "bulk_accept", json!({"round_id": round, "question": "change", "response_ids": ids}), &worker).await;
+        assert_eq!(status, StatusCode::OK, "{coded}");
+        // "listened" gets its suggestion; "idk" has none; the hand-coded one stays.
+        assert_eq!(coded, json!(1));
+        let after = sheet(&app, &round, "main", &worker).await;
+        assert_eq!(answer(&after, "They never listened to me")["themes"], json!(["Connect and belong"]));
+        assert_eq!(answer(&after, "More support from Mr Jones")["themes"], json!(["Connect and belong"]));
+        assert_eq!(answer(&after, "idk")["themes"], json!([]));
+    }
+
+    async fn only_approved_redacted_quotes_reach_the_summary(app: TestApp) {
+        set_up(&app);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let viewer = app.log_in("head@example.org", PASSWORD).await.unwrap();
+        let round = round_id(&app).await;
+        let first = sheet(&app, &round, "main", &worker).await;
+        let id = answer(&first, "More support from Mr Jones")["response_id"].as_str().unwrap().to_owned();
+        let (status, proposal) = form_call(&app, "star_quote", &[("round_id", &round), ("question", "change"), ("response_id", &id)], &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(proposal, json!("More support from [name]"));
+        // The summary's minimum of 10 answers would withhold the question:
+        // lower it so the quote's place on the page can be checked.
+        let db = app.database().await;
+        sqlx::query("UPDATE surveys SET min_answers = 1").execute(&db).await.unwrap();
+        let summary = |cookie: String| {
+            let (app, round) = (&app, round.clone());
+            async move {
+                app.client().get(app.url(&format!("/rounds/{round}/summary"))).header("cookie", cookie).send().await.unwrap().text().await.unwrap()
+            }
+        };
+        let page = summary(viewer.clone()).await;
+        assert!(!page.contains("More support from"), "a quote not yet approved is not shown");
+        let (status, _) = form_call(&app, "save_quote", &[("round_id", &round), ("question", "change"), ("response_id", &id), ("redacted", "More support from [name], please"), ("approve", "true"), ("remove", "false")], &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        let page = summary(viewer.clone()).await;
+        assert!(page.contains("More support from [name], please"), "the approved copy is shown");
+        assert!(!page.contains("Mr Jones"), "the original never is");
+        let (status, _) = form_call(&app, "save_quote", &[("round_id", &round), ("question", "change"), ("response_id", &id), ("redacted", ""), ("approve", "false"), ("remove", "true")], &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!summary(viewer).await.contains("More support from"));
+    }
+
+    async fn a_second_coder_codes_blind_and_agreement_is_reported(app: TestApp) {
+        set_up(&app);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let second = app.log_in("second@example.org", PASSWORD).await.unwrap();
+        let round = round_id(&app).await;
+        let first = sheet(&app, &round, "main", &worker).await;
+        let ids: Vec<(String, String)> = first["answers"].as_array().unwrap().iter().map(|a| (a["text"].as_str().unwrap().to_owned(), a["response_id"].as_str().unwrap().to_owned())).collect();
+        let code = |cookie: String, pass: &'static str, id: String, theme: &'static str| {
+            let (app, round) = (&app, round.clone());
+            async move {
+                let (status, body) = json_call(app, "code_answer", json!({"round_id": round, "question": "change", "pass": pass, "response_id": id, "themes": [theme], "how": "hand"}), &cookie).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }
+        };
+        for (text, id) in &ids {
+            let (main, check) = match text.as_str() {
+                "They never listened to me" => ("Connect and belong", "Connect and belong"),
+                "More support from Mr Jones" => ("Help and support", "Help and support"),
+                _ => ("Help and support", "Connect and belong"),
+            };
+            code(worker.clone(), "main", id.clone(), main).await;
+            // The blind sheet shows neither suggestions nor the main coding.
+            let blind = sheet(&app, &round, "check", &second).await;
+            assert_eq!(answer(&blind, text)["suggestions"], json!([]));
+            assert_eq!(answer(&blind, text)["themes"], json!([]));
+            code(second.clone(), "check", id.clone(), check).await;
+        }
+        let (status, agreement) = form_call(&app, "coding_agreement", &[("round_id", &round), ("question", "change")], &worker).await;
+        assert_eq!(status, StatusCode::OK, "{agreement}");
+        // 3 answers x 2 themes = 6 units; "idk" disagrees on both themes.
+        assert_eq!(agreement["overall"], json!({"both_yes": 2, "first_only": 1, "second_only": 1, "both_no": 2}));
+        assert_eq!(agreement["disagreements"].as_array().unwrap().len(), 1);
+        assert_eq!(agreement["disagreements"][0]["answer"], "idk");
+        // The check coding does not count in reports.
+        let report = String::from_utf8(app.heard(&["report", "--survey", "s", "--round", "R", "--question", "change"], "").stdout).unwrap();
+        assert!(report.contains("change,Help and support,2,66.7,3"), "{report}");
+    }
+
+    async fn themes_are_renamed_reordered_and_merged_while_coding_and_reports_follow(app: TestApp) {
+        set_up(&app);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let round = round_id(&app).await;
+        let first = sheet(&app, &round, "main", &worker).await;
+        for (text, theme) in [("They never listened to me", "Connect and belong"), ("More support from Mr Jones", "Help and support")] {
+            let id = answer(&first, text)["response_id"].as_str().unwrap().to_owned();
+            let (status, _) = json_call(&app, "code_answer", json!({"round_id": round, "question": "change", "pass": "main", "response_id": id, "themes": [theme], "how": "hand"}), &worker).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        let edit = |edit: Value| json!({"round_id": round, "question": "change", "edit": edit});
+        let (status, body) = json_call(&app, "edit_codebook", edit(json!({"Add": {"name": "Nothing", "description": "Says nothing would help"}})), &worker).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = json_call(&app, "edit_codebook", edit(json!({"Rename": {"from": "Help and support", "to": "Nothing"}})), &worker).await;
+        assert_ne!(status, StatusCode::OK);
+        assert!(body.to_string().contains("already has that name"), "{body}");
+        let (status, _) = json_call(&app, "edit_codebook", edit(json!({"Rename": {"from": "Help and support", "to": "Support"}})), &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = json_call(&app, "edit_codebook", edit(json!({"Move": {"name": "Nothing", "up": true}})), &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        let report = |app: &TestApp| String::from_utf8(app.heard(&["report", "--survey", "s", "--round", "R", "--question", "change"], "").stdout).unwrap();
+        assert_eq!(
+            report(&app),
+            "question,category,count,percent,n\nchange,Connect and belong,1,33.3,3\nchange,Nothing,0,0.0,3\nchange,Support,1,33.3,3\nchange,Not yet coded,1,33.3,3\n"
+        );
+        let (status, _) = json_call(&app, "edit_codebook", edit(json!({"Merge": {"from": "Support", "into": "Connect and belong"}})), &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            report(&app),
+            "question,category,count,percent,n\nchange,Connect and belong,2,66.7,3\nchange,Nothing,0,0.0,3\nchange,Not yet coded,1,33.3,3\n"
+        );
+        let id = answer(&first, "More support from Mr Jones")["response_id"].as_str().unwrap().to_owned();
+        let (_, history) = form_call(&app, "answer_history", &[("round_id", &round), ("question", "change"), ("response_id", &id)], &worker).await;
+        let last = history.as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["how"].clone(), last["from"].clone(), last["to"].clone()), (json!("merge"), json!(["Support"]), json!(["Connect and belong"])));
+        // The survey file now carries the new codebook.
+        let file = String::from_utf8(app.heard(&["survey", "export", "s"], "").stdout).unwrap();
+        assert!(file.contains("name = \"Nothing\"") && !file.contains("Support\""), "{file}");
+
+        // Learned keywords come from the coded answers.
+        let (status, learned) = form_call(&app, "learned_keywords", &[("round_id", &round), ("question", "change")], &worker).await;
+        assert_eq!(status, StatusCode::OK, "{learned}");
+        assert_eq!(learned["themes"][0][0], "Connect and belong");
+        let (status, _) = json_call(&app, "edit_codebook", edit(json!({"AddKeyword": {"theme": "Nothing", "keyword": "idk"}})), &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        let again = sheet(&app, &round, "main", &worker).await;
+        assert_eq!(answer(&again, "idk")["suggestions"][0]["theme"], "Nothing");
+    }
+}
