@@ -8,6 +8,11 @@
 ALTER TABLE responses ADD COLUMN respondent TEXT;
 CREATE UNIQUE INDEX responses_by_respondent ON responses (round_id, respondent);
 
+-- Rounds in the order they were made, for comparisons with earlier rounds
+-- (creation times are whole seconds: two rounds made in one import script
+-- can share one). Rounds from before this column keep 0 and their times.
+ALTER TABLE rounds ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
+
 -- Disclosure control for viewers: cells below `min_cell` are suppressed, and
 -- a question fewer than `min_answers` young people answered is withheld.
 ALTER TABLE surveys ADD COLUMN min_cell BIGINT NOT NULL DEFAULT 5;
@@ -42,9 +47,12 @@ CREATE TABLE coding_changes (
     from_themes TEXT NOT NULL,
     to_themes   TEXT NOT NULL,
     -- 'hand', 'suggestion', 'bulk', 'import' or 'merge'.
-    how         TEXT NOT NULL
+    how         TEXT NOT NULL,
+    -- The change's number in the answer's history (1, 2, ...): times are
+    -- whole seconds, so they cannot order changes made in the same second.
+    seq         BIGINT NOT NULL,
+    UNIQUE (response_id, question_id, seq)
 );
-CREATE INDEX coding_changes_by_answer ON coding_changes (response_id, question_id);
 
 -- When two themes are merged, the old name is kept so round comparisons
 -- can line up categories that older reports called by the old name.

@@ -268,6 +268,9 @@ on_both_databases! {
         // The survey file now carries the new codebook.
         let file = String::from_utf8(app.heard(&["survey", "export", "s"], "").stdout).unwrap();
         assert!(file.contains("name = \"Nothing\"") && !file.contains("Support\""), "{file}");
+        // The merged theme's keywords came along: "support" now suggests Connect and belong.
+        let merged = sheet(&app, &round, "main", &worker).await;
+        assert_eq!(answer(&merged, "More support from Mr Jones")["suggestions"][0]["theme"], "Connect and belong");
 
         // Learned keywords come from the coded answers.
         let (status, learned) = form_call(&app, "learned_keywords", &[("round_id", &round), ("question", "change")], &worker).await;

@@ -510,3 +510,78 @@ async fn the_survey_can_be_answered_with_the_keyboard_alone() {
         .await;
     browser.close().await;
 }
+
+/// A worker codes answers with the keyboard alone, stars and approves a
+/// quote, and the summary for head teachers shows the result; every page
+/// passes axe-core.
+#[tokio::test]
+async fn a_worker_codes_with_the_keyboard_and_the_summary_shows_it() {
+    let app = TestApp::spawn().await;
+    std::fs::write(
+        app.dir.path().join("s.toml"),
+        "slug = \"s\"\ntitle = \"Small\"\n\n[[questions]]\nkey = \"ks\"\nkind = \"single\"\ntext = \"Key stage\"\noptions = [\"KS3\", \"KS4\"]\nabout_you = true\n\n[[questions]]\nkey = \"change\"\nkind = \"text\"\ntext = \"What needs to change?\"\n[[questions.themes]]\nname = \"Connect and belong\"\nkeywords = [\"listen\"]\n[[questions.themes]]\nname = \"Help and support\"\nkeywords = [\"support\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.dir.path().join("r.csv"),
+        "respondent,ks,change\nr1,KS3,They never listened to me\nr2,KS4,More support from Mr Jones\nr3,KS4,idk\n",
+    )
+    .unwrap();
+    assert!(app.heard(&["survey", "import", "s.toml"], "").status.success());
+    assert!(app.heard(&["import", "responses", "--survey", "s", "--round", "R", "r.csv"], "").status.success());
+    let round: (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'R'")
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+    app.add_user("worker", "worker@example.org", PASSWORD);
+    let browser = Browser::open(Js::On).await;
+    browser.goto(&app.url("/login")).await;
+    browser.wait_for_h1("Log in").await;
+    browser.type_into("#email", "worker@example.org").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("form.login-form button[type=submit]").await;
+    browser.wait_for_h1("Rounds").await;
+
+    browser.goto(&app.url(&format!("/rounds/{}/code/change", round.0))).await;
+    browser.wait_for_h1("What needs to change?").await;
+    browser.wait_for_text("0 of 3 coded").await;
+    browser.check_accessibility("coding screen").await;
+    let key = |key: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .run_script(&format!("window.dispatchEvent(new KeyboardEvent('keydown', {{key: '{key}', bubbles: true}})); return true;"))
+                .await;
+        }
+    };
+    // Enter accepts the first answer's top suggestion ("listened").
+    key("Enter").await;
+    browser.wait_for_text("1 of 3 coded").await;
+    // Down to the next answer; 2 gives it the second theme.
+    key("ArrowDown").await;
+    key("2").await;
+    browser.wait_for_text("2 of 3 coded").await;
+    let pressed = browser
+        .run_script("return Array.from(document.querySelectorAll('.theme-button[aria-pressed=true]')).map(b => b.textContent.trim());")
+        .await;
+    assert_eq!(pressed, serde_json::json!(["1 Connect and belong", "2 Help and support"]));
+
+    // Star the second answer as a quote: the proposal hides the name.
+    browser.run_script("document.querySelectorAll('.coding-answer')[1].querySelector('.answer-tools button:nth-child(2)').click(); return true;").await;
+    browser.wait_for_text("check the redacted copy").await;
+    let proposal = browser.run_script("return document.querySelector('.quote-editor textarea').value;").await;
+    assert_eq!(proposal, serde_json::json!("More support from [name]"));
+    browser.check_accessibility("coding screen with a quote").await;
+    browser.click(".quote-editor button.button").await;
+    browser.wait_for_text("Approved quote (viewers see this)").await;
+
+    sqlx::query("UPDATE surveys SET min_answers = 1").execute(&app.database().await).await.unwrap();
+    browser.goto(&app.url(&format!("/rounds/{}/summary", round.0))).await;
+    browser.wait_for_h1("Small: R").await;
+    browser.wait_for_text("More support from [name]").await;
+    browser.check_accessibility("summary page").await;
+    browser.goto(&app.url(&format!("/rounds/{}/summary?by=ks", round.0))).await;
+    browser.wait_for_h1("Small: R").await;
+    browser.check_accessibility("summary page broken down by key stage").await;
+    browser.close().await;
+}

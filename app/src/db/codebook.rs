@@ -108,8 +108,8 @@ impl Db {
 
     /// Merges theme `from` into `into`: every answer coded `from` (in any
     /// round and pass) is coded `into` instead, each change recorded in the
-    /// answer's history, the old name kept in `theme_merges`, and `from`
-    /// removed. Returns the change and how many answers moved.
+    /// answer's history, its keywords added to `into`'s, the old name kept
+    /// in `theme_merges`, and `from` removed. Returns the change and how many answers moved.
     pub async fn merge_themes(
         &self,
         question_id: &str,
@@ -162,8 +162,9 @@ impl Db {
                 after.push(into.to_owned());
             }
             sqlx::query(
-                "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, from_themes, to_themes, how) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'merge')",
+                "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, from_themes, to_themes, how, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'merge', \
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM coding_changes WHERE response_id = $2 AND question_id = $3))",
             )
             .bind(new_id())
             .bind(&response_id)
@@ -176,6 +177,28 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
+        // The merged theme's keywords now suggest the theme it joined.
+        let keywords = sqlx::query("SELECT id, keywords FROM themes WHERE id = $1 OR id = $2")
+            .bind(&from_id)
+            .bind(&into_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut merged: Vec<String> = Vec::new();
+        for id in [&into_id, &from_id] {
+            for row in keywords.iter().filter(|r| r.try_get::<String, _>("id").is_ok_and(|i| &i == id)) {
+                let text: String = row.try_get("keywords")?;
+                for keyword in text.lines().filter(|k| !k.is_empty()) {
+                    if !merged.iter().any(|m| m == keyword) {
+                        merged.push(keyword.to_owned());
+                    }
+                }
+            }
+        }
+        sqlx::query("UPDATE themes SET keywords = $1 WHERE id = $2")
+            .bind(merged.join("\n"))
+            .bind(&into_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM theme_merges WHERE question_id = $1 AND old_name = $2")
             .bind(question_id)
             .bind(from)

@@ -216,7 +216,8 @@ impl Db {
             None => {
                 let round_id = new_id();
                 sqlx::query(
-                    "INSERT INTO rounds (id, survey_id, name, join_code, is_open, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
+                    "INSERT INTO rounds (id, survey_id, name, join_code, is_open, created_at, seq) VALUES ($1, $2, $3, $4, 0, $5, \
+                     (SELECT COALESCE(MAX(seq), 0) + 1 FROM rounds WHERE survey_id = $2))",
                 )
                 .bind(&round_id)
                 .bind(survey_id)
@@ -519,7 +520,7 @@ impl Db {
     ) -> Result<Vec<CodingChange>, DbError> {
         sqlx::query(
             "SELECT changed_by, changed_at, from_themes, to_themes, how, pass FROM coding_changes \
-             WHERE response_id = $1 AND question_id = $2 ORDER BY changed_at, id",
+             WHERE response_id = $1 AND question_id = $2 ORDER BY seq",
         )
         .bind(response_id)
         .bind(question_id)
@@ -682,8 +683,9 @@ async fn write_coding(
             .await?;
     }
     sqlx::query(
-        "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, from_themes, to_themes, how) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, from_themes, to_themes, how, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         (SELECT COALESCE(MAX(seq), 0) + 1 FROM coding_changes WHERE response_id = $2 AND question_id = $3))",
     )
     .bind(new_id())
     .bind(response_id)

@@ -44,7 +44,7 @@ impl Db {
 
     /// A survey's rounds, oldest first.
     pub async fn rounds_of_survey(&self, survey_id: &str) -> Result<Vec<RoundRef>, DbError> {
-        sqlx::query("SELECT id, name FROM rounds WHERE survey_id = $1 ORDER BY created_at, name")
+        sqlx::query("SELECT id, name FROM rounds WHERE survey_id = $1 ORDER BY seq, created_at, name")
             .bind(survey_id)
             .fetch_all(self.pool())
             .await?

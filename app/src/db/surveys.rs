@@ -273,7 +273,10 @@ impl Db {
         join_code: &JoinCode,
     ) -> Result<String, DbError> {
         let round_id = new_id();
-        sqlx::query("INSERT INTO rounds (id, survey_id, name, join_code, created_at) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query(
+            "INSERT INTO rounds (id, survey_id, name, join_code, created_at, seq) VALUES ($1, $2, $3, $4, $5, \
+             (SELECT COALESCE(MAX(seq), 0) + 1 FROM rounds WHERE survey_id = $2))",
+        )
             .bind(&round_id)
             .bind(survey_id)
             .bind(name)
@@ -305,7 +308,7 @@ impl Db {
                     (SELECT COUNT(*) FROM responses x WHERE x.round_id = r.id) AS responses \
              FROM rounds r JOIN surveys s ON s.id = r.survey_id \
              WHERE $1 = '' OR r.id = $1 \
-             ORDER BY s.title, r.created_at, r.name",
+             ORDER BY s.title, r.seq, r.created_at, r.name",
         )
         .bind(round_id.unwrap_or_default())
         .fetch_all(self.pool())
