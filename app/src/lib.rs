@@ -88,7 +88,15 @@ pub fn App() -> impl IntoView {
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    // A panic goes to the console and is left on the page as
+    // `data-panic`, where the browser tests read it when a page fails to
+    // come alive.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-panic", &info.to_string());
+        }
+    }));
     leptos::mount::hydrate_body(App);
     // Marks the page as live: stylesheets show script-only controls (Read
     // aloud only where the browser can speak), and the browser tests know

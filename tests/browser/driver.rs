@@ -109,8 +109,11 @@ impl Browser {
                     .map(|u| u.to_string())
                     .unwrap_or_default();
                 let source = self.client.source().await.unwrap_or_default();
+                let panicked = self
+                    .run_script("return document.documentElement.getAttribute('data-panic');")
+                    .await;
                 panic!(
-                    "waited for <h1> {text:?} (JavaScript {:?}) at {url}; the page has {h1:?}:\n{source}",
+                    "waited for <h1> {text:?} (JavaScript {:?}) at {url}; the page has {h1:?}; the wasm panicked: {panicked}\n{source}",
                     self.js
                 );
             }

@@ -564,7 +564,7 @@ async fn a_worker_codes_with_the_keyboard_and_the_summary_shows_it() {
     let pressed = browser
         .run_script("return Array.from(document.querySelectorAll('.theme-button[aria-pressed=true]')).map(b => b.textContent.trim());")
         .await;
-    assert_eq!(pressed, serde_json::json!(["1 Connect and belong", "2 Help and support"]));
+    assert_eq!(pressed, serde_json::json!(["1Connect and belong", "2Help and support"]));
 
     // Star the second answer as a quote: the proposal hides the name.
     browser.run_script("document.querySelectorAll('.coding-answer')[1].querySelector('.answer-tools button:nth-child(2)').click(); return true;").await;

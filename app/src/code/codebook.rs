@@ -165,10 +165,18 @@ pub fn CodebookEditor(round_id: String, question: String, themes: Vec<Theme>) ->
             });
         }
     };
-    let learned = LocalResource::new({
+    // Learned on request (a click), not while the page loads: it reads
+    // every coded answer.
+    let learned = RwSignal::new(None::<Result<Learned, AppError>>);
+    let learn = {
         let (round_id, question) = (round_id.clone(), question.clone());
-        move || learned_keywords(round_id.clone(), question.clone())
-    });
+        move |_| {
+            let (round_id, question) = (round_id.clone(), question.clone());
+            leptos::task::spawn_local(async move {
+                learned.set(Some(learned_keywords(round_id, question).await));
+            });
+        }
+    };
     let names: Vec<String> = themes.iter().map(|t| t.name.clone()).collect();
     let new_name = RwSignal::new(String::new());
     let add = apply.clone();
@@ -220,16 +228,11 @@ pub fn CodebookEditor(round_id: String, question: String, themes: Vec<Theme>) ->
                 <button type="button" class="button-small" on:click=move |_| add(CodebookEdit::Add { name: new_name.get_untracked(), description: String::new() })>"Add theme"</button>
             </div>
             <h3>"Keywords learned from the answers coded so far"</h3>
-            <Suspense fallback=|| view! { <p>"Working them out…"</p> }>
-                {move || {
-                    let (round_id, question) = (round_id.clone(), question.clone());
-                    Suspend::new(async move {
-                        learned.await.ok().map(|learned| view! {
-                            <LearnedList learned round_id question problem/>
-                        })
-                    })
-                }}
-            </Suspense>
+            <button type="button" class="button-small" on:click=learn>"Learn keywords from the answers coded so far"</button>
+            {move || learned.get().map(|result| match result {
+                Ok(learned) => view! { <LearnedList learned round_id=round_id.clone() question=question.clone() problem/> }.into_any(),
+                Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+            })}
         </details>
     }
 }

@@ -102,7 +102,14 @@ pub async fn load_coding_sheet(
                 .collect();
         }
     }
+    let agreement = if pass == Pass::Main {
+        let check = cx.state.db.coding_answers(&round_id, &cx.question_id, &[], Pass::Check).await?;
+        Some(agreement_of(&cx.question, &answers, &check)).filter(|a| a.overall.units() > 0)
+    } else {
+        None
+    };
     Ok(CodingSheet {
+        agreement,
         round_id,
         round_name: cx.found.round.name.clone(),
         survey_title: cx.found.survey.title.clone(),
@@ -283,14 +290,25 @@ pub async fn save_quote(
 /// answers both have coded.
 #[server(endpoint = "coding_agreement")]
 pub async fn coding_agreement(round_id: String, question: String) -> Result<Agreement, AppError> {
-    use crate::domain::agreement::{CodedTwice, agreement};
     crate::auth::require(Role::Worker).await?;
     let cx = context(&round_id, &question).await?;
     let main = cx.state.db.coding_answers(&round_id, &cx.question_id, &[], Pass::Main).await?;
     let check = cx.state.db.coding_answers(&round_id, &cx.question_id, &[], Pass::Check).await?;
+    Ok(agreement_of(&cx.question, &main, &check))
+}
+
+/// Agreement over the answers both passes have coded (both lists come from
+/// the same query, so they are in the same order).
+#[cfg(feature = "ssr")]
+fn agreement_of(
+    question: &crate::domain::survey::Question,
+    main: &[AnswerToCode],
+    check: &[AnswerToCode],
+) -> Agreement {
+    use crate::domain::agreement::{CodedTwice, agreement};
     let both: Vec<CodedTwice> = main
         .iter()
-        .zip(&check)
+        .zip(check)
         .filter(|(m, c)| !m.themes.is_empty() && !c.themes.is_empty())
         .map(|(m, c)| CodedTwice {
             answer: m.text.clone(),
@@ -298,8 +316,8 @@ pub async fn coding_agreement(round_id: String, question: String) -> Result<Agre
             second: c.themes.iter().cloned().collect(),
         })
         .collect();
-    let names: Vec<String> = cx.question.themes.iter().map(|t| t.name.clone()).collect();
-    Ok(agreement(&names, &both))
+    let names: Vec<String> = question.themes.iter().map(|t| t.name.clone()).collect();
+    agreement(&names, &both)
 }
 
 /// `/rounds/:id/code/:question`.
@@ -345,6 +363,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         pass,
         attributes,
         answers,
+        agreement,
     } = sheet;
     let total = answers.len();
     let answers = RwSignal::new(answers);
@@ -506,7 +525,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
         {(pass == Pass::Main).then(|| view! {
             <super::codebook::CodebookEditor round_id=round_id.clone() question=key.clone() themes=question.themes.clone()/>
-        })}
+        }.into_any())}
         <div class="coding-controls">
             <label for="show">"Show"</label>
             <select id="show" on:change=move |ev| {
@@ -606,7 +625,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             }
         </ol>
         {(pass == Pass::Main).then(|| view! {
-            <AgreementSection round_id=round_id.clone() question=key.clone()/>
+            {agreement.map(|agreement| view! { <AgreementSection agreement/> }.into_any())}
             <p><a href=format!("{agreement_link}?pass=check")>"Code these answers again as a second coder (blind)"</a></p>
         })}
     }
@@ -721,8 +740,10 @@ fn AnswerRow(
                     view! {
                         <button type="button" class="theme-button" aria-pressed=if on { "true" } else { "false" }
                             on:click=move |ev| { ev.stop_propagation(); on_toggle.run(t) }>
-                            {(t < 9).then(|| view! { <kbd>{t + 1}</kbd> " " })}
-                            {name.clone()}
+                            // No loose text beside the name: adjacent text nodes
+                            // merge in HTML and would not hydrate.
+                            {(t < 9).then(|| view! { <kbd>{t + 1}</kbd> })}
+                            <span>{name.clone()}</span>
                         </button>
                     }
                 }).collect_view()}
@@ -766,14 +787,11 @@ fn AnswerRow(
 
 /// Agreement with a second coder, once one has coded some answers.
 #[component]
-fn AgreementSection(round_id: String, question: String) -> impl IntoView {
-    let agreement = Resource::new(move || (round_id.clone(), question.clone()), |(r, q)| coding_agreement(r, q));
+fn AgreementSection(agreement: Agreement) -> impl IntoView {
+    let a = agreement;
     let percent = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
     let number = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                agreement.await.ok().filter(|a: &Agreement| a.overall.units() > 0).map(|a| view! {
                     <section class="agreement" aria-labelledby="agreement">
                         <h2 id="agreement">"Agreement with the second coder"</h2>
                         <table class="table">
@@ -810,8 +828,5 @@ fn AgreementSection(round_id: String, question: String) -> impl IntoView {
                             </table>
                         })}
                     </section>
-                })
-            })}
-        </Suspense>
     }
 }

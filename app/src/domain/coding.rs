@@ -74,6 +74,8 @@ pub struct CodingSheet {
     /// The about-you questions' texts, in order.
     pub attributes: Vec<String>,
     pub answers: Vec<AnswerToCode>,
+    /// Main coding: agreement with a second coder, once one has coded.
+    pub agreement: Option<super::agreement::Agreement>,
 }
 
 impl CodingSheet {

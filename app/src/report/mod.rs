@@ -306,7 +306,7 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
         </div>
         <h1>{heading}</h1>
         <p class="headline">{format!("{} young people took part.", summary.responses)}</p>
-        <p class="notice">{notice}
+        <p class="notice"><span>{notice}</span>
             {(!viewers).then(|| view! { " " <a href=format!("?view=viewer{}", summary.by.as_ref().map(|b| format!("&by={}", encode(b))).unwrap_or_default())>"See what viewers see"</a> })}
         </p>
         <form method="get" class="by-form no-print">
