@@ -133,7 +133,11 @@ on_both_databases! {
         let dir = app.dir.path();
         std::fs::write(dir.join("ap.toml"), "slug = \"ap-census\"\ntitle = \"Pupils in AP\"\n\n[[questions]]\nkey = \"key_stage\"\nkind = \"single\"\ntext = \"Key stage\"\noptions = [\"EYFS\", \"KS1\", \"KS2\", \"KS3\", \"KS4\", \"KS5\", \"Post-19\"]\nabout_you = true\n").unwrap();
         assert!(app.heard(&["survey", "import", "ap.toml"], "").status.success());
-        for (round, counts) in [("30.05.24", [4, 13, 47, 184, 286, 51, 39]), ("13.11.24", [5, 24, 78, 199, 297, 104, 32])] {
+        for (round, counts) in [
+            ("30.05.24", [4, 13, 47, 184, 286, 51, 39]),
+            ("31.07.24", [5, 19, 56, 224, 220, 65, 28]),
+            ("13.11.24", [5, 24, 78, 199, 297, 104, 32]),
+        ] {
             let mut csv = String::from("key_stage\n");
             for (stage, count) in ["EYFS", "KS1", "KS2", "KS3", "KS4", "KS5", "Post-19"].iter().zip(counts) {
                 csv.push_str(&format!("{stage}\n").repeat(count));
@@ -151,7 +155,13 @@ on_both_databases! {
         }
         let (status, csv) = get(&app, &format!("/rounds/{id}/compare.csv?question=key_stage"), Some(&viewer)).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(csv.contains("KS5,51,8.2,104,14.1,+53,+104,+5.9\n"), "{csv}");
-        assert!(csv.ends_with("Total,624,100.0,739,100.0,+115,+18,\n"), "{csv}");
+        // The same table as `heard compare`, digit for digit.
+        let cli = app.heard(&["compare", "--survey", "ap-census", "--question", "key_stage", "--rounds", "30.05.24,31.07.24,13.11.24"], "");
+        assert_eq!(csv, String::from_utf8(cli.stdout).unwrap());
+        assert!(csv.contains("KS5,51,8.2,65,10.5,104,14.1,+53,+104,+5.9\n"), "{csv}");
+        assert!(csv.ends_with("Total,624,100.0,617,100.0,739,100.0,+115,+18,\n"), "{csv}");
+        for cell in ["36.3", "10.5", "35.7"] {
+            assert!(page.contains(&format!(">{cell}<")), "the middle round's {cell} is on the page");
+        }
     }
 }

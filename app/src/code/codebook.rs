@@ -27,11 +27,14 @@ pub enum CodebookEdit {
     AddKeyword { theme: String, keyword: String },
 }
 
+/// A learned keyword with up to three of the answers it comes from.
+pub type KeywordWithExamples = (LearnedKeyword, Vec<String>);
+
 /// Keywords learned for each theme (in codebook order) from this round's
 /// main coding, with the answers each comes from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Learned {
-    pub themes: Vec<(String, Vec<(LearnedKeyword, Vec<String>)>)>,
+    pub themes: Vec<(String, Vec<KeywordWithExamples>)>,
 }
 
 /// Changes the codebook of a round's free-text question. Workers only.
@@ -68,13 +71,11 @@ pub async fn edit_codebook(round_id: String, question: String, edit: CodebookEdi
             if long(&description) || long(&keywords.join("\n")) {
                 return Err(AppError::BadInput("The description or keywords are too long.".to_owned()));
             }
-            let colour = colour.trim();
-            let valid_colour = colour.is_empty()
-                || (colour.len() == 7 && colour.starts_with('#') && colour[1..].chars().all(|c| c.is_ascii_hexdigit()));
-            if !valid_colour {
+            let colour = colour.trim().to_lowercase();
+            if !crate::domain::survey::valid_colour(&colour) {
                 return Err(AppError::BadInput("A colour is written #rrggbb, like #0072b2.".to_owned()));
             }
-            state.db.edit_theme(&question_id, &name, description.trim(), &keywords, colour).await?
+            state.db.edit_theme(&question_id, &name, description.trim(), &keywords, &colour).await?
         }
         CodebookEdit::Rename { from, to } => state.db.rename_theme(&question_id, &from, &name_rule(&to)?).await?,
         CodebookEdit::Move { name, up } => state.db.move_theme(&question_id, &name, up).await?,
@@ -91,7 +92,7 @@ pub async fn edit_codebook(round_id: String, question: String, edit: CodebookEdi
             if !keywords.contains(&keyword) {
                 keywords.push(keyword);
             }
-            state.db.edit_theme(&question_id, &theme, &existing.description, &keywords, "").await?
+            state.db.edit_theme(&question_id, &theme, &existing.description, &keywords, &existing.colour).await?
         }
     };
     match change {
@@ -190,6 +191,7 @@ pub fn CodebookEditor(round_id: String, question: String, themes: Vec<Theme>) ->
                 let rename_to = RwSignal::new(theme.name.clone());
                 let description = RwSignal::new(theme.description.clone());
                 let keywords = RwSignal::new(theme.keywords.join("\n"));
+                let colour = RwSignal::new(if theme.colour.is_empty() { crate::domain::survey::palette_colour(i).to_owned() } else { theme.colour.clone() });
                 let merge_into = RwSignal::new(others.first().cloned().unwrap_or_default());
                 let name = theme.name.clone();
                 let (a1, a2, a3, a4, a5) = (apply.clone(), apply.clone(), apply.clone(), apply.clone(), apply);
@@ -206,12 +208,14 @@ pub fn CodebookEditor(round_id: String, question: String, themes: Vec<Theme>) ->
                         <textarea id=format!("description-{i}") class="textarea textarea-small" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
                         <label for=format!("keywords-{i}")>"Keywords and phrases, one per line"</label>
                         <textarea id=format!("keywords-{i}") class="textarea textarea-small" prop:value=move || keywords.get() on:input=move |ev| keywords.set(event_target_value(&ev))></textarea>
+                        <label for=format!("colour-{i}")>"Colour"</label>
+                        <input id=format!("colour-{i}") type="color" prop:value=move || colour.get() on:input=move |ev| colour.set(event_target_value(&ev))/>
                         <button type="button" class="button-small" on:click=move |_| a4(CodebookEdit::Edit {
                             name: n4.clone(),
                             description: description.get_untracked(),
                             keywords: keywords.get_untracked().lines().map(str::to_owned).collect(),
-                            colour: String::new(),
-                        })>"Save description and keywords"</button>
+                            colour: colour.get_untracked(),
+                        })>"Save description, keywords and colour"</button>
                         {(!others.is_empty()).then(|| view! {
                             <label for=format!("merge-{i}")>"Merge into"</label>
                             <select id=format!("merge-{i}") on:change=move |ev| merge_into.set(event_target_value(&ev))>

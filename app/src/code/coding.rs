@@ -369,18 +369,29 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     let answers = RwSignal::new(answers);
     let show = RwSignal::new(Show::All);
     let attribute_filter = RwSignal::new((usize::MAX, String::new()));
+    // Sort by this about-you answer (usize::MAX: in the order answered).
+    let order = RwSignal::new(usize::MAX);
     let current = RwSignal::new(0usize);
     let one_at_a_time = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let preview = RwSignal::new(None::<Vec<(String, String, String)>>);
     let themes: Vec<String> = question.themes.iter().map(|t| t.name.clone()).collect();
+    let theme_colours = StoredValue::new(
+        question
+            .themes
+            .iter()
+            .enumerate()
+            .map(|(i, t)| if t.colour.is_empty() { crate::domain::survey::palette_colour(i).to_owned() } else { t.colour.clone() })
+            .collect::<Vec<_>>(),
+    );
     let multi = question.coding == CodingMode::Multi;
     let key = question.key.clone();
     let coded = move || answers.with(|a| a.iter().filter(|a| !a.themes.is_empty()).count());
     let visible = move || -> Vec<usize> {
         let (column, value) = attribute_filter.get();
+        let column_order = order.get();
         answers.with(|list| {
-            list.iter()
+            let shown = list.iter()
                 .enumerate()
                 .filter(|(_, a)| match show.get() {
                     Show::All => true,
@@ -390,7 +401,8 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                 })
                 .filter(|(_, a)| column == usize::MAX || a.about_you.get(column) == Some(&value))
                 .map(|(i, _)| i)
-                .collect()
+                .collect::<Vec<_>>();
+            sorted_by_attribute(shown, column_order, list)
         })
     };
 
@@ -519,7 +531,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         })}
         <div class="coding-progress">
             <label for="coded">{move || format!("{} of {total} coded", coded())}</label>
-            <progress id="coded" max=total value=move || coded()></progress>
+            <progress id="coded" max=total value=coded></progress>
         </div>
         <p class="hint">"Keys: 1 to 9 give a theme (again to take it off), ↑ ↓ or j k move, Enter or a accepts the top suggestion."</p>
         {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
@@ -569,6 +581,13 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                     </select>
                 }
             })}
+            {(!attributes.is_empty()).then(|| view! {
+                <label for="order">"Order"</label>
+                <select id="order" on:change=move |ev| order.set(event_target_value(&ev).parse().unwrap_or(usize::MAX))>
+                    <option value="">"As answered"</option>
+                    {attributes.iter().enumerate().map(|(i, a)| view! { <option value=i.to_string()>{format!("By {a}")}</option> }).collect_view()}
+                </select>
+            })}
             <label class="check">
                 <input type="checkbox" on:change=move |ev| one_at_a_time.set(event_target_checked(&ev))/>
                 " One at a time"
@@ -610,6 +629,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                             index=i
                             answer
                             themes=themes.clone()
+                            theme_colours=theme_colours
                             attributes=attributes.clone()
                             pass
                             is_current=Signal::derive(move || current.get() == i)
@@ -631,6 +651,15 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     }
 }
 
+/// `shown` (indices into `answers`) sorted by one about-you answer, keeping
+/// the order answered among equals; unchanged for `usize::MAX`.
+fn sorted_by_attribute(mut shown: Vec<usize>, column: usize, answers: &[AnswerToCode]) -> Vec<usize> {
+    if column != usize::MAX {
+        shown.sort_by(|&a, &b| answers[a].about_you.get(column).cmp(&answers[b].about_you.get(column)));
+    }
+    shown
+}
+
 fn scroll_to_current(i: usize) {
     #[cfg(feature = "hydrate")]
     if let Some(row) = document().get_element_by_id(&format!("answer-{i}")) {
@@ -646,6 +675,8 @@ fn AnswerRow(
     index: usize,
     answer: AnswerToCode,
     themes: Vec<String>,
+    /// Each theme's colour, in the same order.
+    theme_colours: StoredValue<Vec<String>>,
     attributes: Vec<String>,
     pass: Pass,
     #[prop(into)] is_current: Signal<bool>,
@@ -656,6 +687,7 @@ fn AnswerRow(
     question: String,
 ) -> impl IntoView {
     let words: Vec<String> = answer.suggestions.iter().flat_map(|s| s.words.clone()).collect();
+    let theme_colours: Vec<String> = theme_colours.get_value();
     let pieces = highlight(&answer.text, &words);
     let history = RwSignal::new(None::<Vec<CodingChange>>);
     let quote = RwSignal::new(answer.quote.clone());
@@ -737,8 +769,9 @@ fn AnswerRow(
             <div class="theme-buttons" role="group" aria-label="Themes">
                 {themes.iter().enumerate().map(|(t, name)| {
                     let on = answer.themes.contains(name);
+                    let colour = theme_colours.get(t).cloned().unwrap_or_default();
                     view! {
-                        <button type="button" class="theme-button" aria-pressed=if on { "true" } else { "false" }
+                        <button type="button" class="theme-button" style=format!("border-left: 8px solid {colour}") aria-pressed=if on { "true" } else { "false" }
                             on:click=move |ev| { ev.stop_propagation(); on_toggle.run(t) }>
                             // No loose text beside the name: adjacent text nodes
                             // merge in HTML and would not hydrate.

@@ -380,7 +380,7 @@ impl Db {
         .fetch_all(self.pool())
         .await?;
         let theme_rows = sqlx::query(
-            "SELECT t.question_id, t.name, t.description, t.keywords FROM themes t \
+            "SELECT t.question_id, t.name, t.description, t.keywords, t.colour FROM themes t \
              JOIN questions q ON q.id = t.question_id \
              WHERE q.survey_id = $1 ORDER BY t.question_id, t.position",
         )
@@ -400,6 +400,7 @@ impl Db {
                 .entry(row.try_get("question_id")?)
                 .or_default()
                 .push(Theme {
+                    colour: row.try_get("colour")?,
                     name: row.try_get("name")?,
                     description: row.try_get("description")?,
                     keywords: keywords
@@ -665,17 +666,18 @@ async fn write_options_and_themes(
         let keywords = theme.keywords.join("\n");
         match stored.get(&theme.name) {
             Some(id) => {
-                sqlx::query("UPDATE themes SET position = $1, description = $2, keywords = $3 WHERE id = $4")
+                sqlx::query("UPDATE themes SET position = $1, description = $2, keywords = $3, colour = $4 WHERE id = $5")
                     .bind(position as i64)
                     .bind(&theme.description)
                     .bind(&keywords)
+                    .bind(&theme.colour)
                     .bind(id)
                     .execute(&mut **tx)
                     .await?;
             }
             None => {
                 sqlx::query(
-                    "INSERT INTO themes (id, question_id, position, name, description, keywords) VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO themes (id, question_id, position, name, description, keywords, colour) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(new_id())
                 .bind(question_id)
@@ -683,6 +685,7 @@ async fn write_options_and_themes(
                 .bind(&theme.name)
                 .bind(&theme.description)
                 .bind(&keywords)
+                .bind(&theme.colour)
                 .execute(&mut **tx)
                 .await?;
             }

@@ -143,6 +143,8 @@ pub struct QuestionReport {
     pub by: Option<String>,
     /// Set when viewers may not see this question at all, with the reason.
     pub withheld: Option<String>,
+    /// Each category's colour for charts: the theme's own, or the palette's.
+    pub colours: BTreeMap<String, String>,
     pub blocks: Vec<Block>,
 }
 
@@ -262,6 +264,15 @@ pub fn question_report(
         coded: question.kind == QuestionKind::Text,
         by: by.map(|b| b.key.clone()),
         withheld: None,
+        colours: categories(question)
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let own = question.themes.iter().find(|t| t.name == name).map(|t| t.colour.clone());
+                let colour = own.filter(|c| !c.is_empty()).unwrap_or_else(|| super::survey::palette_colour(i).to_owned());
+                (name, colour)
+            })
+            .collect(),
         blocks: Vec::new(),
     };
     let answered = overall.answered.exact().unwrap_or_default();

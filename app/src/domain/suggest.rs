@@ -129,6 +129,7 @@ mod tests {
             name: name.into(),
             description: String::new(),
             keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            ..Theme::default()
         };
         vec![
             theme(

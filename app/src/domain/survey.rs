@@ -80,6 +80,27 @@ pub struct Theme {
     pub description: String,
     /// Words and phrases that suggest the theme.
     pub keywords: Vec<String>,
+    /// Its colour in the coding screen and charts (`#rrggbb`), or empty for
+    /// the palette's colour by position.
+    #[serde(default)]
+    pub colour: String,
+}
+
+/// Colours that stay apart for colour-blind readers (Okabe and Ito), for
+/// themes and options with no colour of their own, by position.
+pub const PALETTE: [&str; 7] = [
+    "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#555555",
+];
+
+/// The palette's colour for position `i`.
+pub fn palette_colour(i: usize) -> &'static str {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Whether `colour` is a `#rrggbb` colour (or empty: none chosen).
+pub fn valid_colour(colour: &str) -> bool {
+    colour.is_empty()
+        || (colour.len() == 7 && colour.starts_with('#') && colour[1..].chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// One question, shown on a screen of its own.

@@ -54,6 +54,8 @@ struct FileTheme {
     description: String,
     #[serde(default)]
     keywords: Vec<String>,
+    #[serde(default)]
+    colour: String,
 }
 
 /// Reads a survey file.
@@ -231,7 +233,14 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
                     format!("question \"{key}\" has the theme \"{name}\" twice"),
                 ));
             }
+            if !super::survey::valid_colour(theme.colour.trim()) {
+                return Err(rule(
+                    theme.name.span(),
+                    format!("theme \"{name}\" has colour \"{}\"; write colours as #rrggbb", theme.colour),
+                ));
+            }
             themes.push(Theme {
+                colour: theme.colour.trim().to_lowercase(),
                 name: name.to_owned(),
                 description: theme.description.trim().to_owned(),
                 keywords: theme
@@ -289,6 +298,8 @@ pub fn write(survey: &Survey) -> String {
         name: &'a str,
         description: &'a str,
         keywords: &'a [String],
+        #[serde(skip_serializing_if = "str::is_empty")]
+        colour: &'a str,
     }
     let out = OutSurvey {
         slug: &survey.slug,
@@ -311,6 +322,7 @@ pub fn write(survey: &Survey) -> String {
                         name: &t.name,
                         description: &t.description,
                         keywords: &t.keywords,
+                        colour: &t.colour,
                     })
                     .collect(),
             })
@@ -459,6 +471,16 @@ keywords = ["listen", "trust", "belong", "relationship", "respect"]
         let text = EXAMPLE.replace("about_you = true", "about_me = true");
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("line 8") && err.contains("about_me"), "{err}");
+    }
+
+    #[test]
+    fn theme_colours_are_read_checked_and_written_back() {
+        let file = "slug = \"s\"\ntitle = \"S\"\n\n[[questions]]\nkey = \"change\"\nkind = \"text\"\ntext = \"What needs to change?\"\n\n[[questions.themes]]\nname = \"Help\"\ncolour = \"#00AA11\"\n";
+        let survey = parse(file).unwrap();
+        assert_eq!(survey.questions[0].themes[0].colour, "#00aa11");
+        assert!(write(&survey).contains("colour = \"#00aa11\""));
+        let err = parse(&file.replace("#00AA11", "green")).unwrap_err().to_string();
+        assert!(err.contains("write colours as #rrggbb"), "{err}");
     }
 
     #[test]

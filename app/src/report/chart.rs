@@ -5,13 +5,6 @@
 use crate::domain::report::{Block, format_tenths};
 use leptos::prelude::*;
 
-/// Colours that stay apart for colour-blind readers (Okabe and Ito), each
-/// dark enough for white-on-colour contrast is not needed: labels sit
-/// beside the bars, in the text colour.
-const PALETTE: [&str; 7] = [
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#555555",
-];
-
 const LABEL_WIDTH: f64 = 220.0;
 const BAR_WIDTH: f64 = 300.0;
 const ROW_HEIGHT: f64 = 32.0;
@@ -19,7 +12,13 @@ const ROW_HEIGHT: f64 = 32.0;
 /// A question's distribution as bars (one per category, length by share)
 /// followed by the numbers as a table.
 #[component]
-pub fn BarChart(title: String, block: Block) -> impl IntoView {
+pub fn BarChart(
+    title: String,
+    block: Block,
+    /// Colour by category (labels sit beside the bars in the text colour,
+    /// so no colour carries meaning alone).
+    colours: std::collections::BTreeMap<String, String>,
+) -> impl IntoView {
     let id = format!("chart-{}", title.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))));
     let height = ROW_HEIGHT * block.lines.len() as f64 + 8.0;
     let width = LABEL_WIDTH + BAR_WIDTH + 120.0;
@@ -42,7 +41,7 @@ pub fn BarChart(title: String, block: Block) -> impl IntoView {
         view! {
             <g>
                 <text x=LABEL_WIDTH - 8.0 y=y + 20.0 text-anchor="end" class="chart-label">{line.category.clone()}</text>
-                <rect x=LABEL_WIDTH y=y + 4.0 width=length height=ROW_HEIGHT - 10.0 fill=PALETTE[i % PALETTE.len()]></rect>
+                <rect x=LABEL_WIDTH y=y + 4.0 width=length height=ROW_HEIGHT - 10.0 fill=colours.get(&line.category).cloned().unwrap_or_else(|| crate::domain::survey::palette_colour(i).to_owned())></rect>
                 <text x=LABEL_WIDTH + length + 6.0 y=y + 20.0 class="chart-figure">{figure}</text>
             </g>
         }

@@ -352,7 +352,7 @@ fn QuestionSection(question: QuestionReport, quotes: Vec<ApprovedQuote>) -> impl
             let block = question.blocks[0].clone();
             view! {
                 <p>{format!("{} answered{}.", block.answered.show(), block.skipped.map(|s| format!(", {s} skipped")).unwrap_or_default())}</p>
-                <BarChart title=question.text.clone() block/>
+                <BarChart title=question.text.clone() block colours=question.colours.clone()/>
             }
             .into_any()
         }
@@ -365,15 +365,35 @@ fn QuestionSection(question: QuestionReport, quotes: Vec<ApprovedQuote>) -> impl
             {body}
             {(!quotes.is_empty()).then(|| view! {
                 <h3>"What young people said"</h3>
-                {quotes.into_iter().map(|q| view! {
-                    <figure class="quote">
-                        <blockquote><p>{q.text}</p></blockquote>
-                        {(!q.themes.is_empty()).then(|| view! { <figcaption>{q.themes.join(", ")}</figcaption> })}
-                    </figure>
+                {quotes_by_theme(&question, quotes).into_iter().map(|(theme, quotes)| view! {
+                    <h4>{theme}</h4>
+                    {quotes.into_iter().map(|text| view! {
+                        <figure class="quote"><blockquote><p>{text}</p></blockquote></figure>
+                    }).collect_view()}
                 }).collect_view()}
             })}
         </section>
     }
+}
+
+/// Approved quotes grouped under their themes, in the question's category
+/// order; a quote whose answer has no theme goes under "Other answers".
+fn quotes_by_theme(question: &QuestionReport, quotes: Vec<ApprovedQuote>) -> Vec<(String, Vec<String>)> {
+    let order: Vec<String> = question
+        .blocks
+        .first()
+        .map(|b| b.lines.iter().map(|l| l.category.clone()).collect())
+        .unwrap_or_default();
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for quote in quotes {
+        let theme = quote.themes.first().cloned().unwrap_or_else(|| "Other answers".to_owned());
+        match groups.iter_mut().find(|(t, _)| *t == theme) {
+            Some((_, texts)) => texts.push(quote.text),
+            None => groups.push((theme, vec![quote.text])),
+        }
+    }
+    groups.sort_by_key(|(theme, _)| order.iter().position(|o| o == theme).unwrap_or(usize::MAX));
+    groups
 }
 
 /// A breakdown by attribute as one table: groups down, categories across.
