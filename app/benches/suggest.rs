@@ -51,6 +51,7 @@ fn codebook() -> Vec<Theme> {
         name: name.into(),
         description: String::new(),
         keywords: keywords.iter().map(|k| k.to_string()).collect(),
+        ..Theme::default()
     };
     vec![
         theme(

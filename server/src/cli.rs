@@ -66,6 +66,9 @@ enum Command {
     /// Import responses or codes from CSV files, all or nothing.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Export data for Excel, SPSS or R.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Print a round's counts and percentages per question. CSV columns
     /// `question,category,count,percent,n` (with --by:
     /// `question,attribute,category,count,percent,n`).
@@ -100,6 +103,19 @@ enum Command {
         audience: AudienceArg,
         #[arg(long, value_enum, default_value = "csv")]
         format: FormatArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// A round's responses as CSV on standard output: one row per young
+    /// person, one column per question, and a 0/1 column per theme of each
+    /// coded question (empty where not yet coded).
+    Responses {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
     },
 }
 
@@ -313,6 +329,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(command) => {
             let safeguarding = startup::load_safeguarding(cli.serve.safeguarding_words.as_deref())?;
             import(&cli.database_url, &safeguarding, command).await
+        }
+        Command::Export(ExportCommand::Responses { survey, round }) => {
+            use heard_app::domain::exports::{responses_table, responses_text_columns};
+            let db = Db::connect(&cli.database_url).await?;
+            let (survey_id, survey) = find_survey(&db, &survey).await?;
+            let round = find_round(&db, &survey_id, &survey.slug, &round).await?;
+            let rows = db.export_rows(&round.round_id).await?;
+            print!("{}", responses_table(&survey, &rows).to_csv(&responses_text_columns(&survey)));
+            Ok(())
         }
         Command::Report {
             survey,

@@ -162,6 +162,7 @@ pub fn router(state: AppState) -> Router {
         .route("/surveys/{slug}/survey.toml", get(download_survey))
         .route("/rounds/{id}/report.csv", get(download_report))
         .route("/rounds/{id}/compare.csv", get(download_comparison))
+        .route("/rounds/{id}/responses.csv", get(download_responses))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -403,6 +404,40 @@ async fn download_comparison(
             "There is no comparison of that question: it needs an earlier round with enough answers.",
         )
             .into_response(),
+    }
+}
+
+/// `GET /rounds/ID/responses.csv`: a round's responses with their coding,
+/// for workers (viewers never see answers).
+async fn download_responses(
+    State(state): State<AppState>,
+    Path(round_id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use heard_app::domain::exports::{responses_table, responses_text_columns};
+    match heard_app::auth::require_for_headers(&state.db, &headers, Role::Worker).await {
+        Ok(_) => {}
+        Err(AppError::NotLoggedIn) => return (StatusCode::UNAUTHORIZED, "Please log in.").into_response(),
+        Err(AppError::Forbidden) => return (StatusCode::FORBIDDEN, "Your account cannot do that.").into_response(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+    let found = match state.db.round_with_survey(&round_id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return (StatusCode::NOT_FOUND, "There is no such round.").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "responses download failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    match state.db.export_rows(&round_id).await {
+        Ok(rows) => csv_download(
+            &format!("{}-{}-responses.csv", found.survey.slug, found.round.name),
+            responses_table(&found.survey, &rows).to_csv(&responses_text_columns(&found.survey)),
+        ),
+        Err(error) => {
+            tracing::error!(%error, "responses download failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }
 

@@ -207,4 +207,33 @@ on_both_databases! {
         assert_eq!(values, ["KS4", "Listen", "More help", "Nothing,\r\nreally"]);
         assert!(!values.iter().any(|v| v.contains("example.org")));
     }
+
+    async fn exported_responses_read_back_in_and_export_identically(app: TestApp) {
+        load_fixture(&app);
+        let first = ok(&app, &["export", "responses", "--survey", "voice-2024", "--round", "Summer 2024"]);
+        let mut lines = first.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "respondent,key_stage,help_before,prevent,change,comments,help_before: Nothing,help_before: Something,help_before: Not enough,\
+             prevent: Connect and belong,prevent: Help and support,prevent: More or better options,prevent: Nothing,\
+             change: Connect and belong,change: Help and support,change: More or better options,change: Nothing"
+        );
+        let r01 = lines.next().unwrap();
+        assert!(r01.starts_with("r01,KS4,Nothing. They hated me.,"), "{r01}");
+        // r01: help_before Nothing, prevent and change Connect and belong.
+        assert!(r01.ends_with(",1,0,0,1,0,0,0,1,0,0,0"), "{r01}");
+        assert_eq!(first.lines().count(), 23);
+
+        // Import the export (its theme columns are skipped) and the gold
+        // codes as a second round: the second export is the same file.
+        std::fs::write(app.dir.path().join("export.csv"), &first).unwrap();
+        ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "Again", "export.csv"]);
+        let codes = fixture("gold-codes.csv").display().to_string();
+        ok(&app, &["import", "codes", "--survey", "voice-2024", "--round", "Again", &codes]);
+        let second = ok(&app, &["export", "responses", "--survey", "voice-2024", "--round", "Again"]);
+        assert_eq!(first, second);
+        // And importing it again into the same round adds nothing.
+        let again = ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "Again", "export.csv"]);
+        assert!(again.contains("Added 0 responses") && again.contains("22 rows were already there"), "{again}");
+    }
 }

@@ -289,7 +289,11 @@ on_both_databases! {
         let db = app.database().await;
         let row = sqlx::query("SELECT * FROM responses").fetch_one(&db).await.unwrap();
         let columns: Vec<_> = row.columns().iter().map(|c| c.name().to_owned()).collect();
-        assert_eq!(columns, ["id", "round_id", "client_id", "fingerprint", "submitted_on"]);
+        // `respondent` is an id an importer brings from its own spreadsheet;
+        // a tablet's response has none.
+        assert_eq!(columns, ["id", "round_id", "client_id", "fingerprint", "submitted_on", "respondent"]);
+        let respondent: Option<String> = row.get("respondent");
+        assert_eq!(respondent, None);
         let day: i64 = row.get("submitted_on");
         assert_eq!(day % 86_400, 0, "submitted_on is rounded to the day");
         assert!(!app.log().contains("Nothing. They hated me."), "answer text must not reach the log");

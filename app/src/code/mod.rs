@@ -142,7 +142,11 @@ pub fn RoundAnswersPage() -> impl IntoView {
                             <LogOutButton/>
                         </div>
                         <h1>{heading}</h1>
-                        <p><a href=format!("/rounds/{}/summary", data.round.round_id)>"Summary for head teachers"</a></p>
+                        <p>
+                            <a href=format!("/rounds/{}/summary", data.round.round_id)>"Summary for head teachers"</a>
+                            " · "
+                            <a href=format!("/rounds/{}/responses.csv", data.round.round_id) download>"Download the responses with their themes (CSV)"</a>
+                        </p>
                         <h2>"Code the answers into themes"</h2>
                         <ul>
                             {data.questions.iter().filter(|q| q.kind == crate::domain::survey::QuestionKind::Text).map(|q| view! {

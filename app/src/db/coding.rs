@@ -289,9 +289,34 @@ impl Db {
         Ok(Ok(outcome))
     }
 
+    /// A round's responses for export, with their respondent ids, ordered
+    /// by respondent (responses without one last, in a stable order).
+    pub async fn export_rows(&self, round_id: &str) -> Result<Vec<(Option<String>, ResponseRow)>, DbError> {
+        let ids = sqlx::query("SELECT id, respondent FROM responses WHERE round_id = $1")
+            .bind(round_id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut respondents: HashMap<String, Option<String>> = HashMap::new();
+        for row in &ids {
+            respondents.insert(row.try_get("id")?, row.try_get("respondent")?);
+        }
+        let mut rows: Vec<(Option<String>, String, ResponseRow)> = self
+            .report_rows_with_ids(round_id)
+            .await?
+            .into_iter()
+            .map(|(id, row)| (respondents.get(&id).cloned().flatten(), id, row))
+            .collect();
+        rows.sort_by(|a, b| (a.0.is_none(), &a.0, &a.1).cmp(&(b.0.is_none(), &b.0, &b.1)));
+        Ok(rows.into_iter().map(|(r, _, row)| (r, row)).collect())
+    }
+
     /// A round's responses as reports count them: answers by question key
     /// and the main coding's theme names.
     pub async fn report_rows(&self, round_id: &str) -> Result<Vec<ResponseRow>, DbError> {
+        Ok(self.report_rows_with_ids(round_id).await?.into_iter().map(|(_, row)| row).collect())
+    }
+
+    async fn report_rows_with_ids(&self, round_id: &str) -> Result<Vec<(String, ResponseRow)>, DbError> {
         let answers = sqlx::query(
             "SELECT x.id, q.key, a.value FROM responses x \
              LEFT JOIN answers a ON a.response_id = x.id \
@@ -330,7 +355,7 @@ impl Db {
                     .push(row.try_get("name")?);
             }
         }
-        Ok(rows.into_values().collect())
+        Ok(rows.into_iter().collect())
     }
 
     /// Stores codes done elsewhere (checked against the codebook already)

@@ -94,6 +94,15 @@ pub fn guess_columns(survey: &Survey, headings: &[String]) -> Vec<Option<ColumnU
             if FORM_TOOL_COLUMNS.contains(&wanted.as_str()) {
                 return Some(ColumnUse::Ignore);
             }
+            // A theme column of Heard's own export ("change: Help").
+            let theme_column = survey.questions.iter().any(|q| {
+                q.themes
+                    .iter()
+                    .any(|t| squash(&super::exports::theme_column(&q.key, &t.name)) == wanted)
+            });
+            if theme_column {
+                return Some(ColumnUse::Ignore);
+            }
             survey
                 .questions
                 .iter()

@@ -6,6 +6,7 @@ pub mod account;
 pub mod agreement;
 pub mod answers;
 pub mod coding;
+pub mod exports;
 pub mod flags;
 pub mod imports;
 pub mod join_code;
