@@ -4,14 +4,14 @@ use crate::startup::{self, ServeConfig};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use heard_app::db::{Db, Imported, RoundRef};
+use heard_app::domain::account::{Email, Password, Role};
 use heard_app::domain::imports::{self, Problem};
 use heard_app::domain::report::{self, Audience, Counting, QuestionReport, survey_report};
 use heard_app::domain::report_output::{comparison_table, report_table, report_text_columns};
 use heard_app::domain::safeguarding::SafeguardingList;
-use heard_app::domain::survey::{Question, Survey};
-use heard_app::domain::account::{Email, Password, Role};
 use heard_app::domain::spreadsheet::safe_cell;
 use heard_app::domain::suggest::Suggester;
+use heard_app::domain::survey::{Question, Survey};
 use heard_app::domain::survey_file;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -336,7 +336,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (survey_id, survey) = find_survey(&db, &survey).await?;
             let round = find_round(&db, &survey_id, &survey.slug, &round).await?;
             let rows = db.export_rows(&round.round_id).await?;
-            print!("{}", responses_table(&survey, &rows).to_csv(&responses_text_columns(&survey)));
+            print!(
+                "{}",
+                responses_table(&survey, &rows).to_csv(&responses_text_columns(&survey))
+            );
             Ok(())
         }
         Command::Report {
@@ -427,7 +430,12 @@ fn find_question<'a>(survey: &'a Survey, key: &str) -> anyhow::Result<&'a Questi
         format!(
             "survey {} has no question \"{key}\"; its questions are {}",
             survey.slug,
-            survey.questions.iter().map(|q| q.key.as_str()).collect::<Vec<_>>().join(", ")
+            survey
+                .questions
+                .iter()
+                .map(|q| q.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })
 }
@@ -435,7 +443,9 @@ fn find_question<'a>(survey: &'a Survey, key: &str) -> anyhow::Result<&'a Questi
 fn about_you_question<'a>(survey: &'a Survey, key: &str) -> anyhow::Result<&'a Question> {
     let question = find_question(survey, key)?;
     if !question.about_you || !question.kind.has_options() {
-        bail!("question \"{key}\" is not an \"about you\" question with options, so answers cannot be broken down by it");
+        bail!(
+            "question \"{key}\" is not an \"about you\" question with options, so answers cannot be broken down by it"
+        );
     }
     Ok(question)
 }
@@ -453,13 +463,21 @@ fn print_report(reports: &[QuestionReport], format: FormatArg) {
                     continue;
                 }
                 if let Some(block) = report.blocks.first().filter(|_| !by) {
-                    let skipped = block.skipped.map(|s| format!("; {s} skipped")).unwrap_or_default();
+                    let skipped = block
+                        .skipped
+                        .map(|s| format!("; {s} skipped"))
+                        .unwrap_or_default();
                     println!("{} answered{skipped}.\n", block.answered.show());
                 }
                 if report.counting == Counting::AnyNumber {
-                    println!("Percentages are of those who answered who mentioned each; they can add up to more than 100.\n");
+                    println!(
+                        "Percentages are of those who answered who mentioned each; they can add up to more than 100.\n"
+                    );
                 }
-                println!("{}", report_table(std::slice::from_ref(report)).to_markdown());
+                println!(
+                    "{}",
+                    report_table(std::slice::from_ref(report)).to_markdown()
+                );
             }
         }
     }
@@ -470,8 +488,10 @@ async fn import(
     safeguarding: &SafeguardingList,
     command: ImportCommand,
 ) -> anyhow::Result<()> {
-    let (ImportCommand::Responses { survey, file, .. } | ImportCommand::Codes { survey, file, .. }) = &command;
-    let bytes = std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
+    let (ImportCommand::Responses { survey, file, .. } | ImportCommand::Codes { survey, file, .. }) =
+        &command;
+    let bytes =
+        std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
     let name = file.display().to_string();
     let db = Db::connect(database_url).await?;
     let (survey_id, survey) = find_survey(&db, survey).await?;
@@ -486,7 +506,8 @@ async fn import(
     };
     match command {
         ImportCommand::Responses { round, dry_run, .. } => {
-            let checked = imports::read_responses(&survey, &bytes, &Default::default()).map_err(refuse)?;
+            let checked =
+                imports::read_responses(&survey, &bytes, &Default::default()).map_err(refuse)?;
             let bar = indicatif::ProgressBar::new(checked.rows.len() as u64);
             bar.set_style(
                 indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows stored")
@@ -511,19 +532,32 @@ async fn import(
                 "{verb} {} responses to round \"{round}\" of {}{}.",
                 outcome.added,
                 survey.slug,
-                if outcome.new_round { " (a new round)" } else { "" }
+                if outcome.new_round {
+                    " (a new round)"
+                } else {
+                    ""
+                }
             );
             if outcome.already_there > 0 {
-                println!("{} rows were already there and were skipped.", outcome.already_there);
+                println!(
+                    "{} rows were already there and were skipped.",
+                    outcome.already_there
+                );
             }
             if outcome.blank_rows > 0 {
                 println!("{} blank rows were skipped.", outcome.blank_rows);
             }
             if !checked.ignored_columns.is_empty() {
-                println!("Not stored: the columns {}.", checked.ignored_columns.join(", "));
+                println!(
+                    "Not stored: the columns {}.",
+                    checked.ignored_columns.join(", ")
+                );
             }
             if outcome.flagged > 0 {
-                println!("{} responses need a safeguarding look (see Needs a look).", outcome.flagged);
+                println!(
+                    "{} responses need a safeguarding look (see Needs a look).",
+                    outcome.flagged
+                );
             }
         }
         ImportCommand::Codes { round, .. } => {

@@ -269,15 +269,10 @@ async fn download_survey(
     Path(slug): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    match heard_app::auth::require_for_headers(&state.db, &headers, Role::Worker).await {
-        Ok(_) => {}
-        Err(AppError::NotLoggedIn) => {
-            return (StatusCode::UNAUTHORIZED, "Please log in.").into_response();
-        }
-        Err(AppError::Forbidden) => {
-            return (StatusCode::FORBIDDEN, "Your account cannot do that.").into_response();
-        }
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    if let Err(error) =
+        heard_app::auth::require_for_headers(&state.db, &headers, Role::Worker).await
+    {
+        return refusal(error);
     }
     match state.db.survey_by_slug(&slug).await {
         Ok(Some((_, survey))) => (
@@ -322,15 +317,6 @@ async fn summary_for(
     query: &SummaryQuery,
     headers: &axum::http::HeaderMap,
 ) -> Result<heard_app::domain::summary::Summary, Response> {
-    let refused = |error: AppError| -> Response {
-        match error {
-            AppError::NotLoggedIn => (StatusCode::UNAUTHORIZED, "Please log in.").into_response(),
-            AppError::Forbidden => (StatusCode::FORBIDDEN, "Your account cannot do that.").into_response(),
-            AppError::NotFound => (StatusCode::NOT_FOUND, "There is no such summary, or the link has expired.").into_response(),
-            AppError::BadInput(message) => (StatusCode::BAD_REQUEST, message).into_response(),
-            _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        }
-    };
     let reader = heard_app::auth::summary_reader_for_headers(
         &state.db,
         headers,
@@ -339,20 +325,47 @@ async fn summary_for(
         query.view.as_deref() == Some("viewer"),
     )
     .await
-    .map_err(refused)?;
+    .map_err(refusal)?;
     heard_app::report::build_summary(&state.db, round_id, reader.audience, query.by.as_deref())
         .await
-        .map_err(refused)
+        .map_err(refusal)
+}
+
+/// The response for a download the authorisation check or the summary
+/// refused: what to do, never why in detail.
+fn refusal(error: AppError) -> Response {
+    match error {
+        AppError::NotLoggedIn => (StatusCode::UNAUTHORIZED, "Please log in.").into_response(),
+        AppError::Forbidden => {
+            (StatusCode::FORBIDDEN, "Your account cannot do that.").into_response()
+        }
+        AppError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "There is no such thing here, or the link has expired.",
+        )
+            .into_response(),
+        AppError::BadInput(message) => (StatusCode::BAD_REQUEST, message).into_response(),
+        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 fn csv_download(name: &str, body: String) -> Response {
     let safe_name: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     (
         [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{safe_name}\""),
@@ -415,11 +428,10 @@ async fn download_responses(
     headers: axum::http::HeaderMap,
 ) -> Response {
     use heard_app::domain::exports::{responses_table, responses_text_columns};
-    match heard_app::auth::require_for_headers(&state.db, &headers, Role::Worker).await {
-        Ok(_) => {}
-        Err(AppError::NotLoggedIn) => return (StatusCode::UNAUTHORIZED, "Please log in.").into_response(),
-        Err(AppError::Forbidden) => return (StatusCode::FORBIDDEN, "Your account cannot do that.").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    if let Err(error) =
+        heard_app::auth::require_for_headers(&state.db, &headers, Role::Worker).await
+    {
+        return refusal(error);
     }
     let found = match state.db.round_with_survey(&round_id).await {
         Ok(Some(found)) => found,

@@ -33,14 +33,33 @@ keywords = ["support", "help"]
 "#,
     )
     .unwrap();
-    assert!(app.heard(&["survey", "import", "s.toml"], "").status.success());
+    assert!(
+        app.heard(&["survey", "import", "s.toml"], "")
+            .status
+            .success()
+    );
     std::fs::write(
         dir.join("r.csv"),
         "respondent,ks,change\nr1,KS3,They never listened to me\nr2,KS4,More support from Mr Jones\nr3,KS4,idk\n",
     )
     .unwrap();
-    let out = app.heard(&["import", "responses", "--survey", "s", "--round", "R", "r.csv"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = app.heard(
+        &[
+            "import",
+            "responses",
+            "--survey",
+            "s",
+            "--round",
+            "R",
+            "r.csv",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     app.add_user("worker", "worker@example.org", PASSWORD);
     app.add_user("worker", "second@example.org", PASSWORD);
     app.add_user("viewer", "head@example.org", PASSWORD);
@@ -57,10 +76,18 @@ async fn json_call(app: &TestApp, name: &str, body: Value, cookie: &str) -> (Sta
         .unwrap();
     let status = response.status();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
-async fn form_call(app: &TestApp, name: &str, form: &[(&str, &str)], cookie: &str) -> (StatusCode, Value) {
+async fn form_call(
+    app: &TestApp,
+    name: &str,
+    form: &[(&str, &str)],
+    cookie: &str,
+) -> (StatusCode, Value) {
     let response = app
         .client()
         .post(app.url(&format!("/api/{name}")))
@@ -71,7 +98,10 @@ async fn form_call(app: &TestApp, name: &str, form: &[(&str, &str)], cookie: &st
         .unwrap();
     let status = response.status();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 async fn round_id(app: &TestApp) -> String {
@@ -83,13 +113,24 @@ async fn round_id(app: &TestApp) -> String {
 }
 
 async fn sheet(app: &TestApp, round: &str, pass: &str, cookie: &str) -> Value {
-    let (status, sheet) = form_call(app, "load_coding_sheet", &[("round_id", round), ("question", "change"), ("pass", pass)], cookie).await;
+    let (status, sheet) = form_call(
+        app,
+        "load_coding_sheet",
+        &[("round_id", round), ("question", "change"), ("pass", pass)],
+        cookie,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{sheet}");
     sheet
 }
 
 fn answer<'a>(sheet: &'a Value, text: &str) -> &'a Value {
-    sheet["answers"].as_array().unwrap().iter().find(|a| a["text"] == text).unwrap()
+    sheet["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["text"] == text)
+        .unwrap()
 }
 
 on_both_databases! {

@@ -27,18 +27,18 @@ macro_rules! on_both_databases {
 
 /// Logging in and out, roles, and the one authorisation check.
 mod accounts;
-/// The coding screen's server functions: coding, history, bulk, quotes, second coder.
-mod coding;
 /// Starting, configuration and the command line.
 mod cli;
+/// The coding screen's server functions: coding, history, bulk, quotes, second coder.
+mod coding;
 /// Imports, `heard report` and `heard compare` against the 2024 figures.
 mod reports;
 /// `POST /api/v1/responses`: every status code, and exactly-once storage.
 mod responses;
-/// Summaries for head teachers: the page, downloads, share links.
-mod summaries;
 /// Safeguarding flags: raised on sending, shown to workers only.
 mod safeguarding;
+/// Summaries for head teachers: the page, downloads, share links.
+mod summaries;
 /// A young person's journey through plain HTML forms, and exactly-once sending.
 mod survey;
 /// Survey files and rounds on the command line.

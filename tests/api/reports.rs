@@ -31,12 +31,28 @@ pub fn load_fixture(app: &TestApp) {
     ok(app, &["survey", "import", &path("survey.toml")]);
     let imported = ok(
         app,
-        &["import", "responses", "--survey", "voice-2024", "--round", "Summer 2024", &path("responses.csv")],
+        &[
+            "import",
+            "responses",
+            "--survey",
+            "voice-2024",
+            "--round",
+            "Summer 2024",
+            &path("responses.csv"),
+        ],
     );
     assert!(imported.contains("Added 22 responses"), "{imported}");
     let coded = ok(
         app,
-        &["import", "codes", "--survey", "voice-2024", "--round", "Summer 2024", &path("gold-codes.csv")],
+        &[
+            "import",
+            "codes",
+            "--survey",
+            "voice-2024",
+            "--round",
+            "Summer 2024",
+            &path("gold-codes.csv"),
+        ],
     );
     assert!(coded.contains("Read 66 codes"), "{coded}");
 }

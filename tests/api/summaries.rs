@@ -23,7 +23,12 @@ async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, St
     (response.status(), response.text().await.unwrap())
 }
 
-async fn call(app: &TestApp, name: &str, form: &[(&str, &str)], cookie: &str) -> (StatusCode, String) {
+async fn call(
+    app: &TestApp,
+    name: &str,
+    form: &[(&str, &str)],
+    cookie: &str,
+) -> (StatusCode, String) {
     let response = app
         .client()
         .post(app.url(&format!("/api/{name}")))

@@ -527,8 +527,27 @@ async fn a_worker_codes_with_the_keyboard_and_the_summary_shows_it() {
         "respondent,ks,change\nr1,KS3,They never listened to me\nr2,KS4,More support from Mr Jones\nr3,KS4,idk\n",
     )
     .unwrap();
-    assert!(app.heard(&["survey", "import", "s.toml"], "").status.success());
-    assert!(app.heard(&["import", "responses", "--survey", "s", "--round", "R", "r.csv"], "").status.success());
+    assert!(
+        app.heard(&["survey", "import", "s.toml"], "")
+            .status
+            .success()
+    );
+    assert!(
+        app.heard(
+            &[
+                "import",
+                "responses",
+                "--survey",
+                "s",
+                "--round",
+                "R",
+                "r.csv"
+            ],
+            ""
+        )
+        .status
+        .success()
+    );
     let round: (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'R'")
         .fetch_one(&app.database().await)
         .await
@@ -542,7 +561,9 @@ async fn a_worker_codes_with_the_keyboard_and_the_summary_shows_it() {
     browser.click("form.login-form button[type=submit]").await;
     browser.wait_for_h1("Rounds").await;
 
-    browser.goto(&app.url(&format!("/rounds/{}/code/change", round.0))).await;
+    browser
+        .goto(&app.url(&format!("/rounds/{}/code/change", round.0)))
+        .await;
     browser.wait_for_h1("What needs to change?").await;
     browser.wait_for_text("0 of 3 coded").await;
     browser.check_accessibility("coding screen").await;
@@ -564,24 +585,42 @@ async fn a_worker_codes_with_the_keyboard_and_the_summary_shows_it() {
     let pressed = browser
         .run_script("return Array.from(document.querySelectorAll('.theme-button[aria-pressed=true]')).map(b => b.textContent.trim());")
         .await;
-    assert_eq!(pressed, serde_json::json!(["1Connect and belong", "2Help and support"]));
+    assert_eq!(
+        pressed,
+        serde_json::json!(["1Connect and belong", "2Help and support"])
+    );
 
     // Star the second answer as a quote: the proposal hides the name.
     browser.run_script("document.querySelectorAll('.coding-answer')[1].querySelector('.answer-tools button:nth-child(2)').click(); return true;").await;
     browser.wait_for_text("check the redacted copy").await;
-    let proposal = browser.run_script("return document.querySelector('.quote-editor textarea').value;").await;
+    let proposal = browser
+        .run_script("return document.querySelector('.quote-editor textarea').value;")
+        .await;
     assert_eq!(proposal, serde_json::json!("More support from [name]"));
-    browser.check_accessibility("coding screen with a quote").await;
+    browser
+        .check_accessibility("coding screen with a quote")
+        .await;
     browser.click(".quote-editor button.button").await;
-    browser.wait_for_text("Approved quote (viewers see this)").await;
+    browser
+        .wait_for_text("Approved quote (viewers see this)")
+        .await;
 
-    sqlx::query("UPDATE surveys SET min_answers = 1").execute(&app.database().await).await.unwrap();
-    browser.goto(&app.url(&format!("/rounds/{}/summary", round.0))).await;
+    sqlx::query("UPDATE surveys SET min_answers = 1")
+        .execute(&app.database().await)
+        .await
+        .unwrap();
+    browser
+        .goto(&app.url(&format!("/rounds/{}/summary", round.0)))
+        .await;
     browser.wait_for_h1("Small: R").await;
     browser.wait_for_text("More support from [name]").await;
     browser.check_accessibility("summary page").await;
-    browser.goto(&app.url(&format!("/rounds/{}/summary?by=ks", round.0))).await;
+    browser
+        .goto(&app.url(&format!("/rounds/{}/summary?by=ks", round.0)))
+        .await;
     browser.wait_for_h1("Small: R").await;
-    browser.check_accessibility("summary page broken down by key stage").await;
+    browser
+        .check_accessibility("summary page broken down by key stage")
+        .await;
     browser.close().await;
 }

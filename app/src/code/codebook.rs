@@ -19,12 +19,32 @@ pub const MAX_THEME_TEXT: usize = 2_000;
 /// A change to a question's codebook.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CodebookEdit {
-    Add { name: String, description: String },
-    Edit { name: String, description: String, keywords: Vec<String>, colour: String },
-    Rename { from: String, to: String },
-    Move { name: String, up: bool },
-    Merge { from: String, into: String },
-    AddKeyword { theme: String, keyword: String },
+    Add {
+        name: String,
+        description: String,
+    },
+    Edit {
+        name: String,
+        description: String,
+        keywords: Vec<String>,
+        colour: String,
+    },
+    Rename {
+        from: String,
+        to: String,
+    },
+    Move {
+        name: String,
+        up: bool,
+    },
+    Merge {
+        from: String,
+        into: String,
+    },
+    AddKeyword {
+        theme: String,
+        keyword: String,
+    },
 }
 
 /// A learned keyword with up to three of the answers it comes from.
@@ -39,22 +59,37 @@ pub struct Learned {
 
 /// Changes the codebook of a round's free-text question. Workers only.
 #[server(endpoint = "edit_codebook", input = Json)]
-pub async fn edit_codebook(round_id: String, question: String, edit: CodebookEdit) -> Result<(), AppError> {
+pub async fn edit_codebook(
+    round_id: String,
+    question: String,
+    edit: CodebookEdit,
+) -> Result<(), AppError> {
     use crate::db::CodebookChange;
     let user = crate::auth::require(Role::Worker).await?;
     let state = crate::state::app_state()?;
-    let found = state.db.round_with_survey(&round_id).await?.ok_or(AppError::NotFound)?;
+    let found = state
+        .db
+        .round_with_survey(&round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let current = found
         .survey
         .question(&question)
         .filter(|q| q.kind == crate::domain::survey::QuestionKind::Text)
         .ok_or(AppError::NotFound)?
         .clone();
-    let question_id = state.db.question_ids(&found.survey_id).await?.remove(&question).ok_or(AppError::NotFound)?;
+    let question_id = state
+        .db
+        .question_ids(&found.survey_id)
+        .await?
+        .remove(&question)
+        .ok_or(AppError::NotFound)?;
     let name_rule = |name: &str| -> Result<String, AppError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::BadInput("A theme's name needs 1 to 100 characters.".to_owned()));
+            return Err(AppError::BadInput(
+                "A theme's name needs 1 to 100 characters.".to_owned(),
+            ));
         }
         Ok(name.to_owned())
     };
@@ -62,24 +97,56 @@ pub async fn edit_codebook(round_id: String, question: String, edit: CodebookEdi
     let change = match edit {
         CodebookEdit::Add { name, description } => {
             if long(&description) {
-                return Err(AppError::BadInput("The description is too long.".to_owned()));
+                return Err(AppError::BadInput(
+                    "The description is too long.".to_owned(),
+                ));
             }
-            state.db.add_theme(&question_id, &name_rule(&name)?, description.trim()).await?
+            state
+                .db
+                .add_theme(&question_id, &name_rule(&name)?, description.trim())
+                .await?
         }
-        CodebookEdit::Edit { name, description, keywords, colour } => {
-            let keywords: Vec<String> = keywords.iter().map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()).collect();
+        CodebookEdit::Edit {
+            name,
+            description,
+            keywords,
+            colour,
+        } => {
+            let keywords: Vec<String> = keywords
+                .iter()
+                .map(|k| k.trim().to_owned())
+                .filter(|k| !k.is_empty())
+                .collect();
             if long(&description) || long(&keywords.join("\n")) {
-                return Err(AppError::BadInput("The description or keywords are too long.".to_owned()));
+                return Err(AppError::BadInput(
+                    "The description or keywords are too long.".to_owned(),
+                ));
             }
             let colour = colour.trim().to_lowercase();
             if !crate::domain::survey::valid_colour(&colour) {
-                return Err(AppError::BadInput("A colour is written #rrggbb, like #0072b2.".to_owned()));
+                return Err(AppError::BadInput(
+                    "A colour is written #rrggbb, like #0072b2.".to_owned(),
+                ));
             }
-            state.db.edit_theme(&question_id, &name, description.trim(), &keywords, &colour).await?
+            state
+                .db
+                .edit_theme(&question_id, &name, description.trim(), &keywords, &colour)
+                .await?
         }
-        CodebookEdit::Rename { from, to } => state.db.rename_theme(&question_id, &from, &name_rule(&to)?).await?,
+        CodebookEdit::Rename { from, to } => {
+            state
+                .db
+                .rename_theme(&question_id, &from, &name_rule(&to)?)
+                .await?
+        }
         CodebookEdit::Move { name, up } => state.db.move_theme(&question_id, &name, up).await?,
-        CodebookEdit::Merge { from, into } => state.db.merge_themes(&question_id, &from, &into, &user.email).await?.0,
+        CodebookEdit::Merge { from, into } => {
+            state
+                .db
+                .merge_themes(&question_id, &from, &into, &user.email)
+                .await?
+                .0
+        }
         CodebookEdit::AddKeyword { theme, keyword } => {
             let Some(existing) = current.themes.iter().find(|t| t.name == theme) else {
                 return Err(AppError::NotFound);
@@ -92,7 +159,16 @@ pub async fn edit_codebook(round_id: String, question: String, edit: CodebookEdi
             if !keywords.contains(&keyword) {
                 keywords.push(keyword);
             }
-            state.db.edit_theme(&question_id, &theme, &existing.description, &keywords, &existing.colour).await?
+            state
+                .db
+                .edit_theme(
+                    &question_id,
+                    &theme,
+                    &existing.description,
+                    &keywords,
+                    &existing.colour,
+                )
+                .await?
         }
     };
     match change {
@@ -101,7 +177,9 @@ pub async fn edit_codebook(round_id: String, question: String, edit: CodebookEdi
             Ok(())
         }
         CodebookChange::NoSuchTheme => Err(AppError::NotFound),
-        CodebookChange::NameTaken => Err(AppError::BadInput("Another theme already has that name.".to_owned())),
+        CodebookChange::NameTaken => Err(AppError::BadInput(
+            "Another theme already has that name.".to_owned(),
+        )),
     }
 }
 
@@ -112,24 +190,50 @@ pub async fn learned_keywords(round_id: String, question: String) -> Result<Lear
     use crate::domain::text::tokens;
     crate::auth::require(Role::Worker).await?;
     let state = crate::state::app_state()?;
-    let found = state.db.round_with_survey(&round_id).await?.ok_or(AppError::NotFound)?;
-    let current = found.survey.question(&question).ok_or(AppError::NotFound)?.clone();
-    let question_id = state.db.question_ids(&found.survey_id).await?.remove(&question).ok_or(AppError::NotFound)?;
-    let answers = state.db.coding_answers(&round_id, &question_id, &[], Pass::Main).await?;
+    let found = state
+        .db
+        .round_with_survey(&round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let current = found
+        .survey
+        .question(&question)
+        .ok_or(AppError::NotFound)?
+        .clone();
+    let question_id = state
+        .db
+        .question_ids(&found.survey_id)
+        .await?
+        .remove(&question)
+        .ok_or(AppError::NotFound)?;
+    let answers = state
+        .db
+        .coding_answers(&round_id, &question_id, &[], Pass::Main)
+        .await?;
     let coded: Vec<(String, Vec<usize>)> = answers
         .iter()
         .filter(|a| !a.themes.is_empty())
         .map(|a| {
-            let themes = a.themes.iter().filter_map(|n| current.themes.iter().position(|t| &t.name == n)).collect();
+            let themes = a
+                .themes
+                .iter()
+                .filter_map(|n| current.themes.iter().position(|t| &t.name == n))
+                .collect();
             (a.text.clone(), themes)
         })
         .collect();
     let known: Vec<std::collections::BTreeSet<String>> = current
         .themes
         .iter()
-        .map(|t: &Theme| t.keywords.iter().flat_map(|k| tokens(k).into_iter().map(|tok| tok.stem)).collect())
+        .map(|t: &Theme| {
+            t.keywords
+                .iter()
+                .flat_map(|k| tokens(k).into_iter().map(|tok| tok.stem))
+                .collect()
+        })
         .collect();
-    let learned = crate::domain::learn::learned_keywords(current.themes.len(), &coded, &known, 8, 1.0);
+    let learned =
+        crate::domain::learn::learned_keywords(current.themes.len(), &coded, &known, 8, 1.0);
     Ok(Learned {
         themes: current
             .themes
@@ -139,7 +243,12 @@ pub async fn learned_keywords(round_id: String, question: String) -> Result<Lear
                 let words = words
                     .into_iter()
                     .map(|k| {
-                        let examples = k.answers.iter().take(3).map(|&i| coded[i].0.clone()).collect();
+                        let examples = k
+                            .answers
+                            .iter()
+                            .take(3)
+                            .map(|&i| coded[i].0.clone())
+                            .collect();
                         (k, examples)
                     })
                     .collect();
@@ -242,7 +351,12 @@ pub fn CodebookEditor(round_id: String, question: String, themes: Vec<Theme>) ->
 }
 
 #[component]
-fn LearnedList(learned: Learned, round_id: String, question: String, problem: RwSignal<Option<String>>) -> impl IntoView {
+fn LearnedList(
+    learned: Learned,
+    round_id: String,
+    question: String,
+    problem: RwSignal<Option<String>>,
+) -> impl IntoView {
     let any = learned.themes.iter().any(|(_, words)| !words.is_empty());
     if !any {
         return view! { <p class="hint">"None yet: code some answers first."</p> }.into_any();

@@ -39,7 +39,11 @@ struct Context {
 async fn context(round_id: &str, key: &str) -> Result<Context, AppError> {
     use crate::domain::survey::QuestionKind;
     let state = crate::state::app_state()?;
-    let found = state.db.round_with_survey(round_id).await?.ok_or(AppError::NotFound)?;
+    let found = state
+        .db
+        .round_with_survey(round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let question = found
         .survey
         .question(key)
@@ -78,8 +82,13 @@ pub async fn load_coding_sheet(
     crate::auth::require(Role::Worker).await?;
     let pass = parse_pass(&pass)?;
     let cx = context(&round_id, &question).await?;
-    let attributes: Vec<&crate::domain::survey::Question> =
-        cx.found.survey.questions.iter().filter(|q| q.about_you).collect();
+    let attributes: Vec<&crate::domain::survey::Question> = cx
+        .found
+        .survey
+        .questions
+        .iter()
+        .filter(|q| q.about_you)
+        .collect();
     let ids = cx.state.db.question_ids(&cx.found.survey_id).await?;
     let attribute_ids: Vec<String> = attributes.iter().map(|q| ids[&q.key].clone()).collect();
     let mut answers = cx
@@ -97,13 +106,21 @@ pub async fn load_coding_sheet(
                 .map(|s| ShownSuggestion {
                     theme: cx.question.themes[s.theme].name.clone(),
                     score: s.score,
-                    words: s.matched.iter().map(|m| answer.text[m.start..m.end].to_owned()).collect(),
+                    words: s
+                        .matched
+                        .iter()
+                        .map(|m| answer.text[m.start..m.end].to_owned())
+                        .collect(),
                 })
                 .collect();
         }
     }
     let agreement = if pass == Pass::Main {
-        let check = cx.state.db.coding_answers(&round_id, &cx.question_id, &[], Pass::Check).await?;
+        let check = cx
+            .state
+            .db
+            .coding_answers(&round_id, &cx.question_id, &[], Pass::Check)
+            .await?;
         Some(agreement_of(&cx.question, &answers, &check)).filter(|a| a.overall.units() > 0)
     } else {
         None
@@ -134,14 +151,25 @@ pub async fn code_answer(
     let user = crate::auth::require(Role::Worker).await?;
     let pass = parse_pass(&pass)?;
     if !["hand", "suggestion"].contains(&how.as_str()) {
-        return Err(AppError::BadInput(format!("\"{how}\" is not a way of coding")));
+        return Err(AppError::BadInput(format!(
+            "\"{how}\" is not a way of coding"
+        )));
     }
     let cx = context(&round_id, &question).await?;
     let themes = checked_themes(&cx.question, themes)?;
     if !cx
         .state
         .db
-        .set_coding(&cx.found.survey_id, &round_id, &response_id, &question, pass, &themes, &user.email, &how)
+        .set_coding(
+            &cx.found.survey_id,
+            &round_id,
+            &response_id,
+            &question,
+            pass,
+            &themes,
+            &user.email,
+            &how,
+        )
         .await?
     {
         return Err(AppError::NotFound);
@@ -207,7 +235,16 @@ pub async fn bulk_accept(
         let theme = cx.question.themes[top.theme].name.clone();
         cx.state
             .db
-            .set_coding(&cx.found.survey_id, &round_id, &answer.response_id, &question, Pass::Main, &[theme], &user.email, "bulk")
+            .set_coding(
+                &cx.found.survey_id,
+                &round_id,
+                &answer.response_id,
+                &question,
+                Pass::Main,
+                &[theme],
+                &user.email,
+                "bulk",
+            )
             .await?;
         coded += 1;
     }
@@ -224,7 +261,11 @@ pub async fn answer_history(
 ) -> Result<Vec<CodingChange>, AppError> {
     crate::auth::require(Role::Worker).await?;
     let cx = context(&round_id, &question).await?;
-    Ok(cx.state.db.coding_history(&response_id, &cx.question_id).await?)
+    Ok(cx
+        .state
+        .db
+        .coding_history(&response_id, &cx.question_id)
+        .await?)
 }
 
 /// Stars an answer as a quote, with a proposed redacted copy (names,
@@ -238,7 +279,11 @@ pub async fn star_quote(
     use crate::domain::redact::propose_redaction;
     crate::auth::require(Role::Worker).await?;
     let cx = context(&round_id, &question).await?;
-    let answers = cx.state.db.coding_answers(&round_id, &cx.question_id, &[], Pass::Main).await?;
+    let answers = cx
+        .state
+        .db
+        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
+        .await?;
     let answer = answers
         .iter()
         .find(|a| a.response_id == response_id)
@@ -270,7 +315,11 @@ pub async fn save_quote(
     if redacted.chars().count() > crate::domain::answers::MAX_TEXT_CHARS {
         return Err(AppError::BadInput("The quote is too long.".to_owned()));
     }
-    let answers = cx.state.db.coding_answers(&round_id, &cx.question_id, &[], Pass::Main).await?;
+    let answers = cx
+        .state
+        .db
+        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
+        .await?;
     if !answers.iter().any(|a| a.response_id == response_id) {
         return Err(AppError::NotFound);
     }
@@ -292,8 +341,16 @@ pub async fn save_quote(
 pub async fn coding_agreement(round_id: String, question: String) -> Result<Agreement, AppError> {
     crate::auth::require(Role::Worker).await?;
     let cx = context(&round_id, &question).await?;
-    let main = cx.state.db.coding_answers(&round_id, &cx.question_id, &[], Pass::Main).await?;
-    let check = cx.state.db.coding_answers(&round_id, &cx.question_id, &[], Pass::Check).await?;
+    let main = cx
+        .state
+        .db
+        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
+        .await?;
+    let check = cx
+        .state
+        .db
+        .coding_answers(&round_id, &cx.question_id, &[], Pass::Check)
+        .await?;
     Ok(agreement_of(&cx.question, &main, &check))
 }
 
@@ -381,7 +438,13 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             .themes
             .iter()
             .enumerate()
-            .map(|(i, t)| if t.colour.is_empty() { crate::domain::survey::palette_colour(i).to_owned() } else { t.colour.clone() })
+            .map(|(i, t)| {
+                if t.colour.is_empty() {
+                    crate::domain::survey::palette_colour(i).to_owned()
+                } else {
+                    t.colour.clone()
+                }
+            })
             .collect::<Vec<_>>(),
     );
     let multi = question.coding == CodingMode::Multi;
@@ -391,7 +454,8 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         let (column, value) = attribute_filter.get();
         let column_order = order.get();
         answers.with(|list| {
-            let shown = list.iter()
+            let shown = list
+                .iter()
                 .enumerate()
                 .filter(|(_, a)| match show.get() {
                     Show::All => true,
@@ -410,12 +474,23 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     let set_themes = {
         let (round_id, key) = (round_id.clone(), key.clone());
         move |i: usize, wanted: Vec<String>, how: &'static str| {
-            let Some(response_id) = answers.with_untracked(|a| a.get(i).map(|a| a.response_id.clone())) else {
+            let Some(response_id) =
+                answers.with_untracked(|a| a.get(i).map(|a| a.response_id.clone()))
+            else {
                 return;
             };
             let (round_id, key) = (round_id.clone(), key.clone());
             leptos::task::spawn_local(async move {
-                match code_answer(round_id, key, pass.as_str().to_owned(), response_id, wanted, how.to_owned()).await {
+                match code_answer(
+                    round_id,
+                    key,
+                    pass.as_str().to_owned(),
+                    response_id,
+                    wanted,
+                    how.to_owned(),
+                )
+                .await
+                {
                     Ok(now) => {
                         problem.set(None);
                         answers.update(|a| a[i].themes = now);
@@ -428,7 +503,9 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     let toggle = {
         let (set_themes, themes) = (set_themes.clone(), themes.clone());
         move |i: usize, theme_index: usize| {
-            let Some(theme) = themes.get(theme_index).cloned() else { return };
+            let Some(theme) = themes.get(theme_index).cloned() else {
+                return;
+            };
             let mut now = answers.with_untracked(|a| a[i].themes.clone());
             if now.contains(&theme) {
                 now.retain(|t| *t != theme);
@@ -443,8 +520,14 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     let accept_top = {
         let set_themes = set_themes.clone();
         move |i: usize| {
-            if let Some(top) = answers.with_untracked(|a| a[i].suggestions.first().map(|s| s.theme.clone())) {
-                let mut now = if multi { answers.with_untracked(|a| a[i].themes.clone()) } else { Vec::new() };
+            if let Some(top) =
+                answers.with_untracked(|a| a[i].suggestions.first().map(|s| s.theme.clone()))
+            {
+                let mut now = if multi {
+                    answers.with_untracked(|a| a[i].themes.clone())
+                } else {
+                    Vec::new()
+                };
                 if !now.contains(&top) {
                     now.push(top);
                 }
@@ -467,7 +550,11 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                 return;
             }
             let shown = visible();
-            let Some(position) = shown.iter().position(|&i| i == current.get_untracked()).or((!shown.is_empty()).then_some(0)) else {
+            let Some(position) = shown
+                .iter()
+                .position(|&i| i == current.get_untracked())
+                .or((!shown.is_empty()).then_some(0))
+            else {
                 return;
             };
             let key = event.key();
@@ -475,7 +562,9 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                 "ArrowDown" | "j" => current.set(shown[(position + 1).min(shown.len() - 1)]),
                 "ArrowUp" | "k" => current.set(shown[position.saturating_sub(1)]),
                 "Enter" | "a" => accept_top(shown[position]),
-                digit if digit.len() == 1 && digit.as_bytes()[0].is_ascii_digit() && digit != "0" => {
+                digit
+                    if digit.len() == 1 && digit.as_bytes()[0].is_ascii_digit() && digit != "0" =>
+                {
                     toggle(shown[position], usize::from(digit.as_bytes()[0] - b'1'));
                 }
                 _ => return,
@@ -494,7 +583,9 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                 .filter_map(|i| {
                     let a = &list[i];
                     let top = a.suggestions.first()?;
-                    a.themes.is_empty().then(|| (a.response_id.clone(), a.text.clone(), top.theme.clone()))
+                    a.themes
+                        .is_empty()
+                        .then(|| (a.response_id.clone(), a.text.clone(), top.theme.clone()))
                 })
                 .collect()
         })
@@ -502,14 +593,17 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     let confirm_bulk = {
         let (round_id, key) = (round_id.clone(), key.clone());
         move |_| {
-            let Some(list) = preview.get_untracked() else { return };
+            let Some(list) = preview.get_untracked() else {
+                return;
+            };
             let ids: Vec<String> = list.iter().map(|(id, _, _)| id.clone()).collect();
             let (round_id, key) = (round_id.clone(), key.clone());
             leptos::task::spawn_local(async move {
                 match bulk_accept(round_id.clone(), key.clone(), ids).await {
                     Ok(_) => {
                         preview.set(None);
-                        if let Ok(fresh) = load_coding_sheet(round_id, key, "main".to_owned()).await {
+                        if let Ok(fresh) = load_coding_sheet(round_id, key, "main".to_owned()).await
+                        {
                             answers.set(fresh.answers);
                         }
                     }
@@ -653,9 +747,18 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
 
 /// `shown` (indices into `answers`) sorted by one about-you answer, keeping
 /// the order answered among equals; unchanged for `usize::MAX`.
-fn sorted_by_attribute(mut shown: Vec<usize>, column: usize, answers: &[AnswerToCode]) -> Vec<usize> {
+fn sorted_by_attribute(
+    mut shown: Vec<usize>,
+    column: usize,
+    answers: &[AnswerToCode],
+) -> Vec<usize> {
     if column != usize::MAX {
-        shown.sort_by(|&a, &b| answers[a].about_you.get(column).cmp(&answers[b].about_you.get(column)));
+        shown.sort_by(|&a, &b| {
+            answers[a]
+                .about_you
+                .get(column)
+                .cmp(&answers[b].about_you.get(column))
+        });
     }
     shown
 }
@@ -686,7 +789,11 @@ fn AnswerRow(
     round_id: String,
     question: String,
 ) -> impl IntoView {
-    let words: Vec<String> = answer.suggestions.iter().flat_map(|s| s.words.clone()).collect();
+    let words: Vec<String> = answer
+        .suggestions
+        .iter()
+        .flat_map(|s| s.words.clone())
+        .collect();
     let theme_colours: Vec<String> = theme_colours.get_value();
     let pieces = highlight(&answer.text, &words);
     let history = RwSignal::new(None::<Vec<CodingChange>>);
@@ -694,13 +801,15 @@ fn AnswerRow(
     let quote_problem = RwSignal::new(None::<String>);
     let response_id = answer.response_id.clone();
     let show_history = {
-        let (round_id, question, response_id) = (round_id.clone(), question.clone(), response_id.clone());
+        let (round_id, question, response_id) =
+            (round_id.clone(), question.clone(), response_id.clone());
         move |_| {
             if history.get_untracked().is_some() {
                 history.set(None);
                 return;
             }
-            let (round_id, question, response_id) = (round_id.clone(), question.clone(), response_id.clone());
+            let (round_id, question, response_id) =
+                (round_id.clone(), question.clone(), response_id.clone());
             leptos::task::spawn_local(async move {
                 if let Ok(changes) = answer_history(round_id, question, response_id).await {
                     history.set(Some(changes));
@@ -709,26 +818,45 @@ fn AnswerRow(
         }
     };
     let star = {
-        let (round_id, question, response_id) = (round_id.clone(), question.clone(), response_id.clone());
+        let (round_id, question, response_id) =
+            (round_id.clone(), question.clone(), response_id.clone());
         move |_| {
-            let (round_id, question, response_id) = (round_id.clone(), question.clone(), response_id.clone());
+            let (round_id, question, response_id) =
+                (round_id.clone(), question.clone(), response_id.clone());
             leptos::task::spawn_local(async move {
                 match star_quote(round_id, question, response_id).await {
-                    Ok(redacted) => quote.set(Some(crate::domain::coding::QuoteState { redacted, approved: false })),
+                    Ok(redacted) => quote.set(Some(crate::domain::coding::QuoteState {
+                        redacted,
+                        approved: false,
+                    })),
                     Err(error) => quote_problem.set(Some(error.to_string())),
                 }
             });
         }
     };
     let save = {
-        let (round_id, question, response_id) = (round_id.clone(), question.clone(), response_id.clone());
+        let (round_id, question, response_id) =
+            (round_id.clone(), question.clone(), response_id.clone());
         move |redacted: String, approve: bool, remove: bool| {
-            let (round_id, question, response_id) = (round_id.clone(), question.clone(), response_id.clone());
+            let (round_id, question, response_id) =
+                (round_id.clone(), question.clone(), response_id.clone());
             leptos::task::spawn_local(async move {
-                match save_quote(round_id, question, response_id, redacted.clone(), approve, remove).await {
+                match save_quote(
+                    round_id,
+                    question,
+                    response_id,
+                    redacted.clone(),
+                    approve,
+                    remove,
+                )
+                .await
+                {
                     Ok(()) => {
                         quote_problem.set(None);
-                        quote.set((!remove).then_some(crate::domain::coding::QuoteState { redacted, approved: approve }));
+                        quote.set((!remove).then_some(crate::domain::coding::QuoteState {
+                            redacted,
+                            approved: approve,
+                        }));
                     }
                     Err(error) => quote_problem.set(Some(error.to_string())),
                 }

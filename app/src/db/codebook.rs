@@ -26,7 +26,12 @@ impl Db {
     }
 
     /// Adds a theme at the end of a question's codebook.
-    pub async fn add_theme(&self, question_id: &str, name: &str, description: &str) -> Result<CodebookChange, DbError> {
+    pub async fn add_theme(
+        &self,
+        question_id: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<CodebookChange, DbError> {
         if self.theme_id(question_id, name).await?.is_some() {
             return Ok(CodebookChange::NameTaken);
         }
@@ -60,11 +65,20 @@ impl Db {
             .bind(name)
             .execute(self.pool())
             .await?;
-        Ok(if done.rows_affected() == 1 { CodebookChange::Done } else { CodebookChange::NoSuchTheme })
+        Ok(if done.rows_affected() == 1 {
+            CodebookChange::Done
+        } else {
+            CodebookChange::NoSuchTheme
+        })
     }
 
     /// Renames a theme; its codings stay with it.
-    pub async fn rename_theme(&self, question_id: &str, old: &str, new: &str) -> Result<CodebookChange, DbError> {
+    pub async fn rename_theme(
+        &self,
+        question_id: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<CodebookChange, DbError> {
         if self.theme_id(question_id, new).await?.is_some() {
             return Ok(CodebookChange::NameTaken);
         }
@@ -74,15 +88,25 @@ impl Db {
             .bind(old)
             .execute(self.pool())
             .await?;
-        Ok(if done.rows_affected() == 1 { CodebookChange::Done } else { CodebookChange::NoSuchTheme })
+        Ok(if done.rows_affected() == 1 {
+            CodebookChange::Done
+        } else {
+            CodebookChange::NoSuchTheme
+        })
     }
 
     /// Moves a theme one place up or down the codebook.
-    pub async fn move_theme(&self, question_id: &str, name: &str, up: bool) -> Result<CodebookChange, DbError> {
-        let rows = sqlx::query("SELECT id, name FROM themes WHERE question_id = $1 ORDER BY position")
-            .bind(question_id)
-            .fetch_all(self.pool())
-            .await?;
+    pub async fn move_theme(
+        &self,
+        question_id: &str,
+        name: &str,
+        up: bool,
+    ) -> Result<CodebookChange, DbError> {
+        let rows =
+            sqlx::query("SELECT id, name FROM themes WHERE question_id = $1 ORDER BY position")
+                .bind(question_id)
+                .fetch_all(self.pool())
+                .await?;
         let mut ids: Vec<(String, String)> = rows
             .iter()
             .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
@@ -90,7 +114,11 @@ impl Db {
         let Some(at) = ids.iter().position(|(_, n)| n == name) else {
             return Ok(CodebookChange::NoSuchTheme);
         };
-        let to = if up { at.checked_sub(1) } else { (at + 1 < ids.len()).then_some(at + 1) };
+        let to = if up {
+            at.checked_sub(1)
+        } else {
+            (at + 1 < ids.len()).then_some(at + 1)
+        };
         if let Some(to) = to {
             ids.swap(at, to);
         }
@@ -117,20 +145,26 @@ impl Db {
         into: &str,
         who: &str,
     ) -> Result<(CodebookChange, usize), DbError> {
-        let (Some(from_id), Some(into_id)) = (self.theme_id(question_id, from).await?, self.theme_id(question_id, into).await?) else {
+        let (Some(from_id), Some(into_id)) = (
+            self.theme_id(question_id, from).await?,
+            self.theme_id(question_id, into).await?,
+        ) else {
             return Ok((CodebookChange::NoSuchTheme, 0));
         };
         if from_id == into_id {
             return Ok((CodebookChange::NameTaken, 0));
         }
         let mut tx = self.pool().begin().await?;
-        let coded = sqlx::query("SELECT response_id, pass FROM codings WHERE question_id = $1 AND theme_id = $2")
-            .bind(question_id)
-            .bind(&from_id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let coded = sqlx::query(
+            "SELECT response_id, pass FROM codings WHERE question_id = $1 AND theme_id = $2",
+        )
+        .bind(question_id)
+        .bind(&from_id)
+        .fetch_all(&mut *tx)
+        .await?;
         for row in &coded {
-            let (response_id, pass): (String, String) = (row.try_get("response_id")?, row.try_get("pass")?);
+            let (response_id, pass): (String, String) =
+                (row.try_get("response_id")?, row.try_get("pass")?);
             let before: Vec<String> = sqlx::query(
                 "SELECT t.name FROM codings c JOIN themes t ON t.id = c.theme_id \
                  WHERE c.response_id = $1 AND c.question_id = $2 AND c.pass = $3 ORDER BY t.position",
@@ -185,7 +219,10 @@ impl Db {
             .await?;
         let mut merged: Vec<String> = Vec::new();
         for id in [&into_id, &from_id] {
-            for row in keywords.iter().filter(|r| r.try_get::<String, _>("id").is_ok_and(|i| &i == id)) {
+            for row in keywords
+                .iter()
+                .filter(|r| r.try_get::<String, _>("id").is_ok_and(|i| &i == id))
+            {
                 let text: String = row.try_get("keywords")?;
                 for keyword in text.lines().filter(|k| !k.is_empty()) {
                     if !merged.iter().any(|m| m == keyword) {

@@ -104,7 +104,11 @@ impl From<i64> for Value {
 
 impl Db {
     /// The round of a survey with this name, if there is one.
-    pub async fn round_named(&self, survey_id: &str, name: &str) -> Result<Option<RoundRef>, DbError> {
+    pub async fn round_named(
+        &self,
+        survey_id: &str,
+        name: &str,
+    ) -> Result<Option<RoundRef>, DbError> {
         let row = sqlx::query("SELECT id FROM rounds WHERE survey_id = $1 AND name = $2")
             .bind(survey_id)
             .bind(name)
@@ -132,7 +136,11 @@ impl Db {
     }
 
     /// Sets a survey's disclosure thresholds.
-    pub async fn set_disclosure(&self, survey_id: &str, disclosure: Disclosure) -> Result<(), DbError> {
+    pub async fn set_disclosure(
+        &self,
+        survey_id: &str,
+        disclosure: Disclosure,
+    ) -> Result<(), DbError> {
         sqlx::query("UPDATE surveys SET min_cell = $1, min_answers = $2 WHERE id = $3")
             .bind(disclosure.min_cell)
             .bind(disclosure.min_answers)
@@ -278,10 +286,22 @@ impl Db {
                 &responses,
             )
             .await?;
-            insert_many(&mut tx, "answers", "response_id, question_id, position, value", 4, &answers)
-                .await?;
-            insert_many(&mut tx, "safeguarding_flags", "response_id, concerns, raised_on", 3, &flags)
-                .await?;
+            insert_many(
+                &mut tx,
+                "answers",
+                "response_id, question_id, position, value",
+                4,
+                &answers,
+            )
+            .await?;
+            insert_many(
+                &mut tx,
+                "safeguarding_flags",
+                "response_id, concerns, raised_on",
+                3,
+                &flags,
+            )
+            .await?;
             done += rows.len();
             progress(done);
         }
@@ -291,7 +311,10 @@ impl Db {
 
     /// A round's responses for export, with their respondent ids, ordered
     /// by respondent (responses without one last, in a stable order).
-    pub async fn export_rows(&self, round_id: &str) -> Result<Vec<(Option<String>, ResponseRow)>, DbError> {
+    pub async fn export_rows(
+        &self,
+        round_id: &str,
+    ) -> Result<Vec<(Option<String>, ResponseRow)>, DbError> {
         let ids = sqlx::query("SELECT id, respondent FROM responses WHERE round_id = $1")
             .bind(round_id)
             .fetch_all(self.pool())
@@ -313,10 +336,18 @@ impl Db {
     /// A round's responses as reports count them: answers by question key
     /// and the main coding's theme names.
     pub async fn report_rows(&self, round_id: &str) -> Result<Vec<ResponseRow>, DbError> {
-        Ok(self.report_rows_with_ids(round_id).await?.into_iter().map(|(_, row)| row).collect())
+        Ok(self
+            .report_rows_with_ids(round_id)
+            .await?
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect())
     }
 
-    async fn report_rows_with_ids(&self, round_id: &str) -> Result<Vec<(String, ResponseRow)>, DbError> {
+    async fn report_rows_with_ids(
+        &self,
+        round_id: &str,
+    ) -> Result<Vec<(String, ResponseRow)>, DbError> {
         let answers = sqlx::query(
             "SELECT x.id, q.key, a.value FROM responses x \
              LEFT JOIN answers a ON a.response_id = x.id \
@@ -414,7 +445,17 @@ impl Db {
                 continue;
             }
             let names: Vec<String> = names.iter().cloned().collect();
-            write_coding(&mut tx, &themes, response_id, key, "main", &names, who, "import").await?;
+            write_coding(
+                &mut tx,
+                &themes,
+                response_id,
+                key,
+                "main",
+                &names,
+                who,
+                "import",
+            )
+            .await?;
             changed += 1;
         }
         tx.commit().await?;
@@ -532,7 +573,17 @@ impl Db {
         }
         let themes = self.theme_ids(survey_id).await?;
         let mut tx = self.pool().begin().await?;
-        write_coding(&mut tx, &themes, response_id, key, pass.as_str(), names, who, how).await?;
+        write_coding(
+            &mut tx,
+            &themes,
+            response_id,
+            key,
+            pass.as_str(),
+            names,
+            who,
+            how,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -622,7 +673,8 @@ impl Db {
                 .entry(key)
                 .or_insert_with(|| (String::new(), BTreeMap::new()));
             entry.0 = row.try_get("question_id")?;
-            let (id, name): (Option<String>, Option<String>) = (row.try_get("id")?, row.try_get("name")?);
+            let (id, name): (Option<String>, Option<String>) =
+                (row.try_get("id")?, row.try_get("name")?);
             if let (Some(id), Some(name)) = (id, name) {
                 entry.1.insert(name, id);
             }

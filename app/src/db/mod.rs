@@ -7,8 +7,8 @@
 mod accounts;
 mod codebook;
 mod coding;
-mod reports;
 mod flags;
+mod reports;
 mod surveys;
 mod throttle;
 

@@ -16,7 +16,10 @@ pub struct RoundWithSurvey {
 
 impl Db {
     /// A round and its survey, by round id.
-    pub async fn round_with_survey(&self, round_id: &str) -> Result<Option<RoundWithSurvey>, DbError> {
+    pub async fn round_with_survey(
+        &self,
+        round_id: &str,
+    ) -> Result<Option<RoundWithSurvey>, DbError> {
         let Some(row) = sqlx::query(
             "SELECT r.name, r.survey_id, s.slug, s.title FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.id = $1",
         )
@@ -44,18 +47,20 @@ impl Db {
 
     /// A survey's rounds, oldest first.
     pub async fn rounds_of_survey(&self, survey_id: &str) -> Result<Vec<RoundRef>, DbError> {
-        sqlx::query("SELECT id, name FROM rounds WHERE survey_id = $1 ORDER BY seq, created_at, name")
-            .bind(survey_id)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(RoundRef {
-                    round_id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                })
+        sqlx::query(
+            "SELECT id, name FROM rounds WHERE survey_id = $1 ORDER BY seq, created_at, name",
+        )
+        .bind(survey_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(RoundRef {
+                round_id: row.try_get("id")?,
+                name: row.try_get("name")?,
             })
-            .collect()
+        })
+        .collect()
     }
 
     /// A round's approved quotes, each with its answer's themes.
@@ -125,7 +130,9 @@ impl Db {
         .bind(now())
         .fetch_optional(self.pool())
         .await?;
-        row.map(|row| row.try_get("round_id")).transpose().map_err(Into::into)
+        row.map(|row| row.try_get("round_id"))
+            .transpose()
+            .map_err(Into::into)
     }
 
     /// A round's share links, newest first.
@@ -150,11 +157,13 @@ impl Db {
 
     /// Revokes a share link. `Ok(false)` when there is no such link.
     pub async fn revoke_share_link(&self, token_hash: &str) -> Result<bool, DbError> {
-        let done = sqlx::query("UPDATE share_links SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-            .bind(now())
-            .bind(token_hash)
-            .execute(self.pool())
-            .await?;
+        let done = sqlx::query(
+            "UPDATE share_links SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+        )
+        .bind(now())
+        .bind(token_hash)
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 }

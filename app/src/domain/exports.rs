@@ -25,22 +25,38 @@ pub fn responses_table(survey: &Survey, rows: &[(Option<String>, ResponseRow)]) 
         .filter(|q| q.kind == QuestionKind::Text && !q.themes.is_empty())
         .collect();
     for question in &coded {
-        header.extend(question.themes.iter().map(|t| theme_column(&question.key, &t.name)));
+        header.extend(
+            question
+                .themes
+                .iter()
+                .map(|t| theme_column(&question.key, &t.name)),
+        );
     }
     let rows = rows
         .iter()
         .map(|(respondent, row)| {
             let mut cells = vec![respondent.clone().unwrap_or_default()];
             cells.extend(survey.questions.iter().map(|q| {
-                row.answers.get(&q.key).map(|v| v.join("; ")).unwrap_or_default()
+                row.answers
+                    .get(&q.key)
+                    .map(|v| v.join("; "))
+                    .unwrap_or_default()
             }));
             for question in &coded {
-                let answered = row.answers.get(&question.key).is_some_and(|v| !v.is_empty());
+                let answered = row
+                    .answers
+                    .get(&question.key)
+                    .is_some_and(|v| !v.is_empty());
                 let themes = row.themes.get(&question.key);
                 for theme in &question.themes {
                     cells.push(match themes {
                         Some(given) if answered && !given.is_empty() => {
-                            if given.contains(&theme.name) { "1" } else { "0" }.to_owned()
+                            if given.contains(&theme.name) {
+                                "1"
+                            } else {
+                                "0"
+                            }
+                            .to_owned()
                         }
                         _ => String::new(),
                     });
@@ -78,7 +94,12 @@ mod tests {
                 Question {
                     key: "change".into(),
                     kind: QuestionKind::Text,
-                    themes: ["Help", "Listen"].map(|n| Theme { name: n.into(), ..Theme::default() }).to_vec(),
+                    themes: ["Help", "Listen"]
+                        .map(|n| Theme {
+                            name: n.into(),
+                            ..Theme::default()
+                        })
+                        .to_vec(),
                     ..Question::default()
                 },
             ],
@@ -86,18 +107,27 @@ mod tests {
         let row = |likes: &[&str], change: &str, themes: &[&str]| {
             let mut r = ResponseRow::default();
             if !likes.is_empty() {
-                r.answers.insert("likes".into(), likes.iter().map(|s| s.to_string()).collect());
+                r.answers.insert(
+                    "likes".into(),
+                    likes.iter().map(|s| s.to_string()).collect(),
+                );
             }
             if !change.is_empty() {
                 r.answers.insert("change".into(), vec![change.into()]);
-                r.themes.insert("change".into(), themes.iter().map(|s| s.to_string()).collect());
+                r.themes.insert(
+                    "change".into(),
+                    themes.iter().map(|s| s.to_string()).collect(),
+                );
             }
             r
         };
         let table = responses_table(
             &survey,
             &[
-                (Some("r1".into()), row(&["Art", "Sport"], "=listen to me", &["Listen"])),
+                (
+                    Some("r1".into()),
+                    row(&["Art", "Sport"], "=listen to me", &["Listen"]),
+                ),
                 (None, row(&[], "idk", &[])),
                 (Some("r3".into()), row(&["Art"], "", &[])),
             ],

@@ -22,7 +22,11 @@ pub struct Problem {
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.column {
-            Some(column) => write!(f, "line {}, column \"{}\": {}", self.line, column, self.reason),
+            Some(column) => write!(
+                f,
+                "line {}, column \"{}\": {}",
+                self.line, column, self.reason
+            ),
             None => write!(f, "line {}: {}", self.line, self.reason),
         }
     }
@@ -129,7 +133,11 @@ fn without_bom(bytes: &[u8]) -> &[u8] {
 fn line_at(bytes: &[u8], position: Option<&csv::Position>) -> u64 {
     let offset = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
     // A record can be said to start on the line end before it.
-    let offset = if bytes.get(offset) == Some(&b'\n') { offset + 1 } else { offset };
+    let offset = if bytes.get(offset) == Some(&b'\n') {
+        offset + 1
+    } else {
+        offset
+    };
     1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
@@ -412,7 +420,10 @@ pub fn read_codes(survey: &Survey, bytes: &[u8]) -> Result<Vec<CodeRow>, Vec<Pro
             continue;
         }
         let Some(question) = survey.question(&key) else {
-            problem("question", format!("survey {} has no question \"{key}\"", survey.slug));
+            problem(
+                "question",
+                format!("survey {} has no question \"{key}\"", survey.slug),
+            );
             continue;
         };
         if question.kind != QuestionKind::Text {
@@ -422,7 +433,11 @@ pub fn read_codes(survey: &Survey, bytes: &[u8]) -> Result<Vec<CodeRow>, Vec<Pro
             );
             continue;
         }
-        let Some(found) = question.themes.iter().find(|th| squash(&th.name) == squash(&theme)) else {
+        let Some(found) = question
+            .themes
+            .iter()
+            .find(|th| squash(&th.name) == squash(&theme))
+        else {
             problem(
                 "theme",
                 format!(
@@ -573,7 +588,9 @@ mod tests {
         let problems = read(&format!("ks,likes,change\nKS3,,{long}\n")).unwrap_err();
         assert_eq!(
             problems,
-            ["line 2, column \"change\": the answer to \"change\" is 2001 characters long; the limit is 2000"]
+            [
+                "line 2, column \"change\": the answer to \"change\" is 2001 characters long; the limit is 2000"
+            ]
         );
     }
 
@@ -595,8 +612,12 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_utf8_says_how_to_save_it() {
-        let problems = read_responses(&survey(), b"ks,likes,change\nKS3,Art,caf\xe9\n", &BTreeMap::new())
-            .unwrap_err();
+        let problems = read_responses(
+            &survey(),
+            b"ks,likes,change\nKS3,Art,caf\xe9\n",
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
         assert_eq!(
             problems[0].to_string(),
             "line 2: this is not UTF-8 text; save the spreadsheet as \"CSV UTF-8\""

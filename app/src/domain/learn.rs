@@ -51,12 +51,17 @@ pub fn learned_keywords(
     for (i, (text, themes)) in coded.iter().enumerate() {
         for token in tokens(text) {
             let word = text[token.start..token.end].to_lowercase();
-            if STOP_WORDS.contains(&word.as_str()) || token.stem.chars().all(|c| c.is_ascii_digit()) {
+            if STOP_WORDS.contains(&word.as_str()) || token.stem.chars().all(|c| c.is_ascii_digit())
+            {
                 continue;
             }
             *all.entry(token.stem.clone()).or_default() += 1.0;
             used_in.entry(token.stem.clone()).or_default().insert(i);
-            *surface.entry(token.stem.clone()).or_default().entry(word).or_default() += 1;
+            *surface
+                .entry(token.stem.clone())
+                .or_default()
+                .entry(word)
+                .or_default() += 1;
             for &t in themes.iter().filter(|&&t| t < theme_count) {
                 *per[t].entry(token.stem.clone()).or_default() += 1.0;
                 totals[t] += 1.0;
@@ -72,7 +77,12 @@ pub fn learned_keywords(
     (0..theme_count)
         .map(|t| {
             let n_theme = totals[t];
-            let n_rest: f64 = totals.iter().enumerate().filter(|(o, _)| *o != t).map(|(_, n)| n).sum();
+            let n_rest: f64 = totals
+                .iter()
+                .enumerate()
+                .filter(|(o, _)| *o != t)
+                .map(|(_, n)| n)
+                .sum();
             let mut found: Vec<LearnedKeyword> = per[t]
                 .iter()
                 .filter(|(stem, _)| !known.get(t).is_some_and(|k| k.contains(*stem)))
@@ -116,7 +126,10 @@ mod tests {
     use super::*;
 
     fn coded(items: &[(&str, usize)]) -> Vec<(String, Vec<usize>)> {
-        items.iter().map(|(t, theme)| (t.to_string(), vec![*theme])).collect()
+        items
+            .iter()
+            .map(|(t, theme)| (t.to_string(), vec![*theme]))
+            .collect()
     }
 
     #[test]
@@ -130,14 +143,29 @@ mod tests {
             ("Better support earlier", 1),
             ("More options for school", 2),
         ]);
-        let learned = learned_keywords(3, &answers, &[BTreeSet::new(), BTreeSet::new(), BTreeSet::new()], 3, 1.0);
+        let learned = learned_keywords(
+            3,
+            &answers,
+            &[BTreeSet::new(), BTreeSet::new(), BTreeSet::new()],
+            3,
+            1.0,
+        );
         assert_eq!(learned[0][0].word, "listen", "{:?}", learned[0]);
         assert_eq!(learned[0][0].answers, [0, 1, 2]);
         assert_eq!(learned[1][0].word, "support");
         // "more" is in two themes: it does not set theme 1 apart as much.
-        assert!(learned[1].iter().all(|k| k.word != "more" || k.z < learned[1][0].z));
+        assert!(
+            learned[1]
+                .iter()
+                .all(|k| k.word != "more" || k.z < learned[1][0].z)
+        );
         // Stop words are never proposed.
-        assert!(learned.iter().flatten().all(|k| k.word != "to" && k.word != "me"));
+        assert!(
+            learned
+                .iter()
+                .flatten()
+                .all(|k| k.word != "to" && k.word != "me")
+        );
     }
 
     #[test]
@@ -147,6 +175,10 @@ mod tests {
         let learned = learned_keywords(2, &answers, &known, 5, 0.0);
         assert!(learned[0].is_empty(), "{:?}", learned[0]);
         assert_eq!(learned[1][0].word, "help");
-        assert!(learned_keywords(2, &[], &known, 5, 0.0).iter().all(Vec::is_empty));
+        assert!(
+            learned_keywords(2, &[], &known, 5, 0.0)
+                .iter()
+                .all(Vec::is_empty)
+        );
     }
 }

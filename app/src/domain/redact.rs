@@ -24,15 +24,52 @@ impl RedactionLists {
 }
 
 /// Titles that are followed by a surname.
-const TITLES: [&str; 9] = ["mr", "mrs", "ms", "miss", "sir", "dr", "mx", "mister", "missus"];
+const TITLES: [&str; 9] = [
+    "mr", "mrs", "ms", "miss", "sir", "dr", "mx", "mister", "missus",
+];
 
 /// Capitalised words that are not names even in mid-sentence.
 const NOT_NAMES: [&str; 40] = [
-    "i", "i'm", "i've", "i'd", "i'll", "english", "maths", "science", "pe", "art", "music",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-    "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "christmas", "easter", "god", "mum", "dad", "nan", "year", "ks3",
-    "ks4", "ks5",
+    "i",
+    "i'm",
+    "i've",
+    "i'd",
+    "i'll",
+    "english",
+    "maths",
+    "science",
+    "pe",
+    "art",
+    "music",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "christmas",
+    "easter",
+    "god",
+    "mum",
+    "dad",
+    "nan",
+    "year",
+    "ks3",
+    "ks4",
+    "ks5",
 ];
 
 /// A copy of `text` with likely identifying words replaced.
@@ -149,7 +186,10 @@ mod tests {
     fn ordinary_capitals_are_left_alone() {
         let lists = RedactionLists::default();
         assert_eq!(
-            propose_redaction("Nothing. They put me in ISO in KS4 and I hated English.", &lists),
+            propose_redaction(
+                "Nothing. They put me in ISO in KS4 and I hated English.",
+                &lists
+            ),
             "Nothing. They put me in ISO in KS4 and I hated English."
         );
         // A listed name inside a longer word is not touched.
@@ -157,7 +197,10 @@ mod tests {
             places: vec!["Poole".into()],
             ..RedactionLists::default()
         };
-        assert_eq!(propose_redaction("whirlpoole poole", &lists), "whirlpoole [place]");
+        assert_eq!(
+            propose_redaction("whirlpoole poole", &lists),
+            "whirlpoole [place]"
+        );
     }
 
     #[test]

@@ -268,8 +268,14 @@ pub fn question_report(
             .into_iter()
             .enumerate()
             .map(|(i, name)| {
-                let own = question.themes.iter().find(|t| t.name == name).map(|t| t.colour.clone());
-                let colour = own.filter(|c| !c.is_empty()).unwrap_or_else(|| super::survey::palette_colour(i).to_owned());
+                let own = question
+                    .themes
+                    .iter()
+                    .find(|t| t.name == name)
+                    .map(|t| t.colour.clone());
+                let colour = own
+                    .filter(|c| !c.is_empty())
+                    .unwrap_or_else(|| super::survey::palette_colour(i).to_owned());
                 (name, colour)
             })
             .collect(),
@@ -305,7 +311,12 @@ pub fn question_report(
         .map(|(group, members)| count_block(question, &members, Some(group)))
         .collect();
     if audience == Audience::Viewer {
-        suppress(&mut report.blocks, &overall, report.counting, disclosure.min_cell);
+        suppress(
+            &mut report.blocks,
+            &overall,
+            report.counting,
+            disclosure.min_cell,
+        );
     }
     report
 }
@@ -326,12 +337,7 @@ fn suppress(blocks: &mut [Block], overall: &Block, counting: Counting, min_cell:
         .iter()
         .map(|b| {
             std::iter::once(b.answered.exact().unwrap_or_default())
-                .chain(
-                    overall
-                        .lines
-                        .iter()
-                        .map(|l| count_of(b, &l.category)),
-                )
+                .chain(overall.lines.iter().map(|l| count_of(b, &l.category)))
                 .collect()
         })
         .collect();
@@ -358,7 +364,10 @@ fn suppress(blocks: &mut [Block], overall: &Block, counting: Counting, min_cell:
             let hidden_here = cells.iter().filter(|&&(r, c)| hidden[r][c]).count();
             // Hidden cells that are all zero are given away too: the visible
             // ones already add up to the total.
-            let all_zero = hidden_here > 1 && cells.iter().all(|&(r, c)| !hidden[r][c] || values[r][c] == 0);
+            let all_zero = hidden_here > 1
+                && cells
+                    .iter()
+                    .all(|&(r, c)| !hidden[r][c] || values[r][c] == 0);
             if hidden_here != 1 && !all_zero {
                 continue;
             }
@@ -393,7 +402,11 @@ fn suppress(blocks: &mut [Block], overall: &Block, counting: Counting, min_cell:
         // Lines the overall breakdown has but this group lacks (a "not yet
         // coded" line present elsewhere) are added so every block lines up.
         for (column, overall_line) in overall.lines.iter().enumerate() {
-            if !block.lines.iter().any(|l| l.category == overall_line.category) {
+            if !block
+                .lines
+                .iter()
+                .any(|l| l.category == overall_line.category)
+            {
                 block.lines.push(Line {
                     category: overall_line.category.clone(),
                     count: if hidden_row[column + 1] {
@@ -485,7 +498,12 @@ pub fn compare(categories: &[String], rounds: &[RoundCounts]) -> Comparison {
         // The exact difference of the two shares, rounded once: shares
         // rounded first could be 0.1 out.
         let pp_change = (first.1 > 0 && last.1 > 0)
-            .then(|| ratio_rounded(1000 * (last.0 * first.1 - first.0 * last.1), first.1 * last.1))
+            .then(|| {
+                ratio_rounded(
+                    1000 * (last.0 * first.1 - first.0 * last.1),
+                    first.1 * last.1,
+                )
+            })
             .flatten();
         ComparisonLine {
             category,
@@ -737,7 +755,11 @@ mod tests {
             Audience::Viewer,
             Disclosure::default(),
         );
-        let groups: Vec<_> = viewer.blocks.iter().map(|b| b.group.clone().unwrap()).collect();
+        let groups: Vec<_> = viewer
+            .blocks
+            .iter()
+            .map(|b| b.group.clone().unwrap())
+            .collect();
         assert_eq!(groups, ["KS3", "KS4", NOT_ANSWERED]);
         let table = shown(&viewer);
         assert_eq!(table[0], ["c", "c", "c", "c"]);
@@ -761,13 +783,18 @@ mod tests {
         let grid = |r: &QuestionReport| -> Vec<Vec<Figure>> {
             r.blocks
                 .iter()
-                .map(|b| std::iter::once(b.answered).chain(b.lines.iter().map(|l| l.count)).collect())
+                .map(|b| {
+                    std::iter::once(b.answered)
+                        .chain(b.lines.iter().map(|l| l.count))
+                        .collect()
+                })
                 .collect()
         };
         let (seen, exact) = (grid(report), grid(&worker));
         let width = seen[0].len();
-        let mut relations: Vec<Vec<(usize, usize)>> =
-            (0..width).map(|c| (0..seen.len()).map(|r| (r, c)).collect()).collect();
+        let mut relations: Vec<Vec<(usize, usize)>> = (0..width)
+            .map(|c| (0..seen.len()).map(|r| (r, c)).collect())
+            .collect();
         relations.extend((0..seen.len()).map(|r| (0..width).map(|c| (r, c)).collect()));
         for cells in relations {
             let hidden: Vec<i64> = cells
@@ -811,10 +838,23 @@ mod tests {
                 .map(|l| format_tenths(l.cells[r].1.unwrap()))
                 .collect()
         };
-        assert_eq!(percents(0), ["0.6", "2.1", "7.5", "29.5", "45.8", "8.2", "6.3"]);
-        assert_eq!(percents(1), ["0.8", "3.1", "9.1", "36.3", "35.7", "10.5", "4.5"]);
-        assert_eq!(percents(2), ["0.7", "3.2", "10.6", "26.9", "40.2", "14.1", "4.3"]);
-        let changes: Vec<String> = table.lines.iter().map(|l| format_signed(l.change)).collect();
+        assert_eq!(
+            percents(0),
+            ["0.6", "2.1", "7.5", "29.5", "45.8", "8.2", "6.3"]
+        );
+        assert_eq!(
+            percents(1),
+            ["0.8", "3.1", "9.1", "36.3", "35.7", "10.5", "4.5"]
+        );
+        assert_eq!(
+            percents(2),
+            ["0.7", "3.2", "10.6", "26.9", "40.2", "14.1", "4.3"]
+        );
+        let changes: Vec<String> = table
+            .lines
+            .iter()
+            .map(|l| format_signed(l.change))
+            .collect();
         assert_eq!(changes, ["+1", "+11", "+31", "+15", "+11", "+53", "-7"]);
         let change_percents: Vec<String> = table
             .lines
@@ -825,7 +865,10 @@ mod tests {
             change_percents,
             ["+25%", "+85%", "+66%", "+8%", "+4%", "+104%", "-18%"]
         );
-        assert_eq!(format_signed_tenths(table.lines[5].pp_change.unwrap()), "+5.9");
+        assert_eq!(
+            format_signed_tenths(table.lines[5].pp_change.unwrap()),
+            "+5.9"
+        );
         assert_eq!(table.total.cells[0], (624, Some(1000)));
         assert_eq!(table.total.cells[2].0, 739);
         assert_eq!(format_signed(table.total.change), "+115");

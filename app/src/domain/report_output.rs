@@ -21,7 +21,11 @@ impl Table {
     /// reads them as numbers, not formulas.
     pub fn to_csv(&self, text_columns: &[usize]) -> String {
         let mut out = csv::Writer::from_writer(Vec::new());
-        let header: Vec<String> = self.header.iter().map(|h| safe_cell(h).into_owned()).collect();
+        let header: Vec<String> = self
+            .header
+            .iter()
+            .map(|h| safe_cell(h).into_owned())
+            .collect();
         out.write_record(&header).expect("writing to memory");
         for row in &self.rows {
             let cells: Vec<String> = row
@@ -46,7 +50,11 @@ impl Table {
         let line = |cells: &[String]| {
             format!(
                 "| {} |\n",
-                cells.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | ")
+                cells
+                    .iter()
+                    .map(|c| escape(c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
             )
         };
         let mut text = line(&self.header);

@@ -100,7 +100,9 @@ pub fn palette_colour(i: usize) -> &'static str {
 /// Whether `colour` is a `#rrggbb` colour (or empty: none chosen).
 pub fn valid_colour(colour: &str) -> bool {
     colour.is_empty()
-        || (colour.len() == 7 && colour.starts_with('#') && colour[1..].chars().all(|c| c.is_ascii_hexdigit()))
+        || (colour.len() == 7
+            && colour.starts_with('#')
+            && colour[1..].chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// One question, shown on a screen of its own.

@@ -236,7 +236,10 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
             if !super::survey::valid_colour(theme.colour.trim()) {
                 return Err(rule(
                     theme.name.span(),
-                    format!("theme \"{name}\" has colour \"{}\"; write colours as #rrggbb", theme.colour),
+                    format!(
+                        "theme \"{name}\" has colour \"{}\"; write colours as #rrggbb",
+                        theme.colour
+                    ),
                 ));
             }
             themes.push(Theme {
@@ -479,7 +482,9 @@ keywords = ["listen", "trust", "belong", "relationship", "respect"]
         let survey = parse(file).unwrap();
         assert_eq!(survey.questions[0].themes[0].colour, "#00aa11");
         assert!(write(&survey).contains("colour = \"#00aa11\""));
-        let err = parse(&file.replace("#00AA11", "green")).unwrap_err().to_string();
+        let err = parse(&file.replace("#00AA11", "green"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("write colours as #rrggbb"), "{err}");
     }
 

@@ -19,14 +19,24 @@ pub fn BarChart(
     /// so no colour carries meaning alone).
     colours: std::collections::BTreeMap<String, String>,
 ) -> impl IntoView {
-    let id = format!("chart-{}", title.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))));
+    let id = format!(
+        "chart-{}",
+        title
+            .bytes()
+            .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+    );
     let height = ROW_HEIGHT * block.lines.len() as f64 + 8.0;
     let width = LABEL_WIDTH + BAR_WIDTH + 120.0;
     let described: Vec<String> = block
         .lines
         .iter()
         .map(|line| match block.percent(line) {
-            Some(p) => format!("{}: {} ({}%)", line.category, line.count.show(), format_tenths(p)),
+            Some(p) => format!(
+                "{}: {} ({}%)",
+                line.category,
+                line.count.show(),
+                format_tenths(p)
+            ),
             None => format!("{}: {}", line.category, line.count.show()),
         })
         .collect();

@@ -41,7 +41,11 @@ pub async fn load_summary(
     };
     let reader = crate::auth::summary_reader(&round_id, share.as_deref(), viewers_view).await?;
     let mut summary = build_summary(&state.db, &round_id, reader.audience, by.as_deref()).await?;
-    if reader.user.as_ref().is_some_and(|u| u.role.allows(Role::Admin)) {
+    if reader
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role.allows(Role::Admin))
+    {
         summary.share_links = Some(state.db.share_links(&round_id).await?);
     }
     Ok(summary)
@@ -56,7 +60,10 @@ pub async fn build_summary(
     by: Option<&str>,
 ) -> Result<Summary, AppError> {
     use crate::domain::report::{compare, comparison_categories, round_counts, survey_report};
-    let found = db.round_with_survey(round_id).await?.ok_or(AppError::NotFound)?;
+    let found = db
+        .round_with_survey(round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let survey = &found.survey;
     let disclosure = db.disclosure(&found.survey_id).await?;
     let by = match by.filter(|b| !b.is_empty()) {
@@ -84,11 +91,19 @@ pub async fn build_summary(
     }
     let mut comparisons = Vec::new();
     if !earlier_rows.is_empty() {
-        for question in survey.questions.iter().filter(|q| by.is_none_or(|b| b.key != q.key)) {
+        for question in survey
+            .questions
+            .iter()
+            .filter(|q| by.is_none_or(|b| b.key != q.key))
+        {
             let counts: Vec<_> = earlier_rows
                 .iter()
                 .map(|(name, rows)| round_counts(question, name, rows))
-                .chain(std::iter::once(round_counts(question, &found.round.name, &rows)))
+                .chain(std::iter::once(round_counts(
+                    question,
+                    &found.round.name,
+                    &rows,
+                )))
                 .filter(|c| audience == Audience::Worker || c.answered >= disclosure.min_answers)
                 .collect();
             if counts.len() >= 2 && !comparison_categories(question).is_empty() {
@@ -183,7 +198,12 @@ pub async fn create_share_link(round_id: String, days: i64) -> Result<String, Ap
     let (token, hash) = crate::auth::new_share_token();
     state
         .db
-        .create_share_link(&hash, &round_id, &user.email, crate::db::now() + days * 86_400)
+        .create_share_link(
+            &hash,
+            &round_id,
+            &user.email,
+            crate::db::now() + days * 86_400,
+        )
         .await?;
     tracing::info!(user = %user.email, days, "share link made");
     Ok(format!("/shared/{token}"))
@@ -262,7 +282,10 @@ fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
 fn form_urlencoded_pairs(pairs: &[(&str, Option<&str>)]) -> String {
     pairs
         .iter()
-        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={}", encode(v))))
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", encode(v)))
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -273,7 +296,9 @@ fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -287,7 +312,11 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
     let download = format!(
         "/rounds/{}/report.csv{}",
         summary.round_id,
-        query_string(&[("by", summary.by.as_deref()), ("view", view_param), ("share", share.as_deref())])
+        query_string(&[
+            ("by", summary.by.as_deref()),
+            ("view", view_param),
+            ("share", share.as_deref())
+        ])
     );
     let quotes = summary.quotes.clone();
     let by = summary.by.clone();
@@ -297,7 +326,8 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
             summary.disclosure.min_cell, summary.disclosure.min_answers
         )
     } else {
-        "You see exact figures. Viewers and share links see them with small numbers hidden.".to_owned()
+        "You see exact figures. Viewers and share links see them with small numbers hidden."
+            .to_owned()
     };
     view! {
         <Title text=format!("{heading} - summary - Heard")/>
@@ -378,7 +408,10 @@ fn QuestionSection(question: QuestionReport, quotes: Vec<ApprovedQuote>) -> impl
 
 /// Approved quotes grouped under their themes, in the question's category
 /// order; a quote whose answer has no theme goes under "Other answers".
-fn quotes_by_theme(question: &QuestionReport, quotes: Vec<ApprovedQuote>) -> Vec<(String, Vec<String>)> {
+fn quotes_by_theme(
+    question: &QuestionReport,
+    quotes: Vec<ApprovedQuote>,
+) -> Vec<(String, Vec<String>)> {
     let order: Vec<String> = question
         .blocks
         .first()
@@ -386,7 +419,11 @@ fn quotes_by_theme(question: &QuestionReport, quotes: Vec<ApprovedQuote>) -> Vec
         .unwrap_or_default();
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for quote in quotes {
-        let theme = quote.themes.first().cloned().unwrap_or_else(|| "Other answers".to_owned());
+        let theme = quote
+            .themes
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "Other answers".to_owned());
         match groups.iter_mut().find(|(t, _)| *t == theme) {
             Some((_, texts)) => texts.push(quote.text),
             None => groups.push((theme, vec![quote.text])),
@@ -399,7 +436,11 @@ fn quotes_by_theme(question: &QuestionReport, quotes: Vec<ApprovedQuote>) -> Vec
 /// A breakdown by attribute as one table: groups down, categories across.
 #[component]
 fn BreakdownTable(question: QuestionReport) -> impl IntoView {
-    let categories: Vec<String> = question.blocks.first().map(|b| b.lines.iter().map(|l| l.category.clone()).collect()).unwrap_or_default();
+    let categories: Vec<String> = question
+        .blocks
+        .first()
+        .map(|b| b.lines.iter().map(|l| l.category.clone()).collect())
+        .unwrap_or_default();
     view! {
         <div class="table-scroll" tabindex="0" role="region" aria-label=format!("{} by group", question.text)>
             <table class="table">
@@ -459,7 +500,10 @@ fn ComparisonTable(comparison: QuestionComparison, download: String) -> impl Int
 }
 
 #[component]
-fn ShareLinks(round_id: String, links: Vec<crate::domain::summary::ShareLinkInfo>) -> impl IntoView {
+fn ShareLinks(
+    round_id: String,
+    links: Vec<crate::domain::summary::ShareLinkInfo>,
+) -> impl IntoView {
     let create = ServerAction::<CreateShareLink>::new();
     let revoke = ServerAction::<RevokeShareLink>::new();
     view! {
