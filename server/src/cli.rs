@@ -183,6 +183,18 @@ enum SurveyCommand {
         /// The survey's slug.
         slug: String,
     },
+    /// Show or set what viewers may see of a survey's figures: breakdown
+    /// cells below --min-cell are hidden (UK practice: 5 at the DfE, 10 at
+    /// the ONS, 11 at the Children's Commissioner), and a question fewer
+    /// than --min-answers young people answered is withheld.
+    Disclosure {
+        /// The survey's slug.
+        slug: String,
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=1000))]
+        min_cell: Option<i64>,
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100000))]
+        min_answers: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -623,6 +635,24 @@ async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Result<()
                 .await?
                 .with_context(|| format!("there is no survey {slug}"))?;
             print!("{}", survey_file::write(&survey));
+        }
+        SurveyCommand::Disclosure {
+            slug,
+            min_cell,
+            min_answers,
+        } => {
+            let db = Db::connect(database_url).await?;
+            let (survey_id, _) = find_survey(&db, &slug).await?;
+            let mut disclosure = db.disclosure(&survey_id).await?;
+            disclosure.min_cell = min_cell.unwrap_or(disclosure.min_cell);
+            disclosure.min_answers = min_answers.unwrap_or(disclosure.min_answers);
+            if min_cell.is_some() || min_answers.is_some() {
+                db.set_disclosure(&survey_id, disclosure).await?;
+            }
+            println!(
+                "Survey {slug}: viewers see no breakdown cell below {} and no question fewer than {} answered.",
+                disclosure.min_cell, disclosure.min_answers
+            );
         }
     }
     Ok(())

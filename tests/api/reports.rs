@@ -252,4 +252,21 @@ on_both_databases! {
         let again = ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "Again", "export.csv"]);
         assert!(again.contains("Added 0 responses") && again.contains("22 rows were already there"), "{again}");
     }
+
+    async fn the_thresholds_are_set_per_survey(app: TestApp) {
+        load_fixture(&app);
+        let shown = ok(&app, &["survey", "disclosure", "voice-2024"]);
+        assert_eq!(shown, "Survey voice-2024: viewers see no breakdown cell below 5 and no question fewer than 10 answered.\n");
+        let args = ["report", "--survey", "voice-2024", "--round", "Summer 2024", "--question", "change", "--by", "key_stage", "--audience", "viewer"];
+        let at_five = ok(&app, &args);
+        let set = ok(&app, &["survey", "disclosure", "voice-2024", "--min-cell", "11"]);
+        assert!(set.contains("below 11 and no question fewer than 10"), "{set}");
+        let at_eleven = ok(&app, &args);
+        assert!(at_eleven.matches(",c,").count() > at_five.matches(",c,").count(), "{at_five}\n{at_eleven}");
+        ok(&app, &["survey", "disclosure", "voice-2024", "--min-answers", "23"]);
+        let withheld = ok(&app, &["report", "--survey", "voice-2024", "--round", "Summer 2024", "--audience", "viewer"]);
+        assert_eq!(withheld, "question,category,count,percent,n\n", "22 answered, fewer than 23: every question withheld");
+        let refused = fails(&app, &["survey", "disclosure", "voice-2024", "--min-cell", "0"]);
+        assert!(refused.contains("--min-cell"), "{refused}");
+    }
 }

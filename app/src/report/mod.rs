@@ -332,7 +332,11 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
     view! {
         <Title text=format!("{heading} - summary - Heard")/>
         <div class="page-head no-print">
-            {share.is_none().then(|| view! { <p><a href=format!("/rounds/{}", summary.round_id)>"The round"</a></p> })}
+            {share.is_none().then(|| if viewers {
+                view! { <p><a href="/summaries">"All summaries"</a></p> }.into_any()
+            } else {
+                view! { <p><a href=format!("/rounds/{}", summary.round_id)>"The round"</a></p> }.into_any()
+            })}
         </div>
         <h1>{heading}</h1>
         <p class="headline">{format!("{} young people took part.", summary.responses)}</p>
