@@ -54,7 +54,8 @@ ensure_build_tools() {
 }
 
 ensure_test_tools() {
-  apt_install chromium chromium-driver
+  # xmllint checks REFI-QDA exports against their XML schemas.
+  apt_install chromium chromium-driver libxml2-utils
   if [ ! -f tests/node_modules/axe-core/axe.min.js ] || ! cmp -s tests/package-lock.json tests/node_modules/.package-lock.json; then
     say "installing axe-core for the browser tests"
     npm ci --prefix tests --no-audit --no-fund --loglevel=error

@@ -69,6 +69,10 @@ enum Command {
     /// Export data for Excel, SPSS or R.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// A free-text question's codebook as REFI-QDA (.qdc, for NVivo,
+    /// ATLAS.ti, MAXQDA, QualCoder, Taguette) or CSV, out and in.
+    #[command(subcommand)]
+    Codebook(CodebookCommand),
     /// Print a round's counts and percentages per question. CSV columns
     /// `question,category,count,percent,n` (with --by:
     /// `question,attribute,category,count,percent,n`).
@@ -104,6 +108,37 @@ enum Command {
         #[arg(long, value_enum, default_value = "csv")]
         format: FormatArg,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum CodebookCommand {
+    /// Print the codebook: REFI-QDA XML (valid against Codebook.xsd;
+    /// keywords go on a last description line "Keywords: a; b") or CSV
+    /// `theme,description,keywords`.
+    Export {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        question: String,
+        #[arg(long, value_enum, default_value = "qdc")]
+        format: CodebookFormat,
+    },
+    /// Replace the codebook with a file's (.qdc or CSV, told apart by its
+    /// content). Nested codes become "Parent > Child"; a theme that answers
+    /// are coded with cannot be left out (merge it first).
+    Import {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        question: String,
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CodebookFormat {
+    Qdc,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -342,6 +377,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let safeguarding = startup::load_safeguarding(cli.serve.safeguarding_words.as_deref())?;
             import(&cli.database_url, &safeguarding, command).await
         }
+        Command::Codebook(command) => codebook(&cli.database_url, command).await,
         Command::Export(ExportCommand::Responses { survey, round }) => {
             use heard_app::domain::exports::{responses_table, responses_text_columns};
             let db = Db::connect(&cli.database_url).await?;
@@ -423,6 +459,74 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn codebook(database_url: &str, command: CodebookCommand) -> anyhow::Result<()> {
+    use heard_app::domain::codebook_file;
+    use heard_app::domain::survey::QuestionKind;
+    let db = Db::connect(database_url).await?;
+    let (CodebookCommand::Export {
+        survey, question, ..
+    }
+    | CodebookCommand::Import {
+        survey, question, ..
+    }) = &command;
+    let (survey_id, mut survey) = find_survey(&db, survey).await?;
+    let key = question.clone();
+    let found = find_question(&survey, &key)?;
+    if found.kind != QuestionKind::Text {
+        bail!("question \"{key}\" is not a free-text question, so it has no codebook");
+    }
+    match command {
+        CodebookCommand::Export { format, .. } => {
+            let themes = found.themes.clone();
+            print!(
+                "{}",
+                match format {
+                    CodebookFormat::Csv => codebook_file::to_csv(&themes),
+                    CodebookFormat::Qdc => {
+                        let ids = db.theme_guids(&survey_id, &key).await?;
+                        let with_ids: Vec<(String, _)> = themes
+                            .into_iter()
+                            .map(|t| (ids.get(&t.name).cloned().unwrap_or_default(), t))
+                            .collect();
+                        codebook_file::to_qdc(&with_ids)
+                    }
+                }
+            );
+        }
+        CodebookCommand::Import { file, .. } => {
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("could not read {}", file.display()))?;
+            let mut themes = codebook_file::read(&bytes).with_context(|| {
+                format!(
+                    "{} was not imported; the codebook is unchanged",
+                    file.display()
+                )
+            })?;
+            let question = survey
+                .questions
+                .iter_mut()
+                .find(|q| q.key == key)
+                .expect("found above");
+            // A file without colours keeps the colours themes already have.
+            for theme in themes.iter_mut().filter(|t| t.colour.is_empty()) {
+                if let Some(old) = question.themes.iter().find(|o| o.name == theme.name) {
+                    theme.colour = old.colour.clone();
+                }
+            }
+            let count = themes.len();
+            question.themes = themes;
+            match db.import_survey(&survey).await? {
+                Imported::Refused(problems) => bail!(
+                    "the codebook of \"{key}\" was not changed:\n  {}",
+                    problems.join("\n  ")
+                ),
+                _ => println!("The codebook of \"{key}\" now has {count} themes."),
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn find_survey(db: &Db, slug: &str) -> anyhow::Result<(String, Survey)> {

@@ -269,4 +269,45 @@ on_both_databases! {
         let refused = fails(&app, &["survey", "disclosure", "voice-2024", "--min-cell", "0"]);
         assert!(refused.contains("--min-cell"), "{refused}");
     }
+
+    async fn codebooks_go_out_as_valid_refi_qda_and_csv_and_come_back_in(app: TestApp) {
+        load_fixture(&app);
+        let refi = heard_tests::workspace_root().join("tests/fixtures/refi-qda");
+        let qdc = ok(&app, &["codebook", "export", "--survey", "voice-2024", "--question", "change"]);
+        assert!(qdc.contains("<Code guid=\"") && qdc.contains("name=\"More or better options\""), "{qdc}");
+        let file = app.dir.path().join("change.qdc");
+        std::fs::write(&file, &qdc).unwrap();
+        let xmllint = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(refi.join("Codebook.xsd"))
+            .arg(&file)
+            .output()
+            .expect("xmllint runs (Debian's libxml2-utils; scripts/test installs it)");
+        assert!(xmllint.status.success(), "{}", String::from_utf8_lossy(&xmllint.stderr));
+
+        // Reading it back changes nothing, down to the guids.
+        ok(&app, &["codebook", "import", "--survey", "voice-2024", "--question", "change", "change.qdc"]);
+        assert_eq!(ok(&app, &["codebook", "export", "--survey", "voice-2024", "--question", "change"]), qdc);
+        let csv = ok(&app, &["codebook", "export", "--survey", "voice-2024", "--question", "change", "--format", "csv"]);
+        assert_eq!(csv, "theme,description,keywords\nConnect and belong,,\nHelp and support,,\nMore or better options,,\nNothing,,\n");
+
+        // A real codebook from another tool (non-UUID guids, nested codes).
+        let other = refi.join("openqda-example_codebook.qdc").display().to_string();
+        let imported = ok(&app, &["codebook", "import", "--survey", "voice-2024", "--question", "comments", &other]);
+        assert!(imported.contains("now has 44 themes"), "{imported}");
+        let themes = ok(&app, &["codebook", "export", "--survey", "voice-2024", "--question", "comments", "--format", "csv"]);
+        let mut names = themes.lines().skip(1).map(|l| l.split(',').next().unwrap());
+        // Parents come before their children, which are named under them.
+        assert_eq!(names.next(), Some("Negativ/Aufgeregt"));
+        assert_eq!(names.next(), Some("Negativ/Aufgeregt > Rage"));
+
+        // Leaving out a theme answers are coded with is refused, whole.
+        std::fs::write(app.dir.path().join("short.csv"), "theme,description,keywords\nNothing,,nothing\n").unwrap();
+        let refused = fails(&app, &["codebook", "import", "--survey", "voice-2024", "--question", "change", "short.csv"]);
+        assert!(refused.contains("theme \"Help and support\" is used in 7 codings; merge it into another theme instead of removing it"), "{refused}");
+        assert_eq!(ok(&app, &["codebook", "export", "--survey", "voice-2024", "--question", "change", "--format", "csv"]), csv);
+        let bad = fails(&app, &["codebook", "export", "--survey", "voice-2024", "--question", "key_stage"]);
+        assert!(bad.contains("not a free-text question"), "{bad}");
+    }
 }

@@ -16,6 +16,25 @@ pub enum CodebookChange {
 }
 
 impl Db {
+    /// A question's theme ids (UUIDs, used as REFI-QDA guids) by name.
+    pub async fn theme_guids(
+        &self,
+        survey_id: &str,
+        key: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, DbError> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name FROM themes t JOIN questions q ON q.id = t.question_id \
+             WHERE q.survey_id = $1 AND q.key = $2",
+        )
+        .bind(survey_id)
+        .bind(key)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("id")?)))
+            .collect()
+    }
+
     async fn theme_id(&self, question_id: &str, name: &str) -> Result<Option<String>, DbError> {
         let row = sqlx::query("SELECT id FROM themes WHERE question_id = $1 AND name = $2")
             .bind(question_id)

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod agreement;
 pub mod answers;
+pub mod codebook_file;
 pub mod coding;
 pub mod exports;
 pub mod flags;
