@@ -69,6 +69,16 @@ enum Command {
     /// Export data for Excel, SPSS or R.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Write a consistent copy of the (SQLite) database to FILE, safe while
+    /// Heard is running. For PostgreSQL use pg_dump (see the README).
+    Backup { file: std::path::PathBuf },
+    /// Replace the (SQLite) database with a backup. Stop Heard first. A
+    /// database that holds answers or accounts is only replaced with --force.
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// A free-text question's codebook as REFI-QDA (.qdc, for NVivo,
     /// ATLAS.ti, MAXQDA, QualCoder, Taguette) or CSV, out and in.
     #[command(subcommand)]
@@ -378,6 +388,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             import(&cli.database_url, &safeguarding, command).await
         }
         Command::Codebook(command) => codebook(&cli.database_url, command).await,
+        Command::Backup { file } => {
+            let db = Db::connect(&cli.database_url).await?;
+            if file.exists() {
+                bail!(
+                    "{} already exists; choose a new file for the backup",
+                    file.display()
+                );
+            }
+            if !db.backup_to(&file).await? {
+                bail!("this is a PostgreSQL database: back it up with pg_dump (see the README)");
+            }
+            println!("Backed up to {}.", file.display());
+            Ok(())
+        }
+        Command::Restore { file, force } => restore(&cli.database_url, &file, force).await,
         Command::Export(ExportCommand::Responses { survey, round }) => {
             use heard_app::domain::exports::{responses_table, responses_text_columns};
             let db = Db::connect(&cli.database_url).await?;
@@ -526,6 +551,50 @@ async fn codebook(database_url: &str, command: CodebookCommand) -> anyhow::Resul
             }
         }
     }
+    Ok(())
+}
+
+/// Puts an SQLite backup in place of the database, after checking that the
+/// backup opens as a Heard database and that nothing would be lost.
+async fn restore(database_url: &str, file: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    let Some(target) = heard_app::db::sqlite_path(database_url) else {
+        bail!("this is a PostgreSQL database: restore it with pg_restore or psql (see the README)");
+    };
+    if !file.is_file() {
+        bail!("there is no backup file {}", file.display());
+    }
+    if target.exists() && !force {
+        let db = Db::connect(database_url).await?;
+        let holds_data = db.holds_data().await?;
+        db.close().await;
+        if holds_data {
+            bail!(
+                "{} holds answers or accounts; restoring would replace them. Add --force to do it anyway",
+                target.display()
+            );
+        }
+    }
+    // Check the copy, not the backup itself: opening runs the migrations.
+    let incoming = target.with_extension("restoring");
+    if let Some(folder) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("could not create {}", folder.display()))?;
+    }
+    std::fs::copy(file, &incoming).with_context(|| format!("could not copy {}", file.display()))?;
+    match Db::connect(&format!("sqlite://{}", incoming.display())).await {
+        Ok(db) => db.close().await,
+        Err(error) => {
+            let _ = std::fs::remove_file(&incoming);
+            bail!("{} is not a Heard backup: {error}", file.display());
+        }
+    }
+    for stale in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{stale}", target.display()));
+        let _ = std::fs::remove_file(format!("{}{stale}", incoming.display()));
+    }
+    std::fs::rename(&incoming, &target)
+        .with_context(|| format!("could not replace {}", target.display()))?;
+    println!("Restored {} from {}.", target.display(), file.display());
     Ok(())
 }
 

@@ -310,4 +310,40 @@ on_both_databases! {
         let bad = fails(&app, &["codebook", "export", "--survey", "voice-2024", "--question", "key_stage"]);
         assert!(bad.contains("not a free-text question"), "{bad}");
     }
+
+    async fn a_backup_taken_while_running_restores_to_identical_exports(app: TestApp) {
+        load_fixture(&app);
+        let export = |app: &TestApp, env: &[(&str, &str)]| {
+            let out = heard_tests::run_heard(app.dir.path(), env, &["export", "responses", "--survey", "voice-2024", "--round", "Summer 2024"], "");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let before = ok(&app, &["export", "responses", "--survey", "voice-2024", "--round", "Summer 2024"]);
+        if app.database_url.starts_with("postgres") {
+            let refused = fails(&app, &["backup", "b.db"]);
+            assert!(refused.contains("pg_dump"), "{refused}");
+            return;
+        }
+        // The server is running while the backup is taken.
+        let done = ok(&app, &["backup", "b.db"]);
+        assert!(done.contains("Backed up to b.db"), "{done}");
+        let again = fails(&app, &["backup", "b.db"]);
+        assert!(again.contains("already exists"), "{again}");
+        // Restore into a new database: the export is byte-identical.
+        let fresh = [("DATABASE_URL", "sqlite://restored/heard.db")];
+        let out = heard_tests::run_heard(app.dir.path(), &fresh, &["restore", "b.db"], "");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(export(&app, &fresh), before);
+        // Restoring over a database with answers needs --force.
+        let out = heard_tests::run_heard(app.dir.path(), &fresh, &["restore", "b.db"], "");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("Add --force"));
+        let out = heard_tests::run_heard(app.dir.path(), &fresh, &["restore", "--force", "b.db"], "");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(export(&app, &fresh), before);
+        std::fs::write(app.dir.path().join("junk.db"), "not a database").unwrap();
+        let out = heard_tests::run_heard(app.dir.path(), &fresh, &["restore", "--force", "junk.db"], "");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is not a Heard backup"), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(export(&app, &fresh), before, "a failed restore changes nothing");
+    }
 }

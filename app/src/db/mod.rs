@@ -81,6 +81,53 @@ impl Db {
     }
 }
 
+/// The file of an `sqlite:` URL; `None` for any other database.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    url.starts_with("sqlite:").then(|| {
+        std::path::PathBuf::from(
+            url.trim_start_matches("sqlite:")
+                .trim_start_matches("//")
+                .split('?')
+                .next()
+                .unwrap_or_default(),
+        )
+    })
+}
+
+impl Db {
+    /// Writes a consistent copy of an SQLite database to `file` while it
+    /// is in use (`VACUUM INTO` reads one snapshot). `Ok(false)` on
+    /// PostgreSQL, which is backed up with its own tools.
+    pub async fn backup_to(&self, file: &std::path::Path) -> Result<bool, DbError> {
+        if self.pool.connect_options().database_url.scheme() != "sqlite" {
+            return Ok(false);
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(file.display().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(true)
+    }
+
+    /// Closes every connection (SQLite then folds its write-ahead log into
+    /// the file).
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    /// Whether the database holds any survey answers or accounts (the demo
+    /// survey alone does not count).
+    pub async fn holds_data(&self) -> Result<bool, DbError> {
+        use sqlx::Row;
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM users) AS n",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+}
+
 /// SQLite needs `mode=rwc` to create a missing file, and the folder must exist.
 fn sqlite_url_that_creates(url: &str) -> Result<String, DbError> {
     let path = url
