@@ -13,6 +13,10 @@ CREATE UNIQUE INDEX responses_by_respondent ON responses (round_id, respondent);
 -- can share one). Rounds from before this column keep 0 and their times.
 ALTER TABLE rounds ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
 
+-- Children's data is kept no longer than needed: after this day (Unix
+-- seconds) `heard erase --due` deletes the round's free text.
+ALTER TABLE rounds ADD COLUMN retain_until BIGINT;
+
 -- Disclosure control for viewers: cells below `min_cell` are suppressed, and
 -- a question fewer than `min_answers` young people answered is withheld.
 ALTER TABLE surveys ADD COLUMN min_cell BIGINT NOT NULL DEFAULT 5;
@@ -73,6 +77,15 @@ CREATE TABLE quotes (
     approved_by TEXT,
     approved_at BIGINT,
     PRIMARY KEY (response_id, question_id)
+);
+
+-- What was done to people's data, by whom: erasures, restores.
+CREATE TABLE audit_log (
+    id      TEXT PRIMARY KEY,
+    at      BIGINT NOT NULL,
+    who     TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    detail  TEXT NOT NULL
 );
 
 -- Read-only links to a round's summary for people without an account.

@@ -69,6 +69,22 @@ enum Command {
     /// Export data for Excel, SPSS or R.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Erase free text (answers become "[erased]", quotes go) while keeping
+    /// the coded counts, so year-on-year comparison still works. Either one
+    /// round (--survey, --round, --free-text) or every round past its
+    /// retention date (--due). Recorded in the audit log.
+    Erase {
+        #[arg(long, requires_all = ["round", "free_text"], conflicts_with = "due")]
+        survey: Option<String>,
+        #[arg(long)]
+        round: Option<String>,
+        /// Erase the round's free text (the only erasure there is today).
+        #[arg(long)]
+        free_text: bool,
+        /// Erase every round whose retention date has passed.
+        #[arg(long)]
+        due: bool,
+    },
     /// Write a consistent copy of the (SQLite) database to FILE, safe while
     /// Heard is running. For PostgreSQL use pg_dump (see the README).
     Backup { file: std::path::PathBuf },
@@ -259,6 +275,16 @@ enum RoundCommand {
         #[arg(long)]
         round: String,
     },
+    /// Set the day after which `heard erase --due` erases the round's free
+    /// text (YYYY-MM-DD), or `none`.
+    Retention {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+        #[arg(long)]
+        until: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -388,6 +414,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             import(&cli.database_url, &safeguarding, command).await
         }
         Command::Codebook(command) => codebook(&cli.database_url, command).await,
+        Command::Erase {
+            survey, round, due, ..
+        } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let rounds = match (survey, round) {
+                (Some(survey), Some(round)) => {
+                    let (survey_id, survey) = find_survey(&db, &survey).await?;
+                    let round = find_round(&db, &survey_id, &survey.slug, &round).await?;
+                    vec![(round.round_id, survey.slug, round.name, "on demand")]
+                }
+                _ if due => db
+                    .rounds_due_for_erasure()
+                    .await?
+                    .into_iter()
+                    .map(|(id, slug, name)| (id, slug, name, "retention date passed"))
+                    .collect(),
+                _ => bail!("say which round (--survey, --round, --free-text) or --due"),
+            };
+            if rounds.is_empty() {
+                println!("No round is past its retention date.");
+            }
+            for (round_id, slug, name, why) in rounds {
+                let erased = db.erase_free_text(&round_id, "command line", why).await?;
+                println!(
+                    "Erased the free text of round \"{name}\" of {slug}: {} answers, {} quotes. Coded counts are kept.",
+                    erased.answers, erased.quotes
+                );
+            }
+            Ok(())
+        }
         Command::Backup { file } => {
             let db = Db::connect(&cli.database_url).await?;
             if file.exists() {
@@ -833,7 +889,9 @@ async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Result<()
 
 async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<()> {
     let db = Db::connect(database_url).await?;
-    let (RoundCommand::Open { survey, .. } | RoundCommand::Close { survey, .. }) = &command;
+    let (RoundCommand::Open { survey, .. }
+    | RoundCommand::Close { survey, .. }
+    | RoundCommand::Retention { survey, .. }) = &command;
     let (survey_id, _) = db
         .survey_by_slug(survey)
         .await?
@@ -851,6 +909,29 @@ async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<()> 
                 bail!("survey {survey} has no round \"{round}\"");
             }
             println!("Round \"{round}\" of {survey} is closed.");
+        }
+        RoundCommand::Retention {
+            survey,
+            round,
+            until,
+        } => {
+            let found = find_round(&db, &survey_id, &survey, &round).await?;
+            let day =
+                match until.as_str() {
+                    "none" => None,
+                    text => Some(heard_app::domain::summary::parse_day(text).with_context(
+                        || format!("\"{text}\" is not a date written YYYY-MM-DD (or none)"),
+                    )?),
+                };
+            // Kept through the whole of the day named.
+            db.set_retention(&found.round_id, day.map(|d| d + 86_399))
+                .await?;
+            match day {
+                Some(_) => println!(
+                    "The free text of round \"{round}\" of {survey} is kept until {until}."
+                ),
+                None => println!("Round \"{round}\" of {survey} has no retention date."),
+            }
         }
     }
     Ok(())

@@ -346,4 +346,43 @@ on_both_databases! {
         assert!(String::from_utf8_lossy(&out.stderr).contains("is not a Heard backup"), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(export(&app, &fresh), before, "a failed restore changes nothing");
     }
+
+    async fn erasing_free_text_keeps_the_coded_counts_and_is_audited(app: TestApp) {
+        load_fixture(&app);
+        let path = fixture("responses.csv").display().to_string();
+        ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "Summer 2025", &path]);
+        let report = |round: &str| ok(&app, &["report", "--survey", "voice-2024", "--round", round]);
+        let before = report("Summer 2024");
+        let db = app.database().await;
+        // A starred quote in the round (as the coding screen stores one).
+        sqlx::query("INSERT INTO quotes (response_id, question_id, redacted, approved_by, approved_at) \
+                     SELECT a.response_id, a.question_id, 'Nothing. They hated me.', 'w', 1 FROM answers a \
+                     JOIN responses x ON x.id = a.response_id JOIN rounds r ON r.id = x.round_id \
+                     WHERE r.name = 'Summer 2024' AND a.value = 'Nothing. They hated me.'")
+            .execute(&db).await.unwrap();
+
+        let bad = fails(&app, &["round", "retention", "--survey", "voice-2024", "--round", "Summer 2024", "--until", "2024-02-30"]);
+        assert!(bad.contains("is not a date written YYYY-MM-DD"), "{bad}");
+        ok(&app, &["round", "retention", "--survey", "voice-2024", "--round", "Summer 2024", "--until", "2025-08-31"]);
+        ok(&app, &["round", "retention", "--survey", "voice-2024", "--round", "Summer 2025", "--until", "2999-08-31"]);
+        let erased = ok(&app, &["erase", "--due"]);
+        assert!(erased.contains("Erased the free text of round \"Summer 2024\" of voice-2024: 82 answers, 1 quotes"), "{erased}");
+        assert!(!erased.contains("Summer 2025"), "a round inside its retention date is kept: {erased}");
+
+        // Counts and comparisons still work; the words are gone.
+        assert_eq!(report("Summer 2024"), before);
+        let export = ok(&app, &["export", "responses", "--survey", "voice-2024", "--round", "Summer 2024"]);
+        assert!(!export.contains("They hated me"), "{export}");
+        assert!(export.lines().nth(1).unwrap().starts_with("r01,KS4,[erased],[erased],[erased],[erased],1,"), "{export}");
+        let quotes: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM quotes").fetch_one(&db).await.unwrap();
+        assert_eq!(quotes.0, 0);
+        let kept = ok(&app, &["export", "responses", "--survey", "voice-2024", "--round", "Summer 2025"]);
+        assert!(kept.contains("They hated me"), "the other round is untouched");
+        let audit: (String, String) = sqlx::query_as("SELECT action, detail FROM audit_log").fetch_one(&db).await.unwrap();
+        assert_eq!(audit.0, "erase free text");
+        assert!(audit.1.contains("82 answers, 1 quotes (retention date passed)"), "{}", audit.1);
+        assert!(ok(&app, &["erase", "--due"]).contains("No round is past its retention date."));
+        let on_demand = ok(&app, &["erase", "--survey", "voice-2024", "--round", "Summer 2025", "--free-text"]);
+        assert!(on_demand.contains("82 answers"), "{on_demand}");
+    }
 }

@@ -9,6 +9,7 @@ mod codebook;
 mod coding;
 mod flags;
 mod reports;
+mod retention;
 mod surveys;
 mod throttle;
 
@@ -16,6 +17,7 @@ pub use accounts::{SessionUser, StoredUser};
 pub use codebook::CodebookChange;
 pub use coding::{ResponsesImported, RoundRef};
 pub use reports::RoundWithSurvey;
+pub use retention::{ERASED, Erased};
 pub use surveys::{Imported, RoundForCode, StoreOutcome};
 
 use sqlx::AnyPool;

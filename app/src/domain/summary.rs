@@ -70,9 +70,38 @@ pub fn day_of(time: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// A `YYYY-MM-DD` date as the Unix time of its start (UTC).
+pub fn parse_day(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil, the inverse of `day_of`.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let time = (era * 146_097 + doe - 719_468) * 86_400;
+    // 2024-02-31 is not a day.
+    (day_of(time) == format!("{year:04}-{month:02}-{day:02}")).then_some(time)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_read_back() {
+        assert_eq!(parse_day("2024-07-01"), Some(1_719_792_000));
+        assert_eq!(parse_day("1970-01-01"), Some(0));
+        assert_eq!(parse_day("2024-02-30"), None);
+        assert_eq!(parse_day("tomorrow"), None);
+    }
 
     #[test]
     fn days_are_printed_as_dates() {
