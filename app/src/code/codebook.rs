@@ -66,24 +66,12 @@ pub async fn edit_codebook(
 ) -> Result<(), AppError> {
     use crate::db::CodebookChange;
     let user = crate::auth::require(Role::Worker).await?;
-    let state = crate::state::app_state()?;
-    let found = state
-        .db
-        .round_with_survey(&round_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let current = found
-        .survey
-        .question(&question)
-        .filter(|q| q.kind == crate::domain::survey::QuestionKind::Text)
-        .ok_or(AppError::NotFound)?
-        .clone();
-    let question_id = state
-        .db
-        .question_ids(&found.survey_id)
-        .await?
-        .remove(&question)
-        .ok_or(AppError::NotFound)?;
+    let super::coding::Context {
+        state,
+        question: current,
+        question_id,
+        ..
+    } = super::coding::context(&round_id, &question).await?;
     let name_rule = |name: &str| -> Result<String, AppError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
@@ -189,23 +177,12 @@ pub async fn learned_keywords(round_id: String, question: String) -> Result<Lear
     use crate::domain::coding::Pass;
     use crate::domain::text::tokens;
     crate::auth::require(Role::Worker).await?;
-    let state = crate::state::app_state()?;
-    let found = state
-        .db
-        .round_with_survey(&round_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let current = found
-        .survey
-        .question(&question)
-        .ok_or(AppError::NotFound)?
-        .clone();
-    let question_id = state
-        .db
-        .question_ids(&found.survey_id)
-        .await?
-        .remove(&question)
-        .ok_or(AppError::NotFound)?;
+    let super::coding::Context {
+        state,
+        question: current,
+        question_id,
+        ..
+    } = super::coding::context(&round_id, &question).await?;
     let answers = state
         .db
         .coding_answers(&round_id, &question_id, &[], Pass::Main)

@@ -26,17 +26,18 @@ use crate::domain::account::Role;
 #[cfg(feature = "ssr")]
 pub const MAX_BULK: usize = 1_000;
 
+/// What a coding server function works on.
 #[cfg(feature = "ssr")]
-struct Context {
-    state: crate::state::AppState,
-    found: crate::db::RoundWithSurvey,
-    question: crate::domain::survey::Question,
-    question_id: String,
+pub(super) struct Context {
+    pub(super) state: crate::state::AppState,
+    pub(super) found: crate::db::RoundWithSurvey,
+    pub(super) question: crate::domain::survey::Question,
+    pub(super) question_id: String,
 }
 
 /// The round, its survey and the free-text question `key`, or NotFound.
 #[cfg(feature = "ssr")]
-async fn context(round_id: &str, key: &str) -> Result<Context, AppError> {
+pub(super) async fn context(round_id: &str, key: &str) -> Result<Context, AppError> {
     use crate::domain::survey::QuestionKind;
     let state = crate::state::app_state()?;
     let found = state
