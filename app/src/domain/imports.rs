@@ -120,7 +120,9 @@ pub fn guess_columns(survey: &Survey, headings: &[String]) -> Vec<Option<ColumnU
 pub fn headings(bytes: &[u8]) -> Result<Vec<String>, Problem> {
     let bytes = without_bom(bytes);
     let mut reader = reader(bytes);
-    let headings = reader.headers().map_err(|e| csv_problem(&e, bytes))?;
+    let headings = reader
+        .headers()
+        .map_err(|e| csv_problem(&e, &mut Lines::new(bytes)))?;
     Ok(headings.iter().map(|h| h.trim().to_owned()).collect())
 }
 
@@ -128,27 +130,55 @@ fn without_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
-/// The line a byte offset of `bytes` (without its BOM) is on. Counted here
-/// because the csv crate's own line numbers drift on CRLF files.
-fn line_at(bytes: &[u8], position: Option<&csv::Position>) -> u64 {
-    let offset = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
-    // A record can be said to start on the line end before it.
-    let offset = if bytes.get(offset) == Some(&b'\n') {
-        offset + 1
-    } else {
-        offset
-    };
-    1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64
+/// Line numbers of byte offsets in a file (without its BOM), counted here
+/// because the csv crate's own line numbers drift on CRLF files. Rows come
+/// in order, so counting goes forward from the last offset asked: a large
+/// file is scanned once, not once per row.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, position: Option<&csv::Position>) -> u64 {
+        let offset = position
+            .map_or(0, |p| p.byte() as usize)
+            .min(self.bytes.len());
+        // A record can be said to start on the line end before it.
+        let offset = if self.bytes.get(offset) == Some(&b'\n') {
+            offset + 1
+        } else {
+            offset
+        };
+        if offset < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        self.line += self.bytes[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.offset = offset;
+        self.line
+    }
 }
 
 /// A row as text, with the line it starts on. Rows are read as bytes and
 /// decoded here, so that a row that is not UTF-8 is reported on its line.
 fn text_record(
     record: Result<csv::ByteRecord, csv::Error>,
-    bytes: &[u8],
+    lines: &mut Lines,
 ) -> Result<(u64, csv::StringRecord), Problem> {
-    let record = record.map_err(|error| csv_problem(&error, bytes))?;
-    let line = line_at(bytes, record.position());
+    let record = record.map_err(|error| csv_problem(&error, lines))?;
+    let line = lines.at(record.position());
     let record = csv::StringRecord::from_byte_record(record).map_err(|_| Problem {
         line,
         column: None,
@@ -166,8 +196,8 @@ fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
         .from_reader(bytes)
 }
 
-fn csv_problem(error: &csv::Error, bytes: &[u8]) -> Problem {
-    let line = line_at(bytes, error.position());
+fn csv_problem(error: &csv::Error, lines: &mut Lines) -> Problem {
+    let line = lines.at(error.position());
     let reason = match error.kind() {
         csv::ErrorKind::Utf8 { .. } => NOT_UTF8.to_owned(),
         csv::ErrorKind::UnequalLengths {
@@ -252,8 +282,9 @@ pub fn read_responses(
     let mut rows = Vec::new();
     let mut blank_rows = 0;
     let mut first_line_of: HashMap<String, u64> = HashMap::new();
+    let mut lines = Lines::new(bytes);
     for record in reader(bytes).byte_records() {
-        let (line, record) = match text_record(record, bytes) {
+        let (line, record) = match text_record(record, &mut lines) {
             Ok(read) => read,
             Err(problem) => {
                 problems.push(problem);
@@ -395,8 +426,9 @@ pub fn read_codes(survey: &Survey, bytes: &[u8]) -> Result<Vec<CodeRow>, Vec<Pro
     let mut problems = Vec::new();
     let mut rows: Vec<CodeRow> = Vec::new();
     let mut seen: HashMap<(String, String), (u64, String)> = HashMap::new();
+    let mut lines = Lines::new(bytes);
     for record in reader(bytes).byte_records() {
-        let (line, record) = match text_record(record, bytes) {
+        let (line, record) = match text_record(record, &mut lines) {
             Ok(read) => read,
             Err(problem) => {
                 problems.push(problem);
