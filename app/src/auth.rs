@@ -275,7 +275,7 @@ fn allowed(user: Option<SessionUser>, needed: Role) -> Result<SessionUser, AppEr
     }
 }
 
-fn refuse(status: http::StatusCode, error: AppError) -> AppError {
+pub(crate) fn refuse(status: http::StatusCode, error: AppError) -> AppError {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(status);
     }

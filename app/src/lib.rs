@@ -75,6 +75,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/summaries") view=report::SummariesPage ssr=SsrMode::Async/>
                     <Route path=path!("/shared/:token") view=report::SharedSummaryPage ssr=SsrMode::Async/>
                     <Route path=path!("/needs-a-look") view=code::NeedsALookPage ssr=SsrMode::Async/>
+                    <Route path=path!("/import") view=code::ImportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/erase") view=code::EraseByReceiptPage ssr=SsrMode::Async/>
                     <Route path=path!("/surveys") view=code::SurveysPage ssr=SsrMode::Async/>
                     <Route path=path!("/surveys/new") view=code::SurveyEditorPage ssr=SsrMode::Async/>
                     <Route path=path!("/surveys/:slug/edit") view=code::SurveyEditorPage ssr=SsrMode::Async/>

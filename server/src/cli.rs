@@ -72,7 +72,8 @@ enum Command {
     /// Erase free text (answers become "[erased]", quotes go) while keeping
     /// the coded counts, so year-on-year comparison still works. Either one
     /// round (--survey, --round, --free-text) or every round past its
-    /// retention date (--due). Recorded in the audit log.
+    /// retention date (--due). Or delete one young person's response, all
+    /// of it, given their receipt code (--receipt). Recorded in the audit log.
     Erase {
         #[arg(long, requires_all = ["round", "free_text"], conflicts_with = "due")]
         survey: Option<String>,
@@ -84,6 +85,10 @@ enum Command {
         /// Erase every round whose retention date has passed.
         #[arg(long)]
         due: bool,
+        /// Delete the one response this receipt code (shown to the young
+        /// person at the end of the survey) leads to, all of it.
+        #[arg(long, conflicts_with_all = ["survey", "due"])]
+        receipt: Option<String>,
     },
     /// Write a consistent copy of the (SQLite) database to FILE, safe while
     /// Heard is running. For PostgreSQL use pg_dump (see the README).
@@ -177,6 +182,17 @@ enum ExportCommand {
         survey: String,
         #[arg(long)]
         round: String,
+    },
+    /// A round as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or
+    /// QualCoder: young people as cases with their closed answers as
+    /// variables, each free-text answer as a source, and the main coding.
+    /// Written to FILE, which must not exist yet.
+    Project {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+        file: std::path::PathBuf,
     },
 }
 
@@ -415,6 +431,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Codebook(command) => codebook(&cli.database_url, command).await,
         Command::Erase {
+            receipt: Some(typed),
+            ..
+        } => {
+            use heard_app::domain::receipt::{Receipt, ReceiptLookup};
+            let receipt = Receipt::parse(&typed)?;
+            let db = Db::connect(&cli.database_url).await?;
+            match db.erase_by_receipt(&receipt, "command line").await? {
+                ReceiptLookup::NotFound => bail!(
+                    "no response has receipt code {receipt}: check it with the young person (it may already be deleted)"
+                ),
+                ReceiptLookup::Ambiguous(n) => bail!(
+                    "{n} responses have receipt code {receipt}, so Heard cannot tell which one to delete; nothing was deleted"
+                ),
+                ReceiptLookup::Found(response) => println!(
+                    "Deleted the response with receipt code {receipt} from round \"{}\" of {} (sent on {}): {} answers, with their coding and any quotes.",
+                    response.round_name,
+                    response.survey_slug,
+                    heard_app::domain::summary::day_of(response.submitted_on),
+                    response.answers
+                ),
+            }
+            Ok(())
+        }
+        Command::Erase {
             survey, round, due, ..
         } => {
             let db = Db::connect(&cli.database_url).await?;
@@ -468,6 +508,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!(
                 "{}",
                 responses_table(&survey, &rows).to_csv(&responses_text_columns(&survey))
+            );
+            Ok(())
+        }
+        Command::Export(ExportCommand::Project {
+            survey,
+            round,
+            file,
+        }) => {
+            let db = Db::connect(&cli.database_url).await?;
+            let (survey_id, survey) = find_survey(&db, &survey).await?;
+            let round = find_round(&db, &survey_id, &survey.slug, &round).await?;
+            let project = db.round_project(&survey_id, &survey, &round).await?;
+            let bytes = heard_app::domain::qdpx::to_qdpx(&project)?;
+            // create_new: never overwrite a file someone already has.
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&file)
+                .with_context(|| format!("could not create {}", file.display()))?;
+            std::io::Write::write_all(&mut out, &bytes)?;
+            println!(
+                "Wrote round \"{}\" of {} to {}: {} free-text answers as sources.",
+                round.name,
+                survey.slug,
+                file.display(),
+                project.sources.len()
             );
             Ok(())
         }

@@ -24,10 +24,4 @@ pub async fn seed_if_empty(db: &Db) -> Result<Option<JoinCode>, DbError> {
     ))
 }
 
-/// A random join code.
-pub fn fresh_join_code() -> JoinCode {
-    let bytes = uuid::Uuid::new_v4().into_bytes();
-    JoinCode::from_random(u64::from_le_bytes(
-        bytes[..8].try_into().expect("a UUID has 16 bytes"),
-    ))
-}
+pub use heard_app::db::fresh_join_code;

@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .route("/rounds/{id}/report.csv", get(download_report))
         .route("/rounds/{id}/compare.csv", get(download_comparison))
         .route("/rounds/{id}/responses.csv", get(download_responses))
+        .route("/rounds/{id}/project.qdpx", get(download_project))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -350,6 +351,11 @@ fn refusal(error: AppError) -> Response {
 }
 
 fn csv_download(name: &str, body: String) -> Response {
+    download(name, "text/csv; charset=utf-8", body.into_bytes())
+}
+
+/// A file to save, under a name with nothing but letters, digits, `-` and `.`.
+fn download(name: &str, content_type: &str, body: Vec<u8>) -> Response {
     let safe_name: String = name
         .chars()
         .map(|c| {
@@ -362,10 +368,7 @@ fn csv_download(name: &str, body: String) -> Response {
         .collect();
     (
         [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_owned(),
-            ),
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
             (
                 axum::http::header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{safe_name}\""),
@@ -428,18 +431,9 @@ async fn download_responses(
     headers: axum::http::HeaderMap,
 ) -> Response {
     use heard_app::domain::exports::{responses_table, responses_text_columns};
-    if let Err(error) =
-        heard_app::auth::require_for_headers(&state.db, &headers, Role::Worker).await
-    {
-        return refusal(error);
-    }
-    let found = match state.db.round_with_survey(&round_id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return (StatusCode::NOT_FOUND, "There is no such round.").into_response(),
-        Err(error) => {
-            tracing::error!(%error, "responses download failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+    let found = match round_for_worker(&state, &headers, &round_id).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
     match state.db.export_rows(&round_id).await {
         Ok(rows) => csv_download(
@@ -448,6 +442,58 @@ async fn download_responses(
         ),
         Err(error) => {
             tracing::error!(%error, "responses download failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// A round and its survey for a worker's download, or the response that
+/// refuses it (not logged in, not a worker, no such round).
+async fn round_for_worker(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    round_id: &str,
+) -> Result<heard_app::db::RoundWithSurvey, Response> {
+    heard_app::auth::require_for_headers(&state.db, headers, Role::Worker)
+        .await
+        .map_err(refusal)?;
+    match state.db.round_with_survey(round_id).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err((StatusCode::NOT_FOUND, "There is no such round.").into_response()),
+        Err(error) => {
+            tracing::error!(%error, "round lookup for a download failed");
+            Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
+/// `GET /rounds/ID/project.qdpx`: the round as a REFI-QDA project, for
+/// workers (it holds the free text, like the responses download).
+async fn download_project(
+    State(state): State<AppState>,
+    Path(round_id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let found = match round_for_worker(&state, &headers, &round_id).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let packed = match state
+        .db
+        .round_project(&found.survey_id, &found.survey, &found.round)
+        .await
+    {
+        Ok(project) => heard_app::domain::qdpx::to_qdpx(&project).map_err(|e| e.to_string()),
+        Err(error) => Err(error.to_string()),
+    };
+    match packed {
+        Ok(bytes) => download(
+            &format!("{}-{}.qdpx", found.survey.slug, found.round.name),
+            "application/zip",
+            bytes,
+        ),
+        Err(error) => {
+            tracing::error!(%error, "project download failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

@@ -31,6 +31,8 @@ mod accounts;
 mod cli;
 /// The coding screen's server functions: coding, history, bulk, quotes, second coder.
 mod coding;
+/// Receipt codes: a young person's own answers deleted at their request.
+mod receipts;
 /// Imports, `heard report` and `heard compare` against the 2024 figures.
 mod reports;
 /// `POST /api/v1/responses`: every status code, and exactly-once storage.

@@ -224,6 +224,81 @@ on_both_databases! {
         assert!(!values.iter().any(|v| v.contains("example.org")));
     }
 
+    async fn the_import_page_maps_columns_checks_every_row_and_stores_all_or_nothing(app: TestApp) {
+        ok(&app, &["survey", "import", &fixture("survey.toml").display().to_string()]);
+        app.add_user("worker", "worker@example.org", "correct horse battery staple");
+        app.add_user("viewer", "head@example.org", "correct horse battery staple");
+        let worker = app.log_in("worker@example.org", "correct horse battery staple").await.unwrap();
+        let viewer = app.log_in("head@example.org", "correct horse battery staple").await.unwrap();
+        let call = |name: &'static str, body: serde_json::Value, cookie: String| {
+            let request = app.client().post(app.url(&format!("/api/{name}"))).header("cookie", cookie).json(&body);
+            async move {
+                let response = request.send().await.unwrap();
+                (response.status(), response.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        // A spreadsheet typed up from paper: its own headings, and a column
+        // of names that must never be stored.
+        let csv = "Pupil,Stage,Help before,Prevent,Change,Comments\n\
+                   Sam,KS4,Nothing,Listen,More help,\n\
+                   Alex,KS3,A mentor,Talk to me,Less shouting,Thanks\n";
+        let (status, preview) = call("preview_import", serde_json::json!({ "survey": "voice-2024", "csv": csv }), worker.clone()).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{preview}");
+        assert_eq!(preview["headings"][1], "Stage");
+        // "Prevent" is the question's key; "Pupil" and "Stage" match nothing.
+        assert_eq!(preview["uses"], serde_json::json!([null, null, null, { "Question": "prevent" }, { "Question": "change" }, { "Question": "comments" }]));
+        assert!(preview["questions"].to_string().contains("key_stage"), "{preview}");
+
+        // Unmapped columns are refused whole, each one named.
+        let import = |mapping: serde_json::Value, dry_run: bool| serde_json::json!({
+            "survey": "voice-2024", "round": "Typed up", "csv": csv, "mapping": mapping, "dry_run": dry_run,
+        });
+        let (_, refused) = call("import_responses_file", import(serde_json::json!([]), false), worker.clone()).await;
+        // Pupil, Stage and Help before, and the two questions left without a column.
+        assert_eq!(refused["problems"].as_array().unwrap().len(), 5, "{refused}");
+        assert!(refused["problems"][4]["reason"].as_str().unwrap().contains("missing required column for question \"help_before\""), "{refused}");
+        assert!(refused["problems"][0]["reason"].as_str().unwrap().contains("matches no question"), "{refused}");
+        assert_eq!(app.stored_responses().await, 0);
+
+        let mapping = serde_json::json!([
+            ["Pupil", "Ignore"],
+            ["Stage", { "Question": "key_stage" }],
+            ["Help before", { "Question": "help_before" }],
+            ["Prevent", { "Question": "prevent" }],
+            ["Change", { "Question": "change" }],
+            ["Comments", { "Question": "comments" }],
+        ]);
+        let (_, checked) = call("import_responses_file", import(mapping.clone(), true), worker.clone()).await;
+        assert_eq!(checked["added"], 2, "{checked}");
+        assert_eq!(checked["stored"], false);
+        assert_eq!(app.stored_responses().await, 0, "checking stores nothing");
+
+        // Viewers cannot import.
+        let (status, _) = call("import_responses_file", import(mapping.clone(), false), viewer).await;
+        assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
+
+        let (_, stored) = call("import_responses_file", import(mapping, false), worker.clone()).await;
+        assert_eq!(stored["added"], 2, "{stored}");
+        assert_eq!(stored["new_round"], true);
+        assert_eq!(stored["ignored_columns"], serde_json::json!(["Pupil"]));
+        assert!(stored["round_id"].is_string(), "{stored}");
+        assert_eq!(app.stored_responses().await, 2);
+        let db = app.database().await;
+        let (names,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM answers WHERE value IN ('Sam', 'Alex')").fetch_one(&db).await.unwrap();
+        assert_eq!(names, 0, "the names column is never stored");
+
+        // A bad option stops the whole file, with its line and column.
+        let bad = csv.replace("KS3", "KS9");
+        let (_, refused) = call("import_responses_file", serde_json::json!({
+            "survey": "voice-2024", "round": "Typed up 2", "csv": bad, "dry_run": false,
+            "mapping": [["Pupil", "Ignore"], ["Stage", { "Question": "key_stage" }], ["Help before", { "Question": "help_before" }],
+                        ["Prevent", { "Question": "prevent" }], ["Change", { "Question": "change" }], ["Comments", { "Question": "comments" }]],
+        }), worker).await;
+        assert_eq!(refused["problems"][0]["line"], 3, "{refused}");
+        assert_eq!(refused["problems"][0]["column"], "Stage", "{refused}");
+        assert_eq!(app.stored_responses().await, 2);
+    }
+
     async fn exported_responses_read_back_in_and_export_identically(app: TestApp) {
         load_fixture(&app);
         let first = ok(&app, &["export", "responses", "--survey", "voice-2024", "--round", "Summer 2024"]);
@@ -309,6 +384,80 @@ on_both_databases! {
         assert_eq!(ok(&app, &["codebook", "export", "--survey", "voice-2024", "--question", "change", "--format", "csv"]), csv);
         let bad = fails(&app, &["codebook", "export", "--survey", "voice-2024", "--question", "key_stage"]);
         assert!(bad.contains("not a free-text question"), "{bad}");
+    }
+
+    async fn a_round_goes_out_as_a_refi_qda_project_the_schema_accepts(app: TestApp) {
+        use std::io::Read;
+        load_fixture(&app);
+        let done = ok(&app, &["export", "project", "--survey", "voice-2024", "--round", "Summer 2024", "round.qdpx"]);
+        assert!(done.contains("82 free-text answers as sources"), "{done}");
+        let package = std::fs::read(app.dir.path().join("round.qdpx")).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(package)).expect("a .qdpx is a zip");
+        let mut qde = String::new();
+        zip.by_name("project.qde").unwrap().read_to_string(&mut qde).unwrap();
+        let file = app.dir.path().join("project.qde");
+        std::fs::write(&file, &qde).unwrap();
+        let schema = heard_tests::workspace_root().join("tests/fixtures/refi-qda/Project.xsd");
+        let xmllint = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(schema)
+            .arg(&file)
+            .output()
+            .expect("xmllint runs (Debian's libxml2-utils; scripts/test installs it)");
+        assert!(xmllint.status.success(), "{}", String::from_utf8_lossy(&xmllint.stderr));
+
+        // 22 young people, each free-text answer a source file (22 answers
+        // to each of three questions, 16 comments), and the 66 gold codes.
+        assert_eq!(qde.matches("<Case ").count(), 22);
+        assert_eq!(qde.matches("<SourceRef ").count(), 82);
+        assert_eq!(qde.matches("<TextSource ").count(), 82);
+        assert_eq!(zip.len(), 83, "project.qde and 82 sources");
+        assert_eq!(qde.matches("<Coding ").count(), 66);
+        assert_eq!(qde.matches("<TextValue>KS4</TextValue>").count(), 13, "key stage is a case variable");
+        // r01's first answer is its own source, coded "Nothing" as a whole.
+        let at = qde.find("name=\"r01 - help_before\"").expect("r01's answer as a source");
+        let path = &qde[at..];
+        let path = &path[path.find("internal://").unwrap() + "internal://".len()..];
+        let path = &path[..path.find('"').unwrap()];
+        let mut text = String::new();
+        zip.by_name(&format!("sources/{path}")).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "Nothing. They hated me.");
+        let selection = &qde[at..at + qde[at..].find("</TextSource>").unwrap()];
+        assert!(selection.contains(&format!("endPosition=\"{}\"", text.chars().count())), "{selection}");
+        let codebook = ok(&app, &["codebook", "export", "--survey", "voice-2024", "--question", "help_before"]);
+        let named = codebook.find("\" name=\"Nothing\"").expect("a Nothing theme");
+        let nothing = &codebook[named - 36..named];
+        assert!(selection.contains(&format!("<CodeRef targetGUID=\"{nothing}\"/>")), "the theme's guid is the codebook's: {selection}");
+
+        // The round's page offers the same project to workers, not viewers.
+        let (round_id,): (String,) = sqlx::query_as("SELECT r.id FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE s.slug = 'voice-2024'")
+            .fetch_one(&app.database().await)
+            .await
+            .unwrap();
+        app.add_user("worker", "worker@example.org", "correct horse battery staple");
+        app.add_user("viewer", "head@example.org", "correct horse battery staple");
+        let download = |email: &'static str| {
+            let app = &app;
+            let url = app.url(&format!("/rounds/{round_id}/project.qdpx"));
+            async move {
+                let cookie = app.log_in(email, "correct horse battery staple").await.unwrap();
+                app.client().get(url).header("cookie", cookie).send().await.unwrap()
+            }
+        };
+        assert_eq!(download("head@example.org").await.status(), reqwest::StatusCode::FORBIDDEN);
+        let response = download("worker@example.org").await;
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "application/zip");
+        let bytes = response.bytes().await.unwrap();
+        let mut downloaded = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let mut same = String::new();
+        downloaded.by_name("project.qde").unwrap().read_to_string(&mut same).unwrap();
+        assert_eq!(same, qde, "the same round gives the same project");
+
+        // An existing file is never overwritten.
+        let refused = fails(&app, &["export", "project", "--survey", "voice-2024", "--round", "Summer 2024", "round.qdpx"]);
+        assert!(refused.contains("could not create round.qdpx"), "{refused}");
     }
 
     async fn a_backup_taken_while_running_restores_to_identical_exports(app: TestApp) {

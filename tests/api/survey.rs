@@ -192,6 +192,43 @@ on_both_databases! {
         assert_eq!(app.stored_responses().await, 1);
     }
 
+    async fn thank_you_offers_a_receipt_code_that_leads_an_admin_to_that_response(app: TestApp) {
+        let mut browser = answer_up_to_ready(&app).await;
+        let client_id = browser.hidden("client_id").expect("the form carries its client id");
+        browser.press("send", &[]).await;
+        assert_eq!(browser.h1(), "Thank you");
+        let at = browser.html.find("data-receipt=\"").expect("a receipt code on the thank-you page") + "data-receipt=\"".len();
+        let receipt = browser.html[at..at + 11].to_owned();
+        assert!(browser.html.contains("<details class=\"receipt\">"), "folded away until asked for");
+        // Ten Crockford base-32 characters read off the start of the id.
+        assert_eq!(receipt.len(), 11, "{receipt}");
+        assert_eq!(receipt.as_bytes()[5], b'-', "{receipt}");
+        assert!(receipt.chars().all(|c| c == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)), "{receipt}");
+        let bits = u64::from_str_radix(&client_id.replace('-', "")[..12], 16).unwrap();
+        let decoded = receipt.chars().filter(|c| *c != '-').fold(0u64, |n, c| {
+            n * 32 + "0123456789ABCDEFGHJKMNPQRSTVWXYZ".find(c).unwrap() as u64
+        });
+        assert_eq!(decoded, bits, "the code is the first 48 bits of {client_id}");
+
+        app.add_user("admin", "admin@example.org", PASSWORD);
+        let admin = app.log_in("admin@example.org", PASSWORD).await.unwrap();
+        let found: serde_json::Value = app
+            .client()
+            .post(app.url("/api/find_receipt"))
+            .header("cookie", &admin)
+            .form(&[("code", receipt.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found[1]["Found"]["answers"], 3, "key stage, help before and change: {found}");
+        // "Finish" leads the next young person to a start without the code.
+        let next = app.client().get(app.url(&format!("/survey/{}", app.join_code))).send().await.unwrap().text().await.unwrap();
+        assert!(!next.contains("data-receipt"), "{next}");
+    }
+
     async fn concurrent_identical_sends_store_exactly_one_response(app: TestApp) {
         let mut browser = FormBrowser::join(&app).await;
         browser.press("start", &[]).await;

@@ -5,9 +5,13 @@
 
 mod codebook;
 mod coding;
+mod erase;
+mod import;
 mod needs_a_look;
 mod surveys;
 pub use coding::CodingPage;
+pub use erase::EraseByReceiptPage;
+pub use import::ImportPage;
 pub use needs_a_look::NeedsALookPage;
 pub use surveys::{SurveyEditorPage, SurveysPage};
 
@@ -97,7 +101,7 @@ pub fn RoundsPage() -> impl IntoView {
                         <h1>"Rounds"</h1>
                         <LogOutButton/>
                     </div>
-                    <p><a href="/needs-a-look">"Answers that need a look"</a> " · " <a href="/surveys">"Surveys"</a></p>
+                    <p><a href="/needs-a-look">"Answers that need a look"</a> " · " <a href="/surveys">"Surveys"</a> " · " <a href="/import">"Import responses from a spreadsheet"</a> " · " <a href="/erase">"Delete answers by receipt code"</a></p>
                     <table class="table">
                         <caption class="visually-hidden">"Every round of every survey"</caption>
                         <thead>
@@ -146,6 +150,8 @@ pub fn RoundAnswersPage() -> impl IntoView {
                             <a href=format!("/rounds/{}/summary", data.round.round_id)>"Summary for head teachers"</a>
                             " · "
                             <a href=format!("/rounds/{}/responses.csv", data.round.round_id) download>"Download the responses with their themes (CSV)"</a>
+                            " · "
+                            <a href=format!("/rounds/{}/project.qdpx", data.round.round_id) download>"Download for NVivo, MAXQDA or ATLAS.ti (REFI-QDA project)"</a>
                         </p>
                         <h2>"Code the answers into themes"</h2>
                         <ul>

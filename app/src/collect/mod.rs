@@ -36,6 +36,9 @@ pub struct SurveyState {
     pub survey: Survey,
     pub progress: Progress,
     pub stage: Stage,
+    /// The receipt code of the answers just sent (see `domain::receipt`),
+    /// shown on "thank you" only.
+    pub receipt: Option<String>,
 }
 
 /// What is happening with the answers.
@@ -60,6 +63,7 @@ impl SurveyState {
             survey,
             progress: Progress::start(client_id),
             stage: Stage::Answering,
+            receipt: None,
         }
     }
 
@@ -69,8 +73,14 @@ impl SurveyState {
         let progress = &self.progress;
         let view = match (&self.stage, progress.screen(survey)) {
             (Stage::Sending, _) => ScreenView::Sending,
-            (Stage::Sent, _) => ScreenView::Thanks { queued: false },
-            (Stage::Queued, _) => ScreenView::Thanks { queued: true },
+            (Stage::Sent, _) => ScreenView::Thanks {
+                queued: false,
+                receipt: self.receipt.clone(),
+            },
+            (Stage::Queued, _) => ScreenView::Thanks {
+                queued: true,
+                receipt: self.receipt.clone(),
+            },
             (_, Screen::Welcome) => ScreenView::Welcome,
             (_, Screen::Question(i)) => ScreenView::Question {
                 question: survey.questions[i].clone(),
@@ -147,6 +157,7 @@ pub enum ScreenView {
     /// `queued`: kept on the tablet, to be sent when it is back online.
     Thanks {
         queued: bool,
+        receipt: Option<String>,
     },
 }
 

@@ -46,8 +46,8 @@ pub fn SurveyScreenView(
             }
             .into_any();
         }
-        ScreenView::Thanks { queued } => {
-            return view! { {read_aloud} <Thanks queued code=screen.code/> }.into_any();
+        ScreenView::Thanks { queued, receipt } => {
+            return view! { {read_aloud} <Thanks queued receipt code=screen.code/> }.into_any();
         }
         ScreenView::Welcome => view! { <Welcome title=screen.title.clone()/> }.into_any(),
         ScreenView::Question {
@@ -131,10 +131,11 @@ fn speech_for(screen: &SurveyScreen) -> String {
             screen.question_count
         ),
         ScreenView::Sending => "Sending your answers.".to_owned(),
-        ScreenView::Thanks { queued: false } => {
+        // Never the receipt code: others in the room would hear it.
+        ScreenView::Thanks { queued: false, .. } => {
             "Thank you. Your answers have been sent.".to_owned()
         }
-        ScreenView::Thanks { queued: true } => format!("Thank you. {QUEUED_MESSAGE}"),
+        ScreenView::Thanks { queued: true, .. } => format!("Thank you. {QUEUED_MESSAGE}"),
     }
 }
 
@@ -263,13 +264,26 @@ fn Ready(answered: usize, total: usize) -> impl IntoView {
 }
 
 #[component]
-fn Thanks(queued: bool, code: String) -> impl IntoView {
+fn Thanks(queued: bool, receipt: Option<String>, code: String) -> impl IntoView {
+    // Folded away: only those who want a code open it, and it is gone
+    // when the next young person starts.
+    let receipt = receipt.map(|receipt| {
+        view! {
+            <details class="receipt">
+                <summary>"Want your answers deleted later?"</summary>
+                <p>"This is your code:"</p>
+                <p class="receipt-code" data-receipt=receipt.clone()>{receipt.clone()}</p>
+                <p>"Write it down. Give it to a worker if you want your answers deleted. The code does not say who you are."</p>
+            </details>
+        }
+    });
     view! {
         <Title text="Thank you - Heard"/>
         <div class="panel-done">
             <h1>"Thank you"</h1>
             <p class="lead">{if queued { QUEUED_MESSAGE } else { "Your answers have been sent." }}</p>
         </div>
+        {receipt}
         <p><a class="button" href=format!("/survey/{code}")>"Finish"</a></p>
     }
 }

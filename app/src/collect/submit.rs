@@ -6,6 +6,7 @@ use crate::db::{Db, DbError, RoundForCode, StoreOutcome, now, start_of_day};
 use crate::domain::answers::{AnswerError, Answers};
 use crate::domain::join_code::JoinCode;
 use crate::domain::progress::{Progress, Step};
+use crate::domain::receipt::Receipt;
 use crate::domain::survey::Survey;
 use crate::domain::throttle::WRONG_JOIN_CODES;
 use crate::state::AppState;
@@ -17,7 +18,11 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug)]
 pub enum StepOutcome {
     Show(Progress),
-    Sent,
+    /// Stored; `receipt` is the young person's code for asking for their
+    /// answers to be deleted.
+    Sent {
+        receipt: Option<String>,
+    },
     /// Sending failed: show the ready screen again with the reason.
     NotSent {
         progress: Progress,
@@ -123,9 +128,12 @@ where
     if !round.is_open {
         return Err(SubmitError::Closed(round.join_code.clone()));
     }
-    if uuid::Uuid::parse_str(client_id).is_err() {
+    // Stored in one form (lowercase with dashes), so a repeat is always
+    // recognised and a receipt code (read off the id) always finds it.
+    let Ok(client_id) = uuid::Uuid::parse_str(client_id).map(|id| id.to_string()) else {
         return Err(SubmitError::BadClientId);
-    }
+    };
+    let client_id = client_id.as_str();
     let answers = Answers::validate(&round.survey, submitted)?;
     let concerns = state.safeguarding.check(&round.survey, &answers);
     match state
@@ -226,7 +234,9 @@ pub async fn take_step(
         Step::Send(progress) => {
             let submitted = progress.answers.clone().into_iter();
             match save_response(state, &round, &progress.client_id, submitted).await {
-                Ok(_) => StepOutcome::Sent,
+                Ok(_) => StepOutcome::Sent {
+                    receipt: Receipt::for_client_id(&progress.client_id).map(|r| r.to_string()),
+                },
                 Err(SubmitError::Db(error)) => return Err(error),
                 Err(error) => {
                     tracing::warn!(%error, "survey form answers refused");
@@ -243,24 +253,28 @@ pub async fn take_step(
 /// The survey state to show after a step's outcome (none: a fresh start).
 pub fn state_for(code: &JoinCode, survey: Survey, outcome: Option<StepOutcome>) -> SurveyState {
     let fresh_id = || uuid::Uuid::new_v4().to_string();
-    let (progress, stage) = match outcome {
-        None => (Progress::start(fresh_id()), Stage::Answering),
-        Some(StepOutcome::Show(progress)) => (progress, Stage::Answering),
-        Some(StepOutcome::NotSent { progress, message }) => (progress, Stage::Problem(message)),
+    let (progress, stage, receipt) = match outcome {
+        None => (Progress::start(fresh_id()), Stage::Answering, None),
+        Some(StepOutcome::Show(progress)) => (progress, Stage::Answering, None),
+        Some(StepOutcome::NotSent { progress, message }) => {
+            (progress, Stage::Problem(message), None)
+        }
         Some(StepOutcome::Unreadable) => (
             Progress::start(fresh_id()),
             Stage::Problem(
                 "Sorry, something went wrong with that page. Please start again.".to_owned(),
             ),
+            None,
         ),
         // The next young person starts afresh, with an id of their own.
-        Some(StepOutcome::Sent) => (Progress::start(fresh_id()), Stage::Sent),
+        Some(StepOutcome::Sent { receipt }) => (Progress::start(fresh_id()), Stage::Sent, receipt),
     };
     SurveyState {
         code: code.to_string(),
         survey,
         progress,
         stage,
+        receipt,
     }
 }
 

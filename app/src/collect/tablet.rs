@@ -16,6 +16,7 @@
 use super::{Stage, SurveyState};
 use crate::domain::answers::Answers;
 use crate::domain::progress::{Progress, Step};
+use crate::domain::receipt::Receipt;
 use crate::domain::survey::{QuestionKind, Survey};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -114,6 +115,7 @@ pub fn on_submit(event: &web_sys::SubmitEvent, state: RwSignal<SurveyState>) {
             state.set(SurveyState {
                 progress,
                 stage: Stage::Answering,
+                receipt: None,
                 ..current
             });
         }
@@ -145,6 +147,7 @@ fn send(state: RwSignal<SurveyState>, current: SurveyState, progress: Progress) 
     state.set(SurveyState {
         progress: Progress::start(new_client_id()),
         stage: Stage::Sending,
+        receipt: Receipt::for_client_id(&client_id).map(|r| r.to_string()),
         ..current
     });
     leptos::task::spawn_local(async move {

@@ -1,9 +1,10 @@
 //! Imported responses, coding (with its history) and what reports read.
 
-use super::{Db, DbError, new_id, now, start_of_day};
+use super::{Db, DbError, IdRun, new_id, now, start_of_day};
 use crate::domain::coding::{AnswerToCode, CodingChange, Pass, QuoteState};
 use crate::domain::imports::{CodeRow, Problem, ResponsesFile};
 use crate::domain::join_code::JoinCode;
+use crate::domain::qdpx::{Project, ProjectResponse, ProjectRound, project};
 use crate::domain::report::{Disclosure, ResponseRow};
 use crate::domain::safeguarding::SafeguardingList;
 use crate::domain::survey::Survey;
@@ -218,94 +219,117 @@ impl Db {
             return Ok(Ok(outcome));
         }
         let (_, question_ids) = self.questions_of(survey_id).await?;
-        let mut tx = self.pool().begin().await?;
-        let round_id = match round {
-            Some(round) => round.round_id,
-            None => {
-                let round_id = new_id();
-                sqlx::query(
-                    "INSERT INTO rounds (id, survey_id, name, join_code, is_open, created_at, seq) VALUES ($1, $2, $3, $4, 0, $5, \
-                     (SELECT COALESCE(MAX(seq), 0) + 1 FROM rounds WHERE survey_id = $2))",
-                )
-                .bind(&round_id)
-                .bind(survey_id)
-                .bind(round_name)
-                .bind(fresh_code().as_str())
-                .bind(now())
-                .execute(&mut *tx)
+        let mut conn = self.pool().acquire().await?;
+        let sqlite = self.is_sqlite();
+        if sqlite {
+            // A bigger page cache for this connection while it writes: with
+            // the default 2 MB SQLite re-read index pages all through a
+            // large import. Set back afterwards, whatever happened, because
+            // the connection goes back to the pool.
+            sqlx::query("PRAGMA cache_size = -262144")
+                .execute(&mut *conn)
                 .await?;
-                round_id
-            }
-        };
-        let today = start_of_day(now());
-        let mut done = 0;
-        for (rows, concerns) in new_rows.chunks(BATCH_ROWS).zip(concerns.chunks(BATCH_ROWS)) {
-            let mut responses = Vec::with_capacity(rows.len());
-            let mut answers = Vec::new();
-            let mut flags = Vec::new();
-            for (row, concerns) in rows.iter().zip(concerns) {
-                let response_id = new_id();
-                responses.push(vec![
-                    Value::from(response_id.as_str()),
-                    Value::from(round_id.as_str()),
-                    Value::from(new_id()),
-                    Value::from(row.answers.fingerprint()),
-                    Value::from(today),
-                    Value::Optional(row.respondent.clone()),
-                ]);
-                for (key, values) in row.answers.iter() {
-                    let question_id = question_ids.get(key).ok_or_else(|| {
-                        DbError::Corrupt(format!("answer to unknown question {key}"))
-                    })?;
-                    for (position, value) in values.iter().enumerate() {
-                        answers.push(vec![
+        }
+        let written = async {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let round_id = match round {
+                Some(round) => round.round_id,
+                None => {
+                    let round_id = new_id();
+                    sqlx::query(
+                        "INSERT INTO rounds (id, survey_id, name, join_code, is_open, created_at, seq) VALUES ($1, $2, $3, $4, 0, $5, \
+                         (SELECT COALESCE(MAX(seq), 0) + 1 FROM rounds WHERE survey_id = $2))",
+                    )
+                    .bind(&round_id)
+                    .bind(survey_id)
+                    .bind(round_name)
+                    .bind(fresh_code().as_str())
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?;
+                    round_id
+                }
+            };
+            let today = start_of_day(now());
+            let mut response_ids = IdRun::new();
+            let mut client_ids = IdRun::new();
+            let mut done = 0;
+            for (rows, concerns) in new_rows.chunks(BATCH_ROWS).zip(concerns.chunks(BATCH_ROWS)) {
+                let mut responses = Vec::with_capacity(rows.len());
+                let mut answers = Vec::new();
+                let mut flags = Vec::new();
+                for (row, concerns) in rows.iter().zip(concerns) {
+                    let response_id = response_ids.next_id();
+                    responses.push(vec![
+                        Value::from(response_id.as_str()),
+                        Value::from(round_id.as_str()),
+                        Value::from(client_ids.next_id()),
+                        Value::from(row.answers.fingerprint()),
+                        Value::from(today),
+                        Value::Optional(row.respondent.clone()),
+                    ]);
+                    for (key, values) in row.answers.iter() {
+                        let question_id = question_ids.get(key).ok_or_else(|| {
+                            DbError::Corrupt(format!("answer to unknown question {key}"))
+                        })?;
+                        for (position, value) in values.iter().enumerate() {
+                            answers.push(vec![
+                                Value::from(response_id.as_str()),
+                                Value::from(question_id.as_str()),
+                                Value::from(position as i64),
+                                Value::from(value.as_str()),
+                            ]);
+                        }
+                    }
+                    if !concerns.is_empty() {
+                        let lines: Vec<String> = concerns
+                            .iter()
+                            .map(|c| format!("{}\t{}", c.question, c.words))
+                            .collect();
+                        flags.push(vec![
                             Value::from(response_id.as_str()),
-                            Value::from(question_id.as_str()),
-                            Value::from(position as i64),
-                            Value::from(value.as_str()),
+                            Value::from(lines.join("\n")),
+                            Value::from(today),
                         ]);
                     }
                 }
-                if !concerns.is_empty() {
-                    let lines: Vec<String> = concerns
-                        .iter()
-                        .map(|c| format!("{}\t{}", c.question, c.words))
-                        .collect();
-                    flags.push(vec![
-                        Value::from(response_id.as_str()),
-                        Value::from(lines.join("\n")),
-                        Value::from(today),
-                    ]);
-                }
+                insert_many(
+                    &mut tx,
+                    "responses",
+                    "id, round_id, client_id, fingerprint, submitted_on, respondent",
+                    6,
+                    &responses,
+                )
+                .await?;
+                insert_many(
+                    &mut tx,
+                    "answers",
+                    "response_id, question_id, position, value",
+                    4,
+                    &answers,
+                )
+                .await?;
+                insert_many(
+                    &mut tx,
+                    "safeguarding_flags",
+                    "response_id, concerns, raised_on",
+                    3,
+                    &flags,
+                )
+                .await?;
+                done += rows.len();
+                progress(done);
             }
-            insert_many(
-                &mut tx,
-                "responses",
-                "id, round_id, client_id, fingerprint, submitted_on, respondent",
-                6,
-                &responses,
-            )
-            .await?;
-            insert_many(
-                &mut tx,
-                "answers",
-                "response_id, question_id, position, value",
-                4,
-                &answers,
-            )
-            .await?;
-            insert_many(
-                &mut tx,
-                "safeguarding_flags",
-                "response_id, concerns, raised_on",
-                3,
-                &flags,
-            )
-            .await?;
-            done += rows.len();
-            progress(done);
+            tx.commit().await?;
+            Ok::<(), DbError>(())
         }
-        tx.commit().await?;
+        .await;
+        if sqlite {
+            sqlx::query("PRAGMA cache_size = -2000")
+                .execute(&mut *conn)
+                .await?;
+        }
+        written?;
         Ok(Ok(outcome))
     }
 
@@ -315,6 +339,19 @@ impl Db {
         &self,
         round_id: &str,
     ) -> Result<Vec<(Option<String>, ResponseRow)>, DbError> {
+        Ok(self
+            .export_rows_with_ids(round_id)
+            .await?
+            .into_iter()
+            .map(|(respondent, _, row)| (respondent, row))
+            .collect())
+    }
+
+    /// [`Db::export_rows`] with each response's id.
+    async fn export_rows_with_ids(
+        &self,
+        round_id: &str,
+    ) -> Result<Vec<(Option<String>, String, ResponseRow)>, DbError> {
         let ids = sqlx::query("SELECT id, respondent FROM responses WHERE round_id = $1")
             .bind(round_id)
             .fetch_all(self.pool())
@@ -330,7 +367,41 @@ impl Db {
             .map(|(id, row)| (respondents.get(&id).cloned().flatten(), id, row))
             .collect();
         rows.sort_by(|a, b| (a.0.is_none(), &a.0, &a.1).cmp(&(b.0.is_none(), &b.0, &b.1)));
-        Ok(rows.into_iter().map(|(r, _, row)| (r, row)).collect())
+        Ok(rows)
+    }
+
+    /// A round as a REFI-QDA project (see `domain::qdpx`).
+    pub async fn round_project(
+        &self,
+        survey_id: &str,
+        survey: &Survey,
+        round: &RoundRef,
+    ) -> Result<Project, DbError> {
+        let (_, question_guids) = self.questions_of(survey_id).await?;
+        let mut theme_guids = BTreeMap::new();
+        for question in &survey.questions {
+            theme_guids.insert(
+                question.key.clone(),
+                self.theme_guids(survey_id, &question.key).await?,
+            );
+        }
+        let responses: Vec<ProjectResponse> = self
+            .export_rows_with_ids(&round.round_id)
+            .await?
+            .into_iter()
+            .map(|(respondent, id, row)| ProjectResponse {
+                id,
+                respondent,
+                row,
+            })
+            .collect();
+        Ok(project(&ProjectRound {
+            survey,
+            round_name: &round.name,
+            question_guids: &question_guids,
+            theme_guids: &theme_guids,
+            responses: &responses,
+        }))
     }
 
     /// A round's responses as reports count them: answers by question key

@@ -81,6 +81,10 @@ impl Db {
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
+
+    pub(crate) fn is_sqlite(&self) -> bool {
+        self.pool.connect_options().database_url.scheme() == "sqlite"
+    }
 }
 
 /// The file of an `sqlite:` URL; `None` for any other database.
@@ -173,6 +177,39 @@ pub fn redact_password(url: &str) -> String {
 /// A new random id for a row.
 pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// A random join code for a new round.
+pub fn fresh_join_code() -> crate::domain::join_code::JoinCode {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    crate::domain::join_code::JoinCode::from_random(u64::from_le_bytes(
+        bytes[..8].try_into().expect("a UUID has 16 bytes"),
+    ))
+}
+
+/// Ids for many rows stored in one go (an import): a random start, then
+/// consecutive numbers in the low 32 bits. The database then appends each
+/// key to its indexes instead of scattering half a million random keys
+/// across them, which had SQLite re-reading index pages for every row.
+/// Still UUID-shaped, and the start is as random as [`new_id`].
+pub(crate) struct IdRun {
+    start: u128,
+    next: u32,
+}
+
+impl IdRun {
+    pub(crate) fn new() -> IdRun {
+        IdRun {
+            start: uuid::Uuid::new_v4().as_u128() & !u128::from(u32::MAX),
+            next: 0,
+        }
+    }
+
+    pub(crate) fn next_id(&mut self) -> String {
+        let id = uuid::Uuid::from_u128(self.start | u128::from(self.next));
+        self.next = self.next.wrapping_add(1);
+        id.to_string()
+    }
 }
 
 /// Seconds since the Unix epoch.

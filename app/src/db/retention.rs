@@ -1,6 +1,7 @@
 //! Retention and erasure of children's data, and the audit trail.
 
 use super::{Db, DbError, new_id, now};
+use crate::domain::receipt::{Receipt, ReceiptLookup, ReceiptResponse};
 use sqlx::Row;
 
 /// What an erased free-text answer reads afterwards. The row stays, with
@@ -93,4 +94,89 @@ impl Db {
         tx.commit().await?;
         Ok(Erased { answers, quotes })
     }
+}
+
+impl Db {
+    /// The response whose client id the receipt code was read off.
+    pub async fn response_for_receipt(&self, receipt: &Receipt) -> Result<ReceiptLookup, DbError> {
+        let mut conn = self.pool().acquire().await?;
+        Ok(find_by_receipt(&mut conn, receipt).await?.1)
+    }
+
+    /// Deletes the one response a receipt code leads to, with its answers,
+    /// codings, coding history, quotes and safeguarding flag, and writes
+    /// the audit log in the same transaction. The log names the round and
+    /// the day, never the code or anything that was answered.
+    pub async fn erase_by_receipt(
+        &self,
+        receipt: &Receipt,
+        who: &str,
+    ) -> Result<ReceiptLookup, DbError> {
+        let mut tx = self.pool().begin().await?;
+        let (response_id, found) = find_by_receipt(&mut tx, receipt).await?;
+        let (Some(response_id), ReceiptLookup::Found(response)) = (response_id, &found) else {
+            return Ok(found);
+        };
+        // The schema cascades these; deleting them by name keeps the
+        // erasure complete even on a database opened without foreign keys.
+        for table in [
+            "coding_changes",
+            "codings",
+            "quotes",
+            "safeguarding_flags",
+            "answers",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE response_id = $1"))
+                .bind(&response_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM responses WHERE id = $1")
+            .bind(&response_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO audit_log (id, at, who, action, detail) VALUES ($1, $2, $3, 'erase response by receipt', $4)")
+            .bind(new_id())
+            .bind(now())
+            .bind(who)
+            .bind(format!(
+                "survey {}, round {}: one response ({} answers) deleted at the young person's request",
+                response.survey_slug, response.round_name, response.answers
+            ))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+}
+
+async fn find_by_receipt(
+    conn: &mut sqlx::AnyConnection,
+    receipt: &Receipt,
+) -> Result<(Option<String>, ReceiptLookup), DbError> {
+    let (low, high) = receipt.client_id_range();
+    let rows = sqlx::query(
+        "SELECT x.id, s.slug, s.title, r.name, x.submitted_on, \
+         (SELECT COUNT(*) FROM answers a WHERE a.response_id = x.id) AS answers \
+         FROM responses x JOIN rounds r ON r.id = x.round_id JOIN surveys s ON s.id = r.survey_id \
+         WHERE x.client_id >= $1 AND x.client_id < $2",
+    )
+    .bind(low)
+    .bind(high)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(match rows.as_slice() {
+        [] => (None, ReceiptLookup::NotFound),
+        [row] => (
+            Some(row.try_get("id")?),
+            ReceiptLookup::Found(ReceiptResponse {
+                survey_slug: row.try_get("slug")?,
+                survey_title: row.try_get("title")?,
+                round_name: row.try_get("name")?,
+                submitted_on: row.try_get("submitted_on")?,
+                answers: row.try_get("answers")?,
+            }),
+        ),
+        many => (None, ReceiptLookup::Ambiguous(many.len())),
+    })
 }

@@ -13,6 +13,9 @@ pub mod imports;
 pub mod join_code;
 pub mod learn;
 pub mod progress;
+#[cfg(feature = "ssr")]
+pub mod qdpx;
+pub mod receipt;
 pub mod redact;
 pub mod report;
 pub mod report_output;

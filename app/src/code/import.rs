@@ -1,0 +1,443 @@
+//! Importing responses from a spreadsheet in the browser: choose the survey,
+//! the round and a CSV file; check how each column will be read (and change
+//! it); check the whole file; then store it. The same rules as
+//! `heard import responses`: all or nothing, every problem listed with its
+//! line and column, form tools' names and e-mails never stored.
+//!
+//! The file is read by the browser and sent as text, so this page is for
+//! files up to [`MAX_FILE_BYTES`]; larger ones go through the command line.
+
+use crate::account::{LogOutButton, unless_error};
+use crate::domain::imports::{ColumnUse, Problem};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::domain::account::Role;
+
+/// The largest file the page takes (about 100,000 rows of a short survey).
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+
+/// How the columns of a file would be read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub headings: Vec<String>,
+    /// Per heading: the guessed use, `None` where nothing matched.
+    pub uses: Vec<Option<ColumnUse>>,
+    /// The survey's questions, key and text, for the choices.
+    pub questions: Vec<(String, String)>,
+}
+
+/// What checking or storing a file came to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub stored: bool,
+    pub rows: usize,
+    pub added: usize,
+    pub already_there: usize,
+    pub blank_rows: u64,
+    pub flagged: usize,
+    pub new_round: bool,
+    pub ignored_columns: Vec<String>,
+    /// Every problem; nothing was stored when there are any.
+    pub problems: Vec<Problem>,
+    /// The round's page, once stored.
+    pub round_id: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+fn check_size(csv: &str) -> Result<(), AppError> {
+    if csv.len() > MAX_FILE_BYTES {
+        return Err(AppError::BadInput(format!(
+            "The file is {} MB; this page takes files up to {} MB. Use `heard import responses` for larger ones.",
+            csv.len() / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+async fn survey_named(slug: &str) -> Result<(String, crate::domain::survey::Survey), AppError> {
+    let state = crate::state::app_state()?;
+    state
+        .db
+        .survey_by_slug(slug)
+        .await?
+        .ok_or_else(|| AppError::BadInput(format!("There is no survey \"{slug}\".")))
+}
+
+/// The file's headings and how each would be read.
+#[server(endpoint = "preview_import", input = Json)]
+pub async fn preview_import(survey: String, csv: String) -> Result<ImportPreview, AppError> {
+    use crate::domain::imports::{guess_columns, headings};
+    crate::auth::require(Role::Worker).await?;
+    check_size(&csv)?;
+    let (_, survey) = survey_named(&survey).await?;
+    let headings = headings(csv.as_bytes()).map_err(|p| AppError::BadInput(p.to_string()))?;
+    let uses = guess_columns(&survey, &headings);
+    Ok(ImportPreview {
+        headings,
+        uses,
+        questions: survey
+            .questions
+            .iter()
+            .map(|q| (q.key.clone(), q.text.clone()))
+            .collect(),
+    })
+}
+
+/// Checks the file with the chosen column uses and, unless `dry_run`,
+/// stores it (all or nothing) in the round, made if need be.
+#[server(endpoint = "import_responses_file", input = Json)]
+pub async fn import_responses_file(
+    survey: String,
+    round: String,
+    csv: String,
+    mapping: Vec<(String, ColumnUse)>,
+    dry_run: bool,
+) -> Result<ImportReport, AppError> {
+    use crate::domain::imports::read_responses;
+    let user = crate::auth::require(Role::Worker).await?;
+    check_size(&csv)?;
+    let round = round.trim().to_owned();
+    if round.is_empty() || round.chars().count() > 100 {
+        return Err(AppError::BadInput(
+            "Give the round a name of 1 to 100 characters, such as \"Summer 2025\".".to_owned(),
+        ));
+    }
+    let (survey_id, survey) = survey_named(&survey).await?;
+    let state = crate::state::app_state()?;
+    let checked = match read_responses(&survey, csv.as_bytes(), &mapping.into_iter().collect()) {
+        Ok(checked) => checked,
+        Err(problems) => {
+            return Ok(ImportReport {
+                problems,
+                ..ImportReport::default()
+            });
+        }
+    };
+    let stored = state
+        .db
+        .import_responses(
+            &survey_id,
+            &survey,
+            &round,
+            &checked,
+            &state.safeguarding,
+            dry_run,
+            crate::db::fresh_join_code,
+            &|_| {},
+        )
+        .await?;
+    let mut report = ImportReport {
+        stored: !dry_run,
+        rows: checked.rows.len(),
+        ignored_columns: checked.ignored_columns.clone(),
+        ..ImportReport::default()
+    };
+    match stored {
+        Err(problems) => {
+            report.stored = false;
+            report.problems = problems;
+        }
+        Ok(outcome) => {
+            report.added = outcome.added;
+            report.already_there = outcome.already_there;
+            report.blank_rows = outcome.blank_rows;
+            report.flagged = outcome.flagged;
+            report.new_round = outcome.new_round;
+            if !dry_run {
+                tracing::info!(user = %user.email, added = outcome.added, "responses imported in the browser");
+                report.round_id = state
+                    .db
+                    .round_named(&survey_id, &round)
+                    .await?
+                    .map(|r| r.round_id);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// A column use as a `<select>` value, and back.
+fn use_value(column_use: &Option<ColumnUse>) -> String {
+    match column_use {
+        Some(ColumnUse::Question(key)) => format!("q:{key}"),
+        Some(ColumnUse::Respondent) => "respondent".to_owned(),
+        Some(ColumnUse::Ignore) => "ignore".to_owned(),
+        None => String::new(),
+    }
+}
+
+fn use_of(value: &str) -> Option<ColumnUse> {
+    match value {
+        "respondent" => Some(ColumnUse::Respondent),
+        "ignore" => Some(ColumnUse::Ignore),
+        _ => value
+            .strip_prefix("q:")
+            .map(|key| ColumnUse::Question(key.to_owned())),
+    }
+}
+
+/// Reads the chosen file as text (in the browser).
+#[cfg(feature = "hydrate")]
+async fn read_chosen_file(input: web_sys::HtmlInputElement) -> Result<(String, String), String> {
+    use wasm_bindgen::JsCast;
+    let file = input
+        .files()
+        .and_then(|files| files.get(0))
+        .ok_or_else(|| "Choose a CSV file first.".to_owned())?;
+    if file.size() > MAX_FILE_BYTES as f64 {
+        return Err(format!(
+            "The file is larger than {} MB. Use `heard import responses` on the server for it.",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|_| "The file could not be read.".to_owned())?;
+    let text = text
+        .dyn_into::<js_sys::JsString>()
+        .map_err(|_| "The file is not text.".to_owned())?;
+    Ok((file.name(), String::from(text)))
+}
+
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let surveys = Resource::new(|| (), |_| super::surveys::list_surveys());
+    let survey = RwSignal::new(String::new());
+    let round = RwSignal::new(String::new());
+    let file = RwSignal::new(None::<(String, String)>);
+    let preview = RwSignal::new(None::<ImportPreview>);
+    let choices = RwSignal::new(Vec::<String>::new());
+    let report = RwSignal::new(None::<Result<ImportReport, AppError>>);
+    // What is happening now, for the live region and the progress bar.
+    let busy = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let file_input = NodeRef::<leptos::html::Input>::new();
+
+    let load_preview = move || {
+        let Some((_, text)) = file.get_untracked() else {
+            return;
+        };
+        let slug = survey.get_untracked();
+        if slug.is_empty() {
+            return;
+        }
+        report.set(None);
+        busy.set(Some("Reading the columns…".to_owned()));
+        leptos::task::spawn_local(async move {
+            match preview_import(slug, text).await {
+                Ok(found) => {
+                    choices.set(found.uses.iter().map(use_value).collect());
+                    preview.set(Some(found));
+                    problem.set(None);
+                }
+                Err(error) => {
+                    preview.set(None);
+                    problem.set(Some(error.to_string()));
+                }
+            }
+            busy.set(None);
+        });
+    };
+
+    let on_file = move |_| {
+        let Some(input) = file_input.get_untracked() else {
+            return;
+        };
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            busy.set(Some("Reading the file…".to_owned()));
+            match read_chosen_file(input).await {
+                Ok(chosen) => {
+                    file.set(Some(chosen));
+                    problem.set(None);
+                    load_preview();
+                }
+                Err(message) => {
+                    file.set(None);
+                    problem.set(Some(message));
+                }
+            }
+            busy.set(None);
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = input;
+    };
+
+    let run = move |dry_run: bool| {
+        let (Some((_, text)), Some(found)) = (file.get_untracked(), preview.get_untracked()) else {
+            problem.set(Some("Choose a survey and a CSV file first.".to_owned()));
+            return;
+        };
+        let mapping: Vec<(String, ColumnUse)> = found
+            .headings
+            .iter()
+            .zip(choices.get_untracked())
+            .filter_map(|(heading, value)| use_of(&value).map(|u| (heading.clone(), u)))
+            .collect();
+        let (slug, name) = (survey.get_untracked(), round.get_untracked());
+        busy.set(Some(if dry_run {
+            "Checking every row…".to_owned()
+        } else {
+            "Checking and storing every row…".to_owned()
+        }));
+        report.set(None);
+        leptos::task::spawn_local(async move {
+            report.set(Some(
+                import_responses_file(slug, name, text, mapping, dry_run).await,
+            ));
+            busy.set(None);
+        });
+    };
+
+    view! {
+        <Title text="Import responses - Heard"/>
+        <div class="page-head">
+            <p><a href="/rounds">"All rounds"</a></p>
+            <LogOutButton/>
+        </div>
+        <h1>"Import responses from a spreadsheet"</h1>
+        <p class="lead">"A CSV file with a header row and one row per young person, such as a Microsoft Forms or Google Forms export. Names, e-mail addresses and times in the file are never stored."</p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                unless_error(surveys.await.map(|surveys| view! {
+                    <div class="field">
+                        <label class="label" for="import-survey">"Survey"</label>
+                        <select class="input" id="import-survey" on:change=move |ev| {
+                            survey.set(event_target_value(&ev));
+                            load_preview();
+                        }>
+                            <option value="">"Choose a survey"</option>
+                            {surveys.into_iter().map(|s| view! {
+                                <option value=s.slug.clone()>{format!("{} ({})", s.title, s.slug)}</option>
+                            }).collect_view()}
+                        </select>
+                    </div>
+                }))
+            })}
+        </Suspense>
+        <div class="field">
+            <label class="label" for="import-round">"Round"</label>
+            <p class="hint" id="import-round-hint">"A new name makes a new round; an existing round's name adds to it (rows already there are skipped)."</p>
+            <input class="input" id="import-round" aria-describedby="import-round-hint" maxlength="100"
+                on:input=move |ev| round.set(event_target_value(&ev))/>
+        </div>
+        <div class="field">
+            <label class="label" for="import-file">"CSV file"</label>
+            <input class="input" id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input on:change=on_file/>
+        </div>
+        <div role="status" class="import-status">
+            {move || busy.get().map(|message| view! {
+                <p>{message}</p>
+                <progress class="import-progress" aria-label="Working"></progress>
+            })}
+        </div>
+        {move || problem.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+        {move || preview.get().map(|found| {
+            let questions = found.questions.clone();
+            view! {
+                <h2>"How each column will be read"</h2>
+                <table class="table">
+                    <thead><tr><th scope="col">"Column in the file"</th><th scope="col">"Read as"</th></tr></thead>
+                    <tbody>
+                        {found.headings.iter().enumerate().map(|(i, heading)| {
+                            let id = format!("column-{i}");
+                            let questions = questions.clone();
+                            let current = choices.get_untracked().get(i).cloned().unwrap_or_default();
+                            view! {
+                                <tr>
+                                    <th scope="row"><label for=id.clone()>{heading.clone()}</label></th>
+                                    <td>
+                                        <select class="input" id=id on:change=move |ev| {
+                                            let value = event_target_value(&ev);
+                                            choices.update(|c| if let Some(slot) = c.get_mut(i) { *slot = value; });
+                                        }>
+                                            <option value="" selected={current.is_empty()}>"Choose…"</option>
+                                            <option value="ignore" selected={current == "ignore"}>"Do not import"</option>
+                                            <option value="respondent" selected={current == "respondent"}>"Respondent id"</option>
+                                            {questions.into_iter().map(|(key, text)| {
+                                                let value = format!("q:{key}");
+                                                let selected = current == value;
+                                                view! { <option value=value selected=selected>{format!("{key}: {text}")}</option> }
+                                            }).collect_view()}
+                                        </select>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <div class="button-group">
+                    <button class="button button-secondary" type="button" on:click=move |_| run(true)>"Check the file"</button>
+                    <button class="button" type="button" on:click=move |_| run(false)>"Import"</button>
+                </div>
+            }
+        })}
+        {move || report.get().map(|result| match result {
+            Err(error) => view! { <crate::ui::ErrorMessage error/> }.into_any(),
+            Ok(report) if !report.problems.is_empty() => view! {
+                <section class="error-summary" role="alert" aria-labelledby="import-problems">
+                    <h2 class="error-summary-title" id="import-problems">
+                        {format!("Nothing was stored: {} problem{} to fix", report.problems.len(), if report.problems.len() == 1 { "" } else { "s" })}
+                    </h2>
+                    <table class="table">
+                        <thead><tr><th scope="col">"Line"</th><th scope="col">"Column"</th><th scope="col">"Problem"</th></tr></thead>
+                        <tbody>
+                            {report.problems.into_iter().map(|p| view! {
+                                <tr><td>{p.line.to_string()}</td><td>{p.column.unwrap_or_default()}</td><td>{p.reason}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+            }.into_any(),
+            Ok(report) => view! { <Outcome report/> }.into_any(),
+        })}
+    }
+}
+
+#[component]
+fn Outcome(report: ImportReport) -> impl IntoView {
+    let headline = if report.stored {
+        format!("Added {} responses", report.added)
+    } else {
+        format!(
+            "The file is ready: {} responses would be added",
+            report.added
+        )
+    };
+    let mut notes = Vec::new();
+    if report.already_there > 0 {
+        notes.push(format!(
+            "{} rows were already there and will be skipped.",
+            report.already_there
+        ));
+    }
+    if report.blank_rows > 0 {
+        notes.push(format!("{} blank rows are skipped.", report.blank_rows));
+    }
+    if !report.ignored_columns.is_empty() {
+        notes.push(format!(
+            "Not stored: the columns {}.",
+            report.ignored_columns.join(", ")
+        ));
+    }
+    if report.flagged > 0 {
+        notes.push(format!(
+            "{} responses need a safeguarding look (see Needs a look).",
+            report.flagged
+        ));
+    }
+    view! {
+        <section class="notice" role="status" aria-labelledby="import-outcome">
+            <h2 id="import-outcome">{headline}</h2>
+            {notes.into_iter().map(|note| view! { <p>{note}</p> }).collect_view()}
+            {report.round_id.map(|id| view! { <p><a href=format!("/rounds/{id}")>"Open the round"</a></p> })}
+        </section>
+    }
+}
