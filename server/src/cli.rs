@@ -829,7 +829,10 @@ async fn import(
                     safeguarding,
                     dry_run,
                     crate::demo::fresh_join_code,
-                    &|done| bar.set_position(done as u64),
+                    &|done, total| {
+                        bar.set_length(total as u64);
+                        bar.set_position(done as u64);
+                    },
                 )
                 .await?
                 .map_err(refuse)?;

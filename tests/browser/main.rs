@@ -74,6 +74,12 @@ async fn young_persons_journey(browser: Browser, check: Check) {
 
     browser.wait_for_h1("Thank you").await;
     check.run(&browser, "thank-you screen").await;
+    // The receipt code is folded away until the young person asks for it.
+    browser.click("details.receipt summary").await;
+    browser.wait_for_text("This is your code:").await;
+    check
+        .run(&browser, "thank-you screen with the receipt code open")
+        .await;
     browser.close().await;
 
     use sqlx::Row;
@@ -623,4 +629,120 @@ async fn a_worker_codes_with_the_keyboard_and_the_summary_shows_it() {
         .check_accessibility("summary page broken down by key stage")
         .await;
     browser.close().await;
+}
+
+/// Logs `email` in (with the test password) and waits for `landing`.
+async fn log_in(browser: &Browser, app: &TestApp, email: &str, landing: &str) {
+    browser.goto(&app.url("/login")).await;
+    browser.wait_for_h1("Log in").await;
+    browser.type_into("#email", email).await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("form.login-form button[type=submit]").await;
+    browser.wait_for_h1(landing).await;
+}
+
+#[tokio::test]
+async fn a_worker_imports_a_spreadsheet_choosing_how_its_columns_are_read() {
+    let app = TestApp::spawn().await;
+    std::fs::write(
+        app.dir.path().join("s.toml"),
+        "slug = \"s\"\ntitle = \"Small\"\n\n[[questions]]\nkey = \"ks\"\nkind = \"single\"\ntext = \"Key stage\"\noptions = [\"KS3\", \"KS4\"]\nabout_you = true\n\n[[questions]]\nkey = \"change\"\nkind = \"text\"\ntext = \"What needs to change?\"\n",
+    )
+    .unwrap();
+    assert!(
+        app.heard(&["survey", "import", "s.toml"], "")
+            .status
+            .success()
+    );
+    // Typed up from paper: a names column and a heading of its own.
+    let file = app.dir.path().join("typed.csv");
+    std::fs::write(
+        &file,
+        "Pupil,Stage,Change\nSam,KS4,Listen to us\nAlex,KS3,More help\n",
+    )
+    .unwrap();
+    app.add_user("worker", "worker@example.org", PASSWORD);
+    let browser = Browser::open(Js::On).await;
+    log_in(&browser, &app, "worker@example.org", "Rounds").await;
+
+    browser
+        .click_text("a", "Import responses from a spreadsheet")
+        .await;
+    browser
+        .wait_for_h1("Import responses from a spreadsheet")
+        .await;
+    browser.check_accessibility("import page").await;
+    browser.select("#import-survey", "s").await;
+    browser.type_into("#import-round", "Typed up").await;
+    browser
+        .type_into("#import-file", &file.display().to_string())
+        .await;
+    browser.wait_for_text("How each column will be read").await;
+    browser.check_accessibility("column mapping").await;
+    // "Change" is the question's key; the other two are chosen by hand.
+    let chosen = browser
+        .run_script(
+            "return Array.from(document.querySelectorAll('table select')).map(s => s.value);",
+        )
+        .await;
+    assert_eq!(chosen, serde_json::json!(["", "", "q:change"]));
+    browser.select("#column-0", "ignore").await;
+    browser.select("#column-1", "q:ks").await;
+
+    browser.click_text("button", "Check the file").await;
+    browser
+        .wait_for_text("The file is ready: 2 responses would be added")
+        .await;
+    assert_eq!(app.stored_responses().await, 0, "checking stores nothing");
+    browser.click_text("button", "Import").await;
+    browser.wait_for_text("Added 2 responses").await;
+    browser
+        .wait_for_text("Not stored: the columns Pupil.")
+        .await;
+    browser.check_accessibility("import outcome").await;
+    browser.close().await;
+    assert_eq!(app.stored_responses().await, 2);
+}
+
+#[tokio::test]
+async fn an_admin_deletes_a_young_persons_answers_by_their_receipt_code() {
+    let app = TestApp::spawn().await;
+    let sent = app
+        .client()
+        .post(app.url("/api/v1/responses"))
+        .json(&serde_json::json!({
+            "join_code": app.join_code,
+            "client_id": "6f1c2a55-54b8-4a52-9d0c-8d0f6f4e2c11",
+            "answers": { "key_stage": "KS4", "change": "Listen to us" },
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201);
+    app.add_user("admin", "admin@example.org", PASSWORD);
+    let browser = Browser::open(Js::On).await;
+    log_in(&browser, &app, "admin@example.org", "Rounds").await;
+    browser
+        .click_text("a", "Delete answers by receipt code")
+        .await;
+    browser.wait_for_h1("Delete a young person's answers").await;
+    browser
+        .check_accessibility("delete by receipt code page")
+        .await;
+    browser.type_into("#receipt-code", "3f3gn 5an5r").await;
+    browser.click_text("button", "Find the response").await;
+    browser
+        .wait_for_text("Code 3F3GN-5AN5R leads to one response")
+        .await;
+    browser
+        .check_accessibility("the response a receipt code leads to")
+        .await;
+    assert_eq!(app.stored_responses().await, 1, "finding deletes nothing");
+    browser.click_text("button", "Delete these answers").await;
+    browser
+        .wait_for_text("Deleted the response with code 3F3GN-5AN5R")
+        .await;
+    browser.check_accessibility("deleted").await;
+    browser.close().await;
+    assert_eq!(app.stored_responses().await, 0);
 }

@@ -11,7 +11,7 @@ use crate::account::{LogOutButton, unless_error};
 use crate::domain::imports::{ColumnUse, Problem};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use leptos::server_fn::codec::{Json, StreamingText, TextStream};
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
@@ -90,16 +90,38 @@ pub async fn preview_import(survey: String, csv: String) -> Result<ImportPreview
     })
 }
 
+/// What the import tells the page as it goes: one JSON object a line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportEvent {
+    /// So many new rows of so many are stored (in the one transaction
+    /// that is committed at the end).
+    Stored(usize, usize),
+    /// The end: what came of it.
+    Done(ImportReport),
+}
+
+#[cfg(feature = "ssr")]
+impl ImportEvent {
+    fn line(&self) -> String {
+        let mut line = serde_json::to_string(self).unwrap_or_default();
+        line.push('\n');
+        line
+    }
+}
+
 /// Checks the file with the chosen column uses and, unless `dry_run`,
-/// stores it (all or nothing) in the round, made if need be.
-#[server(endpoint = "import_responses_file", input = Json)]
+/// stores it (all or nothing) in the round, made if need be. The answer is
+/// a stream of [`ImportEvent`] lines, so the page shows real progress; it
+/// comes on the request's own connection, so any Heard instance can serve
+/// it and nothing is kept in memory for later.
+#[server(endpoint = "import_responses_file", input = Json, output = StreamingText)]
 pub async fn import_responses_file(
     survey: String,
     round: String,
     csv: String,
     mapping: Vec<(String, ColumnUse)>,
     dry_run: bool,
-) -> Result<ImportReport, AppError> {
+) -> Result<TextStream<AppError>, AppError> {
     use crate::domain::imports::read_responses;
     let user = crate::auth::require(Role::Worker).await?;
     check_size(&csv)?;
@@ -111,56 +133,77 @@ pub async fn import_responses_file(
     }
     let (survey_id, survey) = survey_named(&survey).await?;
     let state = crate::state::app_state()?;
+    let (events, stream) = futures::channel::mpsc::unbounded::<Result<String, AppError>>();
+    let send = move |event: ImportEvent| {
+        // The page may have gone; the import still finishes (or not) whole.
+        let _ = events.unbounded_send(Ok(event.line()));
+    };
     let checked = match read_responses(&survey, csv.as_bytes(), &mapping.into_iter().collect()) {
         Ok(checked) => checked,
         Err(problems) => {
-            return Ok(ImportReport {
+            send(ImportEvent::Done(ImportReport {
                 problems,
                 ..ImportReport::default()
-            });
+            }));
+            return Ok(TextStream::new(stream));
         }
     };
-    let stored = state
-        .db
-        .import_responses(
-            &survey_id,
-            &survey,
-            &round,
-            &checked,
-            &state.safeguarding,
-            dry_run,
-            crate::db::fresh_join_code,
-            &|_| {},
-        )
-        .await?;
-    let mut report = ImportReport {
-        stored: !dry_run,
-        rows: checked.rows.len(),
-        ignored_columns: checked.ignored_columns.clone(),
-        ..ImportReport::default()
-    };
-    match stored {
-        Err(problems) => {
-            report.stored = false;
-            report.problems = problems;
-        }
-        Ok(outcome) => {
-            report.added = outcome.added;
-            report.already_there = outcome.already_there;
-            report.blank_rows = outcome.blank_rows;
-            report.flagged = outcome.flagged;
-            report.new_round = outcome.new_round;
-            if !dry_run {
-                tracing::info!(user = %user.email, added = outcome.added, "responses imported in the browser");
-                report.round_id = state
-                    .db
-                    .round_named(&survey_id, &round)
-                    .await?
-                    .map(|r| r.round_id);
+    drop(csv);
+    tokio::spawn(async move {
+        let stored = state
+            .db
+            .import_responses(
+                &survey_id,
+                &survey,
+                &round,
+                &checked,
+                &state.safeguarding,
+                dry_run,
+                crate::db::fresh_join_code,
+                &|done, total| send(ImportEvent::Stored(done, total)),
+            )
+            .await;
+        let mut report = ImportReport {
+            stored: !dry_run,
+            rows: checked.rows.len(),
+            ignored_columns: checked.ignored_columns.clone(),
+            ..ImportReport::default()
+        };
+        match stored {
+            Err(error) => {
+                tracing::error!(%error, "browser import failed");
+                report.stored = false;
+                report.problems = vec![Problem {
+                    line: 0,
+                    column: None,
+                    reason: "the responses could not be stored (nothing was); try again".to_owned(),
+                }];
+            }
+            Ok(Err(problems)) => {
+                report.stored = false;
+                report.problems = problems;
+            }
+            Ok(Ok(outcome)) => {
+                report.added = outcome.added;
+                report.already_there = outcome.already_there;
+                report.blank_rows = outcome.blank_rows;
+                report.flagged = outcome.flagged;
+                report.new_round = outcome.new_round;
+                if !dry_run {
+                    tracing::info!(user = %user.email, added = outcome.added, "responses imported in the browser");
+                    report.round_id = state
+                        .db
+                        .round_named(&survey_id, &round)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|r| r.round_id);
+                }
             }
         }
-    }
-    Ok(report)
+        send(ImportEvent::Done(report));
+    });
+    Ok(TextStream::new(stream))
 }
 
 /// A column use as a `<select>` value, and back.
@@ -217,6 +260,8 @@ pub fn ImportPage() -> impl IntoView {
     let report = RwSignal::new(None::<Result<ImportReport, AppError>>);
     // What is happening now, for the live region and the progress bar.
     let busy = RwSignal::new(None::<String>);
+    // Rows stored so far, and of how many, while an import runs.
+    let stored = RwSignal::new(None::<(usize, usize)>);
     let problem = RwSignal::new(None::<String>);
     let file_input = NodeRef::<leptos::html::Input>::new();
 
@@ -288,10 +333,47 @@ pub fn ImportPage() -> impl IntoView {
             "Checking and storing every row…".to_owned()
         }));
         report.set(None);
+        stored.set(None);
         leptos::task::spawn_local(async move {
-            report.set(Some(
-                import_responses_file(slug, name, text, mapping, dry_run).await,
-            ));
+            use futures::StreamExt;
+            let mut events = match import_responses_file(slug, name, text, mapping, dry_run).await {
+                Ok(events) => events.into_inner(),
+                Err(error) => {
+                    report.set(Some(Err(error)));
+                    busy.set(None);
+                    return;
+                }
+            };
+            // Lines may arrive split or several at once.
+            let mut pending = String::new();
+            let mut finished = false;
+            while let Some(chunk) = events.next().await {
+                match chunk {
+                    Ok(text) => pending.push_str(&text),
+                    Err(error) => {
+                        report.set(Some(Err(error)));
+                        finished = true;
+                        break;
+                    }
+                }
+                while let Some(end) = pending.find('\n') {
+                    let line: String = pending.drain(..=end).collect();
+                    match serde_json::from_str::<ImportEvent>(&line) {
+                        Ok(ImportEvent::Stored(done, total)) => stored.set(Some((done, total))),
+                        Ok(ImportEvent::Done(done)) => {
+                            report.set(Some(Ok(done)));
+                            finished = true;
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+            if !finished {
+                report.set(Some(Err(AppError::Transport(
+                    "the connection closed before the import finished".to_owned(),
+                ))));
+            }
+            stored.set(None);
             busy.set(None);
         });
     };
@@ -335,7 +417,16 @@ pub fn ImportPage() -> impl IntoView {
         <div role="status" class="import-status">
             {move || busy.get().map(|message| view! {
                 <p>{message}</p>
-                <progress class="import-progress" aria-label="Working"></progress>
+            })}
+        </div>
+        <div class="import-progress">
+            {move || busy.get().map(|_| match stored.get() {
+                // Before rows are stored: checking, with no measure yet.
+                None => view! { <progress aria-label="Checking the file"></progress> }.into_any(),
+                Some((done, total)) => view! {
+                    <progress aria-label="Rows stored" max=total.to_string() value=done.to_string()></progress>
+                    <p>{format!("{done} of {total} rows")}</p>
+                }.into_any(),
             })}
         </div>
         {move || problem.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
