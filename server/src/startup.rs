@@ -172,7 +172,70 @@ pub fn router(state: AppState) -> Router {
         // Tablets on a school's wifi: the wasm goes from about 1 MB to a
         // third of that.
         .layer(tower_http::compression::CompressionLayer::new())
+        // Bodies are limited by `limit_server_fn_bodies` (and by each plain
+        // route itself), not by axum's one 2 MB default for everything.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_server_fn_bodies,
+        ))
         .with_state(state)
+}
+
+/// The largest body a server function takes, except the browser import.
+const SERVER_FN_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// The browser import's body: a file of up to `MAX_FILE_BYTES`, as JSON
+/// text (escaping can make it longer).
+const IMPORT_BODY_BYTES: usize = 2 * heard_app::code::MAX_FILE_BYTES + 64 * 1024;
+
+/// Reads a server function's body up to its limit before the function
+/// runs: 2 MB, or, for the browser import and only for a logged-in
+/// worker, room for a 20 MB file. Anything larger gets a 413 that the page
+/// shows as a message.
+async fn limit_server_fn_bodies(
+    State(state): State<AppState>,
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    if !path.starts_with("/api/") || path.starts_with("/api/v1/") {
+        return next.run(request).await;
+    }
+    let is_import = path == "/api/import_responses_file";
+    let (parts, body) = request.into_parts();
+    let limit = if is_import
+        && heard_app::auth::require_for_headers(&state.db, &parts.headers, Role::Worker)
+            .await
+            .is_ok()
+    {
+        IMPORT_BODY_BYTES
+    } else {
+        SERVER_FN_BODY_BYTES
+    };
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => {
+            let message = format!(
+                "That is more than Heard takes at once ({} MB).{}",
+                limit / (1024 * 1024),
+                if is_import {
+                    " Import a file this large with `heard import responses` on the server."
+                } else {
+                    ""
+                }
+            );
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                serde_json::to_string(&AppError::BadInput(message)).unwrap_or_default(),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// `GET /join?code=...`: the start page's form. Sends the young person to
