@@ -391,12 +391,7 @@ async fn a_worker_builds_a_survey_in_the_editor() {
     let app = TestApp::spawn().await;
     app.add_user("worker", "worker@example.org", PASSWORD);
     let browser = Browser::open(Js::On).await;
-    browser.goto(&app.url("/login")).await;
-    browser.wait_for_h1("Log in").await;
-    browser.type_into("#email", "worker@example.org").await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("form.login-form button[type=submit]").await;
-    browser.wait_for_h1("Rounds").await;
+    log_in(&browser, &app, "worker@example.org", "Rounds").await;
 
     browser.goto(&app.url("/surveys/new")).await;
     browser.wait_for_h1("New survey").await;
@@ -560,12 +555,7 @@ async fn a_worker_codes_with_the_keyboard_and_the_summary_shows_it() {
         .unwrap();
     app.add_user("worker", "worker@example.org", PASSWORD);
     let browser = Browser::open(Js::On).await;
-    browser.goto(&app.url("/login")).await;
-    browser.wait_for_h1("Log in").await;
-    browser.type_into("#email", "worker@example.org").await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("form.login-form button[type=submit]").await;
-    browser.wait_for_h1("Rounds").await;
+    log_in(&browser, &app, "worker@example.org", "Rounds").await;
 
     browser
         .goto(&app.url(&format!("/rounds/{}/code/change", round.0)))

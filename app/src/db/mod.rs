@@ -105,7 +105,7 @@ impl Db {
     /// is in use (`VACUUM INTO` reads one snapshot). `Ok(false)` on
     /// PostgreSQL, which is backed up with its own tools.
     pub async fn backup_to(&self, file: &std::path::Path) -> Result<bool, DbError> {
-        if self.pool.connect_options().database_url.scheme() != "sqlite" {
+        if !self.is_sqlite() {
             return Ok(false);
         }
         sqlx::query("VACUUM INTO $1")

@@ -60,6 +60,14 @@ fn derived_guid(namespace: &str, name: &str) -> String {
 
 struct Xml(Writer<Vec<u8>>);
 
+fn tag<'a>(name: &'a str, attributes: &[(&str, &str)]) -> BytesStart<'a> {
+    let mut start = BytesStart::new(name);
+    for attribute in attributes {
+        start.push_attribute(*attribute);
+    }
+    start
+}
+
 impl Xml {
     fn event(&mut self, event: Event) {
         self.0
@@ -67,18 +75,10 @@ impl Xml {
             .expect("writing XML to memory cannot fail");
     }
     fn open(&mut self, name: &str, attributes: &[(&str, &str)]) {
-        let mut start = BytesStart::new(name);
-        for attribute in attributes {
-            start.push_attribute(*attribute);
-        }
-        self.event(Event::Start(start));
+        self.event(Event::Start(tag(name, attributes)));
     }
     fn empty(&mut self, name: &str, attributes: &[(&str, &str)]) {
-        let mut start = BytesStart::new(name);
-        for attribute in attributes {
-            start.push_attribute(*attribute);
-        }
-        self.event(Event::Empty(start));
+        self.event(Event::Empty(tag(name, attributes)));
     }
     fn close(&mut self, name: &str) {
         self.event(Event::End(BytesEnd::new(name)));
