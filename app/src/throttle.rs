@@ -16,26 +16,25 @@ pub struct Throttled {
     pub seconds_left: i64,
 }
 
-/// Whether `source` has used up `limit` in the current window.
+/// Whether `source` has used up `limit` in the window that ends now.
 pub async fn check(db: &Db, limit: Limit, source: &str) -> Result<Result<(), Throttled>, DbError> {
     let time = now();
-    let hits = db
-        .hits(&limit.bucket(source), limit.window_start(time))
+    let per_second = db
+        .hits_since(&limit.bucket(source), limit.window_opens(time))
         .await?;
+    let hits: i64 = per_second.iter().map(|(_, n)| n).sum();
     Ok(if hits >= limit.max_failures {
         Err(Throttled {
-            seconds_left: limit.seconds_left(time),
+            seconds_left: limit.seconds_left(time, &per_second),
         })
     } else {
         Ok(())
     })
 }
 
-/// Counts one failure of `source` against `limit`.
+/// Counts one failure of `source` against `limit`, in the second it happened.
 pub async fn record_failure(db: &Db, limit: Limit, source: &str) -> Result<(), DbError> {
-    let time = now();
-    db.count_hit(&limit.bucket(source), limit.window_start(time))
-        .await?;
+    db.count_hit(&limit.bucket(source), now()).await?;
     Ok(())
 }
 

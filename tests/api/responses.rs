@@ -117,11 +117,28 @@ on_both_databases! {
 
     async fn multiple_values_and_skips_are_stored_as_sent(app: TestApp) {
         use sqlx::Row;
-        let (status, _) = post(&app, &submission(&app, CLIENT_ID, json!({ "key_stage": ["KS3"], "prevent": null, "change": "" }))).await;
-        assert_eq!(status, StatusCode::CREATED);
+        // A survey with a multiple-choice question, and a round of it.
+        std::fs::write(app.dir.path().join("multi.toml"), "slug = \"multi\"\ntitle = \"Multi\"\n\n[[questions]]\nkey = \"key_stage\"\nkind = \"single\"\ntext = \"Key stage\"\noptions = [\"KS3\", \"KS4\"]\n\n[[questions]]\nkey = \"places\"\nkind = \"multi\"\ntext = \"Where do you go?\"\noptions = [\"School\", \"Youth club\", \"Library\"]\n\n[[questions]]\nkey = \"change\"\nkind = \"text\"\ntext = \"What needs to change?\"\n").unwrap();
+        let out = app.heard(&["survey", "import", "multi.toml"], "");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = app.heard(&["round", "open", "--survey", "multi", "--round", "One"], "");
+        let code = String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_owned();
+        let send = |client_id: &str, answers: Value| json!({ "join_code": code, "client_id": client_id, "answers": answers });
+
+        // Two values to a single-choice question: 422, naming it, nothing stored.
+        let (status, answer) = post(&app, &send(CLIENT_ID, json!({ "key_stage": ["KS3", "KS4"] }))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert!(error_of(&answer).contains("key_stage"), "{answer}");
+        assert_eq!(app.stored_responses().await, 0);
+
+        // Two values to a multiple-choice question are both stored, in the
+        // survey's order; a list of one is a single choice; null and "" are skips.
+        let (status, answer) = post(&app, &send(CLIENT_ID, json!({ "key_stage": ["KS3"], "places": ["Library", "School"], "change": "" }))).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
         let db = app.database().await;
-        let rows = sqlx::query("SELECT value FROM answers").fetch_all(&db).await.unwrap();
-        let values: Vec<String> = rows.iter().map(|r| r.get("value")).collect();
-        assert_eq!(values, ["KS3"], "null and empty answers are skips");
+        let rows = sqlx::query("SELECT q.key, a.value FROM answers a JOIN questions q ON q.id = a.question_id ORDER BY q.key, a.position").fetch_all(&db).await.unwrap();
+        let values: Vec<(String, String)> = rows.iter().map(|r| (r.get("key"), r.get("value"))).collect();
+        let expected = [("key_stage", "KS3"), ("places", "School"), ("places", "Library")].map(|(k, v)| (k.to_owned(), v.to_owned()));
+        assert_eq!(values, expected, "empty answers are skips, choices in the survey's order");
     }
 }

@@ -49,8 +49,10 @@ on_both_databases! {
         let (status, page) = get(&app, &format!("/rounds/{id}/summary"), Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         assert!(page.contains("22 young people took part."), "{page}");
+        // Each figure as a table cell of its own, not a substring of
+        // something else on the page.
         for figure in ["77.3", "13.6", "9.1", "36.4", "31.8", "22.7", "40.9"] {
-            assert!(page.contains(figure), "no {figure} on the page");
+            assert!(page.contains(&format!(">{figure}</td>")), "no cell {figure} on the page");
         }
         // Each chart is an image with a title and description, and the same
         // numbers follow as a table.

@@ -161,9 +161,9 @@ on_both_databases! {
         assert_eq!(app.stored_responses().await, 1);
 
         let page = worker_answers_page(&app).await;
-        assert!(page.contains("1 responses"), "{page}");
-        assert!(page.contains("KS4"));
-        assert!(page.contains("Nothing. They hated me."));
+        assert!(page.contains(">1 responses</p>"), "{page}");
+        assert!(page.contains(">KS4</td>"), "the answer in its own cell: {page}");
+        assert!(page.contains(">Nothing. They hated me.</td>"), "{page}");
         assert!(page.contains("Listen to us &amp; trust us &lt;please&gt;"), "answers are escaped, never raw HTML");
         assert!(page.contains("(skipped)"));
         assert!(!page.contains("this is skipped"));

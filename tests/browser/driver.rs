@@ -74,12 +74,28 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
-        Browser {
+        let browser = Browser {
             client,
             js,
             driver,
             _profile: profile,
+        };
+        if js == Js::Off {
+            browser.assert_scripts_do_not_run().await;
         }
+        browser
+    }
+
+    /// Proves that this browser runs no page script: a page whose script
+    /// would change its title keeps the title it was served with.
+    async fn assert_scripts_do_not_run(&self) {
+        self.goto("data:text/html,<title>served</title><script>document.title='ran'</script>")
+            .await;
+        let title = self.client.title().await.unwrap_or_default();
+        assert_eq!(
+            title, "served",
+            "JavaScript was meant to be off, but a page script ran"
+        );
     }
 
     pub async fn goto(&self, url: &str) {
@@ -141,9 +157,20 @@ impl Browser {
         }
     }
 
+    /// With JavaScript on: whether the page has hydrated. With it off: true,
+    /// after checking that the page did not hydrate (a page that did would
+    /// mean the JavaScript-off run tested the live app instead).
     async fn hydrated_if_js(&self) -> bool {
         match self.js {
-            Js::Off => true,
+            Js::Off => {
+                let hydrated = self
+                    .client
+                    .find(Locator::Css("html[data-hydrated]"))
+                    .await
+                    .is_ok();
+                assert!(!hydrated, "JavaScript is off, yet the page hydrated");
+                true
+            }
             Js::On => self
                 .client
                 .find(Locator::Css("html[data-hydrated]"))

@@ -28,8 +28,16 @@ pub fn workspace_root() -> PathBuf {
         .to_owned()
 }
 
-/// The `heard` binary under test: `HEARD_BIN`, else the release build.
+/// The `heard` binary under test: `HEARD_BIN` (which `scripts/test` sets
+/// right after building it), else the release build, which must be newer
+/// than every source file it is built from: a plain `cargo test` after an
+/// edit would otherwise test yesterday's binary.
 pub fn heard_binary() -> PathBuf {
+    static CHECKED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CHECKED.get_or_init(checked_heard_binary).clone()
+}
+
+fn checked_heard_binary() -> PathBuf {
     if let Ok(path) = std::env::var("HEARD_BIN") {
         return PathBuf::from(path);
     }
@@ -37,12 +45,51 @@ pub fn heard_binary() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|_| workspace_root().join("target"));
     let path = target.join("release").join("heard");
-    assert!(
-        path.exists(),
-        "{} is missing: build it with `cargo leptos build --release` (scripts/test does), or set HEARD_BIN",
-        path.display()
-    );
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: build it with `cargo leptos build --release` (scripts/test does), or set HEARD_BIN",
+                path.display()
+            )
+        });
+    let root = workspace_root();
+    if let Some((source, _)) = ["app/src", "server/src", "migrations", "style"]
+        .iter()
+        .flat_map(|folder| files_under(&root.join(folder)))
+        .chain([root.join("Cargo.lock")])
+        .filter_map(|file| {
+            Some((
+                file.clone(),
+                std::fs::metadata(&file).ok()?.modified().ok()?,
+            ))
+        })
+        .find(|(_, changed)| *changed > built)
+    {
+        panic!(
+            "{} is older than {}: rebuild it with `cargo leptos build --release` (scripts/test does)",
+            path.display(),
+            source.display()
+        );
+    }
     path
+}
+
+/// Every file under `folder`, at any depth.
+fn files_under(folder: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![folder.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
 }
 
 /// The built front end (wasm, JS, CSS): `HEARD_SITE_ROOT`, else target/site.
@@ -71,29 +118,26 @@ pub struct TestApp {
 impl TestApp {
     /// Starts Heard on SQLite (a file in a fresh folder).
     pub async fn spawn() -> TestApp {
-        Self::spawn_on(Backend::Sqlite)
-            .await
-            .expect("SQLite is always available")
+        Self::spawn_on(Backend::Sqlite).await
     }
 
-    /// Starts Heard on `backend`; `None` (with a message) for PostgreSQL when
-    /// `HEARD_TEST_POSTGRES_URL` is not set.
-    pub async fn spawn_on(backend: Backend) -> Option<TestApp> {
+    /// Starts Heard on `backend`. PostgreSQL needs `HEARD_TEST_POSTGRES_URL`:
+    /// the tests that use it are marked ignored when it was not set at build
+    /// time (see `tests/build.rs`), so reaching here without it is a failure,
+    /// never a silent pass.
+    pub async fn spawn_on(backend: Backend) -> TestApp {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let (database_url, postgres) = match backend {
             Backend::Sqlite => (format!("sqlite://{}/heard.db", dir.path().display()), None),
             Backend::Postgres => {
-                let Ok(admin_url) = std::env::var("HEARD_TEST_POSTGRES_URL") else {
-                    eprintln!(
-                        "skipped: HEARD_TEST_POSTGRES_URL is not set, so this PostgreSQL test did not run"
-                    );
-                    return None;
-                };
+                let admin_url = std::env::var("HEARD_TEST_POSTGRES_URL").expect(
+                    "HEARD_TEST_POSTGRES_URL must name a PostgreSQL database for the PostgreSQL tests",
+                );
                 let database = PostgresDatabase::create(&admin_url).await;
                 (database.url.clone(), Some(database))
             }
         };
-        Some(Self::start(dir, database_url, true, backend, postgres, "127.0.0.1:0").await)
+        Self::start(dir, database_url, true, backend, postgres, "127.0.0.1:0").await
     }
 
     /// Starts Heard as the README's first command does: no DATABASE_URL, so
@@ -398,4 +442,68 @@ fn uuid_like() -> String {
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     format!("{}_{nanos}", std::process::id())
+}
+
+/// POSTs a body to `path` by hand, sending only its first `send` bytes
+/// (the request says the whole length), then reads the answer: how a test
+/// sees the status a server gives a body it stops reading part way, which a
+/// client still sending would often miss as a closed connection. Returns the
+/// status code and the answer's body.
+pub async fn post_partly(
+    app: &TestApp,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+    send: usize,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("Heard accepts a connection");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("headers sent");
+    // The server may answer and stop reading before all of it is sent.
+    let _ = stream.write_all(&body[..send.min(body.len())]).await;
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 8192];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let read = tokio::time::timeout_at(deadline.into(), stream.read(&mut buffer)).await;
+        match read {
+            Ok(Ok(n)) if n > 0 => answer.extend_from_slice(&buffer[..n]),
+            _ => break,
+        }
+        let text = String::from_utf8_lossy(&answer);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            if answer.len() >= end + 4 + length {
+                break;
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }

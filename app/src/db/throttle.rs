@@ -4,8 +4,8 @@ use super::{Db, DbError};
 use sqlx::Row;
 
 impl Db {
-    /// Adds one to `bucket`'s count in the window starting at `window_start`
-    /// and returns the new count.
+    /// Adds one to `bucket`'s count for the second `window_start` and
+    /// returns that second's new count.
     pub async fn count_hit(&self, bucket: &str, window_start: i64) -> Result<i64, DbError> {
         let row = sqlx::query(
             "INSERT INTO throttle (bucket, window_start, hits) VALUES ($1, $2, 1) \
@@ -19,14 +19,18 @@ impl Db {
         Ok(row.try_get("hits")?)
     }
 
-    /// `bucket`'s count in the window starting at `window_start`.
-    pub async fn hits(&self, bucket: &str, window_start: i64) -> Result<i64, DbError> {
-        let row = sqlx::query("SELECT hits FROM throttle WHERE bucket = $1 AND window_start = $2")
-            .bind(bucket)
-            .bind(window_start)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.map(|r| r.try_get("hits")).transpose()?.unwrap_or(0))
+    /// `bucket`'s failures per second from `since` on, oldest first.
+    pub async fn hits_since(&self, bucket: &str, since: i64) -> Result<Vec<(i64, i64)>, DbError> {
+        let rows = sqlx::query(
+            "SELECT window_start, hits FROM throttle WHERE bucket = $1 AND window_start >= $2 ORDER BY window_start",
+        )
+        .bind(bucket)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("window_start")?, r.try_get("hits")?)))
+            .collect()
     }
 
     /// Forgets counts from windows that started before `before`.

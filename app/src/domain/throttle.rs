@@ -1,5 +1,5 @@
-//! Throttling rules: how many failures of a kind, from one source, a window
-//! of time allows.
+//! Throttling rules: how many failures of a kind, from one source, a
+//! sliding window of time allows.
 //!
 //! Only failures are counted (a wrong join code, a wrong password), never
 //! successes, so a class of thirty tablets behind one school router, typing
@@ -39,14 +39,32 @@ pub const FAILED_LOGINS_PER_ADDRESS: Limit = Limit {
 };
 
 impl Limit {
-    /// The start of the window that `now` falls in.
-    pub fn window_start(&self, now: i64) -> i64 {
-        now - now.rem_euclid(self.window_seconds)
+    /// The first second whose failures still count at `now`: the window
+    /// slides with time (failures are counted per second), so no boundary
+    /// of the clock ever clears a count all at once.
+    pub fn window_opens(&self, now: i64) -> i64 {
+        now - self.window_seconds + 1
     }
 
-    /// Seconds from `now` until the window ends.
-    pub fn seconds_left(&self, now: i64) -> i64 {
-        self.window_start(now) + self.window_seconds - now
+    /// Seconds from `now` until enough of the failures counted in the window
+    /// have aged out for one more try. `per_second` holds the window's
+    /// counts as `(second, failures)`, oldest first.
+    pub fn seconds_left(&self, now: i64, per_second: &[(i64, i64)]) -> i64 {
+        let mut counted: i64 = per_second.iter().map(|(_, n)| n).sum();
+        for (second, failures) in per_second {
+            if counted < self.max_failures {
+                break;
+            }
+            counted -= failures;
+            if counted < self.max_failures {
+                return (second + self.window_seconds - now).max(1);
+            }
+        }
+        if counted >= self.max_failures {
+            self.window_seconds
+        } else {
+            0
+        }
     }
 
     /// The bucket of `source` (already hashed) for this limit.
@@ -60,9 +78,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn windows_are_aligned_and_say_how_long_is_left() {
-        assert_eq!(WRONG_JOIN_CODES.window_start(1_000_123), 1_000_200 - 600);
-        assert_eq!(WRONG_JOIN_CODES.seconds_left(1_000_123), 77);
+    fn the_window_slides_with_time() {
+        assert_eq!(WRONG_JOIN_CODES.window_opens(1_000_123), 1_000_123 - 599);
+        assert_eq!(WRONG_JOIN_CODES.window_opens(1_000_124), 1_000_123 - 598);
+    }
+
+    #[test]
+    fn the_wait_is_until_enough_failures_age_out() {
+        let limit = Limit {
+            kind: "t",
+            max_failures: 3,
+            window_seconds: 100,
+        };
+        // Failures at 10, 20 (two) and 50: at 60 the one at 10 must age out
+        // (at 110) for the count to drop below three.
+        assert_eq!(limit.seconds_left(60, &[(10, 1), (20, 2), (50, 1)]), 50);
+        // Below the limit: no wait.
+        assert_eq!(limit.seconds_left(60, &[(20, 2)]), 0);
+        // All in one second: the wait is until that second leaves.
+        assert_eq!(limit.seconds_left(60, &[(59, 5)]), 99);
     }
 
     #[test]
