@@ -170,13 +170,7 @@ pub async fn user_for_headers(
 /// A refusal also sets the response status (401 or 403), for a server
 /// function's caller and for a page rendered on the server alike.
 pub async fn require(needed: Role) -> Result<SessionUser, AppError> {
-    allowed(current_user().await?, needed).map_err(|error| {
-        let status = match error {
-            AppError::NotLoggedIn => http::StatusCode::UNAUTHORIZED,
-            _ => http::StatusCode::FORBIDDEN,
-        };
-        refuse(status, error)
-    })
+    allowed(current_user().await?, needed).map_err(refuse)
 }
 
 /// The same check for a plain handler (a file download), from its headers.
@@ -186,6 +180,22 @@ pub async fn require_for_headers(
     needed: Role,
 ) -> Result<SessionUser, AppError> {
     allowed(user_for_headers(db, headers).await?, needed)
+}
+
+/// Whether the server function at `path` answers requests without a
+/// session: logging in and out, a young person's survey (the join code is
+/// the key) and a summary through a share link (the token is). Every other
+/// server function is refused without a session before its body is read;
+/// a new one is refused until it is added here.
+pub fn is_public_server_fn(path: &str) -> bool {
+    use leptos::server_fn::ServerFn;
+    [
+        <crate::account::LogIn as ServerFn>::PATH,
+        <crate::account::LogOut as ServerFn>::PATH,
+        <crate::collect::LoadSurveyState as ServerFn>::PATH,
+        <crate::report::LoadSummary as ServerFn>::PATH,
+    ]
+    .contains(&path)
 }
 
 /// Who is reading a round's summary, and what they may see of it.
@@ -243,15 +253,7 @@ pub async fn summary_reader(
         .unwrap_or_default();
     summary_reader_for_headers(&state.db, &headers, round_id, share_token, viewers_view)
         .await
-        .map_err(|error| {
-            let status = match error {
-                AppError::NotLoggedIn => http::StatusCode::UNAUTHORIZED,
-                AppError::Forbidden => http::StatusCode::FORBIDDEN,
-                AppError::NotFound => http::StatusCode::NOT_FOUND,
-                _ => http::StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            refuse(status, error)
-        })
+        .map_err(refuse)
 }
 
 /// The hash a share link's token is stored under.
@@ -275,8 +277,13 @@ fn allowed(user: Option<SessionUser>, needed: Role) -> Result<SessionUser, AppEr
     }
 }
 
-pub(crate) fn refuse(status: http::StatusCode, error: AppError) -> AppError {
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+/// Sets the current response's status from `error` (see
+/// [`AppError::status`]), for a page rendered on the server, and passes the
+/// error on.
+pub fn refuse(error: AppError) -> AppError {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(error.status())
+    {
         response.set_status(status);
     }
     error

@@ -41,7 +41,33 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // The request reached the server but its arguments could not be
+            // read: the caller's mistake, said without the decoder's words.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => {
+                AppError::BadInput("The request was not in the form Heard expects.".to_owned())
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    /// The HTTP status this error is answered with: the one mapping, used
+    /// for server functions (by the middleware that sets their status),
+    /// pages rendered on the server and file downloads alike.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::NotLoggedIn => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Closed => 410,
+            AppError::Throttled(_) => 429,
+            AppError::BadInput(_) => 400,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //!
 //! Folders follow what people do: `collect` (young people answer),
 //! `code` (workers read and code answers), `report` (summaries for head
-//! teachers' forums), `account` (logging in).
+//! teachers' forums), `account` (logging in). On the server, `use_cases`
+//! holds one function per thing a person does, shared by the pages, the
+//! downloads and the command line; `db` stores and `domain` computes.
 
 pub mod account;
 pub mod code;
@@ -23,6 +25,8 @@ pub mod db;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod use_cases;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -50,5 +50,8 @@ mod survey;
 mod surveys;
 /// Throttling guesses without ever slowing a class behind one router.
 mod throttling;
+/// Each use case through the command line and HTTP, agreeing; every
+/// endpoint refusing a request without a session.
+mod use_cases;
 
 pub use heard_tests::{Backend, TestApp};

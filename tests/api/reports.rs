@@ -295,7 +295,7 @@ on_both_databases! {
         assert_eq!(app.stored_responses().await, 0, "checking stores nothing");
 
         // Viewers cannot import.
-        let (status, _) = call("import_responses_file", import(mapping.clone(), false), viewer).await;
+        let (status, _) = call("import_responses_file", import(mapping.clone(), false), viewer.clone()).await;
         assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
 
         let (_, stored) = call("import_responses_file", import(mapping, false), worker.clone()).await;
@@ -310,7 +310,7 @@ on_both_databases! {
 
         // A file over the 2 MB that other server functions take goes through
         // for a worker; the same body from someone not logged in is refused
-        // before it is read to the end.
+        // before it is read at all, and from a viewer after 2 MB.
         let mut big = String::from("respondent,key_stage,help_before,prevent,change,comments\n");
         let mut rows = 0;
         while big.len() < 5 * 1024 * 1024 {
@@ -321,10 +321,14 @@ on_both_databases! {
         let (status, checked) = call("import_responses_file", body.clone(), worker.clone()).await;
         assert_eq!(status, reqwest::StatusCode::OK);
         assert_eq!(checked["added"], rows, "every row of a 5 MB file checked");
-        // The server answers 413 as soon as it has read 2 MB. Sent by hand,
-        // the first 3 MB and then a pause, so that the answer is read before
-        // the server closes a connection still sending the rest.
-        let (status, refused) = heard_tests::post_partly(&app, "/api/import_responses_file", "application/json", body.to_string().as_bytes(), 3 * 1024 * 1024).await;
+        // Sent by hand, part of the body and then a pause, so that the
+        // answer is read before the server closes a connection still
+        // sending the rest.
+        let body = body.to_string();
+        let (status, refused) = heard_tests::post_partly(&app, "/api/import_responses_file", None, "application/json", body.as_bytes(), 64 * 1024).await;
+        assert_eq!(status, 401, "no session: refused before the body is read: {refused}");
+        // A viewer is answered 413 as soon as 2 MB have been read.
+        let (status, refused) = heard_tests::post_partly(&app, "/api/import_responses_file", Some(&viewer), "application/json", body.as_bytes(), 3 * 1024 * 1024).await;
         assert_eq!(status, 413, "{refused}");
         assert!(refused.contains("more than Heard takes at once (2 MB)"), "{refused}");
 

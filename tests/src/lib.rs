@@ -452,6 +452,7 @@ fn uuid_like() -> String {
 pub async fn post_partly(
     app: &TestApp,
     path: &str,
+    cookie: Option<&str>,
     content_type: &str,
     body: &[u8],
     send: usize,
@@ -461,8 +462,11 @@ pub async fn post_partly(
     let mut stream = tokio::net::TcpStream::connect(address)
         .await
         .expect("Heard accepts a connection");
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\n{cookie}Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     stream

@@ -11,40 +11,24 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[cfg(feature = "ssr")]
-use crate::domain::{account::Role, receipt::Receipt};
-
-#[cfg(feature = "ssr")]
-fn parse(code: &str) -> Result<Receipt, AppError> {
-    Receipt::parse(code).map_err(|e| {
-        crate::auth::refuse(
-            http::StatusCode::BAD_REQUEST,
-            AppError::BadInput(format!("That code was not accepted: {e}.")),
-        )
-    })
-}
+use crate::domain::account::Role;
 
 /// What a receipt code leads to, before anything is deleted.
 #[server(endpoint = "find_receipt")]
 pub async fn find_receipt(code: String) -> Result<(String, ReceiptLookup), AppError> {
     crate::auth::require(Role::Admin).await?;
-    let receipt = parse(&code)?;
     let state = crate::state::app_state()?;
-    Ok((
-        receipt.to_string(),
-        state.db.response_for_receipt(&receipt).await?,
-    ))
+    let (receipt, found) = crate::use_cases::erasure::find_by_receipt(&state.db, &code).await?;
+    Ok((receipt.to_string(), found))
 }
 
 /// Deletes the response the receipt code leads to, all of it.
 #[server(endpoint = "erase_receipt")]
 pub async fn erase_receipt(code: String) -> Result<(String, ReceiptLookup), AppError> {
     let user = crate::auth::require(Role::Admin).await?;
-    let receipt = parse(&code)?;
     let state = crate::state::app_state()?;
-    let erased = state.db.erase_by_receipt(&receipt, &user.email).await?;
-    if matches!(erased, ReceiptLookup::Found(_)) {
-        tracing::info!(user = %user.email, "response deleted by receipt code");
-    }
+    let (receipt, erased) =
+        crate::use_cases::erasure::erase_by_receipt(&state.db, &code, &user.email).await?;
     Ok((receipt.to_string(), erased))
 }
 

@@ -63,11 +63,7 @@ fn check_size(csv: &str) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 async fn survey_named(slug: &str) -> Result<(String, crate::domain::survey::Survey), AppError> {
     let state = crate::state::app_state()?;
-    state
-        .db
-        .survey_by_slug(slug)
-        .await?
-        .ok_or_else(|| AppError::BadInput(format!("There is no survey \"{slug}\".")))
+    Ok(crate::use_cases::survey_by_slug(&state.db, slug).await?)
 }
 
 /// The file's headings and how each would be read.
@@ -122,85 +118,80 @@ pub async fn import_responses_file(
     mapping: Vec<(String, ColumnUse)>,
     dry_run: bool,
 ) -> Result<TextStream<AppError>, AppError> {
-    use crate::domain::imports::read_responses;
+    use crate::use_cases::UseCaseError;
+    use crate::use_cases::imports::{ResponsesImport, import_responses};
     let user = crate::auth::require(Role::Worker).await?;
     check_size(&csv)?;
-    let round = round.trim().to_owned();
-    if round.is_empty() || round.chars().count() > 100 {
-        return Err(AppError::BadInput(
-            "Give the round a name of 1 to 100 characters, such as \"Summer 2025\".".to_owned(),
-        ));
-    }
-    let (survey_id, survey) = survey_named(&survey).await?;
     let state = crate::state::app_state()?;
+    // Refused at once, as an error rather than a line of the stream.
+    crate::use_cases::imports::round_name(&round)?;
+    crate::use_cases::survey_by_slug(&state.db, &survey).await?;
     let (events, stream) = futures::channel::mpsc::unbounded::<Result<String, AppError>>();
     let send = move |event: ImportEvent| {
         // The page may have gone; the import still finishes (or not) whole.
         let _ = events.unbounded_send(Ok(event.line()));
     };
-    let checked = match read_responses(&survey, csv.as_bytes(), &mapping.into_iter().collect()) {
-        Ok(checked) => checked,
-        Err(problems) => {
-            send(ImportEvent::Done(ImportReport {
-                problems,
-                ..ImportReport::default()
-            }));
-            return Ok(TextStream::new(stream));
-        }
-    };
-    drop(csv);
+    // Checked and stored in a task of its own, so that progress reaches the
+    // page while the rows are stored.
     tokio::spawn(async move {
-        let stored = state
-            .db
-            .import_responses(
-                &survey_id,
-                &survey,
-                &round,
-                &checked,
-                &state.safeguarding,
-                dry_run,
-                crate::db::fresh_join_code,
-                &|done, total| send(ImportEvent::Stored(done, total)),
-            )
-            .await;
-        let mut report = ImportReport {
-            stored: !dry_run,
-            rows: checked.rows.len(),
-            ignored_columns: checked.ignored_columns.clone(),
-            ..ImportReport::default()
+        let import = ResponsesImport {
+            survey: &survey,
+            round: &round,
+            file: csv.as_bytes(),
+            mapping: mapping.into_iter().collect(),
+            dry_run,
         };
-        match stored {
-            Err(error) => {
-                tracing::error!(%error, "browser import failed");
-                report.stored = false;
-                report.problems = vec![Problem {
-                    line: 0,
-                    column: None,
-                    reason: "the responses could not be stored (nothing was); try again".to_owned(),
-                }];
-            }
-            Ok(Err(problems)) => {
-                report.stored = false;
-                report.problems = problems;
-            }
-            Ok(Ok(outcome)) => {
-                report.added = outcome.added;
-                report.already_there = outcome.already_there;
-                report.blank_rows = outcome.blank_rows;
-                report.flagged = outcome.flagged;
-                report.new_round = outcome.new_round;
+        let stored = import_responses(
+            &state.db,
+            &state.safeguarding,
+            import,
+            &|_| {},
+            &|done, total| send(ImportEvent::Stored(done, total)),
+        )
+        .await;
+        let report = match stored {
+            Ok(outcome) => {
                 if !dry_run {
                     tracing::info!(user = %user.email, added = outcome.added, "responses imported in the browser");
-                    report.round_id = state
-                        .db
-                        .round_named(&survey_id, &round)
-                        .await
-                        .ok()
-                        .flatten()
-                        .map(|r| r.round_id);
+                }
+                ImportReport {
+                    stored: !dry_run,
+                    rows: outcome.rows,
+                    added: outcome.added,
+                    already_there: outcome.already_there,
+                    blank_rows: outcome.blank_rows,
+                    flagged: outcome.flagged,
+                    new_round: outcome.new_round,
+                    ignored_columns: outcome.ignored_columns,
+                    problems: Vec::new(),
+                    round_id: outcome.round_id,
                 }
             }
-        }
+            Err(UseCaseError::Problems(problems)) => ImportReport {
+                problems,
+                ..ImportReport::default()
+            },
+            Err(UseCaseError::Db(error)) => {
+                tracing::error!(%error, "browser import failed");
+                ImportReport {
+                    problems: vec![Problem {
+                        line: 0,
+                        column: None,
+                        reason: "the responses could not be stored (nothing was); try again"
+                            .to_owned(),
+                    }],
+                    ..ImportReport::default()
+                }
+            }
+            Err(other) => ImportReport {
+                problems: vec![Problem {
+                    line: 0,
+                    column: None,
+                    reason: other.to_string(),
+                }],
+                ..ImportReport::default()
+            },
+        };
         send(ImportEvent::Done(report));
     });
     Ok(TextStream::new(stream))

@@ -11,7 +11,7 @@ mod needs_a_look;
 mod surveys;
 pub use coding::CodingPage;
 pub use erase::EraseByReceiptPage;
-pub use import::{ImportPage, MAX_FILE_BYTES};
+pub use import::{ImportPage, ImportResponsesFile, MAX_FILE_BYTES};
 pub use needs_a_look::NeedsALookPage;
 pub use surveys::{SurveyEditorPage, SurveysPage};
 

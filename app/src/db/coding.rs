@@ -2,29 +2,14 @@
 
 use super::{Db, DbError, IdRun, new_id, now, start_of_day};
 use crate::domain::coding::{AnswerToCode, CodingChange, Pass, QuoteState};
-use crate::domain::imports::{CodeRow, Problem, ResponsesFile};
+use crate::domain::imports::{CodeRow, Problem, ResponseRow as ResponseFileRow};
 use crate::domain::join_code::JoinCode;
 use crate::domain::qdpx::{Project, ProjectResponse, ProjectRound, project};
 use crate::domain::report::{Disclosure, ResponseRow};
-use crate::domain::safeguarding::SafeguardingList;
+use crate::domain::safeguarding::Concern;
 use crate::domain::survey::Survey;
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-/// What importing a file of responses did (or, on a dry run, would do).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResponsesImported {
-    /// New responses stored.
-    pub added: usize,
-    /// Rows whose respondent was already in the round with the same answers.
-    pub already_there: usize,
-    /// Rows with nothing in them, skipped.
-    pub blank_rows: u64,
-    /// New responses flagged for a safeguarding look.
-    pub flagged: usize,
-    /// Whether the round was created by this import.
-    pub new_round: bool,
-}
 
 /// A survey's round, by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,73 +155,38 @@ impl Db {
         Ok(())
     }
 
-    /// Stores a checked file of responses in round `round_name` of a survey
-    /// (created, closed, if it does not exist), all or nothing.
-    ///
-    /// A row whose respondent is already in the round with the same answers
-    /// is skipped, so importing a file twice adds nothing; with different
-    /// answers it is a problem, and nothing is stored. `progress` is told,
-    /// after each batch, how many new rows are stored and of how many.
+    /// The respondent ids a round already holds, each with its answers'
+    /// fingerprint (see `domain::imports::new_rows`).
+    pub async fn respondent_fingerprints(
+        &self,
+        round_id: &str,
+    ) -> Result<HashMap<String, String>, DbError> {
+        let rows = sqlx::query(
+            "SELECT respondent, fingerprint FROM responses WHERE round_id = $1 AND respondent IS NOT NULL",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("respondent")?, row.try_get("fingerprint")?)))
+            .collect()
+    }
+
+    /// Stores imported rows in `round`, or in a new closed round named
+    /// `round_name` when `round` is `None`, in one transaction. `concerns`
+    /// holds each row's safeguarding concerns. `progress` is told, after each
+    /// batch, how many rows are stored and of how many.
     #[allow(clippy::too_many_arguments)]
-    pub async fn import_responses(
+    pub async fn store_imported_responses(
         &self,
         survey_id: &str,
-        survey: &Survey,
+        round: Option<RoundRef>,
         round_name: &str,
-        file: &ResponsesFile,
-        safeguarding: &SafeguardingList,
-        dry_run: bool,
+        new_rows: &[&ResponseFileRow],
+        concerns: &[Vec<Concern>],
         fresh_code: impl FnOnce() -> JoinCode,
         progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> Result<Result<ResponsesImported, Vec<Problem>>, DbError> {
-        let round = self.round_named(survey_id, round_name).await?;
-        let mut stored: HashMap<String, String> = HashMap::new();
-        if let Some(round) = &round {
-            let rows = sqlx::query(
-                "SELECT respondent, fingerprint FROM responses WHERE round_id = $1 AND respondent IS NOT NULL",
-            )
-            .bind(&round.round_id)
-            .fetch_all(self.pool())
-            .await?;
-            for row in &rows {
-                stored.insert(row.try_get("respondent")?, row.try_get("fingerprint")?);
-            }
-        }
-        let mut problems = Vec::new();
-        let mut outcome = ResponsesImported {
-            blank_rows: file.blank_rows,
-            new_round: round.is_none(),
-            ..ResponsesImported::default()
-        };
-        let mut new_rows = Vec::new();
-        for row in &file.rows {
-            match row.respondent.as_ref().and_then(|r| stored.get(r)) {
-                Some(fingerprint) if *fingerprint == row.answers.fingerprint() => {
-                    outcome.already_there += 1;
-                }
-                Some(_) => problems.push(Problem {
-                    line: row.line,
-                    column: Some("respondent".to_owned()),
-                    reason: format!(
-                        "respondent \"{}\" is already in round \"{round_name}\" with different answers",
-                        row.respondent.as_deref().unwrap_or_default()
-                    ),
-                }),
-                None => new_rows.push(row),
-            }
-        }
-        if !problems.is_empty() {
-            return Ok(Err(problems));
-        }
-        let concerns: Vec<_> = new_rows
-            .iter()
-            .map(|row| safeguarding.check(survey, &row.answers))
-            .collect();
-        outcome.added = new_rows.len();
-        outcome.flagged = concerns.iter().filter(|c| !c.is_empty()).count();
-        if dry_run {
-            return Ok(Ok(outcome));
-        }
+    ) -> Result<(), DbError> {
         let (_, question_ids) = self.questions_of(survey_id).await?;
         let mut conn = self.pool().acquire().await?;
         let sqlite = self.is_sqlite();
@@ -348,8 +298,7 @@ impl Db {
                 .execute(&mut *conn)
                 .await?;
         }
-        written?;
-        Ok(Ok(outcome))
+        written
     }
 
     /// A round's responses for export, with their respondent ids, ordered

@@ -15,7 +15,7 @@ mod throttle;
 
 pub use accounts::{SessionUser, StoredUser};
 pub use codebook::CodebookChange;
-pub use coding::{ResponsesImported, RoundRef};
+pub use coding::RoundRef;
 pub use reports::RoundWithSurvey;
 pub use retention::{ERASED, Erased};
 pub use surveys::{Imported, RoundForCode, StoreOutcome};

@@ -516,6 +516,54 @@ pub fn read_codes(survey: &Survey, bytes: &[u8]) -> Result<Vec<CodeRow>, Vec<Pro
     }
 }
 
+/// The rows of a file that are new to a round, and how many were there
+/// already.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRows<'a> {
+    pub rows: Vec<&'a ResponseRow>,
+    pub already_there: usize,
+}
+
+/// Which rows of `file` a round should take, given the respondents it
+/// already holds (`stored`: respondent id to answers' fingerprint).
+///
+/// The rule that makes importing a file twice add nothing: a row whose
+/// respondent is already in the round with the same answers is skipped; with
+/// different answers it is a problem (named with its line), and then nothing
+/// is to be stored.
+pub fn new_rows<'a>(
+    file: &'a ResponsesFile,
+    stored: &std::collections::HashMap<String, String>,
+    round_name: &str,
+) -> Result<NewRows<'a>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut new = NewRows {
+        rows: Vec::new(),
+        already_there: 0,
+    };
+    for row in &file.rows {
+        match row.respondent.as_ref().and_then(|r| stored.get(r)) {
+            Some(fingerprint) if *fingerprint == row.answers.fingerprint() => {
+                new.already_there += 1;
+            }
+            Some(_) => problems.push(Problem {
+                line: row.line,
+                column: Some("respondent".to_owned()),
+                reason: format!(
+                    "respondent \"{}\" is already in round \"{round_name}\" with different answers",
+                    row.respondent.as_deref().unwrap_or_default()
+                ),
+            }),
+            None => new.rows.push(row),
+        }
+    }
+    if problems.is_empty() {
+        Ok(new)
+    } else {
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,6 +613,33 @@ mod tests {
     fn read(text: &str) -> Result<ResponsesFile, Vec<String>> {
         read_responses(&survey(), text.as_bytes(), &BTreeMap::new())
             .map_err(|ps| ps.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn rows_already_in_the_round_are_skipped_and_changed_ones_refused() {
+        let file =
+            read("respondent,ks,likes,change\nr1,KS3,Art,\nr2,KS4,,\nr3,KS3,,Help\n").unwrap();
+        let stored: std::collections::HashMap<String, String> = [
+            ("r1".to_owned(), file.rows[0].answers.fingerprint()),
+            ("r2".to_owned(), "something else".to_owned()),
+        ]
+        .into();
+        let problems = new_rows(&file, &stored, "Summer").unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 3);
+        assert!(
+            problems[0]
+                .reason
+                .contains("\"r2\" is already in round \"Summer\""),
+            "{}",
+            problems[0]
+        );
+        let stored: std::collections::HashMap<String, String> =
+            [("r1".to_owned(), file.rows[0].answers.fingerprint())].into();
+        let new = new_rows(&file, &stored, "Summer").unwrap();
+        assert_eq!(new.already_there, 1);
+        let respondents: Vec<_> = new.rows.iter().map(|r| r.respondent.as_deref()).collect();
+        assert_eq!(respondents, [Some("r2"), Some("r3")]);
     }
 
     #[test]

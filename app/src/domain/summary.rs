@@ -30,6 +30,9 @@ pub struct QuestionComparison {
     pub key: String,
     pub text: String,
     pub comparison: Comparison,
+    /// Earlier rounds left out: too few answered for viewers to see them.
+    #[serde(default)]
+    pub withheld: Vec<String>,
 }
 
 /// Everything the summary page shows.

@@ -90,9 +90,11 @@ mod tests {
             max_failures: 3,
             window_seconds: 100,
         };
-        // Failures at 10, 20 (two) and 50: at 60 the one at 10 must age out
-        // (at 110) for the count to drop below three.
-        assert_eq!(limit.seconds_left(60, &[(10, 1), (20, 2), (50, 1)]), 50);
+        // Failures at 10, 20 (two) and 50, four in all: at 60, the count
+        // drops below three only when the two at 20 age out, at 120.
+        assert_eq!(limit.seconds_left(60, &[(10, 1), (20, 2), (50, 1)]), 60);
+        // Three in all: the one at 10 ages out at 110.
+        assert_eq!(limit.seconds_left(60, &[(10, 1), (20, 1), (50, 1)]), 50);
         // Below the limit: no wait.
         assert_eq!(limit.seconds_left(60, &[(20, 2)]), 0);
         // All in one second: the wait is until that second leaves.

@@ -40,7 +40,9 @@ pub async fn load_summary(
         _ => round_id,
     };
     let reader = crate::auth::summary_reader(&round_id, share.as_deref(), viewers_view).await?;
-    let mut summary = build_summary(&state.db, &round_id, reader.audience, by.as_deref()).await?;
+    let mut summary =
+        crate::use_cases::reports::summary(&state.db, &round_id, reader.audience, by.as_deref())
+            .await?;
     if reader
         .user
         .as_ref()
@@ -49,91 +51,6 @@ pub async fn load_summary(
         summary.share_links = Some(state.db.share_links(&round_id).await?);
     }
     Ok(summary)
-}
-
-/// Puts a round's summary together for `audience`.
-#[cfg(feature = "ssr")]
-pub async fn build_summary(
-    db: &crate::db::Db,
-    round_id: &str,
-    audience: Audience,
-    by: Option<&str>,
-) -> Result<Summary, AppError> {
-    use crate::domain::report::{compare, comparison_categories, round_counts, survey_report};
-    let found = db
-        .round_with_survey(round_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let survey = &found.survey;
-    let disclosure = db.disclosure(&found.survey_id).await?;
-    let by = match by.filter(|b| !b.is_empty()) {
-        None => None,
-        Some(key) => Some(
-            survey
-                .question(key)
-                .filter(|q| q.about_you && q.kind.has_options())
-                .ok_or_else(|| {
-                    AppError::BadInput(format!("\"{key}\" is not an about-you question"))
-                })?,
-        ),
-    };
-    let rows = db.report_rows(round_id).await?;
-    let questions = survey_report(survey, &rows, by, audience, disclosure);
-    // Earlier rounds of the same survey, oldest first, then this one.
-    let rounds = db.rounds_of_survey(&found.survey_id).await?;
-    let upto = rounds
-        .iter()
-        .position(|r| r.round_id == round_id)
-        .map_or(0, |p| p + 1);
-    let mut earlier_rows = Vec::new();
-    for round in &rounds[..upto.saturating_sub(1)] {
-        earlier_rows.push((round.name.clone(), db.report_rows(&round.round_id).await?));
-    }
-    let mut comparisons = Vec::new();
-    if !earlier_rows.is_empty() {
-        for question in survey
-            .questions
-            .iter()
-            .filter(|q| by.is_none_or(|b| b.key != q.key))
-        {
-            let counts: Vec<_> = earlier_rows
-                .iter()
-                .map(|(name, rows)| round_counts(question, name, rows))
-                .chain(std::iter::once(round_counts(
-                    question,
-                    &found.round.name,
-                    &rows,
-                )))
-                .filter(|c| audience == Audience::Worker || c.answered >= disclosure.min_answers)
-                .collect();
-            if counts.len() >= 2 && !comparison_categories(question).is_empty() {
-                comparisons.push(QuestionComparison {
-                    key: question.key.clone(),
-                    text: question.text.clone(),
-                    comparison: compare(&comparison_categories(question), &counts),
-                });
-            }
-        }
-    }
-    Ok(Summary {
-        round_id: round_id.to_owned(),
-        survey_title: survey.title.clone(),
-        round_name: found.round.name.clone(),
-        audience,
-        responses: rows.len() as i64,
-        attributes: survey
-            .questions
-            .iter()
-            .filter(|q| q.about_you && q.kind.has_options())
-            .map(|q| (q.key.clone(), q.text.clone()))
-            .collect(),
-        by: by.map(|b| b.key.clone()),
-        disclosure,
-        questions,
-        comparisons,
-        quotes: db.approved_quotes(round_id).await?,
-        share_links: None,
-    })
 }
 
 /// Every round, for anyone with an account to pick a summary (no join
@@ -476,6 +393,14 @@ fn BreakdownTable(question: QuestionReport) -> impl IntoView {
 #[component]
 fn ComparisonTable(comparison: QuestionComparison, download: String) -> impl IntoView {
     let table = comparison_table(&comparison.comparison);
+    let withheld = (!comparison.withheld.is_empty()).then(|| {
+        view! {
+            <p class="hint">{format!(
+                "Not compared: {}, where too few young people answered to show.",
+                comparison.withheld.join(", ")
+            )}</p>
+        }
+    });
     view! {
         <section class="comparison">
             <h3>{comparison.text.clone()}</h3>
@@ -498,6 +423,7 @@ fn ComparisonTable(comparison: QuestionComparison, download: String) -> impl Int
                     </tbody>
                 </table>
             </div>
+            {withheld}
             <p class="no-print"><a href=download download>"Download this comparison (CSV)"</a></p>
         </section>
     }

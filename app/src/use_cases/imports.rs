@@ -1,0 +1,140 @@
+//! Bringing in what was collected elsewhere: responses typed up from paper
+//! or exported from form tools, and codes done in other tools. All or
+//! nothing: a file with any problem stores nothing.
+
+use super::{UseCaseError, round_by_name, survey_by_slug};
+use crate::db::Db;
+use crate::domain::imports::{ColumnUse, new_rows, read_codes, read_responses};
+use crate::domain::safeguarding::SafeguardingList;
+use std::collections::BTreeMap;
+
+/// A file of responses to import, as a worker gives it.
+#[derive(Clone, Debug)]
+pub struct ResponsesImport<'a> {
+    /// The survey's slug.
+    pub survey: &'a str,
+    /// The round's name; a new (closed) round is made if there is none.
+    pub round: &'a str,
+    pub file: &'a [u8],
+    /// Column uses chosen by hand, by heading; other columns are guessed.
+    pub mapping: BTreeMap<String, ColumnUse>,
+    /// Check and count only; store nothing.
+    pub dry_run: bool,
+}
+
+/// What importing a file of responses did (or, on a dry run, would do).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponsesImported {
+    /// The rows the file holds (blank ones aside).
+    pub rows: usize,
+    /// New responses stored.
+    pub added: usize,
+    /// Rows whose respondent was already in the round with the same answers.
+    pub already_there: usize,
+    /// Rows with nothing in them, skipped.
+    pub blank_rows: u64,
+    /// New responses flagged for a safeguarding look.
+    pub flagged: usize,
+    /// Whether the round was created by this import.
+    pub new_round: bool,
+    /// Columns read but never stored (form tools' names and e-mail addresses).
+    pub ignored_columns: Vec<String>,
+    /// The round, once stored (not on a dry run).
+    pub round_id: Option<String>,
+}
+
+/// The longest round name, in characters.
+pub const MAX_ROUND_NAME: usize = 100;
+
+/// A round name as typed, trimmed: 1 to [`MAX_ROUND_NAME`] characters.
+pub fn round_name(typed: &str) -> Result<&str, UseCaseError> {
+    let name = typed.trim();
+    if name.is_empty() || name.chars().count() > MAX_ROUND_NAME {
+        return Err(UseCaseError::BadInput(format!(
+            "give the round a name of 1 to {MAX_ROUND_NAME} characters, such as \"Summer 2025\""
+        )));
+    }
+    Ok(name)
+}
+
+/// Checks a file of responses against its survey and, unless it is a dry
+/// run, stores its new rows in the round, all or nothing. `progress` hears
+/// `(stored, of)` after every batch; `checked` hears how many rows there are
+/// once the file has been read.
+pub async fn import_responses(
+    db: &Db,
+    safeguarding: &SafeguardingList,
+    import: ResponsesImport<'_>,
+    checked: &(dyn Fn(usize) + Sync),
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ResponsesImported, UseCaseError> {
+    let round_name = round_name(import.round)?;
+    let (survey_id, survey) = survey_by_slug(db, import.survey).await?;
+    let file =
+        read_responses(&survey, import.file, &import.mapping).map_err(UseCaseError::Problems)?;
+    checked(file.rows.len());
+    let round = db.round_named(&survey_id, round_name).await?;
+    let stored = match &round {
+        Some(round) => db.respondent_fingerprints(&round.round_id).await?,
+        None => Default::default(),
+    };
+    let new = new_rows(&file, &stored, round_name).map_err(UseCaseError::Problems)?;
+    let concerns: Vec<_> = new
+        .rows
+        .iter()
+        .map(|row| safeguarding.check(&survey, &row.answers))
+        .collect();
+    let mut outcome = ResponsesImported {
+        rows: file.rows.len(),
+        added: new.rows.len(),
+        already_there: new.already_there,
+        blank_rows: file.blank_rows,
+        flagged: concerns.iter().filter(|c| !c.is_empty()).count(),
+        new_round: round.is_none(),
+        ignored_columns: file.ignored_columns.clone(),
+        round_id: None,
+    };
+    if import.dry_run {
+        return Ok(outcome);
+    }
+    db.store_imported_responses(
+        &survey_id,
+        round,
+        round_name,
+        &new.rows,
+        &concerns,
+        crate::db::fresh_join_code,
+        progress,
+    )
+    .await?;
+    outcome.round_id = db
+        .round_named(&survey_id, round_name)
+        .await?
+        .map(|r| r.round_id);
+    tracing::info!(
+        survey = %survey.slug,
+        added = outcome.added,
+        "responses imported"
+    );
+    Ok(outcome)
+}
+
+/// Codes done elsewhere (`respondent,question,theme`), stored as the
+/// answers' coding with its history, all or nothing. Returns how many rows
+/// the file had and how many answers' coding changed.
+pub async fn import_codes(
+    db: &Db,
+    survey: &str,
+    round: &str,
+    file: &[u8],
+    who: &str,
+) -> Result<(usize, usize), UseCaseError> {
+    let (survey_id, survey) = survey_by_slug(db, survey).await?;
+    let rows = read_codes(&survey, file).map_err(UseCaseError::Problems)?;
+    let round = round_by_name(db, &survey_id, &survey, round).await?;
+    let changed = db
+        .import_codes(&survey_id, &round, &rows, who)
+        .await?
+        .map_err(UseCaseError::Problems)?;
+    Ok((rows.len(), changed))
+}

@@ -1,0 +1,248 @@
+//! Figures about rounds: a round's report, a question compared across
+//! rounds, and the summary page that holds both. What a viewer may see is
+//! decided here, once, for the page, the downloads and `heard report` /
+//! `heard compare` alike.
+
+use super::{UseCaseError, breakdown_question, question_by_key, round_by_name};
+use crate::db::{Db, RoundRef, RoundWithSurvey};
+use crate::domain::report::{
+    Audience, Comparison, Disclosure, QuestionReport, RoundCounts, compare, comparison_categories,
+    round_counts, survey_report,
+};
+use crate::domain::summary::{QuestionComparison, Summary};
+use crate::domain::survey::Question;
+
+/// A round's report, question by question, for `audience`; broken down by
+/// the about-you question `by` if given; only `question` if given.
+pub async fn round_report(
+    db: &Db,
+    round: &RoundWithSurvey,
+    question: Option<&str>,
+    by: Option<&str>,
+    audience: Audience,
+) -> Result<Vec<QuestionReport>, UseCaseError> {
+    let survey = &round.survey;
+    let by = by
+        .filter(|b| !b.is_empty())
+        .map(|key| breakdown_question(survey, key))
+        .transpose()?;
+    if let Some(key) = question {
+        question_by_key(survey, key)?;
+    }
+    let rows = db.report_rows(&round.round.round_id).await?;
+    let disclosure = db.disclosure(&round.survey_id).await?;
+    Ok(survey_report(survey, &rows, by, audience, disclosure)
+        .into_iter()
+        .filter(|r| question.is_none_or(|key| r.key == key))
+        .collect())
+}
+
+/// A question compared across rounds, and the rounds left out of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Compared {
+    /// `None` when fewer than two rounds may be shown.
+    pub comparison: Option<Comparison>,
+    /// Rounds left out because too few young people answered the question
+    /// for viewers to see it (workers see every round).
+    pub withheld: Vec<String>,
+}
+
+/// The one rule for comparisons: for viewers, a round in which fewer than
+/// the survey's minimum answered the question is left out (and named), as
+/// it would be withheld on its own; the rest are compared, first to last.
+pub fn comparison_of(
+    question: &Question,
+    rounds: Vec<RoundCounts>,
+    audience: Audience,
+    disclosure: Disclosure,
+) -> Compared {
+    let (shown, withheld): (Vec<_>, Vec<_>) = rounds
+        .into_iter()
+        .partition(|c| audience == Audience::Worker || c.answered >= disclosure.min_answers);
+    let categories = comparison_categories(question);
+    Compared {
+        comparison: (shown.len() >= 2 && !categories.is_empty())
+            .then(|| compare(&categories, &shown)),
+        withheld: withheld.into_iter().map(|c| c.round).collect(),
+    }
+}
+
+/// `question` of a survey compared across the rounds named, in the order
+/// given (at least two), for `audience`.
+pub async fn compare_rounds(
+    db: &Db,
+    survey_slug: &str,
+    question: &str,
+    round_names: &[&str],
+    audience: Audience,
+) -> Result<Compared, UseCaseError> {
+    let (survey_id, survey) = super::survey_by_slug(db, survey_slug).await?;
+    let question = question_by_key(&survey, question)?;
+    if round_names.len() < 2 {
+        return Err(UseCaseError::BadInput(
+            "a comparison needs at least two round names, separated by commas".to_owned(),
+        ));
+    }
+    let disclosure = db.disclosure(&survey_id).await?;
+    let mut counts = Vec::new();
+    for name in round_names {
+        let round = round_by_name(db, &survey_id, &survey, name).await?;
+        let rows = db.report_rows(&round.round_id).await?;
+        counts.push(round_counts(question, name, &rows));
+    }
+    Ok(comparison_of(question, counts, audience, disclosure))
+}
+
+/// A round's summary for `audience`: its report (broken down by `by` if
+/// given), each question compared with the survey's earlier rounds, and
+/// the approved quotes.
+pub async fn summary(
+    db: &Db,
+    round_id: &str,
+    audience: Audience,
+    by: Option<&str>,
+) -> Result<Summary, UseCaseError> {
+    let found = db
+        .round_with_survey(round_id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    let survey = &found.survey;
+    let disclosure = db.disclosure(&found.survey_id).await?;
+    let by = by
+        .filter(|b| !b.is_empty())
+        .map(|key| breakdown_question(survey, key))
+        .transpose()?;
+    let rows = db.report_rows(round_id).await?;
+    let questions = survey_report(survey, &rows, by, audience, disclosure);
+    let earlier = earlier_rounds(db, &found).await?;
+    let mut earlier_rows = Vec::new();
+    for round in &earlier {
+        earlier_rows.push((round.name.clone(), db.report_rows(&round.round_id).await?));
+    }
+    let mut comparisons = Vec::new();
+    if !earlier_rows.is_empty() {
+        for question in survey
+            .questions
+            .iter()
+            .filter(|q| by.is_none_or(|b| b.key != q.key))
+        {
+            let counts: Vec<_> = earlier_rows
+                .iter()
+                .map(|(name, rows)| round_counts(question, name, rows))
+                .chain(std::iter::once(round_counts(
+                    question,
+                    &found.round.name,
+                    &rows,
+                )))
+                .collect();
+            let compared = comparison_of(question, counts, audience, disclosure);
+            if let Some(comparison) = compared.comparison {
+                comparisons.push(QuestionComparison {
+                    key: question.key.clone(),
+                    text: question.text.clone(),
+                    comparison,
+                    withheld: compared.withheld,
+                });
+            }
+        }
+    }
+    Ok(Summary {
+        round_id: round_id.to_owned(),
+        survey_title: survey.title.clone(),
+        round_name: found.round.name.clone(),
+        audience,
+        responses: rows.len() as i64,
+        attributes: survey
+            .questions
+            .iter()
+            .filter(|q| q.about_you && q.kind.has_options())
+            .map(|q| (q.key.clone(), q.text.clone()))
+            .collect(),
+        by: by.map(|b| b.key.clone()),
+        disclosure,
+        questions,
+        comparisons,
+        quotes: db.approved_quotes(round_id).await?,
+        share_links: None,
+    })
+}
+
+/// The survey's rounds before `round`, oldest first.
+async fn earlier_rounds(db: &Db, round: &RoundWithSurvey) -> Result<Vec<RoundRef>, UseCaseError> {
+    let mut rounds = db.rounds_of_survey(&round.survey_id).await?;
+    let upto = rounds
+        .iter()
+        .position(|r| r.round_id == round.round.round_id)
+        .unwrap_or(0);
+    rounds.truncate(upto);
+    Ok(rounds)
+}
+
+/// A round and its survey by the survey's slug and the round's name.
+pub async fn round_by_names(
+    db: &Db,
+    survey_slug: &str,
+    round_name: &str,
+) -> Result<RoundWithSurvey, UseCaseError> {
+    let (survey_id, survey) = super::survey_by_slug(db, survey_slug).await?;
+    let round = round_by_name(db, &survey_id, &survey, round_name).await?;
+    Ok(RoundWithSurvey {
+        round,
+        survey_id,
+        survey,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::survey::QuestionKind;
+
+    fn key_stage() -> Question {
+        Question {
+            key: "key_stage".into(),
+            kind: QuestionKind::Single,
+            options: vec!["KS3".into(), "KS4".into()],
+            ..Question::default()
+        }
+    }
+
+    fn counts(round: &str, ks3: i64, ks4: i64) -> RoundCounts {
+        RoundCounts {
+            round: round.into(),
+            counts: vec![ks3, ks4],
+            answered: ks3 + ks4,
+        }
+    }
+
+    #[test]
+    fn viewers_lose_small_rounds_from_a_comparison_and_are_told_which() {
+        let rounds = || vec![counts("A", 10, 12), counts("B", 1, 2), counts("C", 8, 9)];
+        let disclosure = Disclosure {
+            min_cell: 5,
+            min_answers: 10,
+        };
+        let viewer = comparison_of(&key_stage(), rounds(), Audience::Viewer, disclosure);
+        assert_eq!(viewer.withheld, ["B"]);
+        assert_eq!(viewer.comparison.unwrap().rounds, ["A", "C"]);
+        let worker = comparison_of(&key_stage(), rounds(), Audience::Worker, disclosure);
+        assert!(worker.withheld.is_empty());
+        assert_eq!(worker.comparison.unwrap().rounds, ["A", "B", "C"]);
+    }
+
+    #[test]
+    fn fewer_than_two_rounds_left_is_no_comparison() {
+        let disclosure = Disclosure {
+            min_cell: 5,
+            min_answers: 10,
+        };
+        let compared = comparison_of(
+            &key_stage(),
+            vec![counts("A", 10, 12), counts("B", 1, 2)],
+            Audience::Viewer,
+            disclosure,
+        );
+        assert_eq!(compared.comparison, None);
+        assert_eq!(compared.withheld, ["B"]);
+    }
+}

@@ -1,0 +1,328 @@
+//! `heard survey`, `heard round`, `heard codebook` and `heard suggest`:
+//! surveys, their rounds and their codebooks.
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use heard_app::db::{Db, Imported};
+use heard_app::domain::spreadsheet::safe_cell;
+use heard_app::domain::suggest::Suggester;
+use heard_app::domain::survey_file;
+use heard_app::use_cases::{question_by_key, round_by_name, survey_by_slug};
+use std::io::BufRead;
+
+#[derive(Debug, Subcommand)]
+pub enum SurveyCommand {
+    /// Create a survey from a file, or update the survey with the file's
+    /// slug. Changes that would orphan stored answers are refused.
+    Import {
+        /// The survey file (TOML).
+        file: std::path::PathBuf,
+    },
+    /// Print a survey as a file that `survey import` reads back.
+    Export {
+        /// The survey's slug.
+        slug: String,
+    },
+    /// Show or set what viewers may see of a survey's figures: breakdown
+    /// cells below --min-cell are hidden (UK practice: 5 at the DfE, 10 at
+    /// the ONS, 11 at the Children's Commissioner), and a question fewer
+    /// than --min-answers young people answered is withheld.
+    Disclosure {
+        /// The survey's slug.
+        slug: String,
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=1000))]
+        min_cell: Option<i64>,
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100000))]
+        min_answers: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoundCommand {
+    /// Open a round (creating it if need be) and print its join code alone
+    /// on the last line.
+    Open {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+    },
+    /// Close a round: its join code stops taking answers.
+    Close {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+    },
+    /// Set the day after which `heard erase --due` erases the round's free
+    /// text (YYYY-MM-DD), or `none`.
+    Retention {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+        #[arg(long)]
+        until: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodebookCommand {
+    /// Print the codebook: REFI-QDA XML (valid against Codebook.xsd;
+    /// keywords go on a last description line "Keywords: a; b") or CSV
+    /// `theme,description,keywords`.
+    Export {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        question: String,
+        #[arg(long, value_enum, default_value = "qdc")]
+        format: CodebookFormat,
+    },
+    /// Replace the codebook with a file's (.qdc or CSV, told apart by its
+    /// content). Nested codes become "Parent > Child"; a theme that answers
+    /// are coded with cannot be left out (merge it first).
+    Import {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        question: String,
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CodebookFormat {
+    Qdc,
+    Csv,
+}
+
+/// Suggest themes for answers from a question's codebook keywords.
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    #[arg(long)]
+    survey: String,
+    #[arg(long)]
+    question: String,
+    /// The answer; without it, one answer per line on standard input.
+    text: Option<String>,
+}
+
+pub async fn codebook(database_url: &str, command: CodebookCommand) -> anyhow::Result<()> {
+    use heard_app::domain::codebook_file;
+    use heard_app::domain::survey::QuestionKind;
+    let db = Db::connect(database_url).await?;
+    let (CodebookCommand::Export {
+        survey, question, ..
+    }
+    | CodebookCommand::Import {
+        survey, question, ..
+    }) = &command;
+    let (survey_id, mut survey) = survey_by_slug(&db, survey).await?;
+    let key = question.clone();
+    let found = question_by_key(&survey, &key)?;
+    if found.kind != QuestionKind::Text {
+        bail!("question \"{key}\" is not a free-text question, so it has no codebook");
+    }
+    match command {
+        CodebookCommand::Export { format, .. } => {
+            let themes = found.themes.clone();
+            print!(
+                "{}",
+                match format {
+                    CodebookFormat::Csv => codebook_file::to_csv(&themes),
+                    CodebookFormat::Qdc => {
+                        let ids = db.theme_guids(&survey_id, &key).await?;
+                        let with_ids: Vec<(String, _)> = themes
+                            .into_iter()
+                            .map(|t| (ids.get(&t.name).cloned().unwrap_or_default(), t))
+                            .collect();
+                        codebook_file::to_qdc(&with_ids)
+                    }
+                }
+            );
+        }
+        CodebookCommand::Import { file, .. } => {
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("could not read {}", file.display()))?;
+            let mut themes = codebook_file::read(&bytes).with_context(|| {
+                format!(
+                    "{} was not imported; the codebook is unchanged",
+                    file.display()
+                )
+            })?;
+            let question = survey
+                .questions
+                .iter_mut()
+                .find(|q| q.key == key)
+                .expect("found above");
+            // A file without colours keeps the colours themes already have.
+            for theme in themes.iter_mut().filter(|t| t.colour.is_empty()) {
+                if let Some(old) = question.themes.iter().find(|o| o.name == theme.name) {
+                    theme.colour = old.colour.clone();
+                }
+            }
+            let count = themes.len();
+            question.themes = themes;
+            match db.import_survey(&survey).await? {
+                Imported::Refused(problems) => bail!(
+                    "the codebook of \"{key}\" was not changed:\n  {}",
+                    problems.join("\n  ")
+                ),
+                _ => println!("The codebook of \"{key}\" now has {count} themes."),
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Result<()> {
+    match command {
+        SurveyCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("could not read {}", file.display()))?;
+            let survey = survey_file::parse(&text)
+                .with_context(|| format!("{} is not a valid survey file", file.display()))?;
+            let db = Db::connect(database_url).await?;
+            match db.import_survey(&survey).await? {
+                Imported::Created(_) => println!(
+                    "Created survey {} ({} questions).",
+                    survey.slug,
+                    survey.questions.len()
+                ),
+                Imported::Updated(_) => println!(
+                    "Updated survey {} ({} questions).",
+                    survey.slug,
+                    survey.questions.len()
+                ),
+                Imported::Refused(problems) => bail!(
+                    "survey {} was not changed, because stored answers would be orphaned:\n  {}",
+                    survey.slug,
+                    problems.join("\n  ")
+                ),
+            }
+        }
+        SurveyCommand::Export { slug } => {
+            let db = Db::connect(database_url).await?;
+            let (_, survey) = survey_by_slug(&db, &slug).await?;
+            print!("{}", survey_file::write(&survey));
+        }
+        SurveyCommand::Disclosure {
+            slug,
+            min_cell,
+            min_answers,
+        } => {
+            let db = Db::connect(database_url).await?;
+            let (survey_id, _) = survey_by_slug(&db, &slug).await?;
+            let mut disclosure = db.disclosure(&survey_id).await?;
+            disclosure.min_cell = min_cell.unwrap_or(disclosure.min_cell);
+            disclosure.min_answers = min_answers.unwrap_or(disclosure.min_answers);
+            if min_cell.is_some() || min_answers.is_some() {
+                db.set_disclosure(&survey_id, disclosure).await?;
+            }
+            println!(
+                "Survey {slug}: viewers see no breakdown cell below {} and no question fewer than {} answered.",
+                disclosure.min_cell, disclosure.min_answers
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<()> {
+    let db = Db::connect(database_url).await?;
+    let (RoundCommand::Open { survey, .. }
+    | RoundCommand::Close { survey, .. }
+    | RoundCommand::Retention { survey, .. }) = &command;
+    let (survey_id, found_survey) = survey_by_slug(&db, survey).await?;
+    match command {
+        RoundCommand::Open { survey, round } => {
+            let code = db
+                .open_round(&survey_id, &round, crate::demo::fresh_join_code)
+                .await?;
+            println!("Round \"{round}\" of {survey} is open. Join code:");
+            println!("{code}");
+        }
+        RoundCommand::Close { survey, round } => {
+            if !db.close_round(&survey_id, &round).await? {
+                bail!("survey {survey} has no round \"{round}\"");
+            }
+            println!("Round \"{round}\" of {survey} is closed.");
+        }
+        RoundCommand::Retention {
+            survey,
+            round,
+            until,
+        } => {
+            let found = round_by_name(&db, &survey_id, &found_survey, &round).await?;
+            let day =
+                match until.as_str() {
+                    "none" => None,
+                    text => Some(heard_app::domain::summary::parse_day(text).with_context(
+                        || format!("\"{text}\" is not a date written YYYY-MM-DD (or none)"),
+                    )?),
+                };
+            // Kept through the whole of the day named.
+            db.set_retention(&found.round_id, day.map(|d| d + 86_399))
+                .await?;
+            match day {
+                Some(_) => println!(
+                    "The free text of round \"{round}\" of {survey} is kept until {until}."
+                ),
+                None => println!("Round \"{round}\" of {survey} has no retention date."),
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn suggest(database_url: &str, args: SuggestArgs) -> anyhow::Result<()> {
+    let SuggestArgs {
+        survey: slug,
+        question: key,
+        text,
+    } = args;
+    let db = Db::connect(database_url).await?;
+    let (_, survey) = survey_by_slug(&db, &slug).await?;
+    let question = question_by_key(&survey, &key)?;
+    if question.themes.iter().all(|t| t.keywords.is_empty()) {
+        bail!("question \"{key}\" has no themes with keywords to suggest from");
+    }
+    let answers: Vec<String> = match text {
+        Some(text) => vec![text],
+        None => std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<Result<_, _>>()
+            .context("could not read standard input")?,
+    };
+    let answers: Vec<&str> = answers
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.trim().is_empty())
+        .collect();
+    let suggester = Suggester::new(&question.themes);
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record(["text", "theme", "score", "matched"])?;
+    for (answer, suggestions) in answers.iter().zip(suggester.suggest_many(&answers)) {
+        let text = safe_cell(answer);
+        if suggestions.is_empty() {
+            out.write_record([text.as_ref(), "", "", ""])?;
+        }
+        for suggestion in suggestions {
+            let words: Vec<&str> = suggestion
+                .matched
+                .iter()
+                .map(|m| &answer[m.start..m.end])
+                .collect();
+            out.write_record([
+                text.as_ref(),
+                safe_cell(&question.themes[suggestion.theme].name).as_ref(),
+                &suggestion.score.to_string(),
+                safe_cell(&words.join("; ")).as_ref(),
+            ])?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! What `heard serve` is told: its configuration, and the word lists it
+//! reads at start.
+
+use anyhow::Context;
+use heard_app::domain::safeguarding::SafeguardingList;
+
+/// What `heard serve` needs to know.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub database_url: String,
+    pub addr: String,
+    pub site_root: String,
+    pub secure_cookies: bool,
+    pub demo: bool,
+    /// Replaces the default safeguarding words (one per line).
+    pub safeguarding_words: Option<std::path::PathBuf>,
+    /// School names to redact in quotes (one per line).
+    pub school_names: Option<std::path::PathBuf>,
+    /// Place names to redact in quotes (one per line).
+    pub place_names: Option<std::path::PathBuf>,
+    /// The address tablets reach Heard at, for links and QR codes.
+    pub public_url: Option<String>,
+    /// Believe the last X-Forwarded-For entry (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+/// The school and place names to propose redacting in quotes, from files
+/// of one name per line (none when not configured).
+pub fn load_redaction_lists(
+    schools: Option<&std::path::Path>,
+    places: Option<&std::path::Path>,
+) -> anyhow::Result<heard_app::domain::redact::RedactionLists> {
+    use heard_app::domain::redact::RedactionLists;
+    let read = |path: Option<&std::path::Path>| -> anyhow::Result<Vec<String>> {
+        match path {
+            None => Ok(Vec::new()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("could not read the names in {}", path.display()))?;
+                Ok(RedactionLists::parse_list(&text))
+            }
+        }
+    };
+    Ok(RedactionLists {
+        schools: read(schools)?,
+        places: read(places)?,
+    })
+}
+
+/// The safeguarding word list: Heard's own, or the one in `path`.
+pub fn load_safeguarding(path: Option<&std::path::Path>) -> anyhow::Result<SafeguardingList> {
+    let safeguarding = match path {
+        None => SafeguardingList::default(),
+        Some(path) => {
+            let list = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "could not read the safeguarding words in {}",
+                    path.display()
+                )
+            })?;
+            SafeguardingList::parse(&list)
+        }
+    };
+    anyhow::ensure!(
+        !safeguarding.is_empty(),
+        "the safeguarding word list is empty"
+    );
+    Ok(safeguarding)
+}

@@ -1,0 +1,232 @@
+//! Builds and runs the web server. `router` is separate from `serve` so the
+//! whole application can be assembled without a socket.
+//!
+//! `config` is what the server is told, `middleware` what every server
+//! function passes through, `forms` the young person's plain routes and
+//! `downloads` the files staff and viewers save.
+
+mod config;
+mod downloads;
+mod forms;
+mod middleware;
+
+pub use config::{ServeConfig, load_redaction_lists, load_safeguarding};
+
+use crate::demo;
+use anyhow::Context;
+use axum::Router;
+use axum::routing::{get, post};
+use heard_app::db::{Db, redact_password};
+use heard_app::state::AppState;
+use heard_app::{App, shell};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Paths of the plain routes (besides Leptos' pages and server functions):
+/// one name for each, used by the router and by `heard routes`.
+pub mod paths {
+    pub const JOIN: &str = "/join";
+    pub const SURVEY_STEP: &str = "/survey/{code}";
+    pub const RESPONSES_API: &str = "/api/v1/responses";
+    pub const SURVEY_FILE: &str = "/surveys/{slug}/survey.toml";
+    pub const REPORT_CSV: &str = "/rounds/{id}/report.csv";
+    pub const COMPARE_CSV: &str = "/rounds/{id}/compare.csv";
+    pub const RESPONSES_CSV: &str = "/rounds/{id}/responses.csv";
+    pub const PROJECT_QDPX: &str = "/rounds/{id}/project.qdpx";
+}
+
+/// Who may call an endpoint, before any role check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: a young person with a join code, someone logging in.
+    Public,
+    /// A logged-in account, or a share link's token for that round.
+    SessionOrShareLink,
+    /// A logged-in account (each endpoint then checks the role).
+    Session,
+}
+
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::SessionOrShareLink => "session-or-share-link",
+            Access::Session => "session",
+        }
+    }
+}
+
+/// Every endpoint Heard answers besides its pages and static files, as
+/// `(method, path, access)`: the plain routes and every registered server
+/// function. Printed by `heard routes`, so the tests can call each one.
+pub fn endpoints() -> Vec<(String, String, Access)> {
+    use paths::*;
+    let mut endpoints: Vec<(String, String, Access)> = [
+        ("GET", JOIN, Access::Public),
+        ("POST", SURVEY_STEP, Access::Public),
+        ("POST", RESPONSES_API, Access::Public),
+        ("GET", SURVEY_FILE, Access::Session),
+        ("GET", REPORT_CSV, Access::SessionOrShareLink),
+        ("GET", COMPARE_CSV, Access::SessionOrShareLink),
+        ("GET", RESPONSES_CSV, Access::Session),
+        ("GET", PROJECT_QDPX, Access::Session),
+    ]
+    .into_iter()
+    .map(|(method, path, access)| (method.to_owned(), path.to_owned(), access))
+    .collect();
+    let mut server_fns: Vec<(String, String, Access)> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, method)| {
+            let access = if heard_app::auth::is_public_server_fn(path) {
+                Access::Public
+            } else {
+                Access::Session
+            };
+            (method.to_string(), path.to_owned(), access)
+        })
+        .collect();
+    server_fns.sort_by(|a, b| a.1.cmp(&b.1));
+    endpoints.extend(server_fns);
+    endpoints
+}
+
+/// Opens the database, seeds the demo survey if asked, and serves until
+/// Ctrl-C or SIGTERM.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let safeguarding = load_safeguarding(config.safeguarding_words.as_deref())?;
+    tracing::info!(words = safeguarding.len(), "safeguarding list ready");
+    let db = Db::connect(&config.database_url).await?;
+    tracing::info!(database = %redact_password(&config.database_url), "database ready");
+    if config.demo
+        && let Some(code) = demo::seed_if_empty(&db).await?
+    {
+        tracing::info!(join_code = %code, round = demo::DEMO_ROUND, "added the demo survey");
+    }
+    for round in db.list_rounds().await? {
+        if round.is_open {
+            tracing::info!(survey = %round.survey_slug, round = %round.round_name, join_code = %round.join_code, "round open");
+        }
+    }
+    let listener = TcpListener::bind(&config.addr)
+        .await
+        .with_context(|| format!("could not listen on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("heard")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let state = AppState {
+        db,
+        leptos_options,
+        secure_cookies: config.secure_cookies,
+        safeguarding: Arc::new(safeguarding),
+        redaction: Arc::new(load_redaction_lists(
+            config.school_names.as_deref(),
+            config.place_names.as_deref(),
+        )?),
+        public_url: config.public_url.clone(),
+        trust_forwarded_for: config.trust_forwarded_for,
+    };
+    let state_db = state.db.clone();
+    let app = router(state);
+    // Tests and scripts read the real port from this line.
+    tracing::info!("listening on http://{addr}");
+    forget_old_failure_counts(state_db.clone());
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The whole application: plain-form routes, Leptos pages and server
+/// functions, and static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let render_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .route(paths::JOIN, get(forms::join))
+        .route(paths::SURVEY_STEP, post(forms::survey_step))
+        .route(paths::RESPONSES_API, post(forms::receive_response))
+        .route(paths::SURVEY_FILE, get(downloads::survey_file))
+        .route(paths::REPORT_CSV, get(downloads::report))
+        .route(paths::COMPARE_CSV, get(downloads::comparison))
+        .route(paths::RESPONSES_CSV, get(downloads::responses))
+        .route(paths::PROJECT_QDPX, get(downloads::project))
+        .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        // Inside compression, so that it reads errors as the function wrote them.
+        .layer(axum::middleware::from_fn(
+            middleware::status_of_server_fn_errors,
+        ))
+        // Tablets on a school's wifi: the wasm goes from about 1 MB to a
+        // third of that.
+        .layer(tower_http::compression::CompressionLayer::new())
+        // Bodies are limited by `limit_server_fn_bodies` (and by each plain
+        // route itself), not by axum's one 2 MB default for everything.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::limit_server_fn_bodies,
+        ))
+        .with_state(state)
+}
+
+/// Who a request counts against for throttling: its network address, hashed.
+pub(crate) fn source_of(state: &AppState, parts: &axum::http::request::Parts) -> String {
+    heard_app::throttle::address_source(heard_app::throttle::client_address(
+        parts,
+        state.trust_forwarded_for,
+    ))
+}
+
+/// Throttling counts older than a day are of no use: drop them every few
+/// minutes. Any instance may do it; doing it twice is harmless.
+fn forget_old_failure_counts(db: Db) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(error) = db.forget_hits_before(heard_app::db::now() - 86_400).await {
+                tracing::warn!(%error, "could not forget old throttling counts");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
