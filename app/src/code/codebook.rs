@@ -277,7 +277,7 @@ pub fn CodebookEditor(round_id: String, question: String, themes: Vec<Theme>) ->
                 let rename_to = RwSignal::new(theme.name.clone());
                 let description = RwSignal::new(theme.description.clone());
                 let keywords = RwSignal::new(theme.keywords.join("\n"));
-                let colour = RwSignal::new(if theme.colour.is_empty() { crate::domain::survey::palette_colour(i).to_owned() } else { theme.colour.clone() });
+                let colour = RwSignal::new(theme.colour_at(i));
                 let merge_into = RwSignal::new(others.first().cloned().unwrap_or_default());
                 let name = theme.name.clone();
                 let (a1, a2, a3, a4, a5) = (apply.clone(), apply.clone(), apply.clone(), apply.clone(), apply);

@@ -1,24 +1,33 @@
 //! The database layer: the only place with SQL. It returns domain types and
 //! runs unchanged on SQLite and PostgreSQL through sqlx's `Any` driver, so
 //! every statement keeps to the SQL both speak (`$n` parameters, text ids,
-//! BIGINT times). It must not decide policy: who may call it is for the
-//! server functions and handlers.
+//! BIGINT times). It must not decide policy: who may call it, and what a
+//! rule allows, is for `use_cases` and the server functions.
 
 mod accounts;
 mod codebook;
 mod coding;
+mod exports;
 mod flags;
+mod imports;
 mod reports;
+mod responses;
 mod retention;
+mod rounds;
 mod surveys;
 mod throttle;
 
 pub use accounts::{SessionUser, StoredUser};
 pub use codebook::CodebookChange;
-pub use coding::RoundRef;
 pub use reports::RoundWithSurvey;
+pub use responses::StoreOutcome;
 pub use retention::{ERASED, Erased};
-pub use surveys::{Imported, RoundForCode, StoreOutcome};
+pub use rounds::RoundForCode;
+pub use rounds::RoundRef;
+pub use surveys::Imported;
+
+/// A transaction on either database.
+pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;

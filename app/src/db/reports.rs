@@ -1,6 +1,6 @@
 //! What summaries read: rounds in order, approved quotes, share links.
 
-use super::coding::RoundRef;
+use super::rounds::RoundRef;
 use super::{Db, DbError, now};
 use crate::domain::summary::{ApprovedQuote, ShareLinkInfo};
 use crate::domain::survey::Survey;

@@ -15,7 +15,7 @@
 //! response id, so the same round exports the same project.
 
 use super::report::ResponseRow;
-use super::survey::{QuestionKind, Survey, palette_colour, valid_colour};
+use super::survey::{QuestionKind, Survey};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use std::collections::BTreeMap;
@@ -139,11 +139,7 @@ pub fn project(round: &ProjectRound) -> Project {
                 let Some(guid) = themes_of(&question.key).get(&theme.name) else {
                     continue;
                 };
-                let colour = if !theme.colour.is_empty() && valid_colour(&theme.colour) {
-                    theme.colour.clone()
-                } else {
-                    palette_colour(i).to_owned()
-                };
+                let colour = theme.colour_at(i);
                 let attributes = [
                     ("guid", guid.as_str()),
                     ("name", theme.name.as_str()),

@@ -86,6 +86,19 @@ pub struct Theme {
     pub colour: String,
 }
 
+impl Theme {
+    /// The theme's colour when it is at `position` in its codebook: its own
+    /// if it has a valid one, else the palette's for that position. The one
+    /// rule for the coding screen, the codebook editor, charts and exports.
+    pub fn colour_at(&self, position: usize) -> String {
+        if !self.colour.is_empty() && valid_colour(&self.colour) {
+            self.colour.clone()
+        } else {
+            palette_colour(position).to_owned()
+        }
+    }
+}
+
 /// Colours that stay apart for colour-blind readers (Okabe and Ito), for
 /// themes and options with no colour of their own, by position.
 pub const PALETTE: [&str; 7] = [

@@ -1,0 +1,413 @@
+//! The coding screen: a round's answers to one free-text question, each
+//! with its ranked suggestions and the words that made them, for the
+//! worker to code by hand, by accepting a suggestion, or in bulk after a
+//! preview. Keyboard first: digits toggle themes, arrows (or j/k) move,
+//! Enter or `a` accepts the top suggestion. Every change is recorded.
+//!
+//! With `?pass=check` a second coder codes the same answers blind: no
+//! suggestions and none of the main coding are shown; the main coder then
+//! sees the agreement and the disagreements side by side.
+
+use crate::account::{LogOutButton, unless_error};
+use crate::domain::agreement::Agreement;
+use crate::domain::coding::{AnswerToCode, CodingChange, CodingSheet, Pass};
+use crate::domain::flags::highlight;
+use crate::domain::survey::CodingMode;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+mod rows;
+mod server;
+
+use rows::{AgreementSection, AnswerRow};
+pub use server::*;
+
+/// `/rounds/:id/code/:question`.
+#[component]
+pub fn CodingPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let sheet = Resource::new(
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                params.read().get("question").unwrap_or_default(),
+                query.read().get("pass").unwrap_or_default(),
+            )
+        },
+        |(round_id, question, pass)| load_coding_sheet(round_id, question, pass),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                unless_error(sheet.await.map(|sheet| view! { <CodingScreen sheet/> }))
+            })}
+        </Suspense>
+    }
+}
+
+/// Which answers the grid shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Show {
+    All,
+    Uncoded,
+    Flagged,
+    Theme(String),
+}
+
+#[component]
+fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
+    let CodingSheet {
+        round_id,
+        round_name,
+        survey_title,
+        question,
+        pass,
+        attributes,
+        answers,
+        agreement,
+    } = sheet;
+    let total = answers.len();
+    let answers = RwSignal::new(answers);
+    let show = RwSignal::new(Show::All);
+    let attribute_filter = RwSignal::new((usize::MAX, String::new()));
+    // Sort by this about-you answer (usize::MAX: in the order answered).
+    let order = RwSignal::new(usize::MAX);
+    let current = RwSignal::new(0usize);
+    let one_at_a_time = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let preview = RwSignal::new(None::<Vec<(String, String, String)>>);
+    let themes: Vec<String> = question.themes.iter().map(|t| t.name.clone()).collect();
+    let theme_colours = StoredValue::new(
+        question
+            .themes
+            .iter()
+            .enumerate()
+            .map(|(i, t)| t.colour_at(i))
+            .collect::<Vec<_>>(),
+    );
+    let multi = question.coding == CodingMode::Multi;
+    let key = question.key.clone();
+    let coded = move || answers.with(|a| a.iter().filter(|a| !a.themes.is_empty()).count());
+    let visible = move || -> Vec<usize> {
+        let (column, value) = attribute_filter.get();
+        let column_order = order.get();
+        answers.with(|list| {
+            let shown = list
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| match show.get() {
+                    Show::All => true,
+                    Show::Uncoded => a.themes.is_empty(),
+                    Show::Flagged => a.flagged,
+                    Show::Theme(t) => a.themes.contains(&t),
+                })
+                .filter(|(_, a)| column == usize::MAX || a.about_you.get(column) == Some(&value))
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>();
+            sorted_by_attribute(shown, column_order, list)
+        })
+    };
+
+    // Sets answer `i`'s themes on the server, then here.
+    let set_themes = {
+        let (round_id, key) = (round_id.clone(), key.clone());
+        move |i: usize, wanted: Vec<String>, how: &'static str| {
+            let Some(response_id) =
+                answers.with_untracked(|a| a.get(i).map(|a| a.response_id.clone()))
+            else {
+                return;
+            };
+            let (round_id, key) = (round_id.clone(), key.clone());
+            leptos::task::spawn_local(async move {
+                match code_answer(
+                    round_id,
+                    key,
+                    pass.as_str().to_owned(),
+                    response_id,
+                    wanted,
+                    how.to_owned(),
+                )
+                .await
+                {
+                    Ok(now) => {
+                        problem.set(None);
+                        answers.update(|a| a[i].themes = now);
+                    }
+                    Err(error) => problem.set(Some(error.to_string())),
+                }
+            });
+        }
+    };
+    let toggle = {
+        let (set_themes, themes) = (set_themes.clone(), themes.clone());
+        move |i: usize, theme_index: usize| {
+            let Some(theme) = themes.get(theme_index).cloned() else {
+                return;
+            };
+            let mut now = answers.with_untracked(|a| a[i].themes.clone());
+            if now.contains(&theme) {
+                now.retain(|t| *t != theme);
+            } else if multi {
+                now.push(theme);
+            } else {
+                now = vec![theme];
+            }
+            set_themes(i, now, "hand");
+        }
+    };
+    let accept_top = {
+        let set_themes = set_themes.clone();
+        move |i: usize| {
+            if let Some(top) =
+                answers.with_untracked(|a| a[i].suggestions.first().map(|s| s.theme.clone()))
+            {
+                let mut now = if multi {
+                    answers.with_untracked(|a| a[i].themes.clone())
+                } else {
+                    Vec::new()
+                };
+                if !now.contains(&top) {
+                    now.push(top);
+                }
+                set_themes(i, now, "suggestion");
+            }
+        }
+    };
+
+    // Keyboard: digits toggle themes, arrows or j/k move, Enter or `a`
+    // accepts the top suggestion. Keys typed into a field are left alone.
+    let handle = {
+        let (toggle, accept_top) = (toggle.clone(), accept_top.clone());
+        window_event_listener(leptos::ev::keydown, move |event| {
+            use wasm_bindgen::JsCast;
+            let typing = event
+                .target()
+                .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+                .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                return;
+            }
+            let shown = visible();
+            let Some(position) = shown
+                .iter()
+                .position(|&i| i == current.get_untracked())
+                .or((!shown.is_empty()).then_some(0))
+            else {
+                return;
+            };
+            let key = event.key();
+            match key.as_str() {
+                "ArrowDown" | "j" => current.set(shown[(position + 1).min(shown.len() - 1)]),
+                "ArrowUp" | "k" => current.set(shown[position.saturating_sub(1)]),
+                "Enter" | "a" => accept_top(shown[position]),
+                digit
+                    if digit.len() == 1 && digit.as_bytes()[0].is_ascii_digit() && digit != "0" =>
+                {
+                    toggle(shown[position], usize::from(digit.as_bytes()[0] - b'1'));
+                }
+                _ => return,
+            }
+            event.prevent_default();
+            scroll_to_current(current.get_untracked());
+        })
+    };
+    on_cleanup(move || handle.remove());
+
+    let heading = format!("{survey_title}: {round_name}");
+    let bulk_candidates = move || -> Vec<(String, String, String)> {
+        answers.with(|list| {
+            visible()
+                .into_iter()
+                .filter_map(|i| {
+                    let a = &list[i];
+                    let top = a.suggestions.first()?;
+                    a.themes
+                        .is_empty()
+                        .then(|| (a.response_id.clone(), a.text.clone(), top.theme.clone()))
+                })
+                .collect()
+        })
+    };
+    let confirm_bulk = {
+        let (round_id, key) = (round_id.clone(), key.clone());
+        move |_| {
+            let Some(list) = preview.get_untracked() else {
+                return;
+            };
+            let ids: Vec<String> = list.iter().map(|(id, _, _)| id.clone()).collect();
+            let (round_id, key) = (round_id.clone(), key.clone());
+            leptos::task::spawn_local(async move {
+                match bulk_accept(round_id.clone(), key.clone(), ids).await {
+                    Ok(_) => {
+                        preview.set(None);
+                        if let Ok(fresh) = load_coding_sheet(round_id, key, "main".to_owned()).await
+                        {
+                            answers.set(fresh.answers);
+                        }
+                    }
+                    Err(error) => problem.set(Some(error.to_string())),
+                }
+            });
+        }
+    };
+    let agreement_link = format!("/rounds/{round_id}/code/{key}");
+    view! {
+        <Title text=format!("Coding: {} - Heard", question.text)/>
+        <div class="page-head">
+            <p><a href=format!("/rounds/{round_id}")>{format!("Back to {heading}")}</a></p>
+            <LogOutButton/>
+        </div>
+        <h1>{question.text.clone()}</h1>
+        {(pass == Pass::Check).then(|| view! {
+            <p class="notice">"Second coding: you see no suggestions and none of the first coder's themes. Code each answer as you read it."</p>
+        })}
+        <div class="coding-progress">
+            <label for="coded">{move || format!("{} of {total} coded", coded())}</label>
+            <progress id="coded" max=total value=coded></progress>
+        </div>
+        <p class="hint">"Keys: 1 to 9 give a theme (again to take it off), ↑ ↓ or j k move, Enter or a accepts the top suggestion."</p>
+        {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        {(pass == Pass::Main).then(|| view! {
+            <super::codebook::CodebookEditor round_id=round_id.clone() question=key.clone() themes=question.themes.clone()/>
+        }.into_any())}
+        <div class="coding-controls">
+            <label for="show">"Show"</label>
+            <select id="show" on:change=move |ev| {
+                let value = event_target_value(&ev);
+                show.set(match value.as_str() {
+                    "uncoded" => Show::Uncoded,
+                    "flagged" => Show::Flagged,
+                    "" | "all" => Show::All,
+                    theme => Show::Theme(theme.trim_start_matches("theme:").to_owned()),
+                });
+            }>
+                <option value="all">"All answers"</option>
+                <option value="uncoded">"Not yet coded"</option>
+                <option value="flagged">"Flagged for a look"</option>
+                {themes.iter().map(|t| view! { <option value=format!("theme:{t}")>{format!("Coded {t}")}</option> }).collect_view()}
+            </select>
+            {(!attributes.is_empty()).then(|| {
+                let values: Vec<(usize, String)> = answers.with_untracked(|list| {
+                    let mut values: Vec<(usize, String)> = list
+                        .iter()
+                        .flat_map(|a| a.about_you.iter().cloned().enumerate())
+                        .filter(|(_, v)| !v.is_empty())
+                        .collect();
+                    values.sort();
+                    values.dedup();
+                    values
+                });
+                view! {
+                    <label for="about">"About you"</label>
+                    <select id="about" on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        attribute_filter.set(match value.split_once(':') {
+                            Some((column, v)) => (column.parse().unwrap_or(usize::MAX), v.to_owned()),
+                            None => (usize::MAX, String::new()),
+                        });
+                    }>
+                        <option value="">"Everyone"</option>
+                        {values.into_iter().map(|(column, value)| view! {
+                            <option value=format!("{column}:{value}")>{value.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                }
+            })}
+            {(!attributes.is_empty()).then(|| view! {
+                <label for="order">"Order"</label>
+                <select id="order" on:change=move |ev| order.set(event_target_value(&ev).parse().unwrap_or(usize::MAX))>
+                    <option value="">"As answered"</option>
+                    {attributes.iter().enumerate().map(|(i, a)| view! { <option value=i.to_string()>{format!("By {a}")}</option> }).collect_view()}
+                </select>
+            })}
+            <label class="check">
+                <input type="checkbox" on:change=move |ev| one_at_a_time.set(event_target_checked(&ev))/>
+                " One at a time"
+            </label>
+            {(pass == Pass::Main).then(|| view! {
+                <button type="button" class="button button-secondary" on:click=move |_| preview.set(Some(bulk_candidates()))>
+                    {move || format!("Accept top suggestions for the {} shown uncoded answers…", bulk_candidates().len())}
+                </button>
+            })}
+        </div>
+        {move || preview.get().map(|list| {
+            let confirm_bulk = confirm_bulk.clone();
+            view! {
+                <section class="bulk-preview" aria-labelledby="bulk-title">
+                    <h2 id="bulk-title">{format!("Accept these {} suggestions?", list.len())}</h2>
+                    <table class="table">
+                        <thead><tr><th scope="col">"Answer"</th><th scope="col">"Theme it would get"</th></tr></thead>
+                        <tbody>
+                            {list.iter().map(|(_, text, theme)| view! { <tr><td>{text.clone()}</td><td>{theme.clone()}</td></tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                    <div class="button-group">
+                        <button type="button" class="button" on:click=confirm_bulk>{format!("Accept all {}", list.len())}</button>
+                        <button type="button" class="button button-secondary" on:click=move |_| preview.set(None)>"Cancel"</button>
+                    </div>
+                </section>
+            }
+        })}
+        <ol class="coding-list">
+            {
+            let (round_id, key, themes, attributes) = (round_id.clone(), key.clone(), themes.clone(), attributes.clone());
+            move || {
+                let shown = visible();
+                let only = one_at_a_time.get();
+                shown.into_iter().filter(|&i| !only || i == current.get()).map(|i| {
+                    let answer = answers.with(|a| a[i].clone());
+                    view! {
+                        <AnswerRow
+                            index=i
+                            answer
+                            themes=themes.clone()
+                            theme_colours=theme_colours
+                            attributes=attributes.clone()
+                            pass
+                            is_current=Signal::derive(move || current.get() == i)
+                            on_focus=Callback::new(move |_| current.set(i))
+                            on_toggle=Callback::new({ let toggle = toggle.clone(); move |t: usize| toggle(i, t) })
+                            on_accept=Callback::new({ let accept_top = accept_top.clone(); move |_| accept_top(i) })
+                            round_id=round_id.clone()
+                            question=key.clone()
+                        />
+                    }
+                }).collect_view()
+            }
+            }
+        </ol>
+        {(pass == Pass::Main).then(|| view! {
+            {agreement.map(|agreement| view! { <AgreementSection agreement/> }.into_any())}
+            <p><a href=format!("{agreement_link}?pass=check")>"Code these answers again as a second coder (blind)"</a></p>
+        })}
+    }
+}
+
+/// `shown` (indices into `answers`) sorted by one about-you answer, keeping
+/// the order answered among equals; unchanged for `usize::MAX`.
+fn sorted_by_attribute(
+    mut shown: Vec<usize>,
+    column: usize,
+    answers: &[AnswerToCode],
+) -> Vec<usize> {
+    if column != usize::MAX {
+        shown.sort_by(|&a, &b| {
+            answers[a]
+                .about_you
+                .get(column)
+                .cmp(&answers[b].about_you.get(column))
+        });
+    }
+    shown
+}
+
+fn scroll_to_current(i: usize) {
+    #[cfg(feature = "hydrate")]
+    if let Some(row) = document().get_element_by_id(&format!("answer-{i}")) {
+        row.scroll_into_view_with_bool(false);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = i;
+}

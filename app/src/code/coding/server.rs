@@ -1,0 +1,372 @@
+//! The coding screen's server functions: the sheet, coding an answer,
+//! bulk accept, history, quotes and agreement. Workers only.
+
+use crate::domain::agreement::Agreement;
+use crate::domain::coding::{CodingChange, CodingSheet};
+#[cfg(feature = "ssr")]
+use crate::domain::{
+    coding::{AnswerToCode, Pass},
+    survey::CodingMode,
+};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+use crate::domain::account::Role;
+
+/// The most answers one bulk accept may take.
+#[cfg(feature = "ssr")]
+pub const MAX_BULK: usize = 1_000;
+
+/// What a coding server function works on.
+#[cfg(feature = "ssr")]
+pub(crate) struct Context {
+    pub(crate) state: crate::state::AppState,
+    pub(crate) found: crate::db::RoundWithSurvey,
+    pub(crate) question: crate::domain::survey::Question,
+    pub(crate) question_id: String,
+}
+
+/// The round, its survey and the free-text question `key`, or NotFound.
+#[cfg(feature = "ssr")]
+pub(crate) async fn context(round_id: &str, key: &str) -> Result<Context, AppError> {
+    use crate::domain::survey::QuestionKind;
+    let state = crate::state::app_state()?;
+    let found = state
+        .db
+        .round_with_survey(round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let question = found
+        .survey
+        .question(key)
+        .filter(|q| q.kind == QuestionKind::Text)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let question_id = state
+        .db
+        .question_ids(&found.survey_id)
+        .await?
+        .remove(key)
+        .ok_or(AppError::NotFound)?;
+    Ok(Context {
+        state,
+        found,
+        question,
+        question_id,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn parse_pass(pass: &str) -> Result<Pass, AppError> {
+    Pass::parse(if pass.is_empty() { "main" } else { pass })
+        .ok_or_else(|| AppError::BadInput(format!("\"{pass}\" is not a coding pass")))
+}
+
+/// A round's answers to a free-text question, for coding in `pass`.
+#[server(endpoint = "load_coding_sheet")]
+pub async fn load_coding_sheet(
+    round_id: String,
+    question: String,
+    pass: String,
+) -> Result<CodingSheet, AppError> {
+    use crate::domain::coding::ShownSuggestion;
+    use crate::domain::suggest::Suggester;
+    crate::auth::require(Role::Worker).await?;
+    let pass = parse_pass(&pass)?;
+    let cx = context(&round_id, &question).await?;
+    let attributes: Vec<&crate::domain::survey::Question> = cx
+        .found
+        .survey
+        .questions
+        .iter()
+        .filter(|q| q.about_you)
+        .collect();
+    let ids = cx.state.db.question_ids(&cx.found.survey_id).await?;
+    let attribute_ids: Vec<String> = attributes.iter().map(|q| ids[&q.key].clone()).collect();
+    let mut answers = cx
+        .state
+        .db
+        .coding_answers(&round_id, &cx.question_id, &attribute_ids, pass)
+        .await?;
+    if pass == Pass::Main {
+        let suggester = Suggester::new(&cx.question.themes);
+        let texts: Vec<&str> = answers.iter().map(|a| a.text.as_str()).collect();
+        let suggestions = suggester.suggest_many(&texts);
+        for (answer, suggestions) in answers.iter_mut().zip(suggestions) {
+            answer.suggestions = suggestions
+                .into_iter()
+                .map(|s| ShownSuggestion {
+                    theme: cx.question.themes[s.theme].name.clone(),
+                    score: s.score,
+                    words: s
+                        .matched
+                        .iter()
+                        .map(|m| answer.text[m.start..m.end].to_owned())
+                        .collect(),
+                })
+                .collect();
+        }
+    }
+    let agreement = if pass == Pass::Main {
+        let check = cx
+            .state
+            .db
+            .coding_answers(&round_id, &cx.question_id, &[], Pass::Check)
+            .await?;
+        Some(agreement_of(&cx.question, &answers, &check)).filter(|a| a.overall.units() > 0)
+    } else {
+        None
+    };
+    Ok(CodingSheet {
+        agreement,
+        round_id,
+        round_name: cx.found.round.name.clone(),
+        survey_title: cx.found.survey.title.clone(),
+        question: cx.question,
+        pass,
+        attributes: attributes.iter().map(|q| q.text.clone()).collect(),
+        answers,
+    })
+}
+
+/// Sets an answer's themes in `pass`. `how` says where the decision came
+/// from ("hand" or "suggestion"). Returns the themes now given.
+#[server(endpoint = "code_answer", input = Json)]
+pub async fn code_answer(
+    round_id: String,
+    question: String,
+    pass: String,
+    response_id: String,
+    themes: Vec<String>,
+    how: String,
+) -> Result<Vec<String>, AppError> {
+    let user = crate::auth::require(Role::Worker).await?;
+    let pass = parse_pass(&pass)?;
+    if !["hand", "suggestion"].contains(&how.as_str()) {
+        return Err(AppError::BadInput(format!(
+            "\"{how}\" is not a way of coding"
+        )));
+    }
+    let cx = context(&round_id, &question).await?;
+    let themes = checked_themes(&cx.question, themes)?;
+    if !cx
+        .state
+        .db
+        .set_coding(
+            &cx.found.survey_id,
+            &round_id,
+            &response_id,
+            &question,
+            pass,
+            &themes,
+            &user.email,
+            &how,
+        )
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(themes)
+}
+
+/// Themes in codebook order, each known, and no more than the question's
+/// coding mode allows.
+#[cfg(feature = "ssr")]
+fn checked_themes(
+    question: &crate::domain::survey::Question,
+    mut themes: Vec<String>,
+) -> Result<Vec<String>, AppError> {
+    for theme in &themes {
+        if !question.themes.iter().any(|t| &t.name == theme) {
+            return Err(AppError::BadInput(format!(
+                "\"{theme}\" is not a theme of this question."
+            )));
+        }
+    }
+    themes.sort_by_key(|name| question.themes.iter().position(|t| &t.name == name));
+    themes.dedup();
+    if question.coding == CodingMode::Single && themes.len() > 1 {
+        return Err(AppError::BadInput(
+            "This question takes one theme per answer.".to_owned(),
+        ));
+    }
+    Ok(themes)
+}
+
+/// Gives each listed answer that is still uncoded (main coding) its top
+/// suggestion, as previewed. Answers coded meanwhile, or with no
+/// suggestion, are left alone. Returns how many were coded.
+#[server(endpoint = "bulk_accept", input = Json)]
+pub async fn bulk_accept(
+    round_id: String,
+    question: String,
+    response_ids: Vec<String>,
+) -> Result<usize, AppError> {
+    use crate::domain::suggest::Suggester;
+    let user = crate::auth::require(Role::Worker).await?;
+    if response_ids.len() > MAX_BULK {
+        return Err(AppError::BadInput(format!(
+            "At most {MAX_BULK} answers can be accepted at once."
+        )));
+    }
+    let cx = context(&round_id, &question).await?;
+    let answers = cx
+        .state
+        .db
+        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
+        .await?;
+    let suggester = Suggester::new(&cx.question.themes);
+    let mut coded = 0;
+    for answer in answers
+        .iter()
+        .filter(|a| a.themes.is_empty() && response_ids.contains(&a.response_id))
+    {
+        let Some(top) = suggester.suggest(&answer.text).into_iter().next() else {
+            continue;
+        };
+        let theme = cx.question.themes[top.theme].name.clone();
+        cx.state
+            .db
+            .set_coding(
+                &cx.found.survey_id,
+                &round_id,
+                &answer.response_id,
+                &question,
+                Pass::Main,
+                &[theme],
+                &user.email,
+                "bulk",
+            )
+            .await?;
+        coded += 1;
+    }
+    tracing::info!(user = %user.email, coded, "bulk accepted top suggestions");
+    Ok(coded)
+}
+
+/// Every change to one answer's coding.
+#[server(endpoint = "answer_history")]
+pub async fn answer_history(
+    round_id: String,
+    question: String,
+    response_id: String,
+) -> Result<Vec<CodingChange>, AppError> {
+    crate::auth::require(Role::Worker).await?;
+    let cx = context(&round_id, &question).await?;
+    Ok(cx
+        .state
+        .db
+        .coding_history(&response_id, &cx.question_id)
+        .await?)
+}
+
+/// Stars an answer as a quote, with a proposed redacted copy (names,
+/// listed schools and places replaced). Returns the proposal.
+#[server(endpoint = "star_quote")]
+pub async fn star_quote(
+    round_id: String,
+    question: String,
+    response_id: String,
+) -> Result<String, AppError> {
+    use crate::domain::redact::propose_redaction;
+    crate::auth::require(Role::Worker).await?;
+    let cx = context(&round_id, &question).await?;
+    let answers = cx
+        .state
+        .db
+        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
+        .await?;
+    let answer = answers
+        .iter()
+        .find(|a| a.response_id == response_id)
+        .ok_or(AppError::NotFound)?;
+    let proposal = propose_redaction(&answer.text, &cx.state.redaction);
+    cx.state
+        .db
+        .save_quote(&response_id, &cx.question_id, Some(&proposal), None)
+        .await?;
+    Ok(proposal)
+}
+
+/// Saves a quote's redacted copy, approving it or not; `remove` unstars it.
+#[server(endpoint = "save_quote")]
+pub async fn save_quote(
+    round_id: String,
+    question: String,
+    response_id: String,
+    redacted: String,
+    approve: bool,
+    remove: bool,
+) -> Result<(), AppError> {
+    let user = crate::auth::require(Role::Worker).await?;
+    let cx = context(&round_id, &question).await?;
+    let redacted = redacted.trim();
+    if !remove && redacted.is_empty() {
+        return Err(AppError::BadInput("The quote is empty.".to_owned()));
+    }
+    if redacted.chars().count() > crate::domain::answers::MAX_TEXT_CHARS {
+        return Err(AppError::BadInput("The quote is too long.".to_owned()));
+    }
+    let answers = cx
+        .state
+        .db
+        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
+        .await?;
+    if !answers.iter().any(|a| a.response_id == response_id) {
+        return Err(AppError::NotFound);
+    }
+    cx.state
+        .db
+        .save_quote(
+            &response_id,
+            &cx.question_id,
+            (!remove).then_some(redacted),
+            approve.then_some(user.email.as_str()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Agreement between the main coding and a second coder's check, over the
+/// answers both have coded.
+#[server(endpoint = "coding_agreement")]
+pub async fn coding_agreement(round_id: String, question: String) -> Result<Agreement, AppError> {
+    crate::auth::require(Role::Worker).await?;
+    let cx = context(&round_id, &question).await?;
+    let main = cx
+        .state
+        .db
+        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
+        .await?;
+    let check = cx
+        .state
+        .db
+        .coding_answers(&round_id, &cx.question_id, &[], Pass::Check)
+        .await?;
+    Ok(agreement_of(&cx.question, &main, &check))
+}
+
+/// Agreement over the answers both passes have coded (both lists come from
+/// the same query, so they are in the same order).
+#[cfg(feature = "ssr")]
+fn agreement_of(
+    question: &crate::domain::survey::Question,
+    main: &[AnswerToCode],
+    check: &[AnswerToCode],
+) -> Agreement {
+    use crate::domain::agreement::{CodedTwice, agreement};
+    let both: Vec<CodedTwice> = main
+        .iter()
+        .zip(check)
+        .filter(|(m, c)| !m.themes.is_empty() && !c.themes.is_empty())
+        .map(|(m, c)| CodedTwice {
+            answer: m.text.clone(),
+            first: m.themes.iter().cloned().collect(),
+            second: c.themes.iter().cloned().collect(),
+        })
+        .collect();
+    let names: Vec<String> = question.themes.iter().map(|t| t.name.clone()).collect();
+    agreement(&names, &both)
+}

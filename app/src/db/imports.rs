@@ -1,0 +1,319 @@
+//! Storing imported responses and codes in bulk, each import in one
+//! transaction. Which rows to store is decided before this (see
+//! `use_cases::imports`).
+
+use super::coding::write_coding;
+use super::{Db, DbError, IdRun, RoundRef, Tx, new_id, now, start_of_day};
+use crate::domain::imports::{CodeRow, Problem, ResponseRow as ResponseFileRow};
+use crate::domain::join_code::JoinCode;
+use crate::domain::safeguarding::Concern;
+use sqlx::Row;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Rows are read and checked this many at a time (and progress reported).
+const BATCH_ROWS: usize = 200;
+
+/// At most this many values go in one INSERT. sqlx's SQLite driver looks
+/// up each parameter's name with a scan over all of the statement's
+/// parameters, so the cost per value grows with the statement: 800 values
+/// a statement spent more time there than SQLite spent storing (measured
+/// with perf on a 500,000-row import). A hundred or so keeps that small
+/// and the number of statements reasonable on both databases.
+const VALUES_PER_STATEMENT: usize = 120;
+
+/// Inserts `rows` (each `width` values) into `table (columns)`, in batches.
+async fn insert_many(
+    tx: &mut Tx<'_>,
+    table: &str,
+    columns: &str,
+    width: usize,
+    rows: Vec<Vec<Value>>,
+) -> Result<(), DbError> {
+    let per_statement = (VALUES_PER_STATEMENT / width).max(1);
+    // The statement for a full batch is built once; only the last, shorter
+    // batch needs one of its own.
+    let mut sql_for: Option<(usize, String)> = None;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
+        let sql = match &sql_for {
+            Some((n, sql)) if *n == batch.len() => sql.clone(),
+            _ => {
+                let sql = insert_sql(table, columns, width, batch.len());
+                sql_for = Some((batch.len(), sql.clone()));
+                sql
+            }
+        };
+        let mut query = sqlx::query(&sql);
+        for value in batch.into_iter().flatten() {
+            query = match value {
+                Value::Text(text) => query.bind(text),
+                Value::Int(n) => query.bind(n),
+                Value::Optional(text) => query.bind(text),
+            };
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// `INSERT INTO table (columns) VALUES ($1, $2), ($3, $4), ...`.
+fn insert_sql(table: &str, columns: &str, width: usize, rows: usize) -> String {
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let values: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", values.join(","))
+        })
+        .collect();
+    format!(
+        "INSERT INTO {table} ({columns}) VALUES {}",
+        tuples.join(",")
+    )
+}
+
+/// A value for [`insert_many`].
+enum Value {
+    Text(String),
+    Int(i64),
+    /// Text or NULL.
+    Optional(Option<String>),
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Value {
+        Value::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Value {
+        Value::Text(text)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Int(n)
+    }
+}
+
+impl Db {
+    /// The respondent ids a round already holds, each with its answers'
+    /// fingerprint (see `domain::imports::new_rows`).
+    pub async fn respondent_fingerprints(
+        &self,
+        round_id: &str,
+    ) -> Result<HashMap<String, String>, DbError> {
+        let rows = sqlx::query(
+            "SELECT respondent, fingerprint FROM responses WHERE round_id = $1 AND respondent IS NOT NULL",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("respondent")?, row.try_get("fingerprint")?)))
+            .collect()
+    }
+
+    /// Stores imported rows in `round`, or in a new closed round named
+    /// `round_name` when `round` is `None`, in one transaction. `concerns`
+    /// holds each row's safeguarding concerns. `progress` is told, after each
+    /// batch, how many rows are stored and of how many.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn store_imported_responses(
+        &self,
+        survey_id: &str,
+        round: Option<RoundRef>,
+        round_name: &str,
+        new_rows: &[&ResponseFileRow],
+        concerns: &[Vec<Concern>],
+        fresh_code: impl FnOnce() -> JoinCode,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<(), DbError> {
+        let (_, question_ids) = self.questions_of(survey_id).await?;
+        let mut conn = self.pool().acquire().await?;
+        let sqlite = self.is_sqlite();
+        if sqlite {
+            // A bigger page cache for this connection while it writes: with
+            // the default 2 MB SQLite re-read index pages all through a
+            // large import. Set back afterwards, whatever happened, because
+            // the connection goes back to the pool.
+            sqlx::query("PRAGMA cache_size = -262144")
+                .execute(&mut *conn)
+                .await?;
+        }
+        let written = async {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let round_id = match round {
+                Some(round) => round.round_id,
+                None => {
+                    let round_id = new_id();
+                    sqlx::query(
+                        "INSERT INTO rounds (id, survey_id, name, join_code, is_open, created_at, seq) VALUES ($1, $2, $3, $4, 0, $5, \
+                         (SELECT COALESCE(MAX(seq), 0) + 1 FROM rounds WHERE survey_id = $2))",
+                    )
+                    .bind(&round_id)
+                    .bind(survey_id)
+                    .bind(round_name)
+                    .bind(fresh_code().as_str())
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?;
+                    round_id
+                }
+            };
+            let today = start_of_day(now());
+            let mut response_ids = IdRun::new();
+            let mut client_ids = IdRun::new();
+            let mut done = 0;
+            for (rows, concerns) in new_rows.chunks(BATCH_ROWS).zip(concerns.chunks(BATCH_ROWS)) {
+                let mut responses = Vec::with_capacity(rows.len());
+                let mut answers = Vec::new();
+                let mut flags = Vec::new();
+                for (row, concerns) in rows.iter().zip(concerns) {
+                    let response_id = response_ids.next_id();
+                    responses.push(vec![
+                        Value::from(response_id.as_str()),
+                        Value::from(round_id.as_str()),
+                        Value::from(client_ids.next_id()),
+                        Value::from(row.answers.fingerprint()),
+                        Value::from(today),
+                        Value::Optional(row.respondent.clone()),
+                    ]);
+                    for (key, values) in row.answers.iter() {
+                        let question_id = question_ids.get(key).ok_or_else(|| {
+                            DbError::Corrupt(format!("answer to unknown question {key}"))
+                        })?;
+                        for (position, value) in values.iter().enumerate() {
+                            answers.push(vec![
+                                Value::from(response_id.as_str()),
+                                Value::from(question_id.as_str()),
+                                Value::from(position as i64),
+                                Value::from(value.as_str()),
+                            ]);
+                        }
+                    }
+                    if !concerns.is_empty() {
+                        let lines: Vec<String> = concerns
+                            .iter()
+                            .map(|c| format!("{}\t{}", c.question, c.words))
+                            .collect();
+                        flags.push(vec![
+                            Value::from(response_id.as_str()),
+                            Value::from(lines.join("\n")),
+                            Value::from(today),
+                        ]);
+                    }
+                }
+                insert_many(
+                    &mut tx,
+                    "responses",
+                    "id, round_id, client_id, fingerprint, submitted_on, respondent",
+                    6,
+                    responses,
+                )
+                .await?;
+                insert_many(
+                    &mut tx,
+                    "answers",
+                    "response_id, question_id, position, value",
+                    4,
+                    answers,
+                )
+                .await?;
+                insert_many(
+                    &mut tx,
+                    "safeguarding_flags",
+                    "response_id, concerns, raised_on",
+                    3,
+                    flags,
+                )
+                .await?;
+                done += rows.len();
+                progress(done, new_rows.len());
+            }
+            tx.commit().await?;
+            Ok::<(), DbError>(())
+        }
+        .await;
+        if sqlite {
+            sqlx::query("PRAGMA cache_size = -2000")
+                .execute(&mut *conn)
+                .await?;
+        }
+        written
+    }
+
+    /// Stores codes done elsewhere (checked against the codebook already)
+    /// as the main coding of round `round_id`, all or nothing. Each answer
+    /// named in the file gets exactly the file's themes; the change is
+    /// recorded in its history as an import by `who`. Returns how many
+    /// answers' coding changed.
+    pub async fn import_codes(
+        &self,
+        survey_id: &str,
+        round: &RoundRef,
+        rows: &[CodeRow],
+        who: &str,
+    ) -> Result<Result<usize, Vec<Problem>>, DbError> {
+        let respondents: HashMap<String, String> = sqlx::query(
+            "SELECT respondent, id FROM responses WHERE round_id = $1 AND respondent IS NOT NULL",
+        )
+        .bind(&round.round_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("respondent")?, row.try_get("id")?)))
+        .collect::<Result<_, DbError>>()?;
+        let problems: Vec<Problem> = rows
+            .iter()
+            .filter(|row| !respondents.contains_key(&row.respondent))
+            .map(|row| Problem {
+                line: row.line,
+                column: Some("respondent".to_owned()),
+                reason: format!(
+                    "round \"{}\" has no response from respondent \"{}\"",
+                    round.name, row.respondent
+                ),
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let themes = self.theme_ids(survey_id).await?;
+        let mut wanted: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for row in rows {
+            wanted
+                .entry((respondents[&row.respondent].clone(), row.question.clone()))
+                .or_default()
+                .insert(row.theme.clone());
+        }
+        let current = self.codings_of_round(&round.round_id, "main").await?;
+        let mut tx = self.pool().begin().await?;
+        let mut changed = 0;
+        for ((response_id, key), names) in &wanted {
+            let before = current
+                .get(&(response_id.clone(), key.clone()))
+                .cloned()
+                .unwrap_or_default();
+            if before == *names {
+                continue;
+            }
+            let names: Vec<String> = names.iter().cloned().collect();
+            write_coding(
+                &mut tx,
+                &themes,
+                response_id,
+                key,
+                "main",
+                &names,
+                who,
+                "import",
+            )
+            .await?;
+            changed += 1;
+        }
+        tx.commit().await?;
+        Ok(Ok(changed))
+    }
+}

@@ -1,0 +1,358 @@
+//! What a round's answers add up to: counts and percentages per question,
+//! breakdowns by an "about you" attribute, comparisons across rounds, and the
+//! disclosure control that decides what a viewer may see.
+//!
+//! All arithmetic is on integers: a percentage is a whole number of tenths,
+//! rounded half up from the exact fraction (17/22 = 77.2727.. -> 77.3, and
+//! 39/624 = 6.25 exactly -> 6.3, which floating point would get wrong).
+
+use super::survey::{CodingMode, Question, QuestionKind, Survey};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The label of the row counting free-text answers nobody has coded yet.
+pub const NOT_YET_CODED: &str = "Not yet coded";
+/// The label of the group of young people who skipped the attribute.
+pub const NOT_ANSWERED: &str = "Not answered";
+
+/// One young person's response as reports see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseRow {
+    /// Values by question key (option labels, or the free text).
+    pub answers: BTreeMap<String, Vec<String>>,
+    /// Free-text questions: the names of the themes the answer is coded
+    /// with (the main coding), by question key.
+    pub themes: BTreeMap<String, Vec<String>>,
+}
+
+/// `numerator / denominator` as a percentage in tenths, rounded half away
+/// from zero (so half up for positive shares). `None` when the denominator
+/// is zero.
+pub fn percent_tenths(numerator: i64, denominator: i64) -> Option<i64> {
+    ratio_rounded(numerator * 1000, denominator)
+}
+
+/// `numerator / denominator` rounded half away from zero, exactly.
+pub(super) fn ratio_rounded(numerator: i64, denominator: i64) -> Option<i64> {
+    if denominator == 0 {
+        return None;
+    }
+    let (n, d) = (
+        i128::from(numerator) * i128::from(denominator.signum()),
+        i128::from(denominator.abs()),
+    );
+    let magnitude = (2 * n.abs() + d) / (2 * d);
+    Some((n.signum() * magnitude) as i64)
+}
+
+/// Tenths as a number with one decimal: `773` -> `77.3`.
+pub fn format_tenths(tenths: i64) -> String {
+    let sign = if tenths < 0 { "-" } else { "" };
+    format!("{sign}{}.{}", tenths.abs() / 10, tenths.abs() % 10)
+}
+
+/// Like [`format_tenths`], with a sign always: `+5.9`, `-0.4`, `0.0`.
+pub fn format_signed_tenths(tenths: i64) -> String {
+    if tenths > 0 {
+        format!("+{}", format_tenths(tenths))
+    } else {
+        format_tenths(tenths)
+    }
+}
+
+/// A whole number with a sign always: `+53`, `-7`, `0`.
+pub fn format_signed(value: i64) -> String {
+    if value > 0 {
+        format!("+{value}")
+    } else {
+        value.to_string()
+    }
+}
+
+/// A count as a report shows it: exact, or hidden by disclosure control
+/// (printed `c`, the GSS symbol for confidential).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Figure {
+    Exact(i64),
+    Suppressed,
+}
+
+impl Figure {
+    pub fn exact(self) -> Option<i64> {
+        match self {
+            Figure::Exact(n) => Some(n),
+            Figure::Suppressed => None,
+        }
+    }
+
+    /// The figure as printed: the number, or `c`.
+    pub fn show(self) -> String {
+        match self {
+            Figure::Exact(n) => n.to_string(),
+            Figure::Suppressed => "c".to_owned(),
+        }
+    }
+}
+
+/// One category's line in a breakdown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub category: String,
+    pub count: Figure,
+}
+
+/// A question's counts among one group of young people (everyone, or those
+/// with one value of an attribute).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// The attribute's value this block is about; `None` for everyone.
+    pub group: Option<String>,
+    /// How many in the group answered the question: the percentages' base.
+    pub answered: Figure,
+    /// How many in the group skipped it; `None` where it is not shown.
+    pub skipped: Option<i64>,
+    pub lines: Vec<Line>,
+}
+
+impl Block {
+    /// A line's percentage of those who answered, in tenths; `None` when
+    /// either figure is suppressed or nobody answered.
+    pub fn percent(&self, line: &Line) -> Option<i64> {
+        percent_tenths(line.count.exact()?, self.answered.exact()?)
+    }
+}
+
+/// How a question's categories relate to each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Counting {
+    /// One category per answer: shares sum to 100% up to rounding.
+    OneEach,
+    /// Any number per answer: "% who mentioned it".
+    AnyNumber,
+}
+
+/// Everything a report says about one question.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionReport {
+    pub key: String,
+    pub text: String,
+    pub counting: Counting,
+    /// True for free-text questions, counted by their coded themes.
+    pub coded: bool,
+    /// The attribute the blocks are broken down by, if any.
+    pub by: Option<String>,
+    /// Set when viewers may not see this question at all, with the reason.
+    pub withheld: Option<String>,
+    /// Each category's colour for charts: the theme's own, or the palette's.
+    pub colours: BTreeMap<String, String>,
+    pub blocks: Vec<Block>,
+}
+
+/// Who a report is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Audience {
+    /// Participation workers: exact figures.
+    Worker,
+    /// Viewers and share links: disclosure control applied.
+    Viewer,
+}
+
+/// The thresholds of a survey's disclosure control.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disclosure {
+    /// Cells of a breakdown by attribute with a count below this are hidden.
+    pub min_cell: i64,
+    /// A question fewer young people than this answered is withheld.
+    pub min_answers: i64,
+}
+
+impl Default for Disclosure {
+    fn default() -> Self {
+        Disclosure {
+            min_cell: 5,
+            min_answers: 10,
+        }
+    }
+}
+
+/// The categories a question is counted in, in codebook or option order.
+pub(super) fn categories(question: &Question) -> Vec<String> {
+    match question.kind {
+        QuestionKind::Text => question.themes.iter().map(|t| t.name.clone()).collect(),
+        _ => question.options.clone(),
+    }
+}
+
+pub(super) fn counting(question: &Question) -> Counting {
+    match (question.kind, question.coding) {
+        (QuestionKind::Multi, _) | (QuestionKind::Text, CodingMode::Multi) => Counting::AnyNumber,
+        _ => Counting::OneEach,
+    }
+}
+
+/// Counts a question among `responses`: answered, skipped, and per category.
+pub(super) fn count_block(
+    question: &Question,
+    responses: &[&ResponseRow],
+    group: Option<String>,
+) -> Block {
+    let names = categories(question);
+    let mut counts = vec![0i64; names.len()];
+    let (mut answered, mut uncoded) = (0, 0);
+    for response in responses {
+        let values = response
+            .answers
+            .get(&question.key)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if values.iter().all(|v| v.trim().is_empty()) {
+            continue;
+        }
+        answered += 1;
+        let chosen: &[String] = if question.kind == QuestionKind::Text {
+            let themes = response
+                .themes
+                .get(&question.key)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if themes.is_empty() {
+                uncoded += 1;
+            }
+            themes
+        } else {
+            values
+        };
+        for (name, count) in names.iter().zip(counts.iter_mut()) {
+            if chosen.contains(name) {
+                *count += 1;
+            }
+        }
+    }
+    let mut lines: Vec<Line> = names
+        .into_iter()
+        .zip(counts)
+        .map(|(category, count)| Line {
+            category,
+            count: Figure::Exact(count),
+        })
+        .collect();
+    if uncoded > 0 {
+        lines.push(Line {
+            category: NOT_YET_CODED.to_owned(),
+            count: Figure::Exact(uncoded),
+        });
+    }
+    Block {
+        group,
+        answered: Figure::Exact(answered),
+        skipped: Some(responses.len() as i64 - answered),
+        lines,
+    }
+}
+
+/// A question's report over a round's responses, optionally broken down by
+/// the about-you question `by`, for `audience`.
+pub fn question_report(
+    question: &Question,
+    by: Option<&Question>,
+    responses: &[ResponseRow],
+    audience: Audience,
+    disclosure: Disclosure,
+) -> QuestionReport {
+    let everyone: Vec<&ResponseRow> = responses.iter().collect();
+    let overall = count_block(question, &everyone, None);
+    let mut report = QuestionReport {
+        key: question.key.clone(),
+        text: question.text.clone(),
+        counting: counting(question),
+        coded: question.kind == QuestionKind::Text,
+        by: by.map(|b| b.key.clone()),
+        withheld: None,
+        colours: categories(question)
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let colour = match question.themes.iter().find(|t| t.name == name) {
+                    Some(theme) => theme.colour_at(i),
+                    None => super::survey::palette_colour(i).to_owned(),
+                };
+                (name, colour)
+            })
+            .collect(),
+        blocks: Vec::new(),
+    };
+    let answered = overall.answered.exact().unwrap_or_default();
+    if audience == Audience::Viewer && answered < disclosure.min_answers {
+        report.withheld = Some(format!(
+            "fewer than {} young people answered this question",
+            disclosure.min_answers
+        ));
+        return report;
+    }
+    let Some(by) = by else {
+        report.blocks.push(overall);
+        return report;
+    };
+    let mut groups: Vec<(String, Vec<&ResponseRow>)> =
+        by.options.iter().map(|o| (o.clone(), Vec::new())).collect();
+    let mut not_answered = Vec::new();
+    for response in responses {
+        let value = response.answers.get(&by.key).and_then(|v| v.first());
+        match value.and_then(|v| groups.iter_mut().find(|(o, _)| o == v)) {
+            Some((_, members)) => members.push(response),
+            None => not_answered.push(response),
+        }
+    }
+    if !not_answered.is_empty() {
+        groups.push((NOT_ANSWERED.to_owned(), not_answered));
+    }
+    report.blocks = groups
+        .into_iter()
+        .map(|(group, members)| count_block(question, &members, Some(group)))
+        .collect();
+    if audience == Audience::Viewer {
+        suppress(
+            &mut report.blocks,
+            &overall,
+            report.counting,
+            disclosure.min_cell,
+        );
+    }
+    report
+}
+
+pub(super) fn count_of(block: &Block, category: &str) -> i64 {
+    block
+        .lines
+        .iter()
+        .find(|l| l.category == category)
+        .and_then(|l| l.count.exact())
+        .unwrap_or_default()
+}
+
+/// The reports of every question of a survey that reports count (all but
+/// the about-you questions when `by` is given for them).
+pub fn survey_report(
+    survey: &Survey,
+    responses: &[ResponseRow],
+    by: Option<&Question>,
+    audience: Audience,
+    disclosure: Disclosure,
+) -> Vec<QuestionReport> {
+    survey
+        .questions
+        .iter()
+        .filter(|q| by.is_none_or(|b| b.key != q.key))
+        .map(|q| question_report(q, by, responses, audience, disclosure))
+        .collect()
+}
+
+mod comparison;
+mod disclosure;
+#[cfg(test)]
+mod tests;
+
+pub use comparison::{
+    Comparison, ComparisonLine, RoundCounts, compare, comparison_categories, round_counts,
+};
+use disclosure::suppress;

@@ -1,0 +1,338 @@
+use super::*;
+use crate::domain::survey::Theme;
+
+#[test]
+fn percentages_round_half_up_exactly() {
+    assert_eq!(percent_tenths(17, 22), Some(773));
+    assert_eq!(percent_tenths(3, 22), Some(136));
+    assert_eq!(percent_tenths(2, 22), Some(91));
+    // 6.25 exactly: a float would print 6.2 or 6.3 by luck.
+    assert_eq!(percent_tenths(39, 624), Some(63));
+    assert_eq!(percent_tenths(1, 8), Some(125));
+    assert_eq!(percent_tenths(0, 5), Some(0));
+    assert_eq!(percent_tenths(1, 0), None);
+    assert_eq!(format_tenths(773), "77.3");
+    assert_eq!(format_tenths(5), "0.5");
+    assert_eq!(format_signed_tenths(59), "+5.9");
+    assert_eq!(format_signed_tenths(-4), "-0.4");
+    assert_eq!(format_signed(-7), "-7");
+}
+
+fn text_question(multi: bool) -> Question {
+    Question {
+        key: "change".into(),
+        kind: QuestionKind::Text,
+        text: "What needs to change?".into(),
+        coding: if multi {
+            CodingMode::Multi
+        } else {
+            CodingMode::Single
+        },
+        themes: ["Connect", "Help", "Nothing"]
+            .map(|n| Theme {
+                name: n.into(),
+                ..Theme::default()
+            })
+            .to_vec(),
+        ..Question::default()
+    }
+}
+
+fn key_stage() -> Question {
+    Question {
+        key: "ks".into(),
+        kind: QuestionKind::Single,
+        options: vec!["KS3".into(), "KS4".into()],
+        about_you: true,
+        ..Question::default()
+    }
+}
+
+fn row(ks: &str, answer: &str, themes: &[&str]) -> ResponseRow {
+    let mut r = ResponseRow::default();
+    if !ks.is_empty() {
+        r.answers.insert("ks".into(), vec![ks.into()]);
+    }
+    if !answer.is_empty() {
+        r.answers.insert("change".into(), vec![answer.into()]);
+        r.themes.insert(
+            "change".into(),
+            themes.iter().map(|t| t.to_string()).collect(),
+        );
+    }
+    r
+}
+
+#[test]
+fn free_text_counts_by_theme_with_uncoded_and_skips_apart() {
+    let rows = vec![
+        row("KS3", "listen", &["Connect"]),
+        row("KS3", "help", &["Help"]),
+        row("KS4", "nothing", &[]),
+        row("KS4", "", &[]),
+    ];
+    let report = question_report(
+        &text_question(false),
+        None,
+        &rows,
+        Audience::Worker,
+        Disclosure::default(),
+    );
+    let block = &report.blocks[0];
+    assert_eq!(block.answered, Figure::Exact(3));
+    assert_eq!(block.skipped, Some(1));
+    let shown: Vec<(String, String)> = block
+        .lines
+        .iter()
+        .map(|l| (l.category.clone(), l.count.show()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("Connect", "1"),
+            ("Help", "1"),
+            ("Nothing", "0"),
+            (NOT_YET_CODED, "1")
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    assert_eq!(block.percent(&block.lines[0]), Some(333));
+}
+
+#[test]
+fn viewers_do_not_see_a_question_too_few_answered() {
+    let rows: Vec<ResponseRow> = (0..9).map(|_| row("KS3", "x", &["Help"])).collect();
+    let q = text_question(false);
+    let d = Disclosure::default();
+    let viewer = question_report(&q, None, &rows, Audience::Viewer, d);
+    assert!(viewer.withheld.is_some() && viewer.blocks.is_empty());
+    let worker = question_report(&q, None, &rows, Audience::Worker, d);
+    assert!(worker.withheld.is_none());
+    let mut ten = rows.clone();
+    ten.push(row("KS4", "x", &["Nothing"]));
+    let viewer = question_report(&q, None, &ten, Audience::Viewer, d);
+    // The overall distribution is shown even with a count of 1.
+    assert_eq!(viewer.blocks[0].lines[2].count, Figure::Exact(1));
+}
+
+fn shown(report: &QuestionReport) -> Vec<Vec<String>> {
+    report
+        .blocks
+        .iter()
+        .map(|b| {
+            std::iter::once(b.answered.show())
+                .chain(b.lines.iter().map(|l| l.count.show()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn small_cells_are_hidden_with_a_second_cell_so_totals_do_not_give_them_away() {
+    // KS3: 12 answered, 10 Connect, 2 Help, 0 Nothing.
+    // KS4: 9 answered, 6 Connect, 3 Help, 0 Nothing.
+    let mut rows = Vec::new();
+    rows.extend((0..10).map(|_| row("KS3", "a", &["Connect"])));
+    rows.extend((0..2).map(|_| row("KS3", "b", &["Help"])));
+    rows.extend((0..6).map(|_| row("KS4", "a", &["Connect"])));
+    rows.extend((0..3).map(|_| row("KS4", "b", &["Help"])));
+    let ks = key_stage();
+    let d = Disclosure::default();
+    let worker = question_report(&text_question(false), Some(&ks), &rows, Audience::Worker, d);
+    assert_eq!(
+        shown(&worker),
+        vec![vec!["12", "10", "2", "0"], vec!["9", "6", "3", "0"]]
+    );
+    let viewer = question_report(&text_question(false), Some(&ks), &rows, Audience::Viewer, d);
+    // Help (2 and 3) and Nothing (0, 0) are below 5. Each row then has two
+    // hidden cells; each column with a hidden cell has two. Nothing
+    // else needs hiding.
+    assert_eq!(
+        shown(&viewer),
+        vec![vec!["12", "10", "c", "c"], vec!["9", "6", "c", "c"]]
+    );
+    assert!(viewer.blocks.iter().all(|b| b.skipped.is_none()));
+}
+
+#[test]
+fn one_hidden_cell_in_a_row_takes_a_second_with_it() {
+    // KS3: 10 answered: 6 Connect, 4 Help (hidden), 0 Nothing (hidden)
+    // KS4: 20 answered: 7 Connect, 6 Help, 7 Nothing.
+    let mut rows = Vec::new();
+    rows.extend((0..6).map(|_| row("KS3", "a", &["Connect"])));
+    rows.extend((0..4).map(|_| row("KS3", "b", &["Help"])));
+    rows.extend((0..7).map(|_| row("KS4", "a", &["Connect"])));
+    rows.extend((0..6).map(|_| row("KS4", "b", &["Help"])));
+    rows.extend((0..7).map(|_| row("KS4", "c", &["Nothing"])));
+    let ks = key_stage();
+    let viewer = question_report(
+        &text_question(false),
+        Some(&ks),
+        &rows,
+        Audience::Viewer,
+        Disclosure::default(),
+    );
+    // Column Help has one hidden cell (4): KS4's Help (6) goes too. Column
+    // Nothing has one (0): KS4's Nothing (7) goes. Row KS4 then has two.
+    assert_eq!(
+        shown(&viewer),
+        vec![vec!["10", "6", "c", "c"], vec!["20", "7", "c", "c"]]
+    );
+}
+
+#[test]
+fn a_small_group_is_hidden_whole_and_another_group_with_it() {
+    // KS3: 3 answered; KS4: 12; those who skipped key stage: 6.
+    let mut rows = Vec::new();
+    rows.extend((0..3).map(|_| row("KS3", "a", &["Connect"])));
+    rows.extend((0..12).map(|_| row("KS4", "a", &["Connect"])));
+    rows.extend((0..6).map(|_| row("", "a", &["Connect"])));
+    let ks = key_stage();
+    let viewer = question_report(
+        &text_question(false),
+        Some(&ks),
+        &rows,
+        Audience::Viewer,
+        Disclosure::default(),
+    );
+    let groups: Vec<_> = viewer
+        .blocks
+        .iter()
+        .map(|b| b.group.clone().unwrap())
+        .collect();
+    assert_eq!(groups, ["KS3", "KS4", NOT_ANSWERED]);
+    let table = shown(&viewer);
+    assert_eq!(table[0], ["c", "c", "c", "c"]);
+    // The smallest other group (6) is hidden so 21 - 12 - 6 cannot be done.
+    assert_eq!(table[2][0], "c");
+    let block = &viewer.blocks[0];
+    assert_eq!(block.percent(&block.lines[0]), None);
+    assert_nothing_hidden_can_be_worked_out(&viewer, &rows);
+}
+
+/// Checks every total a viewer sees: none has exactly one hidden part,
+/// and hidden parts that are all zero are not the only unknowns.
+fn assert_nothing_hidden_can_be_worked_out(report: &QuestionReport, rows: &[ResponseRow]) {
+    let worker = question_report(
+        &text_question(false),
+        Some(&key_stage()),
+        rows,
+        Audience::Worker,
+        Disclosure::default(),
+    );
+    let grid = |r: &QuestionReport| -> Vec<Vec<Figure>> {
+        r.blocks
+            .iter()
+            .map(|b| {
+                std::iter::once(b.answered)
+                    .chain(b.lines.iter().map(|l| l.count))
+                    .collect()
+            })
+            .collect()
+    };
+    let (seen, exact) = (grid(report), grid(&worker));
+    let width = seen[0].len();
+    let mut relations: Vec<Vec<(usize, usize)>> = (0..width)
+        .map(|c| (0..seen.len()).map(|r| (r, c)).collect())
+        .collect();
+    relations.extend((0..seen.len()).map(|r| (0..width).map(|c| (r, c)).collect()));
+    for cells in relations {
+        let hidden: Vec<i64> = cells
+            .iter()
+            .filter(|&&(r, c)| seen[r][c] == Figure::Suppressed)
+            .map(|&(r, c)| exact[r][c].exact().unwrap())
+            .collect();
+        let visible_nonzero = cells
+            .iter()
+            .any(|&(r, c)| seen[r][c].exact().is_some_and(|v| v > 0));
+        assert_ne!(hidden.len(), 1, "one hidden cell in {cells:?}");
+        assert!(
+            hidden.is_empty() || hidden.iter().any(|&v| v > 0) || !visible_nonzero,
+            "hidden zeros given away in {cells:?}"
+        );
+    }
+}
+
+#[test]
+fn comparison_reproduces_table_3_3_of_the_seed_report() {
+    let stages: Vec<String> = ["EYFS", "KS1", "KS2", "KS3", "KS4", "KS5", "Post-19"]
+        .map(str::to_owned)
+        .to_vec();
+    let round = |name: &str, counts: [i64; 7]| RoundCounts {
+        round: name.into(),
+        counts: counts.to_vec(),
+        answered: counts.iter().sum(),
+    };
+    let table = compare(
+        &stages,
+        &[
+            round("30.05.24", [4, 13, 47, 184, 286, 51, 39]),
+            round("31.07.24", [5, 19, 56, 224, 220, 65, 28]),
+            round("13.11.24", [5, 24, 78, 199, 297, 104, 32]),
+        ],
+    );
+    let percents = |r: usize| -> Vec<String> {
+        table
+            .lines
+            .iter()
+            .map(|l| format_tenths(l.cells[r].1.unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        percents(0),
+        ["0.6", "2.1", "7.5", "29.5", "45.8", "8.2", "6.3"]
+    );
+    assert_eq!(
+        percents(1),
+        ["0.8", "3.1", "9.1", "36.3", "35.7", "10.5", "4.5"]
+    );
+    assert_eq!(
+        percents(2),
+        ["0.7", "3.2", "10.6", "26.9", "40.2", "14.1", "4.3"]
+    );
+    let changes: Vec<String> = table
+        .lines
+        .iter()
+        .map(|l| format_signed(l.change))
+        .collect();
+    assert_eq!(changes, ["+1", "+11", "+31", "+15", "+11", "+53", "-7"]);
+    let change_percents: Vec<String> = table
+        .lines
+        .iter()
+        .map(|l| format!("{}%", format_signed(l.change_percent.unwrap())))
+        .collect();
+    assert_eq!(
+        change_percents,
+        ["+25%", "+85%", "+66%", "+8%", "+4%", "+104%", "-18%"]
+    );
+    assert_eq!(
+        format_signed_tenths(table.lines[5].pp_change.unwrap()),
+        "+5.9"
+    );
+    assert_eq!(table.total.cells[0], (624, Some(1000)));
+    assert_eq!(table.total.cells[2].0, 739);
+    assert_eq!(format_signed(table.total.change), "+115");
+    assert_eq!(table.total.change_percent, Some(18));
+}
+
+#[test]
+fn a_category_new_in_the_last_round_has_no_percentage_change() {
+    let table = compare(
+        &["A".into()],
+        &[
+            RoundCounts {
+                round: "1".into(),
+                counts: vec![0],
+                answered: 10,
+            },
+            RoundCounts {
+                round: "2".into(),
+                counts: vec![3],
+                answered: 10,
+            },
+        ],
+    );
+    assert_eq!(table.lines[0].change, 3);
+    assert_eq!(table.lines[0].change_percent, None);
+    assert_eq!(table.lines[0].pp_change, Some(300));
+}
