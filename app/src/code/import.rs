@@ -8,7 +8,7 @@
 //! files up to [`MAX_FILE_BYTES`]; larger ones go through the command line.
 
 use crate::account::{LogOutButton, unless_error};
-use crate::domain::imports::{ColumnUse, Problem};
+use crate::domain::imports::{ColumnUse, Problem, ResponsesImported};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{Json, StreamingText, TextStream};
@@ -35,17 +35,11 @@ pub struct ImportPreview {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
     pub stored: bool,
-    pub rows: usize,
-    pub added: usize,
-    pub already_there: usize,
-    pub blank_rows: u64,
-    pub flagged: usize,
-    pub new_round: bool,
-    pub ignored_columns: Vec<String>,
+    /// What was (or would be) stored; its fields sit beside these in JSON.
+    #[serde(flatten)]
+    pub imported: ResponsesImported,
     /// Every problem; nothing was stored when there are any.
     pub problems: Vec<Problem>,
-    /// The round's page, once stored.
-    pub round_id: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -156,15 +150,8 @@ pub async fn import_responses_file(
                 }
                 ImportReport {
                     stored: !dry_run,
-                    rows: outcome.rows,
-                    added: outcome.added,
-                    already_there: outcome.already_there,
-                    blank_rows: outcome.blank_rows,
-                    flagged: outcome.flagged,
-                    new_round: outcome.new_round,
-                    ignored_columns: outcome.ignored_columns,
+                    imported: outcome,
                     problems: Vec::new(),
-                    round_id: outcome.round_id,
                 }
             }
             Err(UseCaseError::Problems(problems)) => ImportReport {
@@ -486,40 +473,43 @@ pub fn ImportPage() -> impl IntoView {
 #[component]
 fn Outcome(report: ImportReport) -> impl IntoView {
     let headline = if report.stored {
-        format!("Added {} responses", report.added)
+        format!("Added {} responses", report.imported.added)
     } else {
         format!(
             "The file is ready: {} responses would be added",
-            report.added
+            report.imported.added
         )
     };
     let mut notes = Vec::new();
-    if report.already_there > 0 {
+    if report.imported.already_there > 0 {
         notes.push(format!(
             "{} rows were already there and will be skipped.",
-            report.already_there
+            report.imported.already_there
         ));
     }
-    if report.blank_rows > 0 {
-        notes.push(format!("{} blank rows are skipped.", report.blank_rows));
+    if report.imported.blank_rows > 0 {
+        notes.push(format!(
+            "{} blank rows are skipped.",
+            report.imported.blank_rows
+        ));
     }
-    if !report.ignored_columns.is_empty() {
+    if !report.imported.ignored_columns.is_empty() {
         notes.push(format!(
             "Not stored: the columns {}.",
-            report.ignored_columns.join(", ")
+            report.imported.ignored_columns.join(", ")
         ));
     }
-    if report.flagged > 0 {
+    if report.imported.flagged > 0 {
         notes.push(format!(
             "{} responses need a safeguarding look (see Needs a look).",
-            report.flagged
+            report.imported.flagged
         ));
     }
     view! {
         <section class="notice" role="status" aria-labelledby="import-outcome">
             <h2 id="import-outcome">{headline}</h2>
             {notes.into_iter().map(|note| view! { <p>{note}</p> }).collect_view()}
-            {report.round_id.map(|id| view! { <p><a href=format!("/rounds/{id}")>"Open the round"</a></p> })}
+            {report.imported.round_id.map(|id| view! { <p><a href=format!("/rounds/{id}")>"Open the round"</a></p> })}
         </section>
     }
 }

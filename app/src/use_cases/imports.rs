@@ -4,7 +4,7 @@
 
 use super::{UseCaseError, round_by_name, survey_by_slug};
 use crate::db::Db;
-use crate::domain::imports::{ColumnUse, new_rows, read_codes, read_responses};
+use crate::domain::imports::{ColumnUse, ResponsesImported, new_rows, read_codes, read_responses};
 use crate::domain::safeguarding::SafeguardingList;
 use std::collections::BTreeMap;
 
@@ -20,27 +20,6 @@ pub struct ResponsesImport<'a> {
     pub mapping: BTreeMap<String, ColumnUse>,
     /// Check and count only; store nothing.
     pub dry_run: bool,
-}
-
-/// What importing a file of responses did (or, on a dry run, would do).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResponsesImported {
-    /// The rows the file holds (blank ones aside).
-    pub rows: usize,
-    /// New responses stored.
-    pub added: usize,
-    /// Rows whose respondent was already in the round with the same answers.
-    pub already_there: usize,
-    /// Rows with nothing in them, skipped.
-    pub blank_rows: u64,
-    /// New responses flagged for a safeguarding look.
-    pub flagged: usize,
-    /// Whether the round was created by this import.
-    pub new_round: bool,
-    /// Columns read but never stored (form tools' names and e-mail addresses).
-    pub ignored_columns: Vec<String>,
-    /// The round, once stored (not on a dry run).
-    pub round_id: Option<String>,
 }
 
 /// The longest round name, in characters.

@@ -16,6 +16,12 @@ fn import_path() -> &'static str {
     <heard_app::code::ImportResponsesFile as ServerFn>::PATH
 }
 
+/// Whether `path` is a server function's (the JSON endpoint under
+/// `/api/v1/` is a plain route with limits of its own).
+fn is_server_fn(path: &str) -> bool {
+    path.starts_with("/api/") && !path.starts_with("/api/v1/")
+}
+
 /// The largest body a server function takes, except the browser import.
 const SERVER_FN_BODY_BYTES: usize = 2 * 1024 * 1024;
 
@@ -35,7 +41,7 @@ pub async fn limit_server_fn_bodies(
     next: axum::middleware::Next,
 ) -> Response {
     let path = request.uri().path();
-    if !path.starts_with("/api/") || path.starts_with("/api/v1/") {
+    if !is_server_fn(path) {
         return next.run(request).await;
     }
     let is_import = path == import_path();
@@ -97,7 +103,7 @@ pub async fn status_of_server_fn_errors(
     next: axum::middleware::Next,
 ) -> Response {
     let path = request.uri().path();
-    if !path.starts_with("/api/") || path.starts_with("/api/v1/") {
+    if !is_server_fn(path) {
         return next.run(request).await;
     }
     let response = next.run(request).await;

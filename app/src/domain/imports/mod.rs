@@ -11,7 +11,8 @@ mod tests;
 
 pub use codes::{CodeRow, read_codes};
 pub use responses::{
-    ColumnUse, NewRows, ResponseRow, ResponsesFile, guess_columns, new_rows, read_responses,
+    ColumnUse, NewRows, ResponseRow, ResponsesFile, ResponsesImported, guess_columns, new_rows,
+    read_responses,
 };
 
 use serde::{Deserialize, Serialize};

@@ -264,6 +264,27 @@ fn split_on_commas(options: &[String], cell: &str) -> Option<Vec<String>> {
     (!values.is_empty()).then_some(values)
 }
 
+/// What importing a file of responses did (or, on a dry run, would do).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponsesImported {
+    /// The rows the file holds (blank ones aside).
+    pub rows: usize,
+    /// New responses stored.
+    pub added: usize,
+    /// Rows whose respondent was already in the round with the same answers.
+    pub already_there: usize,
+    /// Rows with nothing in them, skipped.
+    pub blank_rows: u64,
+    /// New responses flagged for a safeguarding look.
+    pub flagged: usize,
+    /// Whether the round was created by this import.
+    pub new_round: bool,
+    /// Columns read but never stored (form tools' names and e-mail addresses).
+    pub ignored_columns: Vec<String>,
+    /// The round, once stored (not on a dry run).
+    pub round_id: Option<String>,
+}
+
 /// The rows of a file that are new to a round, and how many were there
 /// already.
 #[derive(Clone, Debug, PartialEq, Eq)]
