@@ -155,7 +155,7 @@ pub fn RoundAnswersPage() -> impl IntoView {
                         </p>
                         <h2>"Code the answers into themes"</h2>
                         <ul>
-                            {data.questions.iter().filter(|q| q.kind == crate::domain::survey::QuestionKind::Text).map(|q| view! {
+                            {data.questions.iter().filter(|q| q.kind.is_coded()).map(|q| view! {
                                 <li><a href=format!("/rounds/{}/code/{}", data.round.round_id, q.key)>{q.text.clone()}</a></li>
                             }).collect_view()}
                         </ul>

@@ -270,13 +270,10 @@ fn QuestionEditor(survey: RwSignal<Survey>, index: usize) -> impl IntoView {
                         let v = event_target_value(&ev);
                         edit(Box::new(move |q| q.kind = QuestionKind::parse(&v).unwrap_or_default()))
                     }>
-                    <option value="text">"Free text"</option>
-                    <option value="single">"Choose one"</option>
-                    <option value="multi">"Choose any"</option>
-                    <option value="scale">"Picture scale"</option>
+                    {QuestionKind::ALL.map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
                 </select>
             </div>
-            {move || (kind.get() != QuestionKind::Text).then(|| view! {
+            {move || kind.get().has_options().then(|| view! {
                 <div class="field">
                     <label class="label" for=id("options")>"Options, one per line"</label>
                     <textarea class="textarea textarea-small" id=id("options") rows="4"
@@ -284,7 +281,7 @@ fn QuestionEditor(survey: RwSignal<Survey>, index: usize) -> impl IntoView {
                         on:input=move |ev| { let v = lines(event_target_value(&ev)); edit(Box::new(move |q| q.options = v.clone())) }></textarea>
                 </div>
             })}
-            {move || (kind.get() == QuestionKind::Scale).then(|| view! {
+            {move || kind.get().has_pictures().then(|| view! {
                 <div class="field">
                     <label class="label" for=id("emoji")>"Pictures (emoji), one per line, one for each option"</label>
                     <textarea class="textarea textarea-small" id=id("emoji") rows="4"
@@ -292,7 +289,7 @@ fn QuestionEditor(survey: RwSignal<Survey>, index: usize) -> impl IntoView {
                         on:input=move |ev| { let v = lines(event_target_value(&ev)); edit(Box::new(move |q| q.emoji = v.clone())) }></textarea>
                 </div>
             })}
-            {move || (kind.get() == QuestionKind::Text).then(|| view! {
+            {move || kind.get().is_coded().then(|| view! {
                 <div class="field">
                     <label class="label" for=id("coding")>"Coding into themes"</label>
                     <select class="input" id=id("coding")

@@ -175,10 +175,9 @@ pub async fn load_survey_state(code: String) -> Result<SurveyState, AppError> {
         Lookup::Found(round) => round,
         Lookup::Malformed | Lookup::Unknown => return Err(AppError::NotFound),
         Lookup::Throttled(throttled) => {
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                response.set_status(http::StatusCode::TOO_MANY_REQUESTS);
-            }
-            return Err(AppError::Throttled(throttled.seconds_left));
+            return Err(crate::auth::refuse(AppError::Throttled(
+                throttled.seconds_left,
+            )));
         }
     };
     if !round.is_open {

@@ -212,13 +212,15 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
             .into_any()
         }
         QuestionKind::Single | QuestionKind::Multi | QuestionKind::Scale => {
-            let input_type = if question.kind == QuestionKind::Multi {
+            let input_type = if question.kind.takes_several() {
                 "checkbox"
             } else {
                 "radio"
             };
-            let is_scale = question.kind == QuestionKind::Scale;
-            let hint = (question.kind == QuestionKind::Multi)
+            let is_scale = question.kind.has_pictures();
+            let hint = question
+                .kind
+                .takes_several()
                 .then(|| view! { <p class="hint" id="answer-hint">"Choose all that fit."</p> });
             let choices = question
                 .options

@@ -17,7 +17,7 @@ use super::{Stage, SurveyState};
 use crate::domain::answers::Answers;
 use crate::domain::progress::{Progress, Step};
 use crate::domain::receipt::Receipt;
-use crate::domain::survey::{QuestionKind, Survey};
+use crate::domain::survey::Survey;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
@@ -171,9 +171,7 @@ fn send(state: RwSignal<SurveyState>, current: SurveyState, progress: Progress) 
 fn submission_json(code: &str, client_id: &str, survey: &Survey, answers: &Answers) -> String {
     let mut map = serde_json::Map::new();
     for (key, values) in answers.iter() {
-        let many = survey
-            .question(key)
-            .is_some_and(|q| q.kind == QuestionKind::Multi);
+        let many = survey.question(key).is_some_and(|q| q.kind.takes_several());
         let value = if many {
             serde_json::Value::from(values.to_vec())
         } else {

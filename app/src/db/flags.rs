@@ -3,6 +3,7 @@
 use super::{Db, DbError, now};
 use crate::domain::flags::{FlaggedAnswer, FlaggedResponse};
 use crate::domain::safeguarding::Concern;
+use crate::domain::survey::QuestionKind;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -27,8 +28,9 @@ impl Db {
             "SELECT a.response_id, q.key, q.text, a.value FROM answers a \
              JOIN questions q ON q.id = a.question_id \
              JOIN safeguarding_flags f ON f.response_id = a.response_id \
-             WHERE q.kind = 'text' ORDER BY a.response_id, q.position",
+             WHERE q.kind = $1 ORDER BY a.response_id, q.position",
         )
+        .bind(QuestionKind::Text.as_str())
         .fetch_all(self.pool())
         .await?;
         let mut text_answers: HashMap<String, Vec<&AnyRow>> = HashMap::new();

@@ -4,6 +4,7 @@
 
 use super::coding::write_coding;
 use super::{Db, DbError, IdRun, RoundRef, Tx, new_id, now, start_of_day};
+use crate::domain::coding::How;
 use crate::domain::imports::{CodeRow, Problem, ResponseRow as ResponseFileRow};
 use crate::domain::join_code::JoinCode;
 use crate::domain::safeguarding::Concern;
@@ -308,7 +309,7 @@ impl Db {
                 "main",
                 &names,
                 who,
-                "import",
+                How::Import.as_str(),
             )
             .await?;
             changed += 1;

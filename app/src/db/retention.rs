@@ -2,6 +2,7 @@
 
 use super::{Db, DbError, new_id, now};
 use crate::domain::receipt::{Receipt, ReceiptLookup, ReceiptResponse};
+use crate::domain::survey::QuestionKind;
 use sqlx::Row;
 
 /// What an erased free-text answer reads afterwards. The row stays, with
@@ -33,11 +34,12 @@ impl Db {
              WHERE r.retain_until IS NOT NULL AND r.retain_until < $1 AND EXISTS ( \
                SELECT 1 FROM answers a JOIN responses x ON x.id = a.response_id \
                JOIN questions q ON q.id = a.question_id \
-               WHERE x.round_id = r.id AND q.kind = 'text' AND a.value <> $2) \
+               WHERE x.round_id = r.id AND q.kind = $3 AND a.value <> $2) \
              ORDER BY s.slug, r.seq, r.name",
         )
         .bind(now())
         .bind(ERASED)
+        .bind(QuestionKind::Text.as_str())
         .fetch_all(self.pool())
         .await?
         .iter()
@@ -65,10 +67,11 @@ impl Db {
         let answers = sqlx::query(
             "UPDATE answers SET value = $1 WHERE value <> $1 \
              AND response_id IN (SELECT id FROM responses WHERE round_id = $2) \
-             AND question_id IN (SELECT id FROM questions WHERE kind = 'text')",
+             AND question_id IN (SELECT id FROM questions WHERE kind = $3)",
         )
         .bind(ERASED)
         .bind(round_id)
+        .bind(QuestionKind::Text.as_str())
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -260,7 +260,7 @@ impl Db {
                 kind,
                 text: row.try_get("text")?,
                 options: labels,
-                emoji: if kind == QuestionKind::Scale {
+                emoji: if kind.has_pictures() {
                     emoji
                 } else {
                     Vec::new()

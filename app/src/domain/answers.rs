@@ -71,7 +71,7 @@ impl Answers {
                     values.into_iter().map(str::to_owned).collect()
                 }
                 QuestionKind::Single | QuestionKind::Multi | QuestionKind::Scale => {
-                    if question.kind != QuestionKind::Multi && values.len() > 1 {
+                    if !question.kind.takes_several() && values.len() > 1 {
                         return Err(AnswerError::OneAnswerOnly { question: key });
                     }
                     let mut chosen = vec![false; question.options.len()];

@@ -1,7 +1,10 @@
 //! The coding screen's data: a round's answers to one free-text question,
-//! with what the worker needs to decide each one's themes.
+//! with what the worker needs to decide each one's themes; and its rules
+//! (which answers are shown, in what order, and what pressing a theme or
+//! accepting a suggestion does), here so that they are tested without a
+//! browser.
 
-use super::survey::Question;
+use super::survey::{CodingMode, Question};
 use serde::{Deserialize, Serialize};
 
 /// Which coding an action is about: the main one (what reports count) or
@@ -95,4 +98,250 @@ pub struct CodingChange {
     /// "hand", "suggestion", "bulk", "import" or "merge".
     pub how: String,
     pub pass: String,
+}
+
+/// Where a change to an answer's coding came from, as its history records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum How {
+    /// A worker pressed a theme.
+    Hand,
+    /// A worker accepted the top suggestion.
+    Suggestion,
+    /// Accepted with many others after a preview.
+    Bulk,
+    /// Codes done elsewhere, imported.
+    Import,
+    /// Two themes merged into one.
+    Merge,
+}
+
+impl How {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Hand => "hand",
+            How::Suggestion => "suggestion",
+            How::Bulk => "bulk",
+            How::Import => "import",
+            How::Merge => "merge",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<How> {
+        [
+            How::Hand,
+            How::Suggestion,
+            How::Bulk,
+            How::Import,
+            How::Merge,
+        ]
+        .into_iter()
+        .find(|how| how.as_str() == name)
+    }
+
+    /// Whether a worker codes one answer this way on the coding screen
+    /// (the others happen to many answers at once).
+    pub fn is_one_answer(self) -> bool {
+        match self {
+            How::Hand | How::Suggestion => true,
+            How::Bulk | How::Import | How::Merge => false,
+        }
+    }
+}
+
+/// Which answers the coding screen shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Show {
+    #[default]
+    All,
+    Uncoded,
+    Flagged,
+    /// Those coded with this theme.
+    Theme(String),
+}
+
+impl Show {
+    /// Reads the "Show" choice's value: `all`, `uncoded`, `flagged` or
+    /// `theme:NAME`.
+    pub fn parse(value: &str) -> Show {
+        match value {
+            "uncoded" => Show::Uncoded,
+            "flagged" => Show::Flagged,
+            "" | "all" => Show::All,
+            theme => Show::Theme(theme.trim_start_matches("theme:").to_owned()),
+        }
+    }
+
+    pub fn keeps(&self, answer: &AnswerToCode) -> bool {
+        match self {
+            Show::All => true,
+            Show::Uncoded => answer.themes.is_empty(),
+            Show::Flagged => answer.flagged,
+            Show::Theme(theme) => answer.themes.contains(theme),
+        }
+    }
+}
+
+/// Answers whose about-you answer `column` (in the sheet's attribute
+/// order) is `value`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttributeFilter {
+    pub column: usize,
+    pub value: String,
+}
+
+impl AttributeFilter {
+    /// Reads the "About you" choice's value, `COLUMN:VALUE`; `None` (everyone)
+    /// for anything else.
+    pub fn parse(value: &str) -> Option<AttributeFilter> {
+        let (column, value) = value.split_once(':')?;
+        Some(AttributeFilter {
+            column: column.parse().ok()?,
+            value: value.to_owned(),
+        })
+    }
+}
+
+/// The positions in `answers` of those shown, in the order shown: kept by
+/// `show` and `filter`, then sorted by the about-you answer `order_by` if
+/// given (keeping the order answered among equals).
+pub fn shown(
+    answers: &[AnswerToCode],
+    show: &Show,
+    filter: Option<&AttributeFilter>,
+    order_by: Option<usize>,
+) -> Vec<usize> {
+    let mut shown: Vec<usize> = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| show.keeps(a))
+        .filter(|(_, a)| filter.is_none_or(|f| a.about_you.get(f.column) == Some(&f.value)))
+        .map(|(i, _)| i)
+        .collect();
+    if let Some(column) = order_by {
+        shown.sort_by(|&a, &b| {
+            answers[a]
+                .about_you
+                .get(column)
+                .cmp(&answers[b].about_you.get(column))
+        });
+    }
+    shown
+}
+
+/// An answer's themes after the worker presses `theme`: taken off if it was
+/// given; otherwise added (any number of themes) or given alone (one).
+pub fn toggled(themes: &[String], theme: &str, mode: CodingMode) -> Vec<String> {
+    if themes.iter().any(|t| t == theme) {
+        return themes.iter().filter(|t| *t != theme).cloned().collect();
+    }
+    match mode {
+        CodingMode::Multi => themes.iter().cloned().chain([theme.to_owned()]).collect(),
+        CodingMode::Single => vec![theme.to_owned()],
+    }
+}
+
+/// An answer's themes after the worker accepts the suggestion `top`: added
+/// to those given (any number of themes) or given alone (one).
+pub fn with_suggestion(themes: &[String], top: &str, mode: CodingMode) -> Vec<String> {
+    let mut now = match mode {
+        CodingMode::Multi => themes.to_vec(),
+        CodingMode::Single => Vec::new(),
+    };
+    if !now.iter().any(|t| t == top) {
+        now.push(top.to_owned());
+    }
+    now
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(themes: &[&str], flagged: bool, about_you: &[&str]) -> AnswerToCode {
+        AnswerToCode {
+            response_id: String::new(),
+            text: String::new(),
+            about_you: about_you.iter().map(|s| s.to_string()).collect(),
+            themes: themes.iter().map(|s| s.to_string()).collect(),
+            suggestions: Vec::new(),
+            flagged,
+            quote: None,
+        }
+    }
+
+    fn names(themes: &[String]) -> Vec<&str> {
+        themes.iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn pressing_a_theme_gives_it_alone_or_beside_the_others_and_again_takes_it_off() {
+        let given = vec!["Help".to_owned()];
+        assert_eq!(
+            names(&toggled(&given, "Trust", CodingMode::Single)),
+            ["Trust"]
+        );
+        assert_eq!(
+            names(&toggled(&given, "Trust", CodingMode::Multi)),
+            ["Help", "Trust"]
+        );
+        assert!(toggled(&given, "Help", CodingMode::Single).is_empty());
+        let two = vec!["Help".to_owned(), "Trust".to_owned()];
+        assert_eq!(names(&toggled(&two, "Help", CodingMode::Multi)), ["Trust"]);
+    }
+
+    #[test]
+    fn accepting_a_suggestion_never_gives_a_theme_twice() {
+        let given = vec!["Help".to_owned()];
+        assert_eq!(
+            names(&with_suggestion(&given, "Trust", CodingMode::Single)),
+            ["Trust"]
+        );
+        assert_eq!(
+            names(&with_suggestion(&given, "Trust", CodingMode::Multi)),
+            ["Help", "Trust"]
+        );
+        assert_eq!(
+            names(&with_suggestion(&given, "Help", CodingMode::Multi)),
+            ["Help"]
+        );
+    }
+
+    #[test]
+    fn the_screen_shows_what_the_filters_keep_in_the_order_chosen() {
+        let answers = vec![
+            answer(&[], false, &["KS4"]),
+            answer(&["Help"], true, &["KS3"]),
+            answer(&["Trust"], false, &["KS4"]),
+            answer(&["Help"], false, &["KS2"]),
+        ];
+        assert_eq!(shown(&answers, &Show::All, None, None), [0, 1, 2, 3]);
+        assert_eq!(shown(&answers, &Show::Uncoded, None, None), [0]);
+        assert_eq!(shown(&answers, &Show::Flagged, None, None), [1]);
+        assert_eq!(
+            shown(&answers, &Show::parse("theme:Help"), None, None),
+            [1, 3]
+        );
+        let ks4 = AttributeFilter::parse("0:KS4").unwrap();
+        assert_eq!(shown(&answers, &Show::All, Some(&ks4), None), [0, 2]);
+        // Sorted by key stage, answered order kept among equals.
+        assert_eq!(shown(&answers, &Show::All, None, Some(0)), [3, 1, 0, 2]);
+        assert_eq!(AttributeFilter::parse(""), None);
+        assert_eq!(Show::parse("all"), Show::All);
+    }
+
+    #[test]
+    fn ways_of_coding_round_trip_and_only_two_are_for_one_answer() {
+        for how in [
+            How::Hand,
+            How::Suggestion,
+            How::Bulk,
+            How::Import,
+            How::Merge,
+        ] {
+            assert_eq!(How::parse(how.as_str()), Some(how));
+        }
+        assert_eq!(How::parse("guess"), None);
+        assert!(How::Hand.is_one_answer() && How::Suggestion.is_one_answer());
+        assert!(!How::Bulk.is_one_answer());
+    }
 }

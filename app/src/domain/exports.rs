@@ -4,7 +4,7 @@
 
 use super::report::ResponseRow;
 use super::report_output::Table;
-use super::survey::{QuestionKind, Survey};
+use super::survey::Survey;
 
 /// The heading of a theme's 0/1 column: `KEY: THEME`. Imports skip these
 /// columns, so an export reads back in.
@@ -22,7 +22,7 @@ pub fn responses_table(survey: &Survey, rows: &[(Option<String>, ResponseRow)]) 
     let coded: Vec<_> = survey
         .questions
         .iter()
-        .filter(|q| q.kind == QuestionKind::Text && !q.themes.is_empty())
+        .filter(|q| q.kind.is_coded() && !q.themes.is_empty())
         .collect();
     for question in &coded {
         header.extend(
@@ -77,7 +77,7 @@ pub fn responses_text_columns(survey: &Survey) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::survey::{Question, Theme};
+    use crate::domain::survey::{Question, QuestionKind, Theme};
 
     #[test]
     fn one_row_per_young_person_with_a_theme_matrix() {

@@ -15,7 +15,7 @@
 //! response id, so the same round exports the same project.
 
 use super::report::ResponseRow;
-use super::survey::{QuestionKind, Survey};
+use super::survey::Survey;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use std::collections::BTreeMap;
@@ -96,13 +96,13 @@ pub fn project(round: &ProjectRound) -> Project {
     let about_you: Vec<_> = survey
         .questions
         .iter()
-        .filter(|q| q.kind != QuestionKind::Text)
+        .filter(|q| !q.kind.is_coded())
         .filter(|q| round.question_guids.contains_key(&q.key))
         .collect();
     let free_text: Vec<_> = survey
         .questions
         .iter()
-        .filter(|q| q.kind == QuestionKind::Text)
+        .filter(|q| q.kind.is_coded())
         .filter(|q| round.question_guids.contains_key(&q.key))
         .collect();
     let no_themes = BTreeMap::new();
@@ -324,7 +324,7 @@ pub fn to_qdpx(project: &Project) -> Result<Vec<u8>, zip::result::ZipError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::survey::{Question, Theme};
+    use crate::domain::survey::{Question, QuestionKind, Theme};
 
     fn survey() -> Survey {
         Survey {

@@ -6,7 +6,7 @@
 //! (`safeguarding-words.txt`) and can be replaced by a deployment.
 
 use super::answers::Answers;
-use super::survey::{QuestionKind, Survey};
+use super::survey::Survey;
 use super::text::PhraseFinder;
 use serde::{Deserialize, Serialize};
 
@@ -53,11 +53,7 @@ impl SafeguardingList {
     /// What in the free-text answers needs a look, in question order.
     pub fn check(&self, survey: &Survey, answers: &Answers) -> Vec<Concern> {
         let mut concerns = Vec::new();
-        for question in survey
-            .questions
-            .iter()
-            .filter(|q| q.kind == QuestionKind::Text)
-        {
+        for question in survey.questions.iter().filter(|q| q.kind.is_coded()) {
             for text in answers.get(&question.key) {
                 for found in self.finder.find(text) {
                     let words = text[found.start..found.end].to_owned();

@@ -30,19 +30,63 @@ impl QuestionKind {
 
     /// Reads a name written by [`QuestionKind::as_str`].
     pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "single" => Some(QuestionKind::Single),
-            "multi" => Some(QuestionKind::Multi),
-            "text" => Some(QuestionKind::Text),
-            "scale" => Some(QuestionKind::Scale),
-            _ => None,
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
+    /// Every kind, in the order the survey editor offers them.
+    pub const ALL: [QuestionKind; 4] = [
+        QuestionKind::Text,
+        QuestionKind::Single,
+        QuestionKind::Multi,
+        QuestionKind::Scale,
+    ];
+
+    /// The kind as the survey editor names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            QuestionKind::Single => "Choose one",
+            QuestionKind::Multi => "Choose any",
+            QuestionKind::Scale => "Picture scale",
+            QuestionKind::Text => "Free text",
         }
     }
+
+    // What each kind is, as exhaustive matches: a new kind does not compile
+    // until each of these says what it is, and the code that asks them
+    // follows.
 
     /// Whether answers are picked from the options (one at most, except
     /// for multiple choice).
     pub fn has_options(self) -> bool {
-        self != QuestionKind::Text
+        match self {
+            QuestionKind::Single | QuestionKind::Multi | QuestionKind::Scale => true,
+            QuestionKind::Text => false,
+        }
+    }
+
+    /// Whether an answer may hold several values (multiple choice).
+    pub fn takes_several(self) -> bool {
+        match self {
+            QuestionKind::Multi => true,
+            QuestionKind::Single | QuestionKind::Scale | QuestionKind::Text => false,
+        }
+    }
+
+    /// Whether each option has a picture (an emoji) shown with it.
+    pub fn has_pictures(self) -> bool {
+        match self {
+            QuestionKind::Scale => true,
+            QuestionKind::Single | QuestionKind::Multi | QuestionKind::Text => false,
+        }
+    }
+
+    /// Whether answers are written freely and coded into themes by a
+    /// worker (a codebook, quotes, safeguarding checks, erasure).
+    pub fn is_coded(self) -> bool {
+        match self {
+            QuestionKind::Text => true,
+            QuestionKind::Single | QuestionKind::Multi | QuestionKind::Scale => false,
+        }
     }
 }
 
@@ -290,15 +334,23 @@ mod tests {
 
     #[test]
     fn question_kinds_round_trip_through_their_names() {
-        for kind in [
-            QuestionKind::Single,
-            QuestionKind::Multi,
-            QuestionKind::Text,
-            QuestionKind::Scale,
-        ] {
+        for kind in QuestionKind::ALL {
             assert_eq!(QuestionKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(QuestionKind::parse("essay"), None);
+    }
+
+    #[test]
+    fn every_kind_is_listed_once() {
+        // `ALL` is the one list of kinds (names, the editor's choices).
+        let mut listed: Vec<&str> = QuestionKind::ALL.iter().map(|k| k.as_str()).collect();
+        listed.sort();
+        listed.dedup();
+        assert_eq!(listed.len(), QuestionKind::ALL.len());
+        for kind in QuestionKind::ALL {
+            // Exactly one of: options picked, or words coded.
+            assert_ne!(kind.has_options(), kind.is_coded(), "{kind:?}");
+        }
     }
 
     #[test]

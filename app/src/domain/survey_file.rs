@@ -116,21 +116,21 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
                 format!("question \"{key}\" has no text"),
             ));
         }
-        let options = match (&q.options, kind) {
-            (Some(options), QuestionKind::Text) => {
+        let options = match (&q.options, kind.has_options()) {
+            (Some(options), false) => {
                 return Err(rule(
                     options.span(),
                     format!("question \"{key}\" is free text and cannot have options"),
                 ));
             }
-            (None, QuestionKind::Text) => Vec::new(),
-            (None, _) => {
+            (None, false) => Vec::new(),
+            (None, true) => {
                 return Err(rule(
                     q.kind.span(),
                     format!("question \"{key}\" needs options"),
                 ));
             }
-            (Some(options), _) => {
+            (Some(options), true) => {
                 let list = options.get_ref();
                 if list.is_empty() {
                     return Err(rule(
@@ -158,11 +158,11 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
                 list.iter().map(|o| o.trim().to_owned()).collect()
             }
         };
-        let emoji = match (&q.emoji, kind) {
-            (Some(emoji), QuestionKind::Scale) if emoji.get_ref().len() == options.len() => {
+        let emoji = match (&q.emoji, kind.has_pictures()) {
+            (Some(emoji), true) if emoji.get_ref().len() == options.len() => {
                 emoji.get_ref().clone()
             }
-            (Some(emoji), QuestionKind::Scale) => {
+            (Some(emoji), true) => {
                 return Err(rule(
                     emoji.span(),
                     format!(
@@ -172,13 +172,13 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
                     ),
                 ));
             }
-            (None, QuestionKind::Scale) => {
+            (None, true) => {
                 return Err(rule(
                     q.kind.span(),
                     format!("scale question \"{key}\" needs emoji, one for each option"),
                 ));
             }
-            (Some(emoji), _) => {
+            (Some(emoji), false) => {
                 return Err(rule(
                     emoji.span(),
                     format!(
@@ -187,19 +187,17 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
                     ),
                 ));
             }
-            (None, _) => Vec::new(),
+            (None, false) => Vec::new(),
         };
-        let coding = match (&q.coding, kind) {
+        let coding = match (&q.coding, kind.is_coded()) {
             (None, _) => CodingMode::Single,
-            (Some(coding), QuestionKind::Text) => {
-                CodingMode::parse(coding.get_ref()).ok_or_else(|| {
-                    rule(
-                        coding.span(),
-                        format!("coding \"{}\" is not single or multi", coding.get_ref()),
-                    )
-                })?
-            }
-            (Some(coding), _) => {
+            (Some(coding), true) => CodingMode::parse(coding.get_ref()).ok_or_else(|| {
+                rule(
+                    coding.span(),
+                    format!("coding \"{}\" is not single or multi", coding.get_ref()),
+                )
+            })?,
+            (Some(coding), false) => {
                 return Err(rule(
                     coding.span(),
                     format!(
@@ -212,7 +210,7 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
         let mut themes: Vec<Theme> = Vec::with_capacity(q.themes.len());
         for theme in q.themes {
             let name = theme.name.get_ref().trim();
-            if kind != QuestionKind::Text {
+            if !kind.is_coded() {
                 return Err(rule(
                     theme.name.span(),
                     format!(
@@ -317,7 +315,7 @@ pub fn write(survey: &Survey) -> String {
                 options: &q.options,
                 emoji: &q.emoji,
                 about_you: q.about_you,
-                coding: (q.kind == QuestionKind::Text).then(|| q.coding.as_str()),
+                coding: q.kind.is_coded().then(|| q.coding.as_str()),
                 themes: q
                     .themes
                     .iter()
@@ -341,13 +339,14 @@ pub fn write(survey: &Survey) -> String {
 pub fn check(survey: &Survey) -> Result<Survey, String> {
     let mut tidy = survey.clone();
     for question in &mut tidy.questions {
-        if question.kind == QuestionKind::Text {
+        if !question.kind.has_options() {
             question.options.clear();
-        } else {
+        }
+        if !question.kind.is_coded() {
             question.themes.clear();
             question.coding = CodingMode::default();
         }
-        if question.kind != QuestionKind::Scale {
+        if !question.kind.has_pictures() {
             question.emoji.clear();
         }
     }

@@ -110,7 +110,6 @@ pub struct SuggestArgs {
 
 pub async fn codebook(database_url: &str, command: CodebookCommand) -> anyhow::Result<()> {
     use heard_app::domain::codebook_file;
-    use heard_app::domain::survey::QuestionKind;
     let db = Db::connect(database_url).await?;
     let (CodebookCommand::Export {
         survey, question, ..
@@ -121,7 +120,7 @@ pub async fn codebook(database_url: &str, command: CodebookCommand) -> anyhow::R
     let (survey_id, mut survey) = survey_by_slug(&db, survey).await?;
     let key = question.clone();
     let found = question_by_key(&survey, &key)?;
-    if found.kind != QuestionKind::Text {
+    if !found.kind.is_coded() {
         bail!("question \"{key}\" is not a free-text question, so it has no codebook");
     }
     match command {

@@ -10,9 +10,11 @@
 
 use crate::account::{LogOutButton, unless_error};
 use crate::domain::agreement::Agreement;
-use crate::domain::coding::{AnswerToCode, CodingChange, CodingSheet, Pass};
+use crate::domain::coding::{
+    AnswerToCode, AttributeFilter, CodingChange, CodingSheet, How, Pass, Show, shown, toggled,
+    with_suggestion,
+};
 use crate::domain::flags::highlight;
-use crate::domain::survey::CodingMode;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -47,15 +49,6 @@ pub fn CodingPage() -> impl IntoView {
     }
 }
 
-/// Which answers the grid shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Show {
-    All,
-    Uncoded,
-    Flagged,
-    Theme(String),
-}
-
 #[component]
 fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     let CodingSheet {
@@ -71,9 +64,9 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     let total = answers.len();
     let answers = RwSignal::new(answers);
     let show = RwSignal::new(Show::All);
-    let attribute_filter = RwSignal::new((usize::MAX, String::new()));
-    // Sort by this about-you answer (usize::MAX: in the order answered).
-    let order = RwSignal::new(usize::MAX);
+    let attribute_filter = RwSignal::new(None::<AttributeFilter>);
+    // Sort by this about-you answer (none: in the order answered).
+    let order = RwSignal::new(None::<usize>);
     let current = RwSignal::new(0usize);
     let one_at_a_time = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
@@ -87,33 +80,18 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             .map(|(i, t)| t.colour_at(i))
             .collect::<Vec<_>>(),
     );
-    let multi = question.coding == CodingMode::Multi;
+    let mode = question.coding;
     let key = question.key.clone();
     let coded = move || answers.with(|a| a.iter().filter(|a| !a.themes.is_empty()).count());
     let visible = move || -> Vec<usize> {
-        let (column, value) = attribute_filter.get();
-        let column_order = order.get();
-        answers.with(|list| {
-            let shown = list
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| match show.get() {
-                    Show::All => true,
-                    Show::Uncoded => a.themes.is_empty(),
-                    Show::Flagged => a.flagged,
-                    Show::Theme(t) => a.themes.contains(&t),
-                })
-                .filter(|(_, a)| column == usize::MAX || a.about_you.get(column) == Some(&value))
-                .map(|(i, _)| i)
-                .collect::<Vec<_>>();
-            sorted_by_attribute(shown, column_order, list)
-        })
+        let (show, filter, order) = (show.get(), attribute_filter.get(), order.get());
+        answers.with(|list| shown(list, &show, filter.as_ref(), order))
     };
 
     // Sets answer `i`'s themes on the server, then here.
     let set_themes = {
         let (round_id, key) = (round_id.clone(), key.clone());
-        move |i: usize, wanted: Vec<String>, how: &'static str| {
+        move |i: usize, wanted: Vec<String>, how: How| {
             let Some(response_id) =
                 answers.with_untracked(|a| a.get(i).map(|a| a.response_id.clone()))
             else {
@@ -127,7 +105,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                     pass.as_str().to_owned(),
                     response_id,
                     wanted,
-                    how.to_owned(),
+                    how.as_str().to_owned(),
                 )
                 .await
                 {
@@ -146,15 +124,8 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             let Some(theme) = themes.get(theme_index).cloned() else {
                 return;
             };
-            let mut now = answers.with_untracked(|a| a[i].themes.clone());
-            if now.contains(&theme) {
-                now.retain(|t| *t != theme);
-            } else if multi {
-                now.push(theme);
-            } else {
-                now = vec![theme];
-            }
-            set_themes(i, now, "hand");
+            let now = answers.with_untracked(|a| toggled(&a[i].themes, &theme, mode));
+            set_themes(i, now, How::Hand);
         }
     };
     let accept_top = {
@@ -163,15 +134,8 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             if let Some(top) =
                 answers.with_untracked(|a| a[i].suggestions.first().map(|s| s.theme.clone()))
             {
-                let mut now = if multi {
-                    answers.with_untracked(|a| a[i].themes.clone())
-                } else {
-                    Vec::new()
-                };
-                if !now.contains(&top) {
-                    now.push(top);
-                }
-                set_themes(i, now, "suggestion");
+                let now = answers.with_untracked(|a| with_suggestion(&a[i].themes, &top, mode));
+                set_themes(i, now, How::Suggestion);
             }
         }
     };
@@ -275,13 +239,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         <div class="coding-controls">
             <label for="show">"Show"</label>
             <select id="show" on:change=move |ev| {
-                let value = event_target_value(&ev);
-                show.set(match value.as_str() {
-                    "uncoded" => Show::Uncoded,
-                    "flagged" => Show::Flagged,
-                    "" | "all" => Show::All,
-                    theme => Show::Theme(theme.trim_start_matches("theme:").to_owned()),
-                });
+                show.set(Show::parse(&event_target_value(&ev)));
             }>
                 <option value="all">"All answers"</option>
                 <option value="uncoded">"Not yet coded"</option>
@@ -302,11 +260,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                 view! {
                     <label for="about">"About you"</label>
                     <select id="about" on:change=move |ev| {
-                        let value = event_target_value(&ev);
-                        attribute_filter.set(match value.split_once(':') {
-                            Some((column, v)) => (column.parse().unwrap_or(usize::MAX), v.to_owned()),
-                            None => (usize::MAX, String::new()),
-                        });
+                        attribute_filter.set(AttributeFilter::parse(&event_target_value(&ev)));
                     }>
                         <option value="">"Everyone"</option>
                         {values.into_iter().map(|(column, value)| view! {
@@ -317,7 +271,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             })}
             {(!attributes.is_empty()).then(|| view! {
                 <label for="order">"Order"</label>
-                <select id="order" on:change=move |ev| order.set(event_target_value(&ev).parse().unwrap_or(usize::MAX))>
+                <select id="order" on:change=move |ev| order.set(event_target_value(&ev).parse().ok())>
                     <option value="">"As answered"</option>
                     {attributes.iter().enumerate().map(|(i, a)| view! { <option value=i.to_string()>{format!("By {a}")}</option> }).collect_view()}
                 </select>
@@ -383,24 +337,6 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             <p><a href=format!("{agreement_link}?pass=check")>"Code these answers again as a second coder (blind)"</a></p>
         })}
     }
-}
-
-/// `shown` (indices into `answers`) sorted by one about-you answer, keeping
-/// the order answered among equals; unchanged for `usize::MAX`.
-fn sorted_by_attribute(
-    mut shown: Vec<usize>,
-    column: usize,
-    answers: &[AnswerToCode],
-) -> Vec<usize> {
-    if column != usize::MAX {
-        shown.sort_by(|&a, &b| {
-            answers[a]
-                .about_you
-                .get(column)
-                .cmp(&answers[b].about_you.get(column))
-        });
-    }
-    shown
 }
 
 fn scroll_to_current(i: usize) {

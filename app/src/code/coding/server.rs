@@ -5,7 +5,7 @@ use crate::domain::agreement::Agreement;
 use crate::domain::coding::{CodingChange, CodingSheet};
 #[cfg(feature = "ssr")]
 use crate::domain::{
-    coding::{AnswerToCode, Pass},
+    coding::{AnswerToCode, How, Pass},
     survey::CodingMode,
 };
 use crate::error::AppError;
@@ -31,7 +31,6 @@ pub(crate) struct Context {
 /// The round, its survey and the free-text question `key`, or NotFound.
 #[cfg(feature = "ssr")]
 pub(crate) async fn context(round_id: &str, key: &str) -> Result<Context, AppError> {
-    use crate::domain::survey::QuestionKind;
     let state = crate::state::app_state()?;
     let found = state
         .db
@@ -41,7 +40,7 @@ pub(crate) async fn context(round_id: &str, key: &str) -> Result<Context, AppErr
     let question = found
         .survey
         .question(key)
-        .filter(|q| q.kind == QuestionKind::Text)
+        .filter(|q| q.kind.is_coded())
         .cloned()
         .ok_or(AppError::NotFound)?;
     let question_id = state
@@ -144,11 +143,11 @@ pub async fn code_answer(
 ) -> Result<Vec<String>, AppError> {
     let user = crate::auth::require(Role::Worker).await?;
     let pass = parse_pass(&pass)?;
-    if !["hand", "suggestion"].contains(&how.as_str()) {
-        return Err(AppError::BadInput(format!(
-            "\"{how}\" is not a way of coding"
-        )));
-    }
+    let how = How::parse(&how)
+        .filter(|how| how.is_one_answer())
+        .ok_or_else(|| {
+            AppError::BadInput(format!("\"{how}\" is not a way of coding one answer"))
+        })?;
     let cx = context(&round_id, &question).await?;
     let themes = checked_themes(&cx.question, themes)?;
     if !cx
@@ -162,7 +161,7 @@ pub async fn code_answer(
             pass,
             &themes,
             &user.email,
-            &how,
+            how.as_str(),
         )
         .await?
     {
@@ -237,7 +236,7 @@ pub async fn bulk_accept(
                 Pass::Main,
                 &[theme],
                 &user.email,
-                "bulk",
+                How::Bulk.as_str(),
             )
             .await?;
         coded += 1;

@@ -2,7 +2,7 @@
 //! row, checked against the survey's codebooks.
 
 use super::{Lines, Problem, headings, reader, squash, text_record, without_bom};
-use crate::domain::survey::{QuestionKind, Survey};
+use crate::domain::survey::Survey;
 use std::collections::HashMap;
 
 /// One row of a codes file: a respondent's answer to a question coded with
@@ -71,7 +71,7 @@ pub fn read_codes(survey: &Survey, bytes: &[u8]) -> Result<Vec<CodeRow>, Vec<Pro
             );
             continue;
         };
-        if question.kind != QuestionKind::Text {
+        if !question.kind.is_coded() {
             problem(
                 "question",
                 format!("question \"{key}\" is not a free-text question, so it has no themes"),

@@ -3,7 +3,7 @@
 
 use super::{Lines, Problem, headings, reader, squash, text_record, without_bom};
 use crate::domain::answers::{AnswerError, Answers};
-use crate::domain::survey::{QuestionKind, Survey};
+use crate::domain::survey::Survey;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -223,7 +223,7 @@ fn read_cell(survey: &Survey, key: &str, cell: &str) -> Result<Vec<String>, Answ
     let question = survey
         .question(key)
         .ok_or_else(|| AnswerError::UnknownQuestion(key.to_owned()))?;
-    if question.kind != QuestionKind::Multi {
+    if !question.kind.takes_several() {
         let value = cell.trim();
         Answers::validate(survey, [(key.to_owned(), vec![value.to_owned()])])?;
         return Ok(vec![value.to_owned()]);

@@ -179,14 +179,17 @@ impl Default for Disclosure {
 pub(super) fn categories(question: &Question) -> Vec<String> {
     match question.kind {
         QuestionKind::Text => question.themes.iter().map(|t| t.name.clone()).collect(),
-        _ => question.options.clone(),
+        QuestionKind::Single | QuestionKind::Multi | QuestionKind::Scale => {
+            question.options.clone()
+        }
     }
 }
 
 pub(super) fn counting(question: &Question) -> Counting {
     match (question.kind, question.coding) {
         (QuestionKind::Multi, _) | (QuestionKind::Text, CodingMode::Multi) => Counting::AnyNumber,
-        _ => Counting::OneEach,
+        (QuestionKind::Single | QuestionKind::Scale, _)
+        | (QuestionKind::Text, CodingMode::Single) => Counting::OneEach,
     }
 }
 
@@ -209,7 +212,7 @@ pub(super) fn count_block(
             continue;
         }
         answered += 1;
-        let chosen: &[String] = if question.kind == QuestionKind::Text {
+        let chosen: &[String] = if question.kind.is_coded() {
             let themes = response
                 .themes
                 .get(&question.key)
@@ -265,7 +268,7 @@ pub fn question_report(
         key: question.key.clone(),
         text: question.text.clone(),
         counting: counting(question),
-        coded: question.kind == QuestionKind::Text,
+        coded: question.kind.is_coded(),
         by: by.map(|b| b.key.clone()),
         withheld: None,
         colours: categories(question)
