@@ -4,18 +4,20 @@
 //! server, with `hydrate` to wasm for the browser.
 //!
 //! Folders follow what people do: `collect` (young people answer),
-//! `code` (workers read and code answers), `report` (summaries for head
-//! teachers' forums), `account` (logging in). On the server, `use_cases`
-//! holds one function per thing a person does, shared by the pages, the
-//! downloads and the command line; `db` stores and `domain` computes.
+//! `staff` (participation workers and admins: rounds, coding, codebooks,
+//! surveys, imports, safeguarding flags, erasure), `report` (summaries for
+//! head teachers' forums), `account` (logging in); `ui` holds what every
+//! page shares. On the server, `use_cases` holds one function per thing a
+//! person does, shared by the pages, the downloads and the command line;
+//! `db` stores and `domain` computes.
 
 pub mod account;
-pub mod code;
 pub mod collect;
 pub mod domain;
 pub mod error;
 pub mod report;
-mod ui;
+pub mod staff;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod auth;
@@ -72,18 +74,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=collect::JoinPage ssr=SsrMode::Async/>
                     <Route path=path!("/survey/:code") view=collect::SurveyPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=account::LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/rounds") view=code::RoundsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/rounds/:id") view=code::RoundAnswersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/rounds/:id/code/:question") view=code::CodingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rounds") view=staff::RoundsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rounds/:id") view=staff::RoundAnswersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rounds/:id/code/:question") view=staff::CodingPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds/:id/summary") view=report::SummaryPage ssr=SsrMode::Async/>
                     <Route path=path!("/summaries") view=report::SummariesPage ssr=SsrMode::Async/>
                     <Route path=path!("/shared/:token") view=report::SharedSummaryPage ssr=SsrMode::Async/>
-                    <Route path=path!("/needs-a-look") view=code::NeedsALookPage ssr=SsrMode::Async/>
-                    <Route path=path!("/import") view=code::ImportPage ssr=SsrMode::Async/>
-                    <Route path=path!("/erase") view=code::EraseByReceiptPage ssr=SsrMode::Async/>
-                    <Route path=path!("/surveys") view=code::SurveysPage ssr=SsrMode::Async/>
-                    <Route path=path!("/surveys/new") view=code::SurveyEditorPage ssr=SsrMode::Async/>
-                    <Route path=path!("/surveys/:slug/edit") view=code::SurveyEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/needs-a-look") view=staff::NeedsALookPage ssr=SsrMode::Async/>
+                    <Route path=path!("/import") view=staff::ImportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/erase") view=staff::EraseByReceiptPage ssr=SsrMode::Async/>
+                    <Route path=path!("/surveys") view=staff::SurveysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/surveys/new") view=staff::SurveyEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/surveys/:slug/edit") view=staff::SurveyEditorPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -103,22 +103,3 @@ pub fn LoginPage() -> impl IntoView {
         </ActionForm>
     }
 }
-
-/// A "Log out" button for staff pages.
-#[component]
-pub fn LogOutButton() -> impl IntoView {
-    let log_out = ServerAction::<LogOut>::new();
-    view! {
-        <ActionForm action=log_out attr:class="logout-form">
-            <button class="button button-secondary" type="submit">"Log out"</button>
-        </ActionForm>
-    }
-}
-
-/// Turns a server function's error into the page's problem view.
-pub fn unless_error<T: IntoView + 'static>(result: Result<T, AppError>) -> AnyView {
-    match result {
-        Ok(view) => view.into_any(),
-        Err(error) => view! { <crate::ui::ErrorMessage error/> }.into_any(),
-    }
-}

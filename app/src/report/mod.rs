@@ -4,11 +4,11 @@
 
 mod chart;
 
-use crate::account::unless_error;
 use crate::domain::report::{Audience, Counting, QuestionReport, format_tenths};
 use crate::domain::report_output::comparison_table;
 use crate::domain::summary::{ApprovedQuote, QuestionComparison, Summary};
 use crate::error::AppError;
+use crate::ui::unless_error;
 use chart::BarChart;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -77,7 +77,7 @@ pub fn SummariesPage() -> impl IntoView {
                 unless_error(rounds.await.map(|rounds| view! {
                     <div class="page-head">
                         <h1>"Summaries"</h1>
-                        <crate::account::LogOutButton/>
+                        <crate::ui::LogOutButton/>
                     </div>
                     <p>"What young people said in each round, with small numbers hidden to protect them."</p>
                     <ul>

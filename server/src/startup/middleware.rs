@@ -13,7 +13,7 @@ use leptos::server_fn::ServerFn;
 /// The path of the browser import, the one server function that takes
 /// files.
 fn import_path() -> &'static str {
-    <heard_app::code::ImportResponsesFile as ServerFn>::PATH
+    <heard_app::staff::ImportResponsesFile as ServerFn>::PATH
 }
 
 /// Whether `path` is a server function's (the JSON endpoint under
@@ -27,7 +27,7 @@ const SERVER_FN_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// The browser import's body: a file of up to `MAX_FILE_BYTES`, as JSON
 /// text (escaping can make it longer).
-const IMPORT_BODY_BYTES: usize = 2 * heard_app::code::MAX_FILE_BYTES + 64 * 1024;
+const IMPORT_BODY_BYTES: usize = 2 * heard_app::staff::MAX_FILE_BYTES + 64 * 1024;
 
 /// Runs before every server function: refuses one that needs a session
 /// when the request has none (401, before its body is read), then reads

@@ -3,11 +3,11 @@
 //! questions. Everything saved goes through the same rules as a survey file
 //! and the same refusal to orphan stored answers.
 
-use crate::account::{LogOutButton, unless_error};
 use crate::domain::rounds::SurveySummary;
 use crate::domain::survey::{CodingMode, Question, QuestionKind, Survey};
 use crate::error::AppError;
 use crate::ui::ErrorSummary;
+use crate::ui::{LogOutButton, unless_error};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::Title;

@@ -3,10 +3,10 @@
 //! Admins only: it removes data for good. The page shows where and when the
 //! response was given, never what it said, and asks before deleting.
 
-use crate::account::LogOutButton;
 use crate::domain::receipt::{ReceiptLookup, ReceiptResponse};
 use crate::domain::summary::day_of;
 use crate::error::AppError;
+use crate::ui::LogOutButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

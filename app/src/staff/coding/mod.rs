@@ -8,13 +8,13 @@
 //! suggestions and none of the main coding are shown; the main coder then
 //! sees the agreement and the disagreements side by side.
 
-use crate::account::{LogOutButton, unless_error};
 use crate::domain::agreement::Agreement;
 use crate::domain::coding::{
     AnswerToCode, AttributeFilter, CodingChange, CodingSheet, How, Pass, Show, shown, toggled,
     with_suggestion,
 };
 use crate::domain::flags::highlight;
+use crate::ui::{LogOutButton, unless_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

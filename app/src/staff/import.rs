@@ -7,9 +7,9 @@
 //! The file is read by the browser and sent as text, so this page is for
 //! files up to [`MAX_FILE_BYTES`]; larger ones go through the command line.
 
-use crate::account::{LogOutButton, unless_error};
 use crate::domain::imports::{ColumnUse, Problem, ResponsesImported};
 use crate::error::AppError;
+use crate::ui::{LogOutButton, unless_error};
 use leptos::prelude::*;
 use leptos::server_fn::codec::{Json, StreamingText, TextStream};
 use leptos_meta::Title;

@@ -2,9 +2,9 @@
 //! with the words highlighted, for a worker to read and mark as handled.
 //! Workers only: flags never reach viewers.
 
-use crate::account::{LogOutButton, unless_error};
 use crate::domain::flags::{FlaggedResponse, highlight};
 use crate::error::AppError;
+use crate::ui::{LogOutButton, unless_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

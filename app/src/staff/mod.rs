@@ -1,6 +1,7 @@
-//! The participation worker's workspace: the rounds, the answers of a
-//! round (one row per young person, with the tablet link while it is
-//! open), the safeguarding "needs a look" list, and building surveys.
+//! The staff side: participation workers' and admins' pages. The rounds,
+//! the answers of a round (one row per young person, with the tablet link
+//! while it is open), the safeguarding "needs a look" list, building
+//! surveys, the coding screen and codebook, imports and erasure.
 //! Theme coding grows here.
 
 mod codebook;
@@ -15,8 +16,8 @@ pub use import::{ImportPage, ImportResponsesFile, MAX_FILE_BYTES};
 pub use needs_a_look::NeedsALookPage;
 pub use surveys::{SurveyEditorPage, SurveysPage};
 
-use crate::account::{LogOutButton, unless_error};
 use crate::error::AppError;
+use crate::ui::{LogOutButton, unless_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
