@@ -88,4 +88,35 @@ on_both_databases! {
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         assert!(!response.text().await.unwrap().contains("kill myself"));
     }
+
+    async fn concerns_stored_the_old_way_are_moved_to_rows_at_start(app: TestApp) {
+        // A flag written before concerns had rows of their own: two
+        // concerns as tab-joined lines in one text column.
+        send(&app, "5d3c1b2a-0f9e-4d8c-b7a6-958473625144", serde_json::json!({
+            "prevent": "they hit me at home", "change": "nobody listens"
+        }))
+        .await;
+        let db = app.database().await;
+        sqlx::query("DELETE FROM safeguarding_concerns").execute(&db).await.unwrap();
+        sqlx::query("UPDATE safeguarding_flags SET concerns = $1")
+            .bind("prevent\thit me\nchange\tnobody listens")
+            .execute(&db)
+            .await
+            .unwrap();
+        db.close().await;
+        let app = app.restart().await;
+        let db = app.database().await;
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT question_key, words FROM safeguarding_concerns ORDER BY position")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        assert_eq!(rows, [("prevent".to_owned(), "hit me".to_owned()), ("change".to_owned(), "nobody listens".to_owned())]);
+        let (left,): (String,) = sqlx::query_as("SELECT concerns FROM safeguarding_flags").fetch_one(&db).await.unwrap();
+        assert_eq!(left, "", "the old column is emptied, so a second start moves nothing");
+        app.add_user("worker", "worker@example.org", PASSWORD);
+        let cookie = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let (_, page) = needs_a_look(&app, Some(&cookie)).await;
+        assert!(page.contains("<mark>hit me</mark>"), "{page}");
+        assert!(page.contains("<mark>nobody listens</mark>"), "{page}");
+    }
 }

@@ -12,7 +12,7 @@ impl Db {
     /// Flagged responses, those not yet handled first, newest first.
     pub async fn flagged_responses(&self) -> Result<Vec<FlaggedResponse>, DbError> {
         let rows = sqlx::query(
-            "SELECT f.response_id, f.concerns, f.raised_on, f.handled_at, f.note, u.email AS handled_by, \
+            "SELECT f.response_id, f.raised_on, f.handled_at, f.note, u.email AS handled_by, \
                     s.title, r.name AS round_name \
              FROM safeguarding_flags f \
              JOIN responses x ON x.id = f.response_id \
@@ -33,6 +33,21 @@ impl Db {
         .bind(QuestionKind::Text.as_str())
         .fetch_all(self.pool())
         .await?;
+        let concern_rows = sqlx::query(
+            "SELECT response_id, question_key, words FROM safeguarding_concerns ORDER BY response_id, position",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut concerns_of: HashMap<String, Vec<Concern>> = HashMap::new();
+        for row in &concern_rows {
+            concerns_of
+                .entry(row.try_get("response_id")?)
+                .or_default()
+                .push(Concern {
+                    question: row.try_get("question_key")?,
+                    words: row.try_get("words")?,
+                });
+        }
         let mut text_answers: HashMap<String, Vec<&AnyRow>> = HashMap::new();
         for answer in &answer_rows {
             text_answers
@@ -43,15 +58,7 @@ impl Db {
         let mut flagged = Vec::with_capacity(rows.len());
         for row in &rows {
             let response_id: String = row.try_get("response_id")?;
-            let concerns: String = row.try_get("concerns")?;
-            let concerns: Vec<Concern> = concerns
-                .lines()
-                .filter_map(|line| line.split_once('\t'))
-                .map(|(question, words)| Concern {
-                    question: question.to_owned(),
-                    words: words.to_owned(),
-                })
-                .collect();
+            let concerns = concerns_of.remove(&response_id).unwrap_or_default();
             let mut answers = Vec::new();
             for answer in text_answers.get(&response_id).into_iter().flatten() {
                 let key: String = answer.try_get("key")?;
@@ -61,7 +68,7 @@ impl Db {
                         text: answer.try_get("value")?,
                         words: concerns
                             .iter()
-                            .filter(|c| c.question == key)
+                            .filter(|c| c.question == key && !c.words.is_empty())
                             .map(|c| c.words.clone())
                             .collect(),
                     });
@@ -99,5 +106,38 @@ impl Db {
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Moves safeguarding concerns stored the old way (tab-joined lines in
+    /// `safeguarding_flags.concerns`) into `safeguarding_concerns`, one row
+    /// each, and empties the old column. Run at every start; once moved,
+    /// nothing is left to move. One transaction, so a failure moves nothing.
+    pub(super) async fn move_concerns_to_rows(&self) -> Result<usize, DbError> {
+        let mut tx = self.pool().begin().await?;
+        let old = sqlx::query("SELECT response_id, concerns FROM safeguarding_flags WHERE concerns <> ''")
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &old {
+            let response_id: String = row.try_get("response_id")?;
+            let concerns: String = row.try_get("concerns")?;
+            let lines = concerns.lines().filter_map(|line| line.split_once('\t'));
+            for (position, (question, words)) in lines.enumerate() {
+                sqlx::query(
+                    "INSERT INTO safeguarding_concerns (response_id, position, question_key, words) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&response_id)
+                .bind(position as i64)
+                .bind(question)
+                .bind(words)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("UPDATE safeguarding_flags SET concerns = '' WHERE response_id = $1")
+                .bind(&response_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(old.len())
     }
 }

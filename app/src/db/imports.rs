@@ -171,6 +171,7 @@ impl Db {
                 let mut responses = Vec::with_capacity(rows.len());
                 let mut answers = Vec::new();
                 let mut flags = Vec::new();
+                let mut concern_rows = Vec::new();
                 for (row, concerns) in rows.iter().zip(concerns) {
                     let response_id = response_ids.next_id();
                     responses.push(vec![
@@ -195,14 +196,18 @@ impl Db {
                         }
                     }
                     if !concerns.is_empty() {
-                        let lines: Vec<String> = concerns
-                            .iter()
-                            .map(|c| format!("{}\t{}", c.question, c.words))
-                            .collect();
                         flags.push(vec![
                             Value::from(response_id.as_str()),
-                            Value::from(lines.join("\n")),
+                            Value::from(""),
                             Value::from(today),
+                        ]);
+                    }
+                    for (position, concern) in concerns.iter().enumerate() {
+                        concern_rows.push(vec![
+                            Value::from(response_id.as_str()),
+                            Value::from(position as i64),
+                            Value::from(concern.question.as_str()),
+                            Value::from(concern.words.as_str()),
                         ]);
                     }
                 }
@@ -228,6 +233,14 @@ impl Db {
                     "response_id, concerns, raised_on",
                     3,
                     flags,
+                )
+                .await?;
+                insert_many(
+                    &mut tx,
+                    "safeguarding_concerns",
+                    "response_id, position, question_key, words",
+                    4,
+                    concern_rows,
                 )
                 .await?;
                 done += rows.len();

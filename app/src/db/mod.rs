@@ -84,7 +84,12 @@ impl Db {
                 .await?;
         }
         sqlx::migrate!("../migrations").run(&pool).await?;
-        Ok(Db { pool })
+        let db = Db { pool };
+        let moved = db.move_concerns_to_rows().await?;
+        if moved > 0 {
+            tracing::info!(flags = moved, "safeguarding concerns moved to rows");
+        }
+        Ok(db)
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

@@ -81,16 +81,22 @@ impl Db {
             }
         }
         if !concerns.is_empty() {
-            let lines: Vec<String> = concerns
-                .iter()
-                .map(|c| format!("{}\t{}", c.question, c.words))
-                .collect();
-            sqlx::query("INSERT INTO safeguarding_flags (response_id, concerns, raised_on) VALUES ($1, $2, $3)")
+            sqlx::query("INSERT INTO safeguarding_flags (response_id, concerns, raised_on) VALUES ($1, '', $2)")
                 .bind(&response_id)
-                .bind(lines.join("\n"))
                 .bind(submitted_on)
                 .execute(&mut *tx)
                 .await?;
+            for (position, concern) in concerns.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO safeguarding_concerns (response_id, position, question_key, words) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&response_id)
+                .bind(position as i64)
+                .bind(&concern.question)
+                .bind(&concern.words)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(StoreOutcome::Stored)

@@ -81,7 +81,7 @@ impl Db {
             .await?
             .rows_affected();
         sqlx::query(
-            "UPDATE safeguarding_flags SET concerns = 'free text erased' \
+            "UPDATE safeguarding_concerns SET words = '' \
              WHERE response_id IN (SELECT id FROM responses WHERE round_id = $1)",
         )
         .bind(round_id)
@@ -126,6 +126,7 @@ impl Db {
             "coding_changes",
             "codings",
             "quotes",
+            "safeguarding_concerns",
             "safeguarding_flags",
             "answers",
         ] {
