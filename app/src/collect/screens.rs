@@ -114,14 +114,14 @@ fn speech_for(screen: &SurveyScreen) -> String {
                 "Question {number} of {}. {}",
                 screen.question_count, question.text
             );
-            match question.kind {
+            match question.kind.name() {
                 QuestionKind::Text => words.push_str(" Write as much or as little as you like."),
                 QuestionKind::Multi => words.push_str(&format!(
                     " Choose all that fit: {}.",
-                    question.options.join(". ")
+                    question.options().join(". ")
                 )),
                 QuestionKind::Single | QuestionKind::Scale => {
-                    words.push_str(&format!(" Choose one: {}.", question.options.join(". ")))
+                    words.push_str(&format!(" Choose one: {}.", question.options().join(". ")))
                 }
             }
             words
@@ -189,7 +189,7 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
     // what was typed or ticked is set as a property (the element's live
     // value) as well as in the markup (its default, for pages without
     // JavaScript); otherwise one question's answer would show on the next.
-    match question.kind {
+    match question.kind.name() {
         QuestionKind::Text => {
             let text = values.into_iter().next().unwrap_or_default();
             let live_text = text.clone();
@@ -223,7 +223,7 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
                 .takes_several()
                 .then(|| view! { <p class="hint" id="answer-hint">"Choose all that fit."</p> });
             let choices = question
-                .options
+                .options()
                 .iter()
                 .enumerate()
                 .map(|(i, option)| {
@@ -231,7 +231,7 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
                     let checked = values.contains(option);
                     // The picture is decoration: the label says the same in words.
                     let picture = question
-                        .emoji
+                        .emoji()
                         .get(i)
                         .map(|emoji| view! { <span class="scale-picture" aria-hidden="true">{emoji.clone()}</span> });
                     view! {

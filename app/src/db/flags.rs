@@ -114,9 +114,11 @@ impl Db {
     /// nothing is left to move. One transaction, so a failure moves nothing.
     pub(super) async fn move_concerns_to_rows(&self) -> Result<usize, DbError> {
         let mut tx = self.pool().begin().await?;
-        let old = sqlx::query("SELECT response_id, concerns FROM safeguarding_flags WHERE concerns <> ''")
-            .fetch_all(&mut *tx)
-            .await?;
+        let old = sqlx::query(
+            "SELECT response_id, concerns FROM safeguarding_flags WHERE concerns <> ''",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
         for row in &old {
             let response_id: String = row.try_get("response_id")?;
             let concerns: String = row.try_get("concerns")?;

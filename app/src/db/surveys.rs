@@ -2,7 +2,9 @@
 
 use super::{Db, DbError, Tx, new_id, now};
 use crate::domain::rounds::SurveySummary;
-use crate::domain::survey::{CodingMode, Question, QuestionKind, Survey, Theme, orphaned_answers};
+use crate::domain::survey::{
+    Codebook, CodingMode, Kind, Question, QuestionKind, Scale, Survey, Theme, orphaned_answers,
+};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -90,7 +92,7 @@ impl Db {
                     .bind(question.kind.as_str())
                     .bind(&question.text)
                     .bind(i64::from(question.about_you))
-                    .bind(question.coding.as_str())
+                    .bind(question.coding().as_str())
                     .bind(question_id)
                     .execute(&mut *tx)
                     .await?;
@@ -122,7 +124,7 @@ impl Db {
             let (key, name): (String, String) = (row.try_get("key")?, row.try_get("name")?);
             let kept = updated
                 .question(&key)
-                .is_some_and(|q| q.themes.iter().any(|t| t.name == name));
+                .is_some_and(|q| q.themes().iter().any(|t| t.name == name));
             if !kept {
                 let n: i64 = row.try_get("n")?;
                 problems.push(format!(
@@ -254,22 +256,28 @@ impl Db {
                 DbError::Corrupt(format!("question {key} has unknown kind {kind:?}"))
             })?;
             let coding: String = row.try_get("coding")?;
+            let coding = CodingMode::parse(&coding).ok_or_else(|| {
+                DbError::Corrupt(format!("question {key} has unknown coding {coding:?}"))
+            })?;
             let (labels, emoji) = options.remove(&id).unwrap_or_default();
+            let kind = match kind {
+                QuestionKind::Single => Kind::Single { options: labels },
+                QuestionKind::Multi => Kind::Multi { options: labels },
+                QuestionKind::Scale => {
+                    Kind::Scale(Scale::new(labels, emoji).map_err(|problem| {
+                        DbError::Corrupt(format!("scale question {key} has {problem}"))
+                    })?)
+                }
+                QuestionKind::Text => Kind::Text(Codebook {
+                    coding,
+                    themes: themes.remove(&id).unwrap_or_default(),
+                }),
+            };
             questions.push(Question {
                 key: key.clone(),
-                kind,
                 text: row.try_get("text")?,
-                options: labels,
-                emoji: if kind.has_pictures() {
-                    emoji
-                } else {
-                    Vec::new()
-                },
                 about_you: row.try_get::<i64, _>("about_you")? != 0,
-                coding: CodingMode::parse(&coding).ok_or_else(|| {
-                    DbError::Corrupt(format!("question {key} has unknown coding {coding:?}"))
-                })?,
-                themes: themes.remove(&id).unwrap_or_default(),
+                kind,
             });
             ids.insert(key, id);
         }
@@ -295,7 +303,7 @@ async fn insert_question(
     .bind(question.kind.as_str())
     .bind(&question.text)
     .bind(i64::from(question.about_you))
-    .bind(question.coding.as_str())
+    .bind(question.coding().as_str())
     .execute(&mut **tx)
     .await?;
     write_options_and_themes(tx, &question_id, question).await
@@ -313,12 +321,12 @@ async fn write_options_and_themes(
         .bind(question_id)
         .execute(&mut **tx)
         .await?;
-    for (position, label) in question.options.iter().enumerate() {
+    for (position, label) in question.options().iter().enumerate() {
         sqlx::query("INSERT INTO question_options (question_id, position, label, emoji) VALUES ($1, $2, $3, $4)")
             .bind(question_id)
             .bind(position as i64)
             .bind(label)
-            .bind(question.emoji.get(position).map(String::as_str).unwrap_or_default())
+            .bind(question.emoji().get(position).map(String::as_str).unwrap_or_default())
             .execute(&mut **tx)
             .await?;
     }
@@ -331,14 +339,14 @@ async fn write_options_and_themes(
         stored.insert(row.try_get("name")?, row.try_get("id")?);
     }
     for (name, id) in &stored {
-        if !question.themes.iter().any(|t| &t.name == name) {
+        if !question.themes().iter().any(|t| &t.name == name) {
             sqlx::query("DELETE FROM themes WHERE id = $1")
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
         }
     }
-    for (position, theme) in question.themes.iter().enumerate() {
+    for (position, theme) in question.themes().iter().enumerate() {
         let keywords = theme.keywords.join("\n");
         match stored.get(&theme.name) {
             Some(id) => {

@@ -53,7 +53,7 @@ impl Answers {
                 .map(|v| v.trim())
                 .filter(|v| !v.is_empty())
                 .collect();
-            let kept = match question.kind {
+            let kept = match question.kind.name() {
                 QuestionKind::Text => {
                     if values.len() > 1 {
                         return Err(AnswerError::OneAnswerOnly { question: key });
@@ -74,10 +74,10 @@ impl Answers {
                     if !question.kind.takes_several() && values.len() > 1 {
                         return Err(AnswerError::OneAnswerOnly { question: key });
                     }
-                    let mut chosen = vec![false; question.options.len()];
+                    let mut chosen = vec![false; question.options().len()];
                     for value in values {
                         let position = question
-                            .options
+                            .options()
                             .iter()
                             .position(|option| same_option(option, value))
                             .ok_or_else(|| AnswerError::UnknownOption {
@@ -87,7 +87,7 @@ impl Answers {
                         chosen[position] = true;
                     }
                     question
-                        .options
+                        .options()
                         .iter()
                         .zip(chosen)
                         .filter(|(_, picked)| *picked)
@@ -137,6 +137,7 @@ fn same_option(option: &str, typed: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::survey::Kind;
 
     fn submitted(pairs: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
         pairs
@@ -222,7 +223,8 @@ mod tests {
     #[test]
     fn multiple_choice_keeps_survey_order_and_drops_repeats() {
         let mut survey = Survey::demo();
-        survey.questions[0].kind = QuestionKind::Multi;
+        let options = survey.questions[0].options().to_vec();
+        survey.questions[0].kind = Kind::Multi { options };
         let answers =
             Answers::validate(&survey, submitted(&[("key_stage", &["KS5", "ks3", "KS5"])]))
                 .unwrap();

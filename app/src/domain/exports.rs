@@ -22,12 +22,12 @@ pub fn responses_table(survey: &Survey, rows: &[(Option<String>, ResponseRow)]) 
     let coded: Vec<_> = survey
         .questions
         .iter()
-        .filter(|q| q.kind.is_coded() && !q.themes.is_empty())
+        .filter(|q| q.kind.is_coded() && !q.themes().is_empty())
         .collect();
     for question in &coded {
         header.extend(
             question
-                .themes
+                .themes()
                 .iter()
                 .map(|t| theme_column(&question.key, &t.name)),
         );
@@ -48,7 +48,7 @@ pub fn responses_table(survey: &Survey, rows: &[(Option<String>, ResponseRow)]) 
                     .get(&question.key)
                     .is_some_and(|v| !v.is_empty());
                 let themes = row.themes.get(&question.key);
-                for theme in &question.themes {
+                for theme in question.themes() {
                     cells.push(match themes {
                         Some(given) if answered && !given.is_empty() => {
                             if given.contains(&theme.name) {
@@ -77,7 +77,7 @@ pub fn responses_text_columns(survey: &Survey) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::survey::{Question, QuestionKind, Theme};
+    use crate::domain::survey::{Codebook, CodingMode, Kind, Question, Theme};
 
     #[test]
     fn one_row_per_young_person_with_a_theme_matrix() {
@@ -87,19 +87,22 @@ mod tests {
             questions: vec![
                 Question {
                     key: "likes".into(),
-                    kind: QuestionKind::Multi,
-                    options: vec!["Art".into(), "Sport".into()],
+                    kind: Kind::Multi {
+                        options: vec!["Art".into(), "Sport".into()],
+                    },
                     ..Question::default()
                 },
                 Question {
                     key: "change".into(),
-                    kind: QuestionKind::Text,
-                    themes: ["Help", "Listen"]
-                        .map(|n| Theme {
-                            name: n.into(),
-                            ..Theme::default()
-                        })
-                        .to_vec(),
+                    kind: Kind::Text(Codebook {
+                        coding: CodingMode::Single,
+                        themes: ["Help", "Listen"]
+                            .map(|n| Theme {
+                                name: n.into(),
+                                ..Theme::default()
+                            })
+                            .to_vec(),
+                    }),
                     ..Question::default()
                 },
             ],

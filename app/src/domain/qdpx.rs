@@ -121,7 +121,10 @@ pub fn project(round: &ProjectRound) -> Project {
     );
 
     // Codes: one per free-text question that has themes, holding them.
-    let coded: Vec<_> = free_text.iter().filter(|q| !q.themes.is_empty()).collect();
+    let coded: Vec<_> = free_text
+        .iter()
+        .filter(|q| !q.themes().is_empty())
+        .collect();
     if !coded.is_empty() {
         xml.open("CodeBook", &[]);
         xml.open("Codes", &[]);
@@ -135,7 +138,7 @@ pub fn project(round: &ProjectRound) -> Project {
                 ],
             );
             xml.text_element("Description", &question.text);
-            for (i, theme) in question.themes.iter().enumerate() {
+            for (i, theme) in question.themes().iter().enumerate() {
                 let Some(guid) = themes_of(&question.key).get(&theme.name) else {
                     continue;
                 };
@@ -324,7 +327,7 @@ pub fn to_qdpx(project: &Project) -> Result<Vec<u8>, zip::result::ZipError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::survey::{Question, QuestionKind, Theme};
+    use crate::domain::survey::{Codebook, CodingMode, Kind, Question, Theme};
 
     fn survey() -> Survey {
         Survey {
@@ -333,27 +336,30 @@ mod tests {
             questions: vec![
                 Question {
                     key: "key_stage".to_owned(),
-                    kind: QuestionKind::Single,
                     text: "Which key stage are you in?".to_owned(),
-                    options: vec!["KS3".to_owned(), "KS4".to_owned()],
+                    kind: Kind::Single {
+                        options: vec!["KS3".to_owned(), "KS4".to_owned()],
+                    },
                     ..Question::default()
                 },
                 Question {
                     key: "help".to_owned(),
-                    kind: QuestionKind::Text,
                     text: "What helped?".to_owned(),
-                    themes: vec![
-                        Theme {
-                            name: "Nothing".to_owned(),
-                            description: "Nothing helped".to_owned(),
-                            ..Theme::default()
-                        },
-                        Theme {
-                            name: "Something".to_owned(),
-                            colour: "#123456".to_owned(),
-                            ..Theme::default()
-                        },
-                    ],
+                    kind: Kind::Text(Codebook {
+                        coding: CodingMode::Single,
+                        themes: vec![
+                            Theme {
+                                name: "Nothing".to_owned(),
+                                description: "Nothing helped".to_owned(),
+                                ..Theme::default()
+                            },
+                            Theme {
+                                name: "Something".to_owned(),
+                                colour: "#123456".to_owned(),
+                                ..Theme::default()
+                            },
+                        ],
+                    }),
                     ..Question::default()
                 },
             ],

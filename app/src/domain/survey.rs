@@ -162,24 +162,232 @@ pub fn valid_colour(colour: &str) -> bool {
             && colour[1..].chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// A scale question's options, each with its picture (an emoji): as many
+/// pictures as options, which only [`Scale::new`] can make sure of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ScaleParts", into = "ScaleParts")]
+pub struct Scale {
+    options: Vec<String>,
+    emoji: Vec<String>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct ScaleParts {
+    options: Vec<String>,
+    emoji: Vec<String>,
+}
+
+impl TryFrom<ScaleParts> for Scale {
+    type Error = String;
+    fn try_from(parts: ScaleParts) -> Result<Scale, String> {
+        Scale::new(parts.options, parts.emoji)
+    }
+}
+
+impl From<Scale> for ScaleParts {
+    fn from(scale: Scale) -> ScaleParts {
+        ScaleParts {
+            options: scale.options,
+            emoji: scale.emoji,
+        }
+    }
+}
+
+impl Scale {
+    /// A scale of `options` shown with `emoji`, one picture each.
+    pub fn new(options: Vec<String>, emoji: Vec<String>) -> Result<Scale, String> {
+        if options.len() != emoji.len() {
+            return Err(format!(
+                "{} pictures for {} options; give one for each",
+                emoji.len(),
+                options.len()
+            ));
+        }
+        Ok(Scale { options, emoji })
+    }
+
+    pub fn options(&self) -> &[String] {
+        &self.options
+    }
+
+    pub fn emoji(&self) -> &[String] {
+        &self.emoji
+    }
+}
+
+/// How a free-text question's answers are coded: one theme or any number,
+/// and the themes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Codebook {
+    pub coding: CodingMode,
+    pub themes: Vec<Theme>,
+}
+
+/// What a question asks for, with what that kind of question needs: a
+/// choice question has options, a scale its pictures, free text its
+/// codebook. Nothing else can be stored, so a free-text question with
+/// options, or a choice question with themes, cannot exist.
+/// [`QuestionKind`] is its name alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    /// Pick at most one option.
+    Single { options: Vec<String> },
+    /// Pick any number of options.
+    Multi { options: Vec<String> },
+    /// Pick one picture on a scale.
+    Scale(Scale),
+    /// Free text, later coded into themes by a worker.
+    Text(Codebook),
+}
+
+impl Default for Kind {
+    fn default() -> Kind {
+        Kind::Text(Codebook::default())
+    }
+}
+
+impl Kind {
+    /// Which kind this is, without its data.
+    pub fn name(&self) -> QuestionKind {
+        match self {
+            Kind::Single { .. } => QuestionKind::Single,
+            Kind::Multi { .. } => QuestionKind::Multi,
+            Kind::Scale(_) => QuestionKind::Scale,
+            Kind::Text(_) => QuestionKind::Text,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.name().as_str()
+    }
+
+    pub fn has_options(&self) -> bool {
+        self.name().has_options()
+    }
+
+    pub fn takes_several(&self) -> bool {
+        self.name().takes_several()
+    }
+
+    pub fn has_pictures(&self) -> bool {
+        self.name().has_pictures()
+    }
+
+    pub fn is_coded(&self) -> bool {
+        self.name().is_coded()
+    }
+}
+
 /// One question, shown on a screen of its own.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {
     /// Stable identifier used in files, exports and the API (`key_stage`).
     pub key: String,
-    pub kind: QuestionKind,
     /// The question as the young person reads it.
     pub text: String,
-    /// The choices of a single or multiple choice question, in display order.
-    pub options: Vec<String>,
-    /// Scale questions: the picture (an emoji) shown for each option.
-    pub emoji: Vec<String>,
     /// An attribute of the young person (e.g. key stage) used for breakdowns.
     pub about_you: bool,
-    /// Free-text questions: how answers are coded.
+    pub kind: Kind,
+}
+
+impl Question {
+    /// The options of a choice or scale question, in display order (none
+    /// for free text).
+    pub fn options(&self) -> &[String] {
+        match &self.kind {
+            Kind::Single { options } | Kind::Multi { options } => options,
+            Kind::Scale(scale) => scale.options(),
+            Kind::Text(_) => &[],
+        }
+    }
+
+    /// A scale question's pictures, one per option (none for other kinds).
+    pub fn emoji(&self) -> &[String] {
+        match &self.kind {
+            Kind::Scale(scale) => scale.emoji(),
+            Kind::Single { .. } | Kind::Multi { .. } | Kind::Text(_) => &[],
+        }
+    }
+
+    /// A free-text question's themes (none for other kinds).
+    pub fn themes(&self) -> &[Theme] {
+        match &self.kind {
+            Kind::Text(codebook) => &codebook.themes,
+            Kind::Single { .. } | Kind::Multi { .. } | Kind::Scale(_) => &[],
+        }
+    }
+
+    /// How a free-text question is coded (single for other kinds, which are
+    /// never coded).
+    pub fn coding(&self) -> CodingMode {
+        match &self.kind {
+            Kind::Text(codebook) => codebook.coding,
+            Kind::Single { .. } | Kind::Multi { .. } | Kind::Scale(_) => CodingMode::Single,
+        }
+    }
+
+    /// A free-text question's codebook, to change.
+    pub fn codebook_mut(&mut self) -> Option<&mut Codebook> {
+        match &mut self.kind {
+            Kind::Text(codebook) => Some(codebook),
+            Kind::Single { .. } | Kind::Multi { .. } | Kind::Scale(_) => None,
+        }
+    }
+
+    /// The question as the survey editor edits it: every field there, used
+    /// or not.
+    pub fn to_draft(&self) -> QuestionDraft {
+        QuestionDraft {
+            key: self.key.clone(),
+            kind: self.kind.name(),
+            text: self.text.clone(),
+            options: self.options().to_vec(),
+            emoji: self.emoji().to_vec(),
+            about_you: self.about_you,
+            coding: self.coding(),
+            themes: self.themes().to_vec(),
+        }
+    }
+}
+
+/// A question as the survey editor holds it while it is being written,
+/// and as the editor sends it: a field for everything any kind might need.
+/// It becomes a [`Question`] only through `survey_file::check`, which
+/// refuses what the kind cannot have.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionDraft {
+    pub key: String,
+    pub kind: QuestionKind,
+    pub text: String,
+    #[serde(default)]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub emoji: Vec<String>,
+    #[serde(default)]
+    pub about_you: bool,
+    #[serde(default)]
     pub coding: CodingMode,
-    /// Free-text questions: the codebook's themes, in order.
+    #[serde(default)]
     pub themes: Vec<Theme>,
+}
+
+/// A survey as the editor holds and sends it (see [`QuestionDraft`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyDraft {
+    pub slug: String,
+    pub title: String,
+    pub questions: Vec<QuestionDraft>,
+}
+
+impl Survey {
+    /// The survey as the editor edits it.
+    pub fn to_draft(&self) -> SurveyDraft {
+        SurveyDraft {
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            questions: self.questions.iter().map(Question::to_draft).collect(),
+        }
+    }
 }
 
 /// A survey: the same questions asked in one or more rounds.
@@ -202,7 +410,6 @@ impl Survey {
     pub fn demo() -> Survey {
         let text = |key: &str, text: &str| Question {
             key: key.to_owned(),
-            kind: QuestionKind::Text,
             text: text.to_owned(),
             ..Question::default()
         };
@@ -212,13 +419,13 @@ impl Survey {
             questions: vec![
                 Question {
                     key: "key_stage".to_owned(),
-                    kind: QuestionKind::Single,
                     text: "Which key stage are you in?".to_owned(),
-                    options: ["EYFS", "KS1", "KS2", "KS3", "KS4", "KS5", "Post-19"]
-                        .map(str::to_owned)
-                        .to_vec(),
                     about_you: true,
-                    ..Question::default()
+                    kind: Kind::Single {
+                        options: ["EYFS", "KS1", "KS2", "KS3", "KS4", "KS5", "Post-19"]
+                            .map(str::to_owned)
+                            .to_vec(),
+                    },
                 },
                 text(
                     "help_before",
@@ -255,7 +462,7 @@ pub fn orphaned_answers(
             ));
             continue;
         };
-        if new.kind != old.kind {
+        if new.kind.name() != old.kind.name() {
             problems.push(format!(
                 "question \"{}\" has {count} stored answers and cannot change from {} to {}",
                 old.key,
@@ -266,7 +473,7 @@ pub fn orphaned_answers(
         }
         if new.kind.has_options() {
             for (value, n) in values {
-                if !new.options.contains(value) {
+                if !new.options().contains(value) {
                     problems.push(format!(
                         "option \"{value}\" of question \"{}\" has {n} stored answers and is missing from the file",
                         old.key
@@ -299,7 +506,9 @@ mod tests {
     fn changes_that_keep_every_stored_answer_are_allowed() {
         let stored = Survey::demo();
         let mut updated = stored.clone();
-        updated.questions[0].options.push("Year 14".into());
+        if let Kind::Single { options } = &mut updated.questions[0].kind {
+            options.push("Year 14".into());
+        }
         updated.questions[1].text = "A clearer question?".into();
         updated.questions.retain(|q| q.key != "prevent");
         let answers = answered(&[("key_stage", "KS4", 3), ("help_before", "nothing", 2)]);
@@ -313,9 +522,12 @@ mod tests {
     fn removing_or_changing_what_answers_refer_to_is_refused() {
         let stored = Survey::demo();
         let mut updated = stored.clone();
-        updated.questions[0].options.retain(|o| o != "KS4");
-        updated.questions[1].kind = QuestionKind::Single;
-        updated.questions[1].options = vec!["Nothing".into()];
+        if let Kind::Single { options } = &mut updated.questions[0].kind {
+            options.retain(|o| o != "KS4");
+        }
+        updated.questions[1].kind = Kind::Single {
+            options: vec!["Nothing".into()],
+        };
         updated.questions.retain(|q| q.key != "change");
         let answers = answered(&[
             ("key_stage", "KS4", 3),
@@ -360,6 +572,6 @@ mod tests {
         assert_eq!(keys, ["key_stage", "help_before", "prevent", "change"]);
         let key_stage = demo.question("key_stage").expect("key stage question");
         assert!(key_stage.about_you);
-        assert_eq!(key_stage.options.len(), 7);
+        assert_eq!(key_stage.options().len(), 7);
     }
 }

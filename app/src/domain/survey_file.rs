@@ -6,7 +6,9 @@
 //! parser with their position, and rule errors carry the line of the value
 //! at fault.
 
-use super::survey::{CodingMode, Question, QuestionKind, Survey, Theme};
+use super::survey::{
+    Codebook, CodingMode, Kind, Question, QuestionKind, Scale, Survey, SurveyDraft, Theme,
+};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -252,15 +254,20 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
                     .collect(),
             });
         }
+        // What the checks above allowed, in the form only this kind takes.
+        let kind = match kind {
+            QuestionKind::Single => Kind::Single { options },
+            QuestionKind::Multi => Kind::Multi { options },
+            QuestionKind::Scale => Kind::Scale(Scale::new(options, emoji).map_err(|problem| {
+                rule(q.kind.span(), format!("question \"{key}\" has {problem}"))
+            })?),
+            QuestionKind::Text => Kind::Text(Codebook { coding, themes }),
+        };
         questions.push(Question {
             key: key.clone(),
-            kind,
             text: q.text.get_ref().trim().to_owned(),
-            options,
-            emoji,
             about_you: q.about_you,
-            coding,
-            themes,
+            kind,
         });
     }
     Ok(Survey {
@@ -272,6 +279,11 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
 
 /// Writes a survey file that [`parse`] reads back to the same survey.
 pub fn write(survey: &Survey) -> String {
+    write_draft(&survey.to_draft())
+}
+
+/// Writes a draft as a survey file, each question with the fields it has.
+fn write_draft(survey: &SurveyDraft) -> String {
     #[derive(Serialize)]
     struct OutSurvey<'a> {
         slug: &'a str,
@@ -333,10 +345,11 @@ pub fn write(survey: &Survey) -> String {
 }
 
 /// Checks a survey made elsewhere (the web editor) by exactly the rules of
-/// a file, and returns it tidied (trimmed, and without what a question's
-/// kind does not use: options of free text, pictures outside scales, themes
-/// outside free text). The error is the first problem, without a line.
-pub fn check(survey: &Survey) -> Result<Survey, String> {
+/// a file, and returns it as a checked survey, tidied (trimmed, and without
+/// what a question's kind does not use: options of free text, pictures
+/// outside scales, themes outside free text). The error is the first
+/// problem, without a line.
+pub fn check(survey: &SurveyDraft) -> Result<Survey, String> {
     let mut tidy = survey.clone();
     for question in &mut tidy.questions {
         if !question.kind.has_options() {
@@ -350,7 +363,7 @@ pub fn check(survey: &Survey) -> Result<Survey, String> {
             question.emoji.clear();
         }
     }
-    parse(&write(&tidy)).map_err(|error| match error {
+    parse(&write_draft(&tidy)).map_err(|error| match error {
         SurveyFileError::Rule { problem, .. } => problem,
         SurveyFileError::Syntax(message) => message,
     })
@@ -390,10 +403,10 @@ keywords = ["listen", "trust", "belong", "relationship", "respect"]
         assert_eq!(survey.questions.len(), 2);
         assert!(survey.questions[0].about_you);
         let change = &survey.questions[1];
-        assert_eq!(change.kind, QuestionKind::Text);
-        assert_eq!(change.coding, CodingMode::Single);
-        assert_eq!(change.themes[0].name, "Connect and belong");
-        assert_eq!(change.themes[0].keywords.len(), 5);
+        assert_eq!(change.kind.name(), QuestionKind::Text);
+        assert_eq!(change.coding(), CodingMode::Single);
+        assert_eq!(change.themes()[0].name, "Connect and belong");
+        assert_eq!(change.themes()[0].keywords.len(), 5);
     }
 
     #[test]
@@ -406,11 +419,11 @@ keywords = ["listen", "trust", "belong", "relationship", "respect"]
 
     #[test]
     fn a_survey_from_the_editor_is_checked_by_the_file_rules_and_tidied() {
-        let mut survey = parse(EXAMPLE).unwrap();
+        let mut survey = parse(EXAMPLE).unwrap().to_draft();
         survey.questions[1].options = vec!["left over".into()];
         survey.questions[0].text = "  Which key stage?  ".into();
         let tidy = check(&survey).unwrap();
-        assert!(tidy.questions[1].options.is_empty());
+        assert!(tidy.questions[1].options().is_empty());
         assert_eq!(tidy.questions[0].text, "Which key stage?");
         survey.questions[0].options.clear();
         assert_eq!(
@@ -465,7 +478,7 @@ keywords = ["listen", "trust", "belong", "relationship", "respect"]
             "line 8: question \"feel\" has 2 pictures for 3 options; give one for each"
         );
         let fixed = text.replace("[\"😞\", \"😐\"]", "[\"😞\", \"😐\", \"😄\"]");
-        assert_eq!(parse(&fixed).unwrap().questions[0].emoji.len(), 3);
+        assert_eq!(parse(&fixed).unwrap().questions[0].emoji().len(), 3);
     }
 
     #[test]
@@ -479,7 +492,7 @@ keywords = ["listen", "trust", "belong", "relationship", "respect"]
     fn theme_colours_are_read_checked_and_written_back() {
         let file = "slug = \"s\"\ntitle = \"S\"\n\n[[questions]]\nkey = \"change\"\nkind = \"text\"\ntext = \"What needs to change?\"\n\n[[questions.themes]]\nname = \"Help\"\ncolour = \"#00AA11\"\n";
         let survey = parse(file).unwrap();
-        assert_eq!(survey.questions[0].themes[0].colour, "#00aa11");
+        assert_eq!(survey.questions[0].themes()[0].colour, "#00aa11");
         assert!(write(&survey).contains("colour = \"#00aa11\""));
         let err = parse(&file.replace("#00AA11", "green"))
             .unwrap_err()

@@ -136,7 +136,7 @@ pub async fn edit_codebook(
                 .0
         }
         CodebookEdit::AddKeyword { theme, keyword } => {
-            let Some(existing) = current.themes.iter().find(|t| t.name == theme) else {
+            let Some(existing) = current.themes().iter().find(|t| t.name == theme) else {
                 return Err(AppError::NotFound);
             };
             let mut keywords = existing.keywords.clone();
@@ -194,13 +194,13 @@ pub async fn learned_keywords(round_id: String, question: String) -> Result<Lear
             let themes = a
                 .themes
                 .iter()
-                .filter_map(|n| current.themes.iter().position(|t| &t.name == n))
+                .filter_map(|n| current.themes().iter().position(|t| &t.name == n))
                 .collect();
             (a.text.clone(), themes)
         })
         .collect();
     let known: Vec<std::collections::BTreeSet<String>> = current
-        .themes
+        .themes()
         .iter()
         .map(|t: &Theme| {
             t.keywords
@@ -210,10 +210,10 @@ pub async fn learned_keywords(round_id: String, question: String) -> Result<Lear
         })
         .collect();
     let learned =
-        crate::domain::learn::learned_keywords(current.themes.len(), &coded, &known, 8, 1.0);
+        crate::domain::learn::learned_keywords(current.themes().len(), &coded, &known, 8, 1.0);
     Ok(Learned {
         themes: current
-            .themes
+            .themes()
             .iter()
             .zip(learned)
             .map(|(theme, words)| {

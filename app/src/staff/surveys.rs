@@ -4,7 +4,7 @@
 //! and the same refusal to orphan stored answers.
 
 use crate::domain::rounds::SurveySummary;
-use crate::domain::survey::{CodingMode, Question, QuestionKind, Survey};
+use crate::domain::survey::{CodingMode, QuestionDraft, QuestionKind, SurveyDraft};
 use crate::error::AppError;
 use crate::ui::ErrorSummary;
 use crate::ui::{LogOutButton, unless_error};
@@ -24,7 +24,7 @@ pub async fn list_surveys() -> Result<Vec<SurveySummary>, AppError> {
 }
 
 #[server(endpoint = "load_survey_for_edit")]
-pub async fn load_survey_for_edit(slug: String) -> Result<Survey, AppError> {
+pub async fn load_survey_for_edit(slug: String) -> Result<SurveyDraft, AppError> {
     crate::auth::require(Role::Worker).await?;
     let state = crate::state::app_state()?;
     Ok(state
@@ -32,14 +32,15 @@ pub async fn load_survey_for_edit(slug: String) -> Result<Survey, AppError> {
         .survey_by_slug(&slug)
         .await?
         .ok_or(AppError::NotFound)?
-        .1)
+        .1
+        .to_draft())
 }
 
 /// Saves a survey from the editor: checked by the file rules, then created
 /// or updated (refused if that would orphan stored answers). A new survey
 /// may not take the slug of an existing one.
 #[server(endpoint = "save_survey", input = Json)]
-pub async fn save_survey(survey: Survey, is_new: bool) -> Result<String, AppError> {
+pub async fn save_survey(survey: SurveyDraft, is_new: bool) -> Result<String, AppError> {
     let user = crate::auth::require(Role::Worker).await?;
     let state = crate::state::app_state()?;
     let survey = crate::domain::survey_file::check(&survey).map_err(AppError::BadInput)?;
@@ -68,7 +69,7 @@ pub async fn import_survey_file(text: String) -> Result<(), AppError> {
 }
 
 #[cfg(feature = "ssr")]
-async fn store(db: &crate::db::Db, survey: &Survey) -> Result<(), AppError> {
+async fn store(db: &crate::db::Db, survey: &crate::domain::survey::Survey) -> Result<(), AppError> {
     match db.import_survey(survey).await? {
         crate::db::Imported::Refused(problems) => Err(AppError::BadInput(format!(
             "Not saved, because answers already given would be lost: {}.",
@@ -152,18 +153,18 @@ pub fn SurveyEditorPage() -> impl IntoView {
     }
 }
 
-fn blank_question(number: usize) -> Question {
-    Question {
+fn blank_question(number: usize) -> QuestionDraft {
+    QuestionDraft {
         key: format!("q{number}"),
         kind: QuestionKind::Text,
-        ..Question::default()
+        ..QuestionDraft::default()
     }
 }
 
 #[component]
-fn SurveyEditor(existing: Option<Survey>) -> impl IntoView {
+fn SurveyEditor(existing: Option<SurveyDraft>) -> impl IntoView {
     let is_new = existing.is_none();
-    let survey = RwSignal::new(existing.unwrap_or_else(|| Survey {
+    let survey = RwSignal::new(existing.unwrap_or_else(|| SurveyDraft {
         slug: String::new(),
         title: String::new(),
         questions: vec![blank_question(1)],
@@ -222,13 +223,13 @@ fn TextField(
 }
 
 #[component]
-fn QuestionEditor(survey: RwSignal<Survey>, index: usize) -> impl IntoView {
-    let get = move |read: fn(&Question) -> String| {
+fn QuestionEditor(survey: RwSignal<SurveyDraft>, index: usize) -> impl IntoView {
+    let get = move |read: fn(&QuestionDraft) -> String| {
         Signal::derive(move || {
             survey.with(|s| s.questions.get(index).map(read).unwrap_or_default())
         })
     };
-    let edit = move |change: Box<dyn Fn(&mut Question)>| {
+    let edit = move |change: Box<dyn Fn(&mut QuestionDraft)>| {
         survey.update(|s| {
             if let Some(question) = s.questions.get_mut(index) {
                 change(question);

@@ -196,13 +196,14 @@ pub async fn round_by_names(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::survey::QuestionKind;
+    use crate::domain::survey::Kind;
 
     fn key_stage() -> Question {
         Question {
             key: "key_stage".into(),
-            kind: QuestionKind::Single,
-            options: vec!["KS3".into(), "KS4".into()],
+            kind: Kind::Single {
+                options: vec!["KS3".into(), "KS4".into()],
+            },
             ..Question::default()
         }
     }

@@ -125,7 +125,7 @@ pub async fn codebook(database_url: &str, command: CodebookCommand) -> anyhow::R
     }
     match command {
         CodebookCommand::Export { format, .. } => {
-            let themes = found.themes.clone();
+            let themes = found.themes().to_vec();
             print!(
                 "{}",
                 match format {
@@ -150,19 +150,20 @@ pub async fn codebook(database_url: &str, command: CodebookCommand) -> anyhow::R
                     file.display()
                 )
             })?;
-            let question = survey
+            let codebook = survey
                 .questions
                 .iter_mut()
                 .find(|q| q.key == key)
-                .expect("found above");
+                .and_then(|q| q.codebook_mut())
+                .expect("a free-text question, checked above");
             // A file without colours keeps the colours themes already have.
             for theme in themes.iter_mut().filter(|t| t.colour.is_empty()) {
-                if let Some(old) = question.themes.iter().find(|o| o.name == theme.name) {
+                if let Some(old) = codebook.themes.iter().find(|o| o.name == theme.name) {
                     theme.colour = old.colour.clone();
                 }
             }
             let count = themes.len();
-            question.themes = themes;
+            codebook.themes = themes;
             match db.import_survey(&survey).await? {
                 Imported::Refused(problems) => bail!(
                     "the codebook of \"{key}\" was not changed:\n  {}",
@@ -284,7 +285,7 @@ pub async fn suggest(database_url: &str, args: SuggestArgs) -> anyhow::Result<()
     let db = Db::connect(database_url).await?;
     let (_, survey) = survey_by_slug(&db, &slug).await?;
     let question = question_by_key(&survey, &key)?;
-    if question.themes.iter().all(|t| t.keywords.is_empty()) {
+    if question.themes().iter().all(|t| t.keywords.is_empty()) {
         bail!("question \"{key}\" has no themes with keywords to suggest from");
     }
     let answers: Vec<String> = match text {
@@ -300,7 +301,7 @@ pub async fn suggest(database_url: &str, args: SuggestArgs) -> anyhow::Result<()
         .map(String::as_str)
         .filter(|a| !a.trim().is_empty())
         .collect();
-    let suggester = Suggester::new(&question.themes);
+    let suggester = Suggester::new(question.themes());
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record(["text", "theme", "score", "matched"])?;
     for (answer, suggestions) in answers.iter().zip(suggester.suggest_many(&answers)) {
@@ -316,7 +317,7 @@ pub async fn suggest(database_url: &str, args: SuggestArgs) -> anyhow::Result<()
                 .collect();
             out.write_record([
                 text.as_ref(),
-                safe_cell(&question.themes[suggestion.theme].name).as_ref(),
+                safe_cell(&question.themes()[suggestion.theme].name).as_ref(),
                 &suggestion.score.to_string(),
                 safe_cell(&words.join("; ")).as_ref(),
             ])?;

@@ -79,7 +79,7 @@ pub fn read_codes(survey: &Survey, bytes: &[u8]) -> Result<Vec<CodeRow>, Vec<Pro
             continue;
         }
         let Some(found) = question
-            .themes
+            .themes()
             .iter()
             .find(|th| squash(&th.name) == squash(&theme))
         else {
@@ -88,7 +88,7 @@ pub fn read_codes(survey: &Survey, bytes: &[u8]) -> Result<Vec<CodeRow>, Vec<Pro
                 format!(
                     "\"{theme}\" is not a theme of question \"{key}\"; its themes are {}",
                     question
-                        .themes
+                        .themes()
                         .iter()
                         .map(|th| th.name.as_str())
                         .collect::<Vec<_>>()
@@ -103,7 +103,7 @@ pub fn read_codes(survey: &Survey, bytes: &[u8]) -> Result<Vec<CodeRow>, Vec<Pro
                 problem("theme", format!("the same code is also on line {first}"));
                 continue;
             }
-            if question.coding == crate::domain::survey::CodingMode::Single {
+            if question.coding() == crate::domain::survey::CodingMode::Single {
                 problem(
                     "theme",
                     format!(

@@ -68,7 +68,7 @@ pub fn guess_columns(survey: &Survey, headings: &[String]) -> Vec<Option<ColumnU
             }
             // A theme column of Heard's own export ("change: Help").
             let theme_column = survey.questions.iter().any(|q| {
-                q.themes.iter().any(|t| {
+                q.themes().iter().any(|t| {
                     squash(&crate::domain::exports::theme_column(&q.key, &t.name)) == wanted
                 })
             });
@@ -237,7 +237,7 @@ fn read_cell(survey: &Survey, key: &str, cell: &str) -> Result<Vec<String>, Answ
     let by_semicolon = split(';');
     match Answers::validate(survey, [(key.to_owned(), by_semicolon.clone())]) {
         Ok(_) => Ok(by_semicolon),
-        Err(error) => match split_on_commas(&question.options, cell) {
+        Err(error) => match split_on_commas(question.options(), cell) {
             Some(values) => Ok(values),
             None => Err(error),
         },

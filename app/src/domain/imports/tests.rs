@@ -1,6 +1,6 @@
 use super::*;
-use crate::domain::survey::{CodingMode, Question, Theme};
-use crate::domain::survey::{QuestionKind, Survey};
+use crate::domain::survey::Survey;
+use crate::domain::survey::{Codebook, CodingMode, Kind, Question, Theme};
 use std::collections::BTreeMap;
 
 fn survey() -> Survey {
@@ -10,34 +10,36 @@ fn survey() -> Survey {
         questions: vec![
             Question {
                 key: "ks".into(),
-                kind: QuestionKind::Single,
                 text: "Which key stage are you in?".into(),
-                options: vec!["KS3".into(), "KS4".into()],
                 about_you: true,
-                ..Question::default()
+                kind: Kind::Single {
+                    options: vec!["KS3".into(), "KS4".into()],
+                },
             },
             Question {
                 key: "likes".into(),
-                kind: QuestionKind::Multi,
                 text: "What do you like?".into(),
-                options: vec!["Art".into(), "Sport".into(), "Music, singing".into()],
+                kind: Kind::Multi {
+                    options: vec!["Art".into(), "Sport".into(), "Music, singing".into()],
+                },
                 ..Question::default()
             },
             Question {
                 key: "change".into(),
-                kind: QuestionKind::Text,
                 text: "What needs to change?".into(),
-                coding: CodingMode::Single,
-                themes: vec![
-                    Theme {
-                        name: "Help and support".into(),
-                        ..Theme::default()
-                    },
-                    Theme {
-                        name: "Nothing".into(),
-                        ..Theme::default()
-                    },
-                ],
+                kind: Kind::Text(Codebook {
+                    coding: CodingMode::Single,
+                    themes: vec![
+                        Theme {
+                            name: "Help and support".into(),
+                            ..Theme::default()
+                        },
+                        Theme {
+                            name: "Nothing".into(),
+                            ..Theme::default()
+                        },
+                    ],
+                }),
                 ..Question::default()
             },
         ],

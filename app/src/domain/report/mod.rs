@@ -177,16 +177,16 @@ impl Default for Disclosure {
 
 /// The categories a question is counted in, in codebook or option order.
 pub(super) fn categories(question: &Question) -> Vec<String> {
-    match question.kind {
-        QuestionKind::Text => question.themes.iter().map(|t| t.name.clone()).collect(),
+    match question.kind.name() {
+        QuestionKind::Text => question.themes().iter().map(|t| t.name.clone()).collect(),
         QuestionKind::Single | QuestionKind::Multi | QuestionKind::Scale => {
-            question.options.clone()
+            question.options().to_vec()
         }
     }
 }
 
 pub(super) fn counting(question: &Question) -> Counting {
-    match (question.kind, question.coding) {
+    match (question.kind.name(), question.coding()) {
         (QuestionKind::Multi, _) | (QuestionKind::Text, CodingMode::Multi) => Counting::AnyNumber,
         (QuestionKind::Single | QuestionKind::Scale, _)
         | (QuestionKind::Text, CodingMode::Single) => Counting::OneEach,
@@ -275,7 +275,7 @@ pub fn question_report(
             .into_iter()
             .enumerate()
             .map(|(i, name)| {
-                let colour = match question.themes.iter().find(|t| t.name == name) {
+                let colour = match question.themes().iter().find(|t| t.name == name) {
                     Some(theme) => theme.colour_at(i),
                     None => super::survey::palette_colour(i).to_owned(),
                 };
@@ -296,8 +296,11 @@ pub fn question_report(
         report.blocks.push(overall);
         return report;
     };
-    let mut groups: Vec<(String, Vec<&ResponseRow>)> =
-        by.options.iter().map(|o| (o.clone(), Vec::new())).collect();
+    let mut groups: Vec<(String, Vec<&ResponseRow>)> = by
+        .options()
+        .iter()
+        .map(|o| (o.clone(), Vec::new()))
+        .collect();
     let mut not_answered = Vec::new();
     for response in responses {
         let value = response.answers.get(&by.key).and_then(|v| v.first());

@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::survey::Theme;
+use crate::domain::survey::{Codebook, Kind, Theme};
 
 #[test]
 fn percentages_round_half_up_exactly() {
@@ -21,19 +21,20 @@ fn percentages_round_half_up_exactly() {
 fn text_question(multi: bool) -> Question {
     Question {
         key: "change".into(),
-        kind: QuestionKind::Text,
         text: "What needs to change?".into(),
-        coding: if multi {
-            CodingMode::Multi
-        } else {
-            CodingMode::Single
-        },
-        themes: ["Connect", "Help", "Nothing"]
-            .map(|n| Theme {
-                name: n.into(),
-                ..Theme::default()
-            })
-            .to_vec(),
+        kind: Kind::Text(Codebook {
+            coding: if multi {
+                CodingMode::Multi
+            } else {
+                CodingMode::Single
+            },
+            themes: ["Connect", "Help", "Nothing"]
+                .map(|n| Theme {
+                    name: n.into(),
+                    ..Theme::default()
+                })
+                .to_vec(),
+        }),
         ..Question::default()
     }
 }
@@ -41,9 +42,10 @@ fn text_question(multi: bool) -> Question {
 fn key_stage() -> Question {
     Question {
         key: "ks".into(),
-        kind: QuestionKind::Single,
-        options: vec!["KS3".into(), "KS4".into()],
         about_you: true,
+        kind: Kind::Single {
+            options: vec!["KS3".into(), "KS4".into()],
+        },
         ..Question::default()
     }
 }

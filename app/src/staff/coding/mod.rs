@@ -71,16 +71,16 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     let one_at_a_time = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let preview = RwSignal::new(None::<Vec<(String, String, String)>>);
-    let themes: Vec<String> = question.themes.iter().map(|t| t.name.clone()).collect();
+    let themes: Vec<String> = question.themes().iter().map(|t| t.name.clone()).collect();
     let theme_colours = StoredValue::new(
         question
-            .themes
+            .themes()
             .iter()
             .enumerate()
             .map(|(i, t)| t.colour_at(i))
             .collect::<Vec<_>>(),
     );
-    let mode = question.coding;
+    let mode = question.coding();
     let key = question.key.clone();
     let coded = move || answers.with(|a| a.iter().filter(|a| !a.themes.is_empty()).count());
     let visible = move || -> Vec<usize> {
@@ -234,7 +234,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         <p class="hint">"Keys: 1 to 9 give a theme (again to take it off), ↑ ↓ or j k move, Enter or a accepts the top suggestion."</p>
         {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
         {(pass == Pass::Main).then(|| view! {
-            <super::codebook::CodebookEditor round_id=round_id.clone() question=key.clone() themes=question.themes.clone()/>
+            <super::codebook::CodebookEditor round_id=round_id.clone() question=key.clone() themes=question.themes().to_vec()/>
         }.into_any())}
         <div class="coding-controls">
             <label for="show">"Show"</label>

@@ -90,14 +90,14 @@ pub async fn load_coding_sheet(
         .coding_answers(&round_id, &cx.question_id, &attribute_ids, pass)
         .await?;
     if pass == Pass::Main {
-        let suggester = Suggester::new(&cx.question.themes);
+        let suggester = Suggester::new(cx.question.themes());
         let texts: Vec<&str> = answers.iter().map(|a| a.text.as_str()).collect();
         let suggestions = suggester.suggest_many(&texts);
         for (answer, suggestions) in answers.iter_mut().zip(suggestions) {
             answer.suggestions = suggestions
                 .into_iter()
                 .map(|s| ShownSuggestion {
-                    theme: cx.question.themes[s.theme].name.clone(),
+                    theme: cx.question.themes()[s.theme].name.clone(),
                     score: s.score,
                     words: s
                         .matched
@@ -178,15 +178,15 @@ fn checked_themes(
     mut themes: Vec<String>,
 ) -> Result<Vec<String>, AppError> {
     for theme in &themes {
-        if !question.themes.iter().any(|t| &t.name == theme) {
+        if !question.themes().iter().any(|t| &t.name == theme) {
             return Err(AppError::BadInput(format!(
                 "\"{theme}\" is not a theme of this question."
             )));
         }
     }
-    themes.sort_by_key(|name| question.themes.iter().position(|t| &t.name == name));
+    themes.sort_by_key(|name| question.themes().iter().position(|t| &t.name == name));
     themes.dedup();
-    if question.coding == CodingMode::Single && themes.len() > 1 {
+    if question.coding() == CodingMode::Single && themes.len() > 1 {
         return Err(AppError::BadInput(
             "This question takes one theme per answer.".to_owned(),
         ));
@@ -216,7 +216,7 @@ pub async fn bulk_accept(
         .db
         .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
         .await?;
-    let suggester = Suggester::new(&cx.question.themes);
+    let suggester = Suggester::new(cx.question.themes());
     let mut coded = 0;
     for answer in answers
         .iter()
@@ -225,7 +225,7 @@ pub async fn bulk_accept(
         let Some(top) = suggester.suggest(&answer.text).into_iter().next() else {
             continue;
         };
-        let theme = cx.question.themes[top.theme].name.clone();
+        let theme = cx.question.themes()[top.theme].name.clone();
         cx.state
             .db
             .set_coding(
@@ -366,6 +366,6 @@ fn agreement_of(
             second: c.themes.iter().cloned().collect(),
         })
         .collect();
-    let names: Vec<String> = question.themes.iter().map(|t| t.name.clone()).collect();
+    let names: Vec<String> = question.themes().iter().map(|t| t.name.clone()).collect();
     agreement(&names, &both)
 }
