@@ -42,8 +42,12 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // The request reached the server but its arguments could not be
+            // On the server, these mean the request's arguments could not be
             // read: the caller's mistake, said without the decoder's words.
+            // In the browser the same errors come from a garbled or cut-off
+            // answer (a proxy's error page, a dropped stream), which is a
+            // connection problem, not bad input.
+            #[cfg(feature = "ssr")]
             ServerFnErrorErr::Args(_)
             | ServerFnErrorErr::MissingArg(_)
             | ServerFnErrorErr::Deserialization(_) => {

@@ -321,9 +321,9 @@ on_both_databases! {
         let (status, checked) = call("import_responses_file", body.clone(), worker.clone()).await;
         assert_eq!(status, reqwest::StatusCode::OK);
         assert_eq!(checked["added"], rows, "every row of a 5 MB file checked");
-        // Sent by hand, part of the body and then a pause, so that the
-        // answer is read before the server closes a connection still
-        // sending the rest.
+        // Sent by hand: only part of the body, then the answer is read, so
+        // that the server's early answer is seen rather than a connection
+        // closed while the rest was still being sent.
         let body = body.to_string();
         let (status, refused) = heard_tests::post_partly(&app, "/api/import_responses_file", None, "application/json", body.as_bytes(), 64 * 1024).await;
         assert_eq!(status, 401, "no session: refused before the body is read: {refused}");

@@ -155,9 +155,11 @@ on_both_databases! {
         let out = app.heard(&["erase", "--receipt", "3F3GN"], "");
         let cli_refusal = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(!out.status.success());
-        let web_refusal = refused["BadInput"].as_str().unwrap().to_lowercase();
-        assert!(web_refusal.starts_with("that code was not accepted"), "{web_refusal}");
-        assert!(cli_refusal.contains(web_refusal.trim_end_matches('.')), "{cli_refusal} / {web_refusal}");
+        // The same words, the web's with a capital and a full stop.
+        let web_refusal = refused["BadInput"].as_str().unwrap();
+        assert!(web_refusal.starts_with("That code was not accepted"), "{web_refusal}");
+        let words = web_refusal.trim_start_matches('T').trim_end_matches('.');
+        assert!(cli_refusal.contains(words), "{cli_refusal} / {web_refusal}");
     }
 
     async fn every_server_function_and_download_refuses_a_request_without_a_session(app: TestApp) {
@@ -204,6 +206,10 @@ on_both_databases! {
                 other => panic!("{path}: unknown access {other}"),
             }
         }
+        // A form posted without JavaScript (it accepts HTML) is sent to log in.
+        let response = app.client().post(app.url("/api/list_rounds")).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/login");
         seen_public.sort();
         let mut documented: Vec<&str> = public.iter().map(|(p, _)| *p).collect();
         documented.sort();

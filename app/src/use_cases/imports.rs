@@ -86,10 +86,15 @@ pub async fn import_responses(
         progress,
     )
     .await?;
-    outcome.round_id = db
-        .round_named(&survey_id, round_name)
-        .await?
-        .map(|r| r.round_id);
+    // Stored and committed: a failure to look the round up now must not
+    // make the import look failed, so it only loses the link to the round.
+    outcome.round_id = match db.round_named(&survey_id, round_name).await {
+        Ok(round) => round.map(|r| r.round_id),
+        Err(error) => {
+            tracing::warn!(%error, "could not find the round just imported into");
+            None
+        }
+    };
     tracing::info!(
         survey = %survey.slug,
         added = outcome.added,

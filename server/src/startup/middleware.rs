@@ -52,6 +52,16 @@ pub async fn limit_server_fn_bodies(
         Err(error) => return error_response(error),
     };
     if user.is_none() && !public {
+        // A form posted without JavaScript goes to the login page, as the
+        // page it came from would have sent it; a script gets the 401.
+        let plain_form = parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+        if plain_form {
+            return axum::response::Redirect::to("/login").into_response();
+        }
         return error_response(AppError::NotLoggedIn);
     }
     let limit = if is_import && user.is_some_and(|u| u.role.allows(Role::Worker)) {
@@ -92,8 +102,9 @@ fn error_response(error: AppError) -> Response {
         .into_response()
 }
 
-/// The most of an error's body read to find its status.
-const ERROR_BODY_BYTES: usize = 64 * 1024;
+/// The most of an error's body read to find its status (Heard's errors
+/// are a sentence or two; this is far beyond any).
+const ERROR_BODY_BYTES: usize = 1024 * 1024;
 
 /// Gives a server function's error the status [`AppError::status`] says.
 /// Leptos answers every error with 500; a refusal or bad input is not the
