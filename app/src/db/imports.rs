@@ -5,11 +5,11 @@
 use super::coding::write_coding;
 use super::{Db, DbError, IdRun, RoundRef, Tx, new_id, now, start_of_day};
 use crate::domain::coding::How;
-use crate::domain::imports::{CodeRow, Problem, ResponseRow as ResponseFileRow};
+use crate::domain::imports::{ResponseRow as ResponseFileRow, ThemesByAnswer};
 use crate::domain::join_code::JoinCode;
 use crate::domain::safeguarding::Concern;
 use sqlx::Row;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// Rows are read and checked this many at a time (and progress reported).
 const BATCH_ROWS: usize = 200;
@@ -258,54 +258,38 @@ impl Db {
         written
     }
 
-    /// Stores codes done elsewhere (checked against the codebook already)
-    /// as the main coding of round `round_id`, all or nothing. Each answer
-    /// named in the file gets exactly the file's themes; the change is
-    /// recorded in its history as an import by `who`. Returns how many
-    /// answers' coding changed.
-    pub async fn import_codes(
+    /// The round's responses that came with a respondent id, by that id.
+    pub async fn response_ids_by_respondent(
         &self,
-        survey_id: &str,
-        round: &RoundRef,
-        rows: &[CodeRow],
-        who: &str,
-    ) -> Result<Result<usize, Vec<Problem>>, DbError> {
-        let respondents: HashMap<String, String> = sqlx::query(
+        round_id: &str,
+    ) -> Result<HashMap<String, String>, DbError> {
+        sqlx::query(
             "SELECT respondent, id FROM responses WHERE round_id = $1 AND respondent IS NOT NULL",
         )
-        .bind(&round.round_id)
+        .bind(round_id)
         .fetch_all(self.pool())
         .await?
         .iter()
         .map(|row| Ok((row.try_get("respondent")?, row.try_get("id")?)))
-        .collect::<Result<_, DbError>>()?;
-        let problems: Vec<Problem> = rows
-            .iter()
-            .filter(|row| !respondents.contains_key(&row.respondent))
-            .map(|row| Problem {
-                line: row.line,
-                column: Some("respondent".to_owned()),
-                reason: format!(
-                    "round \"{}\" has no response from respondent \"{}\"",
-                    round.name, row.respondent
-                ),
-            })
-            .collect();
-        if !problems.is_empty() {
-            return Ok(Err(problems));
-        }
+        .collect()
+    }
+
+    /// Gives each answer named in `wanted` (response id and question key)
+    /// exactly those themes as its main coding, in one transaction, each
+    /// change recorded in the answer's history as an import by `who`.
+    /// Returns how many answers' coding changed.
+    pub async fn store_imported_codes(
+        &self,
+        survey_id: &str,
+        round_id: &str,
+        wanted: &ThemesByAnswer,
+        who: &str,
+    ) -> Result<usize, DbError> {
         let themes = self.theme_ids(survey_id).await?;
-        let mut wanted: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-        for row in rows {
-            wanted
-                .entry((respondents[&row.respondent].clone(), row.question.clone()))
-                .or_default()
-                .insert(row.theme.clone());
-        }
-        let current = self.codings_of_round(&round.round_id, "main").await?;
+        let current = self.codings_of_round(round_id, "main").await?;
         let mut tx = self.pool().begin().await?;
         let mut changed = 0;
-        for ((response_id, key), names) in &wanted {
+        for ((response_id, key), names) in wanted {
             let before = current
                 .get(&(response_id.clone(), key.clone()))
                 .cloned()
@@ -328,6 +312,6 @@ impl Db {
             changed += 1;
         }
         tx.commit().await?;
-        Ok(Ok(changed))
+        Ok(changed)
     }
 }

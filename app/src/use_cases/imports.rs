@@ -4,7 +4,9 @@
 
 use super::{UseCaseError, round_by_name, survey_by_slug};
 use crate::db::Db;
-use crate::domain::imports::{ColumnUse, ResponsesImported, new_rows, read_codes, read_responses};
+use crate::domain::imports::{
+    ColumnUse, ResponsesImported, codes_by_answer, new_rows, read_codes, read_responses,
+};
 use crate::domain::safeguarding::SafeguardingList;
 use std::collections::BTreeMap;
 
@@ -116,9 +118,10 @@ pub async fn import_codes(
     let (survey_id, survey) = survey_by_slug(db, survey).await?;
     let rows = read_codes(&survey, file).map_err(UseCaseError::Problems)?;
     let round = round_by_name(db, &survey_id, &survey, round).await?;
+    let responses = db.response_ids_by_respondent(&round.round_id).await?;
+    let wanted = codes_by_answer(&rows, &responses, &round.name).map_err(UseCaseError::Problems)?;
     let changed = db
-        .import_codes(&survey_id, &round, &rows, who)
-        .await?
-        .map_err(UseCaseError::Problems)?;
+        .store_imported_codes(&survey_id, &round.round_id, &wanted, who)
+        .await?;
     Ok((rows.len(), changed))
 }

@@ -3,7 +3,7 @@
 
 use super::{Lines, Problem, headings, reader, squash, text_record, without_bom};
 use crate::domain::survey::Survey;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One row of a codes file: a respondent's answer to a question coded with
 /// a theme (the theme as the codebook spells it).
@@ -124,6 +124,45 @@ pub fn read_codes(survey: &Survey, bytes: &[u8]) -> Result<Vec<CodeRow>, Vec<Pro
     }
     if problems.is_empty() {
         Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Themes by answer: (response id, question key) to theme names.
+pub type ThemesByAnswer = BTreeMap<(String, String), BTreeSet<String>>;
+
+/// The themes each answer is to be given, by (response id, question key),
+/// from a codes file's rows and the round's responses by respondent id.
+/// Every respondent must be in the round: those who are not are problems,
+/// named with their lines, and then nothing is to be stored.
+pub fn codes_by_answer(
+    rows: &[CodeRow],
+    responses: &HashMap<String, String>,
+    round_name: &str,
+) -> Result<ThemesByAnswer, Vec<Problem>> {
+    let mut wanted = ThemesByAnswer::new();
+    let mut problems = Vec::new();
+    for row in rows {
+        match responses.get(&row.respondent) {
+            Some(response_id) => {
+                wanted
+                    .entry((response_id.clone(), row.question.clone()))
+                    .or_default()
+                    .insert(row.theme.clone());
+            }
+            None => problems.push(Problem {
+                line: row.line,
+                column: Some("respondent".to_owned()),
+                reason: format!(
+                    "round \"{round_name}\" has no response from respondent \"{}\"",
+                    row.respondent
+                ),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(wanted)
     } else {
         Err(problems)
     }

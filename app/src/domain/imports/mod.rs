@@ -9,7 +9,7 @@ mod responses;
 #[cfg(test)]
 mod tests;
 
-pub use codes::{CodeRow, read_codes};
+pub use codes::{CodeRow, ThemesByAnswer, codes_by_answer, read_codes};
 pub use responses::{
     ColumnUse, NewRows, ResponseRow, ResponsesFile, ResponsesImported, guess_columns, new_rows,
     read_responses,

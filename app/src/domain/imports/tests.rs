@@ -1,7 +1,7 @@
 use super::*;
 use crate::domain::survey::Survey;
 use crate::domain::survey::{Codebook, CodingMode, Kind, Question, Theme};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 fn survey() -> Survey {
     Survey {
@@ -196,4 +196,34 @@ fn codes_are_checked_against_the_codebook() {
         problems[0].to_string(),
         "line 1: the header must have the columns respondent, question, theme; it has who, what"
     );
+}
+
+#[test]
+fn codes_go_to_the_answers_of_known_respondents_only() {
+    let file = "respondent,question,theme\nr1,change,Nothing\nr2,change,Help and support\nr9,change,Nothing\n";
+    let rows = read_codes(&survey(), file.as_bytes()).unwrap();
+    let responses: HashMap<String, String> = [
+        ("r1".to_owned(), "id-1".to_owned()),
+        ("r2".to_owned(), "id-2".to_owned()),
+    ]
+    .into();
+    let problems = codes_by_answer(&rows, &responses, "Summer").unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].line, 4);
+    assert!(
+        problems[0]
+            .reason
+            .contains("no response from respondent \"r9\""),
+        "{}",
+        problems[0]
+    );
+    let wanted = codes_by_answer(&rows[..2], &responses, "Summer").unwrap();
+    let given = |id: &str| -> Vec<String> {
+        wanted[&(id.to_owned(), "change".to_owned())]
+            .iter()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(given("id-1"), ["Nothing"]);
+    assert_eq!(given("id-2"), ["Help and support"]);
 }
