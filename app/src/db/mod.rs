@@ -24,7 +24,6 @@ pub use responses::StoreOutcome;
 pub use retention::{ERASED, Erased};
 pub use rounds::RoundForCode;
 pub use rounds::RoundRef;
-pub use surveys::Imported;
 
 /// A transaction on either database.
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;

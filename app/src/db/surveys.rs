@@ -3,21 +3,10 @@
 use super::{Db, DbError, Tx, new_id, now};
 use crate::domain::rounds::SurveySummary;
 use crate::domain::survey::{
-    Codebook, CodingMode, Kind, Question, QuestionKind, Scale, Survey, Theme, orphaned_answers,
+    Codebook, CodingMode, Kind, Question, QuestionKind, Scale, Survey, Theme,
 };
 use sqlx::Row;
 use std::collections::BTreeMap;
-
-/// What importing a survey file did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Imported {
-    /// A new survey, with its id.
-    Created(String),
-    /// The survey with the file's slug, updated.
-    Updated(String),
-    /// Nothing changed: these changes would orphan stored answers.
-    Refused(Vec<String>),
-}
 
 impl Db {
     pub async fn survey_count(&self) -> Result<i64, DbError> {
@@ -27,53 +16,37 @@ impl Db {
             .try_get("n")?)
     }
 
-    /// Stores a survey from a file, all or nothing: creates it, or updates
-    /// the survey with the same slug. An update that would leave stored
-    /// answers without their question or option changes nothing and says why.
-    pub async fn import_survey(&self, survey: &Survey) -> Result<Imported, DbError> {
-        let existing: Option<String> = sqlx::query("SELECT id FROM surveys WHERE slug = $1")
-            .bind(&survey.slug)
-            .fetch_optional(self.pool())
-            .await?
-            .map(|row| row.try_get("id"))
-            .transpose()?;
-        let Some(survey_id) = existing else {
-            let mut tx = self.pool().begin().await?;
-            let survey_id = new_id();
-            sqlx::query(
-                "INSERT INTO surveys (id, slug, title, created_at) VALUES ($1, $2, $3, $4)",
-            )
+    /// Stores a new survey, all of it in one transaction. Returns its id.
+    pub async fn create_survey(&self, survey: &Survey) -> Result<String, DbError> {
+        let mut tx = self.pool().begin().await?;
+        let survey_id = new_id();
+        sqlx::query("INSERT INTO surveys (id, slug, title, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&survey_id)
             .bind(&survey.slug)
             .bind(&survey.title)
             .bind(now())
             .execute(&mut *tx)
             .await?;
-            for (position, question) in survey.questions.iter().enumerate() {
-                insert_question(&mut tx, &survey_id, position, question).await?;
-            }
-            tx.commit().await?;
-            return Ok(Imported::Created(survey_id));
-        };
-        let (stored_questions, ids) = self.questions_of(&survey_id).await?;
-        let stored = Survey {
-            slug: survey.slug.clone(),
-            title: String::new(),
-            questions: stored_questions,
-        };
-        let mut problems =
-            orphaned_answers(&stored, survey, &self.answered_values(&survey_id).await?);
-        problems.extend(self.coded_themes_removed(&survey_id, survey).await?);
-        if !problems.is_empty() {
-            return Ok(Imported::Refused(problems));
+        for (position, question) in survey.questions.iter().enumerate() {
+            insert_question(&mut tx, &survey_id, position, question).await?;
         }
+        tx.commit().await?;
+        Ok(survey_id)
+    }
+
+    /// Replaces the stored survey `survey_id` with `survey` in one
+    /// transaction: questions missing from it are deleted, the others
+    /// updated in place (keeping their answers), new ones added. Whether
+    /// that is allowed is for the caller (`use_cases::surveys`).
+    pub async fn update_survey(&self, survey_id: &str, survey: &Survey) -> Result<(), DbError> {
+        let (stored_questions, ids) = self.questions_of(survey_id).await?;
         let mut tx = self.pool().begin().await?;
         sqlx::query("UPDATE surveys SET title = $1 WHERE id = $2")
             .bind(&survey.title)
-            .bind(&survey_id)
+            .bind(survey_id)
             .execute(&mut *tx)
             .await?;
-        for old in &stored.questions {
+        for old in &stored_questions {
             if survey.question(&old.key).is_none() {
                 sqlx::query("DELETE FROM questions WHERE id = $1")
                     .bind(&ids[&old.key])
@@ -83,7 +56,7 @@ impl Db {
         }
         for (position, question) in survey.questions.iter().enumerate() {
             match ids.get(&question.key) {
-                None => insert_question(&mut tx, &survey_id, position, question).await?,
+                None => insert_question(&mut tx, survey_id, position, question).await?,
                 Some(question_id) => {
                     sqlx::query(
                         "UPDATE questions SET position = $1, kind = $2, text = $3, about_you = $4, coding = $5 WHERE id = $6",
@@ -101,12 +74,12 @@ impl Db {
             }
         }
         tx.commit().await?;
-        Ok(Imported::Updated(survey_id))
+        Ok(())
     }
 
     /// Themes that answers are coded with but `updated` no longer has, one
     /// message each: removing them would lose coding, so they must be merged.
-    async fn coded_themes_removed(
+    pub async fn coded_themes_removed(
         &self,
         survey_id: &str,
         updated: &Survey,
@@ -136,7 +109,7 @@ impl Db {
     }
 
     /// For each question of a survey, how many answers each value has.
-    async fn answered_values(
+    pub async fn answered_values(
         &self,
         survey_id: &str,
     ) -> Result<BTreeMap<String, BTreeMap<String, i64>>, DbError> {

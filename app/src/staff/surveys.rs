@@ -70,8 +70,8 @@ pub async fn import_survey_file(text: String) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn store(db: &crate::db::Db, survey: &crate::domain::survey::Survey) -> Result<(), AppError> {
-    match db.import_survey(survey).await? {
-        crate::db::Imported::Refused(problems) => Err(AppError::BadInput(format!(
+    match crate::use_cases::surveys::save_survey(db, survey).await? {
+        crate::use_cases::surveys::Saved::Refused(problems) => Err(AppError::BadInput(format!(
             "Not saved, because answers already given would be lost: {}.",
             problems.join("; ")
         ))),

@@ -11,6 +11,7 @@
 pub mod erasure;
 pub mod imports;
 pub mod reports;
+pub mod surveys;
 
 use crate::db::{Db, DbError, RoundRef};
 use crate::domain::imports::Problem;

@@ -3,10 +3,11 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use heard_app::db::{Db, Imported};
+use heard_app::db::Db;
 use heard_app::domain::spreadsheet::safe_cell;
 use heard_app::domain::suggest::Suggester;
 use heard_app::domain::survey_file;
+use heard_app::use_cases::surveys::{Saved, save_survey};
 use heard_app::use_cases::{question_by_key, round_by_name, survey_by_slug};
 use std::io::BufRead;
 
@@ -164,8 +165,8 @@ pub async fn codebook(database_url: &str, command: CodebookCommand) -> anyhow::R
             }
             let count = themes.len();
             codebook.themes = themes;
-            match db.import_survey(&survey).await? {
-                Imported::Refused(problems) => bail!(
+            match save_survey(&db, &survey).await? {
+                Saved::Refused(problems) => bail!(
                     "the codebook of \"{key}\" was not changed:\n  {}",
                     problems.join("\n  ")
                 ),
@@ -184,18 +185,18 @@ pub async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Resul
             let survey = survey_file::parse(&text)
                 .with_context(|| format!("{} is not a valid survey file", file.display()))?;
             let db = Db::connect(database_url).await?;
-            match db.import_survey(&survey).await? {
-                Imported::Created(_) => println!(
+            match save_survey(&db, &survey).await? {
+                Saved::Created(_) => println!(
                     "Created survey {} ({} questions).",
                     survey.slug,
                     survey.questions.len()
                 ),
-                Imported::Updated(_) => println!(
+                Saved::Updated(_) => println!(
                     "Updated survey {} ({} questions).",
                     survey.slug,
                     survey.questions.len()
                 ),
-                Imported::Refused(problems) => bail!(
+                Saved::Refused(problems) => bail!(
                     "survey {} was not changed, because stored answers would be orphaned:\n  {}",
                     survey.slug,
                     problems.join("\n  ")
