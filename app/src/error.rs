@@ -29,6 +29,14 @@ pub enum AppError {
     /// Input that breaks a rule; the message names the rule.
     #[error("{0}")]
     BadInput(String),
+    /// Input that was read but cannot be taken as it is (an unknown option,
+    /// an answer too long); the message names the problem.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// The request clashes with what is stored (an id used before for
+    /// something else); the message says what.
+    #[error("{0}")]
+    Conflict(String),
     /// Something failed on the server; the log has the details.
     #[error("Something went wrong on our side. Please try again in a minute.")]
     Internal,
@@ -61,7 +69,8 @@ impl FromServerFnError for AppError {
 impl AppError {
     /// The HTTP status this error is answered with: the one mapping, used
     /// for server functions (by the middleware that sets their status),
-    /// pages rendered on the server and file downloads alike.
+    /// pages rendered on the server, file downloads and the JSON endpoint
+    /// alike.
     pub fn status(&self) -> u16 {
         match self {
             AppError::NotLoggedIn => 401,
@@ -70,6 +79,8 @@ impl AppError {
             AppError::Closed => 410,
             AppError::Throttled(_) => 429,
             AppError::BadInput(_) => 400,
+            AppError::Conflict(_) => 409,
+            AppError::Unprocessable(_) => 422,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

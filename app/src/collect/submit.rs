@@ -9,6 +9,7 @@ use crate::domain::progress::{Progress, Step};
 use crate::domain::receipt::Receipt;
 use crate::domain::survey::Survey;
 use crate::domain::throttle::WRONG_JOIN_CODES;
+use crate::error::AppError;
 use crate::state::AppState;
 use crate::throttle::{self, Throttled};
 use serde::Deserialize;
@@ -57,15 +58,27 @@ pub enum SubmitError {
 }
 
 impl SubmitError {
+    /// What the JSON endpoint answers: its status from [`AppError::status`]
+    /// (the one mapping) and this error's own message, which names the
+    /// field or value at fault.
     pub fn status(&self) -> u16 {
-        match self {
-            SubmitError::Malformed(_) => 400,
-            SubmitError::UnknownCode(_) => 404,
-            SubmitError::ClientIdReused(_) => 409,
-            SubmitError::Closed(_) => 410,
-            SubmitError::BadClientId | SubmitError::BadValue(_) | SubmitError::Answers(_) => 422,
-            SubmitError::Throttled(_) => 429,
-            SubmitError::Db(_) => 500,
+        AppError::from(self).status()
+    }
+}
+
+impl From<&SubmitError> for AppError {
+    fn from(error: &SubmitError) -> AppError {
+        let message = error.to_string();
+        match error {
+            SubmitError::Malformed(_) => AppError::BadInput(message),
+            SubmitError::UnknownCode(_) => AppError::NotFound,
+            SubmitError::ClientIdReused(_) => AppError::Conflict(message),
+            SubmitError::Closed(_) => AppError::Closed,
+            SubmitError::BadClientId | SubmitError::BadValue(_) | SubmitError::Answers(_) => {
+                AppError::Unprocessable(message)
+            }
+            SubmitError::Throttled(seconds) => AppError::Throttled(*seconds),
+            SubmitError::Db(_) => AppError::Internal,
         }
     }
 }
