@@ -34,6 +34,8 @@ mod accounts;
 mod cli;
 /// The coding screen's server functions: coding, history, bulk, quotes, second coder.
 mod coding;
+/// Cross-site requests refused; security headers on every answer.
+mod protection;
 /// Receipt codes: a young person's own answers deleted at their request.
 mod receipts;
 /// Imports, `heard report` and `heard compare` against the 2024 figures.

@@ -1,14 +1,17 @@
 //! Builds and runs the web server. `router` is separate from `serve` so the
 //! whole application can be assembled without a socket.
 //!
-//! `config` is what the server is told, `middleware` what every server
-//! function passes through, `forms` the young person's plain routes and
-//! `downloads` the files staff and viewers save.
+//! `config` is what the server is told, `protect` what every request and
+//! answer passes through (cross-site refusal, security headers),
+//! `middleware` what every server function passes through, `forms` the
+//! young person's plain routes and `downloads` the files staff and viewers
+//! save.
 
 mod config;
 mod downloads;
 mod forms;
 mod middleware;
+mod protect;
 
 pub use config::{ServeConfig, load_redaction_lists, load_safeguarding};
 
@@ -185,6 +188,12 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::limit_server_fn_bodies,
+        ))
+        // Outermost: a cross-site request is refused before anything reads
+        // it, and every answer, refusals included, gets the headers.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            protect::protect,
         ))
         .with_state(state)
 }
