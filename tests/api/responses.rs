@@ -64,6 +64,7 @@ on_both_databases! {
             (submission(&app, CLIENT_ID, json!({ "key_stage": "Year 9" })), StatusCode::UNPROCESSABLE_ENTITY, "\"Year 9\" is not an option of question \"key_stage\""),
             (submission(&app, CLIENT_ID, json!({ "key_stage": 4 })), StatusCode::UNPROCESSABLE_ENTITY, "answer to \"key_stage\" must be a text"),
             (submission(&app, CLIENT_ID, json!({ "change": "x".repeat(2001) })), StatusCode::UNPROCESSABLE_ENTITY, "limit is 2000"),
+            (submission(&app, CLIENT_ID, json!({ "change": "listen\u{0}to us" })), StatusCode::UNPROCESSABLE_ENTITY, "control character"),
             (json!({ "join_code": app.join_code, "answers": {} }), StatusCode::BAD_REQUEST, "missing field `client_id`"),
         ];
         for (body, expected_status, expected_message) in cases {

@@ -25,6 +25,10 @@ pub enum AnswerError {
     UnknownOption { question: String, option: String },
     #[error("question \"{question}\" takes one answer, not several")]
     OneAnswerOnly { question: String },
+    #[error(
+        "the answer to \"{question}\" has a control character (such as NUL) that text cannot hold"
+    )]
+    ControlCharacter { question: String },
     #[error("the answer to \"{question}\" is {chars} characters long; the limit is {limit}")]
     TooLong {
         question: String,
@@ -59,6 +63,15 @@ impl Answers {
                         return Err(AnswerError::OneAnswerOnly { question: key });
                     }
                     if let Some(text) = values.first() {
+                        // NUL and the other C0 controls (but tabs and line
+                        // breaks) are never typed; PostgreSQL cannot store
+                        // NUL at all.
+                        if text
+                            .chars()
+                            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+                        {
+                            return Err(AnswerError::ControlCharacter { question: key });
+                        }
                         let chars = text.chars().count();
                         if chars > MAX_TEXT_CHARS {
                             return Err(AnswerError::TooLong {
@@ -184,6 +197,27 @@ mod tests {
             err.to_string(),
             "\"Year 9\" is not an option of question \"key_stage\""
         );
+    }
+
+    #[test]
+    fn control_characters_in_free_text_are_refused_but_line_breaks_kept() {
+        let err = Answers::validate(
+            &Survey::demo(),
+            submitted(&[("change", &["listen\u{0}to us"])]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            AnswerError::ControlCharacter {
+                question: "change".into()
+            }
+        );
+        let answers = Answers::validate(
+            &Survey::demo(),
+            submitted(&[("change", &["listen\r\nto\tus"])]),
+        )
+        .unwrap();
+        assert_eq!(answers.get("change"), ["listen\r\nto\tus"]);
     }
 
     #[test]
