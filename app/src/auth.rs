@@ -24,6 +24,12 @@ pub const SESSION_COOKIE: &str = "heard_session";
 /// How long a login lasts.
 pub const SESSION_SECONDS: i64 = 12 * 60 * 60;
 
+/// How many password checks run at once on one Heard instance (each
+/// holds 19 MiB while it runs).
+const CONCURRENT_PASSWORD_CHECKS: usize = 4;
+static PASSWORD_CHECKS: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(CONCURRENT_PASSWORD_CHECKS);
+
 /// Hashes a password for storage (PHC string with salt and parameters).
 pub fn hash_password(password: &Password) -> String {
     let salt = SaltString::generate(&mut OsRng);
@@ -85,7 +91,14 @@ pub async fn log_in(
     let hash = user
         .as_ref()
         .map_or(decoy_hash(), |u| u.password_hash.as_str());
-    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    // Argon2 takes tens of milliseconds of CPU and 19 MiB: keep it off the
+    // async workers, and let only a few run at once, so that a burst of
+    // logins (hundreds at the same moment pass the throttle's check before
+    // any failure is counted) waits its turn instead of taking gigabytes.
+    let _permit = PASSWORD_CHECKS
+        .acquire()
+        .await
+        .map_err(|_| AppError::Internal)?;
     let (hash, candidate) = (hash.to_owned(), password.to_owned());
     let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &candidate))
         .await

@@ -120,4 +120,27 @@ on_both_databases! {
         let (status, _) = call(&app, "list_rounds", &[], Some(&cookie)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
+
+    async fn a_burst_of_logins_waits_its_turn_instead_of_taking_a_gigabyte(app: TestApp) {
+        app.add_user("worker", "worker@example.org", PASSWORD);
+        let before = app.peak_memory_kib();
+        // 64 wrong passwords at the same moment: all pass the throttle's
+        // check before any failure is counted, so each needs an Argon2 run
+        // of 19 MiB; uncapped that is over a gigabyte at once.
+        let attempts: Vec<_> = (0..64)
+            .map(|_| {
+                let request = app.client().post(app.url("/api/log_in"))
+                    .form(&[("email", "worker@example.org"), ("password", "not the password at all")]);
+                tokio::spawn(async move { request.send().await.map(|r| r.status()) })
+            })
+            .collect();
+        for attempt in attempts {
+            attempt.await.unwrap().unwrap();
+        }
+        let grown_mib = (app.peak_memory_kib() - before) / 1024;
+        assert!(grown_mib < 300, "the server's peak memory grew by {grown_mib} MiB");
+        // And the server still answers.
+        let response = app.client().get(app.url("/login")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
 }

@@ -155,6 +155,18 @@ impl TestApp {
         .await
     }
 
+    /// The most memory the server has held at once so far (its peak
+    /// resident set, `VmHWM`), in KiB.
+    pub fn peak_memory_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc status")
+    }
+
     /// Stops Heard and starts it again on the same folder and database.
     pub async fn restart(self) -> TestApp {
         self.restart_on("127.0.0.1:0").await
