@@ -158,8 +158,18 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
         return Ok(None);
     };
+    // A server function's request was looked up once already, before its
+    // body was read (see the server's middleware).
+    if let Some(SessionLookedUp(user)) = parts.extensions.get::<SessionLookedUp>() {
+        return Ok(user.clone());
+    }
     user_for_headers(&state.db, &parts.headers).await
 }
+
+/// The session a request's cookie led to, found once and kept with the
+/// request so that the authorisation check does not ask the database again.
+#[derive(Clone, Debug)]
+pub struct SessionLookedUp(pub Option<SessionUser>);
 
 /// The account behind the session cookie in `headers`, if any.
 pub async fn user_for_headers(

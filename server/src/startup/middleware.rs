@@ -46,11 +46,14 @@ pub async fn limit_server_fn_bodies(
     }
     let is_import = path == import_path();
     let public = heard_app::auth::is_public_server_fn(path);
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let user = match heard_app::auth::user_for_headers(&state.db, &parts.headers).await {
         Ok(user) => user,
         Err(error) => return error_response(error),
     };
+    parts
+        .extensions
+        .insert(heard_app::auth::SessionLookedUp(user.clone()));
     if user.is_none() && !public {
         // A form posted without JavaScript goes to the login page, as the
         // page it came from would have sent it; a script gets the 401.

@@ -18,7 +18,7 @@ pub use config::{ServeConfig, load_redaction_lists, load_safeguarding};
 use crate::demo;
 use anyhow::Context;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use heard_app::db::{Db, redact_password};
 use heard_app::state::AppState;
 use heard_app::{App, shell};
@@ -26,19 +26,6 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-
-/// Paths of the plain routes (besides Leptos' pages and server functions):
-/// one name for each, used by the router and by `heard routes`.
-pub mod paths {
-    pub const JOIN: &str = "/join";
-    pub const SURVEY_STEP: &str = "/survey/{code}";
-    pub const RESPONSES_API: &str = "/api/v1/responses";
-    pub const SURVEY_FILE: &str = "/surveys/{slug}/survey.toml";
-    pub const REPORT_CSV: &str = "/rounds/{id}/report.csv";
-    pub const COMPARE_CSV: &str = "/rounds/{id}/compare.csv";
-    pub const RESPONSES_CSV: &str = "/rounds/{id}/responses.csv";
-    pub const PROJECT_QDPX: &str = "/rounds/{id}/project.qdpx";
-}
 
 /// Who may call an endpoint, before any role check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,24 +48,65 @@ impl Access {
     }
 }
 
+/// The plain routes (besides Leptos' pages and server functions), each
+/// with its method and who may call it: one table for the router and for
+/// `heard routes`, so a route cannot be added without its entry.
+fn plain_routes() -> Vec<(&'static str, &'static str, Access, MethodRouter<AppState>)> {
+    vec![
+        ("GET", "/join", Access::Public, get(forms::join)),
+        (
+            "POST",
+            "/survey/{code}",
+            Access::Public,
+            post(forms::survey_step),
+        ),
+        (
+            "POST",
+            "/api/v1/responses",
+            Access::Public,
+            post(forms::receive_response),
+        ),
+        (
+            "GET",
+            "/surveys/{slug}/survey.toml",
+            Access::Session,
+            get(downloads::survey_file),
+        ),
+        (
+            "GET",
+            "/rounds/{id}/report.csv",
+            Access::SessionOrShareLink,
+            get(downloads::report),
+        ),
+        (
+            "GET",
+            "/rounds/{id}/compare.csv",
+            Access::SessionOrShareLink,
+            get(downloads::comparison),
+        ),
+        (
+            "GET",
+            "/rounds/{id}/responses.csv",
+            Access::Session,
+            get(downloads::responses),
+        ),
+        (
+            "GET",
+            "/rounds/{id}/project.qdpx",
+            Access::Session,
+            get(downloads::project),
+        ),
+    ]
+}
+
 /// Every endpoint Heard answers besides its pages and static files, as
 /// `(method, path, access)`: the plain routes and every registered server
 /// function. Printed by `heard routes`, so the tests can call each one.
 pub fn endpoints() -> Vec<(String, String, Access)> {
-    use paths::*;
-    let mut endpoints: Vec<(String, String, Access)> = [
-        ("GET", JOIN, Access::Public),
-        ("POST", SURVEY_STEP, Access::Public),
-        ("POST", RESPONSES_API, Access::Public),
-        ("GET", SURVEY_FILE, Access::Session),
-        ("GET", REPORT_CSV, Access::SessionOrShareLink),
-        ("GET", COMPARE_CSV, Access::SessionOrShareLink),
-        ("GET", RESPONSES_CSV, Access::Session),
-        ("GET", PROJECT_QDPX, Access::Session),
-    ]
-    .into_iter()
-    .map(|(method, path, access)| (method.to_owned(), path.to_owned(), access))
-    .collect();
+    let mut endpoints: Vec<(String, String, Access)> = plain_routes()
+        .into_iter()
+        .map(|(method, path, access, _)| (method.to_owned(), path.to_owned(), access))
+        .collect();
     let mut server_fns: Vec<(String, String, Access)> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, method)| {
             let access = if heard_app::auth::is_public_server_fn(path) {
@@ -161,15 +189,11 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    Router::new()
-        .route(paths::JOIN, get(forms::join))
-        .route(paths::SURVEY_STEP, post(forms::survey_step))
-        .route(paths::RESPONSES_API, post(forms::receive_response))
-        .route(paths::SURVEY_FILE, get(downloads::survey_file))
-        .route(paths::REPORT_CSV, get(downloads::report))
-        .route(paths::COMPARE_CSV, get(downloads::comparison))
-        .route(paths::RESPONSES_CSV, get(downloads::responses))
-        .route(paths::PROJECT_QDPX, get(downloads::project))
+    let mut router = Router::new();
+    for (_, path, _, method_router) in plain_routes() {
+        router = router.route(path, method_router);
+    }
+    router
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
