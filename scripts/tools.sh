@@ -4,6 +4,7 @@
 
 WASM_BINDGEN_VERSION=0.2.130   # must equal the `wasm-bindgen` pin in Cargo.toml
 CARGO_LEPTOS_VERSION=0.3.10
+CARGO_DENY_VERSION=0.20.2
 BINARYEN_VERSION=132.0.0
 # Tools that live outside the system: binaryen's wasm-opt from npm.
 HEARD_TOOLS="${HEARD_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/heard-tools}"
@@ -59,6 +60,35 @@ ensure_test_tools() {
   if [ ! -f tests/node_modules/axe-core/axe.min.js ] || ! cmp -s tests/package-lock.json tests/node_modules/.package-lock.json; then
     say "installing axe-core for the browser tests"
     npm ci --prefix tests --no-audit --no-fund --loglevel=error
+  fi
+}
+
+ensure_supply_chain_tools() {
+  if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    say "installing cargo-deny $CARGO_DENY_VERSION (about 5 minutes)"
+    cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked --force
+  fi
+}
+
+# check_supply_chain: licences, duplicate and wildcard bans and sources
+# against deny.toml always; security advisories when a copy of the RustSec
+# database can be reached (HEARD_ADVISORY_DB: a git URL or folder, by
+# default the mirror these machines keep, as GitHub itself is not reachable
+# from them). Without one, the advisories check is reported as skipped.
+check_supply_chain() {
+  say "cargo deny: licences, bans, sources"
+  cargo deny --log-level error check licenses bans sources
+  local db="${HEARD_ADVISORY_DB:-/work/.mirror/rustsec+advisory-db/repo}"
+  if [ -e "$db" ] || [[ "$db" == *://* ]]; then
+    case "$db" in *://*) ;; *) db="file://$db" ;; esac
+    say "cargo deny: advisories (RustSec database from $db)"
+    local config
+    config="$(mktemp --suffix=.toml)"
+    sed "s|^\[advisories\]|[advisories]\ndb-urls = [\"$db\"]\ndb-path = \"${CARGO_HOME:-$HOME/.cargo}/heard-advisory-dbs\"|" deny.toml > "$config"
+    cargo deny --log-level error check --config "$config" advisories
+    rm -f "$config"
+  else
+    say "cargo deny: advisories SKIPPED (no copy of the RustSec database at $db; set HEARD_ADVISORY_DB)"
   fi
 }
 

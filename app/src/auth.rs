@@ -10,17 +10,32 @@
 //! 128-bit tokens in an HttpOnly, SameSite=Strict cookie; the database keeps
 //! only their SHA-256, so every Heard instance can check any session.
 
-use crate::db::{Db, SessionUser};
-use crate::domain::account::{Email, Password, Role};
+use crate::db::{Db, SessionUser, StoredUser};
+use crate::domain::account::{Password, Role};
 use crate::error::AppError;
+use crate::state::AppState;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
-/// Name of the session cookie.
+/// Name of the session cookie over plain HTTP (on localhost).
 pub const SESSION_COOKIE: &str = "heard_session";
+/// Name of the session cookie over HTTPS: browsers take a `__Host-` cookie
+/// only from this exact host, sent securely, for the whole site, so a
+/// sibling subdomain cannot plant a session of its choosing.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-heard_session";
+
+/// The session cookie's name: [`SECURE_SESSION_COOKIE`] when served over
+/// HTTPS.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 /// How long a login lasts.
 pub const SESSION_SECONDS: i64 = 12 * 60 * 60;
 
@@ -77,53 +92,38 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Checks an e-mail address and password; on success starts a session and
-/// returns its token and the account's role.
-pub async fn log_in(
-    db: &Db,
-    email: &str,
-    password: &str,
-) -> Result<Option<(String, Role)>, AppError> {
-    let user = match Email::parse(email) {
-        Ok(email) => db.user_by_email(&email).await?,
-        Err(_) => None,
-    };
-    let hash = user
-        .as_ref()
-        .map_or(decoy_hash(), |u| u.password_hash.as_str());
+/// Whether `password` is `user`'s. An unknown account is checked against a
+/// decoy hash, so it takes as long as a wrong password and does not reveal
+/// which addresses have accounts.
+pub async fn check_password(user: Option<&StoredUser>, password: &str) -> bool {
+    let hash = user.map_or(decoy_hash(), |u| u.password_hash.as_str());
     // Argon2 takes tens of milliseconds of CPU and 19 MiB: keep it off the
     // async workers, and let only a few run at once, so that a burst of
-    // logins (hundreds at the same moment pass the throttle's check before
-    // any failure is counted) waits its turn instead of taking gigabytes.
-    let _permit = PASSWORD_CHECKS
-        .acquire()
-        .await
-        .map_err(|_| AppError::Internal)?;
+    // logins waits its turn instead of taking gigabytes.
+    let Ok(_permit) = PASSWORD_CHECKS.acquire().await else {
+        return false;
+    };
     let (hash, candidate) = (hash.to_owned(), password.to_owned());
-    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &candidate))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "password check panicked");
-            AppError::Internal
-        })?;
-    match user {
-        Some(user) if matches => {
-            let (token, hash) = new_session_token();
-            db.create_session(&hash, &user.id, crate::db::now() + SESSION_SECONDS)
-                .await?;
-            tracing::info!(user = %user.email, role = user.role.as_str(), "logged in");
-            Ok(Some((token, user.role)))
-        }
-        _ => {
-            tracing::info!("failed login");
-            Ok(None)
+    match tokio::task::spawn_blocking(move || verify_password(&hash, &candidate)).await {
+        Ok(matches) => user.is_some() && matches,
+        Err(error) => {
+            tracing::error!(%error, "password check panicked");
+            false
         }
     }
 }
 
+/// Starts a session for `user_id`; returns its token (for the cookie).
+pub async fn start_session(db: &Db, user_id: &str) -> Result<String, crate::db::DbError> {
+    let (token, hash) = new_session_token();
+    db.create_session(&hash, user_id, crate::db::now() + SESSION_SECONDS)
+        .await?;
+    Ok(token)
+}
+
 /// Ends the session whose token is in `cookie_header`, if any.
-pub async fn log_out(db: &Db, cookie_header: Option<&str>) -> Result<(), AppError> {
-    if let Some(token) = cookie_header.and_then(session_token) {
+pub async fn log_out(db: &Db, cookie_header: Option<&str>, secure: bool) -> Result<(), AppError> {
+    if let Some(token) = cookie_header.and_then(|header| session_token(header, secure)) {
         db.delete_session(&token_hash(token)).await?;
     }
     Ok(())
@@ -131,10 +131,9 @@ pub async fn log_out(db: &Db, cookie_header: Option<&str>) -> Result<(), AppErro
 
 /// The `Set-Cookie` value that stores a session token in the browser.
 pub fn session_cookie(token: &str, secure: bool) -> String {
+    let name = session_cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}{secure}"
-    )
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}{secure}")
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
@@ -143,11 +142,12 @@ pub fn expired_session_cookie(secure: bool) -> String {
 }
 
 /// The session token in a `Cookie` header.
-pub fn session_token(cookie_header: &str) -> Option<&str> {
+pub fn session_token(cookie_header: &str, secure: bool) -> Option<&str> {
+    let wanted = session_cookie_name(secure);
     cookie_header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value)
         .filter(|value| !value.is_empty())
 }
@@ -163,7 +163,7 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     if let Some(SessionLookedUp(user)) = parts.extensions.get::<SessionLookedUp>() {
         return Ok(user.clone());
     }
-    user_for_headers(&state.db, &parts.headers).await
+    user_for_headers(&state, &parts.headers).await
 }
 
 /// The session a request's cookie led to, found once and kept with the
@@ -173,18 +173,22 @@ pub struct SessionLookedUp(pub Option<SessionUser>);
 
 /// The account behind the session cookie in `headers`, if any.
 pub async fn user_for_headers(
-    db: &Db,
+    state: &AppState,
     headers: &http::HeaderMap,
 ) -> Result<Option<SessionUser>, AppError> {
     let Some(token) = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(session_token)
+        .find_map(|header| session_token(header, state.secure_cookies))
     else {
         return Ok(None);
     };
-    Ok(db.session_user(&token_hash(token)).await?)
+    let idle_since = crate::db::now() - crate::use_cases::accounts::IDLE_SECONDS;
+    Ok(state
+        .db
+        .session_user(&token_hash(token), idle_since)
+        .await?)
 }
 
 /// The one authorisation check: the current request's account, if its role
@@ -198,11 +202,11 @@ pub async fn require(needed: Role) -> Result<SessionUser, AppError> {
 
 /// The same check for a plain handler (a file download), from its headers.
 pub async fn require_for_headers(
-    db: &Db,
+    state: &AppState,
     headers: &http::HeaderMap,
     needed: Role,
 ) -> Result<SessionUser, AppError> {
-    allowed(user_for_headers(db, headers).await?, needed)
+    allowed(user_for_headers(state, headers).await?, needed)
 }
 
 /// Whether the server function at `path` answers requests without a
@@ -235,7 +239,7 @@ pub struct SummaryReader {
 /// and workers and admins with exact figures (unless they ask to see what
 /// viewers see).
 pub async fn summary_reader_for_headers(
-    db: &Db,
+    state: &AppState,
     headers: &http::HeaderMap,
     round_id: &str,
     share_token: Option<&str>,
@@ -243,7 +247,7 @@ pub async fn summary_reader_for_headers(
 ) -> Result<SummaryReader, AppError> {
     use crate::domain::report::Audience;
     if let Some(token) = share_token.filter(|t| !t.is_empty()) {
-        return match db.share_link_round(&token_hash(token)).await? {
+        return match state.db.share_link_round(&token_hash(token)).await? {
             Some(linked) if linked == round_id => Ok(SummaryReader {
                 audience: Audience::Viewer,
                 user: None,
@@ -251,7 +255,7 @@ pub async fn summary_reader_for_headers(
             _ => Err(AppError::NotFound),
         };
     }
-    let user = allowed(user_for_headers(db, headers).await?, Role::Viewer)?;
+    let user = allowed(user_for_headers(state, headers).await?, Role::Viewer)?;
     let audience = if user.role.allows(Role::Worker) && !viewers_view {
         Audience::Worker
     } else {
@@ -274,9 +278,36 @@ pub async fn summary_reader(
     let headers = leptos::prelude::use_context::<http::request::Parts>()
         .map(|p| p.headers)
         .unwrap_or_default();
-    summary_reader_for_headers(&state.db, &headers, round_id, share_token, viewers_view)
+    summary_reader_for_headers(&state, &headers, round_id, share_token, viewers_view)
         .await
         .map_err(refuse)
+}
+
+/// Whether a browser marked the request as coming from a page of another
+/// site: by Fetch Metadata where the browser sends it, else by `Origin`.
+pub fn from_another_site(headers: &http::HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        // "none": typed or bookmarked by the user; "same-origin": Heard's
+        // own pages. A sibling subdomain ("same-site") is another site too.
+        return !matches!(site, "same-origin" | "none");
+    }
+    match headers.get(http::header::ORIGIN).map(|v| v.to_str()) {
+        None => false,
+        Some(Ok(origin)) => !same_origin(origin, headers),
+        Some(Err(_)) => true,
+    }
+}
+
+/// Whether `origin` (`scheme://host[:port]`) names the host the request was
+/// sent to.
+fn same_origin(origin: &str, headers: &http::HeaderMap) -> bool {
+    let Some((_, host)) = origin.split_once("://") else {
+        return false; // "null" and the like: a sandboxed or opaque page.
+    };
+    headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|expected| expected.eq_ignore_ascii_case(host))
 }
 
 /// The hash a share link's token is stored under.
@@ -292,7 +323,11 @@ pub fn new_share_token() -> (String, String) {
 /// The decision itself: who may do what `needed` may.
 fn allowed(user: Option<SessionUser>, needed: Role) -> Result<SessionUser, AppError> {
     let user = user.ok_or(AppError::NotLoggedIn)?;
-    if user.role.allows(needed) {
+    if needed == Role::Admin && user.role == Role::Admin && !user.second_factor {
+        // ASVS 6.3.3: an admin acts as one only with a second factor.
+        tracing::info!(user = %user.email, "refused: admin without a second factor");
+        Err(AppError::SecondFactorNeeded)
+    } else if user.role.allows(needed) {
         Ok(user)
     } else {
         tracing::info!(user = %user.email, needed = needed.as_str(), "refused: role too low");
@@ -341,14 +376,25 @@ mod tests {
         let cookie = session_cookie("abc", false);
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
         assert!(!cookie.contains("Secure"));
-        assert!(session_cookie("abc", true).ends_with("; Secure"));
-        assert!(expired_session_cookie(false).contains("Max-Age=0"));
+        let secure = session_cookie("abc", true);
+        assert!(
+            secure.starts_with("__Host-heard_session=abc; Path=/;") && secure.ends_with("; Secure")
+        );
+        assert!(!secure.contains("Domain"));
+        assert!(expired_session_cookie(true).contains("Max-Age=0"));
     }
 
     #[test]
-    fn the_session_token_is_found_among_other_cookies() {
-        assert_eq!(session_token("a=1; heard_session=xyz; b=2"), Some("xyz"));
-        assert_eq!(session_token("heard_session="), None);
-        assert_eq!(session_token("other=1"), None);
+    fn the_session_token_is_found_among_other_cookies_under_the_configured_name() {
+        assert_eq!(
+            session_token("a=1; heard_session=xyz; b=2", false),
+            Some("xyz")
+        );
+        assert_eq!(session_token("heard_session=", false), None);
+        assert_eq!(session_token("other=1", false), None);
+        // Over HTTPS only the __Host- cookie counts: a plain one could have
+        // been set by a sibling subdomain.
+        assert_eq!(session_token("heard_session=xyz", true), None);
+        assert_eq!(session_token("__Host-heard_session=xyz", true), Some("xyz"));
     }
 }

@@ -17,6 +17,9 @@ pub enum AppError {
     /// Logged in, but the role does not allow this.
     #[error("Your account cannot see this page. Ask an admin if you need to.")]
     Forbidden,
+    /// An admin's work needs the account's second factor set up first.
+    #[error("Admin work needs a second factor: set one up on your account page (/account) first.")]
+    SecondFactorNeeded,
     /// Unknown join code, closed round, or an id that does not exist.
     #[error("We could not find that. It may have been closed or removed.")]
     NotFound,
@@ -74,7 +77,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::NotLoggedIn => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::SecondFactorNeeded => 403,
             AppError::NotFound => 404,
             AppError::Closed => 410,
             AppError::Throttled(_) => 429,

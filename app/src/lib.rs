@@ -24,6 +24,8 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod second_factor;
+#[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod throttle;
@@ -37,6 +39,8 @@ use leptos_router::{SsrMode, path};
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -50,6 +54,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The Content-Security-Policy of a page: scripts only from Heard itself
+/// and the inline ones Leptos writes with this response's nonce (no
+/// `unsafe-inline` script), wasm allowed to compile, nothing from elsewhere,
+/// no plugins, no `<base>`, no framing, forms only to Heard. Inline style
+/// attributes stay allowed (charts and progress bars use them); they cannot
+/// run code.
+#[cfg(feature = "ssr")]
+fn set_page_policy() {
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
     }
 }
 
@@ -74,6 +101,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=collect::JoinPage ssr=SsrMode::Async/>
                     <Route path=path!("/survey/:code") view=collect::SurveyPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=account::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/accounts") view=account::AccountsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view=account::AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds") view=staff::RoundsPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds/:id") view=staff::RoundAnswersPage ssr=SsrMode::Async/>
                     <Route path=path!("/rounds/:id/code/:question") view=staff::CodingPage ssr=SsrMode::Async/>

@@ -21,6 +21,10 @@ pub struct AppState {
     /// Take the client's address from the last `X-Forwarded-For` entry (set
     /// only when Heard runs behind a proxy that writes it).
     pub trust_forwarded_for: bool,
+    /// The key addresses and accounts are hashed with before they are
+    /// counted for throttling (the same on every instance: it is stored in
+    /// the database).
+    pub source_key: crate::throttle::SourceKey,
     /// The words that put an answer on the "needs a look" list. Read at
     /// start from configuration, the same on every instance.
     pub safeguarding: Arc<SafeguardingList>,
@@ -31,6 +35,17 @@ pub struct AppState {
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    /// Who a request counts against for throttling: its network address
+    /// (an IPv6 address by its /64), as a keyed hash.
+    pub fn source_of(&self, parts: &http::request::Parts) -> String {
+        self.source_key.address(crate::throttle::client_address(
+            parts,
+            self.trust_forwarded_for,
+        ))
     }
 }
 

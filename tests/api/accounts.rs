@@ -37,7 +37,7 @@ on_both_databases! {
         assert_eq!(response.headers()["location"], "/login?failed=1");
         assert!(response.headers().get("set-cookie").is_none());
         let page = app.client().get(app.url("/login?failed=1")).send().await.unwrap().text().await.unwrap();
-        assert!(page.contains("The e-mail address or password is not right."));
+        assert!(page.contains("The e-mail address, password or code is not right."), "{page}");
         // An unknown address gets the same answer, so accounts cannot be discovered.
         assert_eq!(app.log_in("nobody@example.org", PASSWORD).await, None);
     }
@@ -124,9 +124,10 @@ on_both_databases! {
     async fn a_burst_of_logins_waits_its_turn_instead_of_taking_a_gigabyte(app: TestApp) {
         app.add_user("worker", "worker@example.org", PASSWORD);
         let before = app.peak_memory_kib();
-        // 64 wrong passwords at the same moment: all pass the throttle's
-        // check before any failure is counted, so each needs an Argon2 run
-        // of 19 MiB; uncapped that is over a gigabyte at once.
+        // 64 wrong passwords at the same moment. Each is counted before it
+        // is tried, so only the account's ten get an Argon2 run of 19 MiB,
+        // at most four at once; uncapped and counted after, all 64 ran at
+        // once, over a gigabyte.
         let attempts: Vec<_> = (0..64)
             .map(|_| {
                 let request = app.client().post(app.url("/api/log_in"))

@@ -30,6 +30,8 @@ macro_rules! on_both_databases {
 
 /// Logging in and out, roles, and the one authorisation check.
 mod accounts;
+/// The bad-input corpus over HTTP and the command line.
+mod bad_input;
 /// Starting, configuration and the command line.
 mod cli;
 /// The coding screen's server functions: coding, history, bulk, quotes, second coder.
@@ -42,18 +44,22 @@ mod receipts;
 mod reports;
 /// `POST /api/v1/responses`: every status code, and exactly-once storage.
 mod responses;
+/// Every endpoint called as every kind of caller, against the README's table.
+mod role_matrix;
 /// Safeguarding flags: raised on sending, shown to workers only.
 mod safeguarding;
+/// Second factors, session timeouts, admin control of accounts, the audit log.
+mod sessions;
 /// Summaries for head teachers: the page, downloads, share links.
 mod summaries;
 /// A young person's journey through plain HTML forms, and exactly-once sending.
 mod survey;
 /// Survey files and rounds on the command line.
 mod surveys;
-/// Throttling guesses without ever slowing a class behind one router.
+/// Throttling guesses: no one can lock a class or an owner out.
 mod throttling;
 /// Each use case through the command line and HTTP, agreeing; every
 /// endpoint refusing a request without a session.
 mod use_cases;
 
-pub use heard_tests::{Backend, TestApp};
+pub use heard_tests::{Backend, TestApp, unix_now};

@@ -62,9 +62,53 @@ on_both_databases! {
             }
             assert!(headers.get("strict-transport-security").is_none(), "plain HTTP here: no HSTS");
         }
+        // Pages allow only scripts with this response's nonce (and Heard's
+        // own files): every inline script has it, and it is new each time.
+        let mut nonces = Vec::new();
+        for path in ["/", "/login"] {
+            let response = app.client().get(app.url(path)).send().await.unwrap();
+            let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+            let script_src = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap_or_else(|| panic!("{path}: no script-src in {csp}"));
+            assert!(!script_src.contains("unsafe-inline"), "{csp}");
+            let nonce = script_src.split("'nonce-").nth(1).and_then(|n| n.split('\'').next()).unwrap().to_owned();
+            let page = response.text().await.unwrap();
+            let scripts = page.matches("<script").count();
+            assert!(scripts > 0, "{path}: the page hydrates with an inline script");
+            assert_eq!(page.matches(&format!("<script nonce=\"{nonce}\"")).count() + page.matches(&format!("<script type=\"module\" nonce=\"{nonce}\"")).count(), scripts, "{path}: a script without the nonce:\n{page}");
+            nonces.push(nonce);
+        }
+        assert_ne!(nonces[0], nonces[1], "a nonce is used once");
         // The built front end may be kept.
         let response = app.client().get(app.url("/pkg/heard.css")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert!(response.headers().get("cache-control").is_none_or(|v| v != "no-store"));
     }
+}
+
+/// A client that sends its headers a byte at a time (slowloris) is cut off
+/// once the header timeout passes, and the server goes on serving.
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with_env(&[("HEARD_HEADER_TIMEOUT_SECONDS", "2")]).await;
+    let address = app.base_url.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: heard\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    // The rest of the headers never come: the server must close.
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        slow.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection was still open after 10 s");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "closed before the timeout"
+    );
+    let page = app.client().get(app.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
 }

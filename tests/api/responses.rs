@@ -86,7 +86,7 @@ on_both_databases! {
         assert!(error_of(&answer).contains("is closed"), "{answer}");
         assert_eq!(app.stored_responses().await, 0);
 
-        let response = app.client().get(app.url("/join")).query(&[("code", &app.join_code)]).send().await.unwrap();
+        let response = app.client().post(app.url("/join")).form(&[("code", &app.join_code)]).send().await.unwrap();
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         let page = app.client().get(app.url(&location)).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("That survey has closed"), "{page}");

@@ -18,8 +18,8 @@ impl<'a> FormBrowser<'a> {
         let typed = format!("{} {}", &app.join_code[..3], &app.join_code[3..]).to_lowercase();
         let response = app
             .client()
-            .get(app.url("/join"))
-            .query(&[("code", typed)])
+            .post(app.url("/join"))
+            .form(&[("code", typed)])
             .send()
             .await
             .unwrap();
@@ -304,14 +304,14 @@ on_both_databases! {
 
     async fn an_unknown_or_malformed_code_leads_back_to_the_start_page_with_the_reason(app: TestApp) {
         let unused = if app.join_code == "ACE347" { "ACE346" } else { "ACE347" };
-        let response = app.client().get(app.url("/join")).query(&[("code", unused)]).send().await.unwrap();
+        let response = app.client().post(app.url("/join")).form(&[("code", unused)]).send().await.unwrap();
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         assert_eq!(location, format!("/?error=unknown&code={unused}"));
         let page = app.client().get(app.url(&location)).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("We could not find a survey with that code"));
         assert!(page.contains(&format!("value=\"{unused}\"")), "the typed code is kept to correct");
 
-        let response = app.client().get(app.url("/join")).query(&[("code", "AC3")]).send().await.unwrap();
+        let response = app.client().post(app.url("/join")).form(&[("code", "AC3")]).send().await.unwrap();
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         let page = app.client().get(app.url(&location)).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("The code should have 6 letters and numbers"), "{page}");

@@ -113,7 +113,7 @@ on_both_databases! {
         assert!(page.contains("How are things?"), "{page}");
 
         stdout(&app.heard(&["round", "close", "--survey", "feelings", "--round", "Summer 2025"], ""));
-        let response = app.client().get(app.url("/join")).query(&[("code", &code)]).send().await.unwrap();
+        let response = app.client().post(app.url("/join")).form(&[("code", &code)]).send().await.unwrap();
         assert_eq!(response.headers()["location"].to_str().unwrap(), format!("/?error=closed&code={code}"));
 
         let reopened = stdout(&app.heard(&["round", "open", "--survey", "feelings", "--round", "Summer 2025"], ""));

@@ -178,13 +178,14 @@ on_both_databases! {
         // What each public endpoint answers a request with no session and
         // no arguments: documented in the README, and nothing else public.
         let public: Vec<(&str, u16)> = vec![
-            ("/join", 303),
-            ("/survey/{code}", 200),
-            ("/api/v1/responses", 400),
-            ("/api/log_in", 400),
-            ("/api/log_out", 200),
-            ("/api/load_survey_state", 400),
-            ("/api/load_summary", 400),
+            ("GET /join", 303),
+            ("POST /join", 303),
+            ("POST /survey/{code}", 200),
+            ("POST /api/v1/responses", 400),
+            ("POST /api/log_in", 400),
+            ("POST /api/log_out", 200),
+            ("POST /api/load_survey_state", 400),
+            ("POST /api/load_summary", 400),
         ];
         let mut seen_public = Vec::new();
         let id = "00000000-0000-4000-8000-000000000000";
@@ -198,9 +199,10 @@ on_both_databases! {
             let status = request.send().await.unwrap().status().as_u16();
             match *access {
                 "public" => {
-                    let expected = public.iter().find(|(p, _)| p == path).unwrap_or_else(|| panic!("{path} is public but not documented here"));
-                    assert_eq!(status, expected.1, "{method} {path}");
-                    seen_public.push(*path);
+                    let endpoint = format!("{method} {path}");
+                    let expected = public.iter().find(|(p, _)| *p == endpoint).unwrap_or_else(|| panic!("{endpoint} is public but not documented here"));
+                    assert_eq!(status, expected.1, "{endpoint}");
+                    seen_public.push(expected.0);
                 }
                 "session" | "session-or-share-link" => assert_eq!(status, 401, "{method} {path} without a session"),
                 other => panic!("{path}: unknown access {other}"),

@@ -627,6 +627,9 @@ async fn log_in(browser: &Browser, app: &TestApp, email: &str, landing: &str) {
     browser.wait_for_h1("Log in").await;
     browser.type_into("#email", email).await;
     browser.type_into("#password", PASSWORD).await;
+    if let Some(code) = app.next_code(email) {
+        browser.type_into("#code", &code).await;
+    }
     browser.click("form.login-form button[type=submit]").await;
     browser.wait_for_h1(landing).await;
 }

@@ -113,6 +113,79 @@ pub struct TestApp {
     child: Child,
     log: Arc<Mutex<String>>,
     postgres: Option<PostgresDatabase>,
+    /// The second factors of accounts added through [`TestApp::add_user`]
+    /// that have one, by e-mail address.
+    second_factors: Mutex<std::collections::HashMap<String, SecondFactor>>,
+    /// Extra environment the server was started with (kept for restarts).
+    env: Vec<(String, String)>,
+}
+
+/// An account's second factor as `heard user add` printed it.
+#[derive(Clone, Debug)]
+pub struct SecondFactor {
+    /// The base32 key.
+    pub key: String,
+    pub recovery_codes: Vec<String>,
+    /// The last time step a code was made for (each is accepted once).
+    last_step: u64,
+}
+
+impl SecondFactor {
+    /// Reads the key and recovery codes from `heard user add` or `heard
+    /// user second-factor` output.
+    pub fn from_output(stdout: &str) -> Option<SecondFactor> {
+        let key = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("key: "))?
+            .trim()
+            .to_owned();
+        let recovery_codes = stdout
+            .lines()
+            .skip_while(|l| !l.starts_with("Recovery codes"))
+            .skip(1)
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect();
+        Some(SecondFactor {
+            key,
+            recovery_codes,
+            last_step: 0,
+        })
+    }
+
+    /// The code an authenticator app with this key shows at `unix_time`
+    /// (RFC 6238 as the totp-rs crate computes it, independently of Heard).
+    pub fn code_at(&self, unix_time: u64) -> String {
+        let secret = totp_rs::Secret::Encoded(self.key.clone())
+            .to_bytes()
+            .expect("the printed key is base32");
+        totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret)
+            .expect("a valid TOTP key")
+            .generate(unix_time)
+    }
+
+    /// A code Heard has not accepted yet: for the step before, at or after
+    /// now (Heard accepts each once, in order), else a recovery code.
+    pub fn next_code(&mut self) -> String {
+        let now_step = unix_now() / 30;
+        let step = (self.last_step + 1).max(now_step - 1);
+        if step <= now_step + 1 {
+            self.last_step = step;
+            self.code_at(step * 30)
+        } else {
+            self.recovery_codes
+                .pop()
+                .expect("a recovery code left for another login this half-minute")
+        }
+    }
+}
+
+/// Seconds since 1970.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs()
 }
 
 impl TestApp {
@@ -137,7 +210,28 @@ impl TestApp {
                 (database.url.clone(), Some(database))
             }
         };
-        Self::start(dir, database_url, true, backend, postgres, "127.0.0.1:0").await
+        Self::start(
+            dir,
+            database_url,
+            true,
+            backend,
+            postgres,
+            "127.0.0.1:0",
+            Vec::new(),
+        )
+        .await
+    }
+
+    /// Starts Heard on SQLite with extra environment variables (its
+    /// configuration, e.g. `HEARD_PUBLIC_URL`).
+    pub async fn spawn_with_env(env: &[(&str, &str)]) -> TestApp {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}/heard.db", dir.path().display());
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self::start(dir, url, true, Backend::Sqlite, None, "127.0.0.1:0", env).await
     }
 
     /// Starts Heard as the README's first command does: no DATABASE_URL, so
@@ -151,6 +245,7 @@ impl TestApp {
             Backend::Sqlite,
             None,
             "127.0.0.1:0",
+            Vec::new(),
         )
         .await
     }
@@ -189,7 +284,8 @@ impl TestApp {
             self.set_database_url,
             self.backend,
         );
-        Self::start(dir, url, set_url, backend, postgres, addr).await
+        let env = std::mem::take(&mut self.env);
+        Self::start(dir, url, set_url, backend, postgres, addr, env).await
     }
 
     async fn start(
@@ -199,6 +295,7 @@ impl TestApp {
         backend: Backend,
         postgres: Option<PostgresDatabase>,
         addr: &str,
+        env: Vec<(String, String)>,
     ) -> TestApp {
         let mut command = Command::new(heard_binary());
         command
@@ -213,6 +310,7 @@ impl TestApp {
         if set_database_url {
             command.env("DATABASE_URL", &database_url);
         }
+        command.envs(env.iter().map(|(k, v)| (k, v)));
         let mut child = command.spawn().expect("the heard binary starts");
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().expect("stderr is piped");
@@ -244,11 +342,9 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(25)).await;
         };
-        let join_code = field_after(&log.lock().expect("log lock"), "join_code=")
-            .expect("the demo round's join code is logged");
-        TestApp {
+        let mut app = TestApp {
             base_url,
-            join_code,
+            join_code: String::new(),
             database_url,
             set_database_url,
             backend,
@@ -256,7 +352,25 @@ impl TestApp {
             child,
             log,
             postgres,
-        }
+            second_factors: Mutex::default(),
+            env,
+        };
+        app.join_code = app.demo_join_code();
+        app
+    }
+
+    /// The demo round's join code, from `heard round list` (join codes are
+    /// kept out of the log).
+    fn demo_join_code(&self) -> String {
+        let output = self.heard(&["round", "list"], "");
+        let listed = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "heard round list: {:?}", output);
+        listed
+            .lines()
+            .find(|line| line.contains("\topen\t"))
+            .and_then(|line| line.rsplit('\t').next())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no open round in heard round list:\n{listed}"))
     }
 
     /// Stops the server (the folder and database stay).
@@ -280,7 +394,8 @@ impl TestApp {
         run_heard(self.dir.path(), env, args, stdin)
     }
 
-    /// Adds an account through the command line; panics if that fails.
+    /// Adds an account through the command line; panics if that fails. An
+    /// admin's second factor is kept, for [`TestApp::log_in`].
     pub fn add_user(&self, role: &str, email: &str, password: &str) {
         let output = self.heard(
             &["user", "add", "--role", role, email],
@@ -291,6 +406,35 @@ impl TestApp {
             "heard user add failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
+        if let Some(factor) = SecondFactor::from_output(&String::from_utf8_lossy(&output.stdout)) {
+            self.keep_second_factor(email, factor);
+        }
+    }
+
+    /// Remembers `email`'s second factor, for [`TestApp::log_in`].
+    pub fn keep_second_factor(&self, email: &str, factor: SecondFactor) {
+        self.second_factors
+            .lock()
+            .expect("second factors lock")
+            .insert(email.to_lowercase(), factor);
+    }
+
+    /// The second factor kept for `email`, if any.
+    pub fn second_factor(&self, email: &str) -> Option<SecondFactor> {
+        self.second_factors
+            .lock()
+            .expect("second factors lock")
+            .get(&email.to_lowercase())
+            .cloned()
+    }
+
+    /// A fresh second-factor code for `email`, if it has a second factor.
+    pub fn next_code(&self, email: &str) -> Option<String> {
+        self.second_factors
+            .lock()
+            .expect("second factors lock")
+            .get_mut(&email.to_lowercase())
+            .map(SecondFactor::next_code)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -308,12 +452,24 @@ impl TestApp {
     /// Logs in through the login form (as a browser without JavaScript
     /// would) and returns the session cookie (`name=value`).
     pub async fn log_in(&self, email: &str, password: &str) -> Option<String> {
+        let code = self.next_code(email).unwrap_or_default();
+        self.log_in_with_code(email, password, &code).await
+    }
+
+    /// Logs in with `code` as the second factor (empty: none); the session
+    /// cookie (`name=value`) when that worked.
+    pub async fn log_in_with_code(
+        &self,
+        email: &str,
+        password: &str,
+        code: &str,
+    ) -> Option<String> {
         let response = self
             .client()
             .post(self.url("/api/log_in"))
             .header("accept", "text/html")
             .header("referer", self.url("/login"))
-            .form(&[("email", email), ("password", password)])
+            .form(&[("email", email), ("password", password), ("code", code)])
             .send()
             .await
             .expect("the login form posts");
@@ -322,7 +478,12 @@ impl TestApp {
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("heard_session=") && !c.starts_with("heard_session=;"))
+            .find(|c| {
+                let pair = c.split(';').next().unwrap_or_default();
+                pair.split_once('=').is_some_and(|(name, value)| {
+                    name.ends_with("heard_session") && !value.is_empty()
+                })
+            })
             .map(|c| c.split(';').next().unwrap_or_default().to_owned())
     }
 

@@ -1,5 +1,7 @@
-//! Staff accounts: logging in and out. Accounts are made on the command
-//! line (`heard user add`); there is no self sign-up and no default password.
+//! Staff accounts: logging in and out, each person's second factor
+//! (`security`), and the admin's pages for accounts and the audit log
+//! (`admin`). Accounts are made on the command line (`heard user add`);
+//! there is no self sign-up and no default password.
 
 use crate::error::AppError;
 use crate::ui::ErrorSummary;
@@ -7,50 +9,61 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// Checks the e-mail address and password and, if they match, sets the
-/// session cookie and goes to the rounds. A wrong pair goes back to the form
-/// with a message that does not say which of the two was wrong.
+mod admin;
+mod security;
+
+pub use admin::{AccountsPage, AuditPage};
+pub use security::AccountPage;
+
+/// Checks the e-mail address, password and (for an account with one) the
+/// second-factor code; if they match, sets the session cookie and goes on.
+/// A wrong one goes back to the form with a message that does not say
+/// which was wrong. The rules are `use_cases::accounts::log_in`.
 #[server(endpoint = "log_in")]
-pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::domain::throttle::{FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_ADDRESS};
-    use crate::throttle::{address_source, check, client_address, hashed_source, record_failure};
-    use http::header::{HeaderValue, SET_COOKIE};
+pub async fn log_in(
+    email: String,
+    password: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
+    use crate::use_cases::accounts::{LoginAttempt, LoginOutcome};
+    use http::header::{COOKIE, HeaderValue, SET_COOKIE};
     let state = crate::state::app_state()?;
     let parts = expect_context::<http::request::Parts>();
-    let account = hashed_source(&email.trim().to_lowercase());
-    let address = address_source(client_address(&parts, state.trust_forwarded_for));
-    let limits = [
-        (FAILED_LOGINS_PER_ACCOUNT, &account),
-        (FAILED_LOGINS_PER_ADDRESS, &address),
-    ];
-    for (limit, source) in limits {
-        if check(&state.db, limit, source).await?.is_err() {
-            tracing::warn!(limit = limit.kind, "login refused: too many failures");
-            leptos_axum::redirect("/login?failed=busy");
-            return Ok(());
-        }
-    }
-    match crate::auth::log_in(&state.db, &email, &password).await? {
-        Some((token, role)) => {
+    let address = state.source_of(&parts);
+    let attempt = LoginAttempt {
+        email: &email,
+        password: &password,
+        code: &code,
+        address: &address,
+    };
+    match crate::use_cases::accounts::log_in(&state.db, &state.source_key, attempt).await? {
+        LoginOutcome::LoggedIn {
+            token,
+            role,
+            second_factor,
+        } => {
+            // A session this browser had before (perhaps one planted on it)
+            // ends; the account's sessions elsewhere carry on.
+            let cookies = parts.headers.get(COOKIE).and_then(|v| v.to_str().ok());
+            crate::auth::log_out(&state.db, cookies, state.secure_cookies).await?;
             let cookie = crate::auth::session_cookie(&token, state.secure_cookies);
             let response = expect_context::<leptos_axum::ResponseOptions>();
             response.append_header(
                 SET_COOKIE,
                 HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
             );
-            // Viewers read summaries; workers and admins start at the rounds.
-            leptos_axum::redirect(if role.allows(crate::domain::account::Role::Worker) {
+            use crate::domain::account::Role;
+            leptos_axum::redirect(if role == Role::Admin && !second_factor {
+                // Admins must set up a second factor before admin work.
+                "/account"
+            } else if role.allows(Role::Worker) {
                 "/rounds"
             } else {
                 "/summaries"
             });
         }
-        None => {
-            for (limit, source) in limits {
-                record_failure(&state.db, limit, source).await?;
-            }
-            leptos_axum::redirect("/login?failed=1");
-        }
+        LoginOutcome::Refused => leptos_axum::redirect("/login?failed=1"),
+        LoginOutcome::Busy => leptos_axum::redirect("/login?failed=busy"),
     }
     Ok(())
 }
@@ -62,7 +75,7 @@ pub async fn log_out() -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let parts = expect_context::<http::request::Parts>();
     let cookies = parts.headers.get(COOKIE).and_then(|v| v.to_str().ok());
-    crate::auth::log_out(&state.db, cookies).await?;
+    crate::auth::log_out(&state.db, cookies, state.secure_cookies).await?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     let expired = crate::auth::expired_session_cookie(state.secure_cookies);
     response.append_header(
@@ -82,9 +95,9 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Log in - Heard"/>
         {move || failed().map(|why| {
             let message = if why == "busy" {
-                "Too many failed tries. Please wait up to 15 minutes, then try again."
+                "Too many failed tries. Please wait up to 15 minutes, then try again. With a second factor set up, your password and code let you in now."
             } else {
-                "The e-mail address or password is not right."
+                "The e-mail address, password or code is not right."
             };
             view! { <ErrorSummary problems=vec![("email".to_owned(), message.to_owned())]/> }
         })}
@@ -98,6 +111,11 @@ pub fn LoginPage() -> impl IntoView {
             <div class="field">
                 <label class="label" for="password">"Password"</label>
                 <input class="input" id="password" name="password" type="password" autocomplete="current-password" required/>
+            </div>
+            <div class="field">
+                <label class="label" for="code">"Code from your authenticator app"</label>
+                <p class="hint" id="code-hint">"If you set up a second factor: the six digits your app shows now, or one of your recovery codes."</p>
+                <input class="input input-short" id="code" name="code" autocomplete="one-time-code" aria-describedby="code-hint"/>
             </div>
             <button class="button" type="submit">"Log in"</button>
         </ActionForm>

@@ -167,10 +167,16 @@ pub enum ScreenView {
 pub async fn load_survey_state(code: String) -> Result<SurveyState, AppError> {
     use submit::Lookup;
     let state = crate::state::app_state()?;
-    let source = crate::throttle::address_source(
-        use_context::<http::request::Parts>()
-            .and_then(|parts| crate::throttle::client_address(&parts, state.trust_forwarded_for)),
-    );
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return Err(AppError::Internal);
+    };
+    // A link from another site looks nothing up (and counts nothing): the
+    // start page, with the code filled in, asks for one press of Start.
+    if crate::auth::from_another_site(&parts.headers) {
+        leptos_axum::redirect(&format!("/?code={}", submit::query_escape(&code)));
+        return Err(AppError::NotFound);
+    }
+    let source = state.source_of(&parts);
     let round = match submit::look_up(&state.db, &code, &source).await? {
         Lookup::Found(round) => round,
         Lookup::Malformed | Lookup::Unknown => return Err(AppError::NotFound),
@@ -218,7 +224,7 @@ pub fn JoinPage() -> impl IntoView {
         {problem}
         <h1>"Have your say"</h1>
         <p class="lead">"Your worker will give you a code. Type it here to start."</p>
-        <form method="get" action="/join" class="join-form">
+        <form method="post" action="/join" class="join-form">
             <div class="field" class:field-error=move || query.read().get("error").is_some()>
                 <label class="label" for="code">"Your code"</label>
                 <p class="hint" id="code-hint">"It has 6 letters and numbers, like ACE 347."</p>

@@ -8,7 +8,9 @@ use crate::domain::join_code::JoinCode;
 use crate::domain::progress::{Progress, Step};
 use crate::domain::receipt::Receipt;
 use crate::domain::survey::Survey;
-use crate::domain::throttle::WRONG_JOIN_CODES;
+use crate::domain::throttle::{
+    JOIN_CODE_REMEMBERED_SECONDS, SUBMISSIONS_PER_ROUND, WRONG_JOIN_CODES,
+};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::throttle::{self, Throttled};
@@ -53,6 +55,10 @@ pub enum SubmitError {
     ClientIdReused(String),
     #[error("too many wrong join codes came from this network; try again in {0} seconds")]
     Throttled(i64),
+    #[error(
+        "too many answers came to this round from this network in the last hour; try again in {0} seconds"
+    )]
+    TooMany(i64),
     #[error("the answers could not be stored; try again")]
     Db(#[from] DbError),
 }
@@ -77,7 +83,9 @@ impl From<&SubmitError> for AppError {
             SubmitError::BadClientId | SubmitError::BadValue(_) | SubmitError::Answers(_) => {
                 AppError::Unprocessable(message)
             }
-            SubmitError::Throttled(seconds) => AppError::Throttled(*seconds),
+            SubmitError::Throttled(seconds) | SubmitError::TooMany(seconds) => {
+                AppError::Throttled(*seconds)
+            }
             SubmitError::Db(_) => AppError::Internal,
         }
     }
@@ -124,16 +132,20 @@ pub async fn receive_json(
         };
         submitted.push((key, values));
     }
-    save_response(state, &round, &submission.client_id, submitted).await
+    save_response(state, &round, &submission.client_id, submitted, source).await
 }
 
 /// Checks answers against the round's survey and stores them exactly once.
-/// Every way of sending (plain form, JSON API) ends here.
+/// Every way of sending (plain form, JSON API) ends here. `source` (the
+/// hashed network address) may send at most [`SUBMISSIONS_PER_ROUND`] to
+/// one round an hour: far more than a class can, far fewer than a script
+/// flooding a round with made-up answers.
 pub async fn save_response<I>(
     state: &AppState,
     round: &RoundForCode,
     client_id: &str,
     submitted: I,
+    source: &str,
 ) -> Result<StoreOutcome, SubmitError>
 where
     I: IntoIterator<Item = (String, Vec<String>)>,
@@ -148,6 +160,16 @@ where
     };
     let client_id = client_id.as_str();
     let answers = Answers::validate(&round.survey, submitted)?;
+    let sending = throttle::reserve(
+        &state.db,
+        SUBMISSIONS_PER_ROUND,
+        &format!("{source}:{}", round.round_id),
+    )
+    .await?;
+    if let Err(throttled) = sending.outcome {
+        sending.forgive(&state.db).await?;
+        return Err(SubmitError::TooMany(throttled.seconds_left));
+    }
     let concerns = state.safeguarding.check(&round.survey, &answers);
     match state
         .db
@@ -187,26 +209,59 @@ pub enum Lookup {
     Throttled(Throttled),
 }
 
-/// Looks up a typed join code for `source` (a hashed network address). A
-/// wrong code counts against the source; a source with too many wrong codes
-/// gets no answer until its window passes. Right codes never count, so a
-/// class behind one router is never slowed.
+/// Looks up a typed join code for `source` (a hashed network address).
+///
+/// A wrong code counts against the source, counted before it is answered
+/// so that a burst of guesses cannot slip past the limit together. Over
+/// the limit, every code gets "too many wrong codes" (so the answers tell
+/// a guesser nothing), except a code that already worked from this source
+/// today: the class keeps going while someone at its router guesses.
+/// Right codes never count.
 pub async fn look_up(db: &Db, typed: &str, source: &str) -> Result<Lookup, DbError> {
-    if let Err(throttled) = throttle::check(db, WRONG_JOIN_CODES, source).await? {
+    let code = JoinCode::parse(typed).ok();
+    let round = match &code {
+        Some(code) => db.round_for_join_code(code).await?,
+        None => None,
+    };
+    let Some(round) = round else {
+        let attempt = throttle::reserve(db, WRONG_JOIN_CODES, source).await?;
+        if let Err(throttled) = attempt.outcome {
+            attempt.forgive(db).await?;
+            return Ok(Lookup::Throttled(throttled));
+        }
+        return Ok(if code.is_some() {
+            Lookup::Unknown
+        } else {
+            Lookup::Malformed
+        });
+    };
+    if let Err(throttled) = may_use(db, source, &round.join_code).await? {
         return Ok(Lookup::Throttled(throttled));
     }
-    let found = match JoinCode::parse(typed) {
-        Ok(code) => db
-            .round_for_join_code(&code)
-            .await?
-            .map(Lookup::Found)
-            .unwrap_or(Lookup::Unknown),
-        Err(_) => Lookup::Malformed,
-    };
-    if !matches!(found, Lookup::Found(_)) {
-        throttle::record_failure(db, WRONG_JOIN_CODES, source).await?;
+    throttle::remember(db, JOIN_CODE_WORKED, source, &round.join_code).await?;
+    Ok(Lookup::Found(round))
+}
+
+/// What [`throttle::remember`] calls a join code that worked from a source.
+const JOIN_CODE_WORKED: &str = "join-worked";
+
+/// Whether `source` may use the right code `join_code` now: it has
+/// failures to spare, or the code already worked from it today.
+async fn may_use(db: &Db, source: &str, join_code: &str) -> Result<Result<(), Throttled>, DbError> {
+    let room = throttle::check(db, WRONG_JOIN_CODES, source).await?;
+    if room.is_err()
+        && throttle::seen_recently(
+            db,
+            JOIN_CODE_WORKED,
+            source,
+            join_code,
+            JOIN_CODE_REMEMBERED_SECONDS,
+        )
+        .await?
+    {
+        return Ok(Ok(()));
     }
-    Ok(found)
+    Ok(room)
 }
 
 /// Applies a posted survey form. `Ok(None)` when the code leads nowhere.
@@ -218,12 +273,6 @@ pub async fn take_step(
 ) -> Result<Option<StepOutcome>, DbError> {
     // An unknown, closed or throttled code: the screen rendered next says
     // which, and counts a wrong code once (see `load_survey_state`).
-    if throttle::check(&state.db, WRONG_JOIN_CODES, source)
-        .await?
-        .is_err()
-    {
-        return Ok(None);
-    }
     let Ok(code) = JoinCode::parse(code) else {
         return Ok(None);
     };
@@ -235,6 +284,9 @@ pub async fn take_step(
     else {
         return Ok(None);
     };
+    if may_use(&state.db, source, &round.join_code).await?.is_err() {
+        return Ok(None);
+    }
     let (progress, nav) = match Progress::from_form(fields) {
         Ok(read) => read,
         Err(error) => {
@@ -246,7 +298,7 @@ pub async fn take_step(
         Step::Show(progress) => StepOutcome::Show(progress),
         Step::Send(progress) => {
             let submitted = progress.answers.clone().into_iter();
-            match save_response(state, &round, &progress.client_id, submitted).await {
+            match save_response(state, &round, &progress.client_id, submitted, source).await {
                 Ok(_) => StepOutcome::Sent {
                     receipt: Receipt::for_client_id(&progress.client_id).map(|r| r.to_string()),
                 },
@@ -291,7 +343,7 @@ pub fn state_for(code: &JoinCode, survey: Survey, outcome: Option<StepOutcome>) 
     }
 }
 
-fn query_escape(text: &str) -> String {
+pub(crate) fn query_escape(text: &str) -> String {
     text.chars()
         .take(20)
         .filter(|c| c.is_ascii_alphanumeric())

@@ -252,6 +252,9 @@ async fn flush_outbox() {
         match post_response(&item.body).await {
             // Stored now, or stored before: done.
             Some(200 | 201) => remove_from_outbox(&item.client_id),
+            // Too many at once from this network, or too slow: the server
+            // says "later", not "never". Keep it and try again.
+            Some(408 | 429) => return,
             // Refused for good (closed round, changed survey): sending again
             // cannot help, and keeping it would block the rest.
             Some(status @ 400..=499) => {

@@ -5,6 +5,7 @@
 //! rule allows, is for `use_cases` and the server functions.
 
 mod accounts;
+mod audit;
 mod codebook;
 mod coding;
 mod exports;

@@ -155,15 +155,19 @@ impl Db {
         .collect()
     }
 
-    /// Revokes a share link. `Ok(false)` when there is no such link.
-    pub async fn revoke_share_link(&self, token_hash: &str) -> Result<bool, DbError> {
-        let done = sqlx::query(
-            "UPDATE share_links SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+    /// Revokes a share link; the round it was for, or `None` when there is
+    /// no such live link.
+    pub async fn revoke_share_link(&self, token_hash: &str) -> Result<Option<String>, DbError> {
+        let row = sqlx::query(
+            "UPDATE share_links SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL \
+             RETURNING round_id",
         )
         .bind(now())
         .bind(token_hash)
-        .execute(self.pool())
+        .fetch_optional(self.pool())
         .await?;
-        Ok(done.rows_affected() == 1)
+        row.map(|row| row.try_get("round_id"))
+            .transpose()
+            .map_err(Into::into)
     }
 }

@@ -19,10 +19,42 @@ impl Db {
         Ok(row.try_get("hits")?)
     }
 
+    /// Takes one off `bucket`'s count for the second `window_start`.
+    pub async fn uncount_hit(&self, bucket: &str, window_start: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE throttle SET hits = hits - 1 WHERE bucket = $1 AND window_start = $2 AND hits > 0",
+        )
+        .bind(bucket)
+        .bind(window_start)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The secret `name`, shared by every instance: the stored one, or
+    /// `fresh()` stored now if there is none (when two instances start at
+    /// once, the first to write wins and both read its value).
+    pub async fn server_secret(
+        &self,
+        name: &str,
+        fresh: impl FnOnce() -> String,
+    ) -> Result<String, DbError> {
+        sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(fresh())
+            .execute(self.pool())
+            .await?;
+        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("value")?)
+    }
+
     /// `bucket`'s failures per second from `since` on, oldest first.
     pub async fn hits_since(&self, bucket: &str, since: i64) -> Result<Vec<(i64, i64)>, DbError> {
         let rows = sqlx::query(
-            "SELECT window_start, hits FROM throttle WHERE bucket = $1 AND window_start >= $2 ORDER BY window_start",
+            "SELECT window_start, hits FROM throttle WHERE bucket = $1 AND window_start >= $2 AND hits > 0 ORDER BY window_start",
         )
         .bind(bucket)
         .bind(since)

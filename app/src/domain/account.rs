@@ -58,6 +58,8 @@ pub enum AccountError {
     PasswordTooShort,
     #[error("passwords must have at most {MAX_PASSWORD_CHARS} characters")]
     PasswordTooLong,
+    #[error("that password is one of the most common (or one with numbers added): choose another")]
+    CommonPassword,
 }
 
 /// OWASP ASVS 2.1.1: at least 12 characters; 2.1.2: at least 64 allowed.
@@ -96,6 +98,8 @@ impl Password {
             Err(AccountError::PasswordTooShort)
         } else if chars > MAX_PASSWORD_CHARS {
             Err(AccountError::PasswordTooLong)
+        } else if is_common(&typed) {
+            Err(AccountError::CommonPassword)
         } else {
             Ok(Password(typed))
         }
@@ -104,6 +108,31 @@ impl Password {
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// An account as an admin sees it in the list of accounts.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccountSummary {
+    pub email: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub second_factor: bool,
+    /// Live sessions (neither idle too long nor past their end).
+    pub sessions: i64,
+    /// When a session of the account was last used (Unix seconds).
+    pub last_seen_at: Option<i64>,
+}
+
+/// Whether `password` is on the list of common passwords (ASVS 6.2.4),
+/// whatever its case, also with digits or symbols added at the end
+/// ("password12345!") or one character repeated.
+fn is_common(password: &str) -> bool {
+    static COMMON: &str = include_str!("common_passwords.txt");
+    let lower = password.to_lowercase();
+    let base = lower.trim_end_matches(|c: char| !c.is_alphabetic());
+    let on_list = |word: &str| word.len() >= 6 && COMMON.lines().any(|line| line == word);
+    let one_character = lower.chars().all(|c| lower.starts_with(c));
+    on_list(&lower) || on_list(base) || one_character
 }
 
 #[cfg(test)]
@@ -116,6 +145,24 @@ mod tests {
         assert!(Role::Worker.allows(Role::Viewer));
         assert!(!Role::Worker.allows(Role::Admin));
         assert!(!Role::Viewer.allows(Role::Worker));
+    }
+
+    #[test]
+    fn common_passwords_are_refused_however_dressed_up() {
+        for common in [
+            "1qaz2wsx3edc",
+            "QwertyUIOP1234",
+            "password12345!",
+            "Sunshine2024!!",
+            "aaaaaaaaaaaaaa",
+        ] {
+            assert_eq!(
+                Password::parse(common.to_owned()).err(),
+                Some(AccountError::CommonPassword),
+                "{common}"
+            );
+        }
+        assert!(Password::parse("tablet-lantern-orchard".to_owned()).is_ok());
     }
 
     #[test]
@@ -146,6 +193,10 @@ mod tests {
             Password::parse("a".repeat(11)),
             Err(AccountError::PasswordTooShort)
         ));
-        assert!(Password::parse("a".repeat(12)).is_ok());
+        assert!(matches!(
+            Password::parse("tablet-lamp".to_owned()),
+            Err(AccountError::PasswordTooShort)
+        ));
+        assert!(Password::parse("tablet-lamps".to_owned()).is_ok());
     }
 }

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod agreement;
 pub mod answers;
+pub mod audit;
 pub mod codebook_file;
 pub mod coding;
 pub mod exports;

@@ -4,7 +4,14 @@
 //! Only failures are counted (a wrong join code, a wrong password), never
 //! successes, so a class of thirty tablets behind one school router, typing
 //! the right code and sending answers, is never slowed; someone guessing
-//! codes or passwords is.
+//! codes or passwords is. What happens over a limit is designed so that a
+//! guesser cannot lock anyone else out (README, "Throttling"):
+//! - a join code that already worked from an address in the last
+//!   [`JOIN_CODE_REMEMBERED_SECONDS`] keeps working from it, so a class
+//!   carries on while someone at the same router guesses;
+//! - an account over its limit still opens to its password with a right
+//!   second factor, and to its password alone once the window has slid
+//!   past the failures (minutes, never "until someone unlocks it").
 
 /// A limit on failures of one kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,12 +31,35 @@ pub const WRONG_JOIN_CODES: Limit = Limit {
     window_seconds: 600,
 };
 
+/// Answers sent to one round from one network address in an hour. A class
+/// of thirty sends thirty in a lesson; a school's whole day stays under
+/// this. Over it, answers wait on the tablet (its outbox retries) rather
+/// than being lost.
+pub const SUBMISSIONS_PER_ROUND: Limit = Limit {
+    kind: "submissions",
+    max_failures: 600,
+    window_seconds: 3600,
+};
+
 /// Failed logins to one account (OWASP ASVS 2.2.1).
 pub const FAILED_LOGINS_PER_ACCOUNT: Limit = Limit {
     kind: "login-account",
     max_failures: 10,
     window_seconds: 900,
 };
+
+/// Wrong second-factor codes for one account: only someone who already
+/// has the password gets this far, and a six-digit code is a million
+/// guesses.
+pub const WRONG_SECOND_FACTORS: Limit = Limit {
+    kind: "second-factor",
+    max_failures: 10,
+    window_seconds: 900,
+};
+
+/// How long a join code that worked from an address keeps working from it
+/// whatever that address's wrong codes: a school day.
+pub const JOIN_CODE_REMEMBERED_SECONDS: i64 = 12 * 60 * 60;
 
 /// Failed logins from one network address, whatever the account.
 pub const FAILED_LOGINS_PER_ADDRESS: Limit = Limit {

@@ -123,6 +123,10 @@ pub async fn create_share_link(round_id: String, days: i64) -> Result<String, Ap
         )
         .await?;
     tracing::info!(user = %user.email, days, "share link made");
+    let event = crate::domain::audit::AuditEvent::ShareLinkCreated {
+        round: round_id.clone(),
+    };
+    state.db.record_audit(&user.email, &event).await?;
     Ok(format!("/shared/{token}"))
 }
 
@@ -131,10 +135,12 @@ pub async fn create_share_link(round_id: String, days: i64) -> Result<String, Ap
 pub async fn revoke_share_link(id: String) -> Result<(), AppError> {
     let user = crate::auth::require(Role::Admin).await?;
     let state = crate::state::app_state()?;
-    if !state.db.revoke_share_link(&id).await? {
+    let Some(round_id) = state.db.revoke_share_link(&id).await? else {
         return Err(AppError::NotFound);
-    }
+    };
     tracing::info!(user = %user.email, "share link revoked");
+    let event = crate::domain::audit::AuditEvent::ShareLinkRevoked { round: round_id };
+    state.db.record_audit(&user.email, &event).await?;
     Ok(())
 }
 

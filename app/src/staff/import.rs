@@ -134,6 +134,7 @@ pub async fn import_responses_file(
             file: csv.as_bytes(),
             mapping: mapping.into_iter().collect(),
             dry_run,
+            who: &user.email,
         };
         let stored = import_responses(
             &state.db,

@@ -4,6 +4,7 @@
 
 use super::{UseCaseError, round_by_name, survey_by_slug};
 use crate::db::Db;
+use crate::domain::audit::AuditEvent;
 use crate::domain::imports::{
     ColumnUse, ResponsesImported, codes_by_answer, new_rows, read_codes, read_responses,
 };
@@ -22,6 +23,8 @@ pub struct ResponsesImport<'a> {
     pub mapping: BTreeMap<String, ColumnUse>,
     /// Check and count only; store nothing.
     pub dry_run: bool,
+    /// Who imports, for the audit log.
+    pub who: &'a str,
 }
 
 /// The longest round name, in characters.
@@ -102,6 +105,13 @@ pub async fn import_responses(
         added = outcome.added,
         "responses imported"
     );
+    let event = AuditEvent::Imported {
+        what: format!(
+            "{} responses into round {round_name} of {}",
+            outcome.added, survey.slug
+        ),
+    };
+    db.record_audit(import.who, &event).await?;
     Ok(outcome)
 }
 
@@ -123,5 +133,12 @@ pub async fn import_codes(
     let changed = db
         .store_imported_codes(&survey_id, &round.round_id, &wanted, who)
         .await?;
+    let event = AuditEvent::Imported {
+        what: format!(
+            "codes for {changed} answers in round {} of {}",
+            round.name, survey.slug
+        ),
+    };
+    db.record_audit(who, &event).await?;
     Ok((rows.len(), changed))
 }

@@ -8,6 +8,7 @@
 //! one place it is written. Below this layer, `db` stores and `domain`
 //! computes; neither decides who may do what or what a viewer may see.
 
+pub mod accounts;
 pub mod erasure;
 pub mod imports;
 pub mod reports;

@@ -123,6 +123,7 @@ pub async fn import(
                 file: &bytes,
                 mapping: Default::default(),
                 dry_run,
+                who: "heard (command line)",
             };
             let outcome = import_responses(
                 &db,

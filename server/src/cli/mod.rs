@@ -95,6 +95,17 @@ enum Command {
     /// session, or session-or-share-link): the plain routes and every
     /// server function.
     Routes,
+    /// Print the audit log, newest first, tab-separated: time (UTC), who,
+    /// what, detail. Logins, second factors, account changes, exports,
+    /// share links, imports and erasures; never answer text.
+    Audit {
+        /// Only entries from this day on (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -115,7 +126,8 @@ struct ServeArgs {
         global = true
     )]
     site_root: String,
-    /// Mark session cookies Secure; set when Heard is served over HTTPS.
+    /// Mark session cookies Secure (and name them __Host-): set when Heard
+    /// is served over HTTPS. On whenever --public-url starts with https://.
     #[arg(long, env = "HEARD_SECURE_COOKIES", global = true)]
     secure_cookies: bool,
     /// Do not add the demo survey to an empty database.
@@ -141,6 +153,15 @@ struct ServeArgs {
     /// only when Heard runs behind a reverse proxy that writes it.
     #[arg(long, env = "HEARD_TRUST_FORWARDED_FOR", global = true)]
     trust_forwarded_for: bool,
+    /// Seconds a client may take to send a request's headers before the
+    /// connection is closed (slow clients must not hold connections).
+    #[arg(
+        long,
+        env = "HEARD_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    header_timeout_seconds: u64,
 }
 
 /// Runs the command line and turns any error into a message and exit code 1.
@@ -171,13 +192,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 database_url: cli.database_url.clone(),
                 addr: cli.serve.addr,
                 site_root: cli.serve.site_root,
-                secure_cookies: cli.serve.secure_cookies,
+                // Over HTTPS, the session cookie is Secure and __Host-.
+                secure_cookies: cli.serve.secure_cookies
+                    || cli
+                        .serve
+                        .public_url
+                        .as_deref()
+                        .is_some_and(|url| url.starts_with("https://")),
                 demo: !cli.serve.no_demo,
                 safeguarding_words: cli.serve.safeguarding_words,
                 school_names: cli.serve.school_names,
                 place_names: cli.serve.place_names,
                 public_url: cli.serve.public_url,
                 trust_forwarded_for: cli.serve.trust_forwarded_for,
+                header_timeout: std::time::Duration::from_secs(
+                    cli.serve.header_timeout_seconds.max(1),
+                ),
             };
             startup::serve(config).await
         }
@@ -196,6 +226,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Restore { file, force } => data::restore(database_url, &file, force).await,
         Command::Report(args) => reports::report(database_url, args).await,
         Command::Compare(args) => reports::compare(database_url, args).await,
+        Command::Audit { since, limit } => {
+            accounts::audit(database_url, since.as_deref(), limit).await
+        }
         Command::Routes => {
             for (method, path, access) in startup::endpoints() {
                 println!("{method} {path} {}", access.as_str());

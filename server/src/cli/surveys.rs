@@ -40,6 +40,9 @@ pub enum SurveyCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum RoundCommand {
+    /// List every round, tab-separated: survey, round, open or closed, join
+    /// code. (Join codes are not written to the log.)
+    List,
     /// Open a round (creating it if need be) and print its join code alone
     /// on the last line.
     Open {
@@ -234,9 +237,20 @@ pub async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<
     let db = Db::connect(database_url).await?;
     let (RoundCommand::Open { survey, .. }
     | RoundCommand::Close { survey, .. }
-    | RoundCommand::Retention { survey, .. }) = &command;
+    | RoundCommand::Retention { survey, .. }) = &command
+    else {
+        for round in db.list_rounds().await? {
+            let state = if round.is_open { "open" } else { "closed" };
+            println!(
+                "{}\t{}\t{state}\t{}",
+                round.survey_slug, round.round_name, round.join_code
+            );
+        }
+        return Ok(());
+    };
     let (survey_id, found_survey) = survey_by_slug(&db, survey).await?;
     match command {
+        RoundCommand::List => unreachable!("answered above"),
         RoundCommand::Open { survey, round } => {
             let code = db
                 .open_round(&survey_id, &round, crate::demo::fresh_join_code)

@@ -22,6 +22,8 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// Believe the last X-Forwarded-For entry (behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: std::time::Duration,
 }
 
 /// The school and place names to propose redacting in quotes, from files

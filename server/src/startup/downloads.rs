@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use heard_app::db::{DbError, RoundWithSurvey};
 use heard_app::domain::account::Role;
+use heard_app::domain::audit::AuditEvent;
 use heard_app::domain::summary::Summary;
 use heard_app::error::AppError;
 use heard_app::state::AppState;
@@ -60,7 +61,7 @@ pub async fn survey_file(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Download {
-    heard_app::auth::require_for_headers(&state.db, &headers, Role::Worker).await?;
+    heard_app::auth::require_for_headers(&state, &headers, Role::Worker).await?;
     let Some((_, survey)) = state.db.survey_by_slug(&slug).await? else {
         return Ok((StatusCode::NOT_FOUND, "There is no such survey.").into_response());
     };
@@ -90,19 +91,25 @@ async fn summary_for(
     round_id: &str,
     query: &SummaryQuery,
     headers: &HeaderMap,
+    file: &str,
 ) -> Result<Summary, Refusal> {
     let reader = heard_app::auth::summary_reader_for_headers(
-        &state.db,
+        state,
         headers,
         round_id,
         query.share.as_deref(),
         query.view.as_deref() == Some("viewer"),
     )
     .await?;
-    Ok(
+    let summary =
         use_cases::reports::summary(&state.db, round_id, reader.audience, query.by.as_deref())
-            .await?,
-    )
+            .await?;
+    let who = reader
+        .user
+        .as_ref()
+        .map_or("(share link)", |user| user.email.as_str());
+    record_export(state, who, file, &summary.round_name).await?;
+    Ok(summary)
 }
 
 /// `GET /rounds/ID/report.csv`: the summary's figures, as its reader may see them.
@@ -113,7 +120,7 @@ pub async fn report(
     headers: HeaderMap,
 ) -> Download {
     use heard_app::domain::report_output::{report_table, report_text_columns};
-    let summary = summary_for(&state, &round_id, &query, &headers).await?;
+    let summary = summary_for(&state, &round_id, &query, &headers, "report.csv").await?;
     Ok(csv_download(
         &format!("{}-report.csv", summary.round_name),
         report_table(&summary.questions).to_csv(&report_text_columns(summary.by.is_some())),
@@ -129,7 +136,7 @@ pub async fn comparison(
     headers: HeaderMap,
 ) -> Download {
     use heard_app::domain::report_output::comparison_table;
-    let summary = summary_for(&state, &round_id, &query, &headers).await?;
+    let summary = summary_for(&state, &round_id, &query, &headers, "compare.csv").await?;
     let key = query.question.as_deref().unwrap_or_default();
     Ok(match summary.comparisons.iter().find(|c| c.key == key) {
         Some(found) => csv_download(
@@ -152,7 +159,7 @@ pub async fn responses(
     headers: HeaderMap,
 ) -> Download {
     use heard_app::domain::exports::{responses_table, responses_text_columns};
-    let found = round_for_worker(&state, &headers, &round_id).await?;
+    let found = round_for_worker(&state, &headers, &round_id, "responses.csv").await?;
     let rows = state.db.export_rows(&round_id).await?;
     Ok(csv_download(
         &format!("{}-{}-responses.csv", found.survey.slug, found.round.name),
@@ -167,7 +174,7 @@ pub async fn project(
     Path(round_id): Path<String>,
     headers: HeaderMap,
 ) -> Download {
-    let found = round_for_worker(&state, &headers, &round_id).await?;
+    let found = round_for_worker(&state, &headers, &round_id, "project.qdpx").await?;
     let project = state
         .db
         .round_project(&found.survey_id, &found.survey, &found.round)
@@ -189,13 +196,30 @@ async fn round_for_worker(
     state: &AppState,
     headers: &HeaderMap,
     round_id: &str,
+    file: &str,
 ) -> Result<RoundWithSurvey, Refusal> {
-    heard_app::auth::require_for_headers(&state.db, headers, Role::Worker).await?;
-    state
+    let user = heard_app::auth::require_for_headers(state, headers, Role::Worker).await?;
+    let found = state
         .db
         .round_with_survey(round_id)
         .await?
-        .ok_or(Refusal(AppError::NotFound))
+        .ok_or(Refusal(AppError::NotFound))?;
+    record_export(state, &user.email, file, &found.round.name).await?;
+    Ok(found)
+}
+
+/// Puts a download of answers or figures in the audit log.
+async fn record_export(
+    state: &AppState,
+    who: &str,
+    file: &str,
+    round: &str,
+) -> Result<(), Refusal> {
+    let event = AuditEvent::Exported {
+        what: format!("{file} of round {round}"),
+    };
+    state.db.record_audit(who, &event).await?;
+    Ok(())
 }
 
 fn csv_download(name: &str, body: String) -> Response {

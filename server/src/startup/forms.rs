@@ -2,7 +2,6 @@
 //! screen as a form post (no JavaScript needed), and the JSON endpoint that
 //! tablets send finished surveys to.
 
-use super::source_of;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -20,15 +19,24 @@ use std::collections::HashMap;
 /// fits many times over.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-/// `GET /join?code=...`: the start page's form. Sends the young person to
-/// their survey, or back with the reason.
-pub async fn join(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-    request: Request<Body>,
-) -> Response {
-    let typed = query.get("code").map(String::as_str).unwrap_or_default();
-    let source = source_of(&state, &request.into_parts().0);
+/// `POST /join`: the start page's form. Sends the young person to their
+/// survey, or back with the reason. A POST, so that only Heard's own start
+/// page can ask (cross-site posts are refused): a wrong code counts
+/// against the network it came from.
+pub async fn join(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4096).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The form was too large.").into_response();
+    };
+    let Ok(fields) = serde_urlencoded_fields(&bytes) else {
+        return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response();
+    };
+    let typed = fields
+        .iter()
+        .find(|(name, _)| name == "code")
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default();
+    let source = state.source_of(&parts);
     match submit::join_target(&state.db, typed, &source).await {
         Ok(target) => Redirect::to(&target).into_response(),
         Err(error) => {
@@ -36,6 +44,15 @@ pub async fn join(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// `GET /join?code=...`: an old link or bookmark. Looks nothing up (a GET
+/// can be sent by any page, and must not count wrong codes): it fills in
+/// the start page, where pressing Start joins.
+pub async fn join_link(Query(query): Query<HashMap<String, String>>) -> Response {
+    let typed = query.get("code").map(String::as_str).unwrap_or_default();
+    let escaped: String = form_urlencoded::byte_serialize(typed.as_bytes()).collect();
+    Redirect::to(&format!("/?code={escaped}")).into_response()
 }
 
 /// `POST /survey/CODE`: a survey screen's form. Moves one step (storing the
@@ -53,7 +70,7 @@ pub async fn survey_step(
     let Ok(fields) = serde_urlencoded_fields(&bytes) else {
         return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response();
     };
-    let source = source_of(&state, &parts);
+    let source = state.source_of(&parts);
     let outcome = match submit::take_step(&state, &code, &fields, &source).await {
         Ok(outcome) => outcome,
         Err(error) => {
@@ -83,7 +100,7 @@ pub async fn survey_step(
 /// when stored, 200 for an identical repeat, 4xx with `{"error": ...}`.
 pub async fn receive_response(State(state): State<AppState>, request: Request<Body>) -> Response {
     let (parts, body) = request.into_parts();
-    let source = source_of(&state, &parts);
+    let source = state.source_of(&parts);
     let json_error = |status: StatusCode, message: String| {
         (status, Json(json!({ "error": message }))).into_response()
     };

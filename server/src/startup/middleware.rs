@@ -25,14 +25,18 @@ fn is_server_fn(path: &str) -> bool {
 /// The largest body a server function takes, except the browser import.
 const SERVER_FN_BODY_BYTES: usize = 2 * 1024 * 1024;
 
+/// The largest body a server function takes from someone not logged in.
+const PUBLIC_SERVER_FN_BODY_BYTES: usize = 16 * 1024;
+
 /// The browser import's body: a file of up to `MAX_FILE_BYTES`, as JSON
 /// text (escaping can make it longer).
 const IMPORT_BODY_BYTES: usize = 2 * heard_app::staff::MAX_FILE_BYTES + 64 * 1024;
 
 /// Runs before every server function: refuses one that needs a session
 /// when the request has none (401, before its body is read), then reads
-/// the body up to its limit: 2 MB, or, for the browser import and only for
-/// a logged-in worker, room for a 20 MB file. Anything larger gets a 413
+/// the body up to its limit: 16 KB without a session, 2 MB with one, or,
+/// for the browser import and only for a logged-in worker, room for a
+/// 20 MB file. Anything larger gets a 413
 /// that the page shows as a message. Which role may do what is still for
 /// each function's own [`heard_app::auth::require`].
 pub async fn limit_server_fn_bodies(
@@ -47,7 +51,7 @@ pub async fn limit_server_fn_bodies(
     let is_import = path == import_path();
     let public = heard_app::auth::is_public_server_fn(path);
     let (mut parts, body) = request.into_parts();
-    let user = match heard_app::auth::user_for_headers(&state.db, &parts.headers).await {
+    let user = match heard_app::auth::user_for_headers(&state, &parts.headers).await {
         Ok(user) => user,
         Err(error) => return error_response(error),
     };
@@ -67,10 +71,11 @@ pub async fn limit_server_fn_bodies(
         }
         return error_response(AppError::NotLoggedIn);
     }
-    let limit = if is_import && user.is_some_and(|u| u.role.allows(Role::Worker)) {
-        IMPORT_BODY_BYTES
-    } else {
-        SERVER_FN_BODY_BYTES
+    let limit = match &user {
+        Some(user) if is_import && user.role.allows(Role::Worker) => IMPORT_BODY_BYTES,
+        Some(_) => SERVER_FN_BODY_BYTES,
+        // Logging in, a survey's state, a shared summary: a few fields.
+        None => PUBLIC_SERVER_FN_BODY_BYTES,
     };
     match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => {

@@ -25,6 +25,7 @@ use heard_app::{App, shell};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Who may call an endpoint, before any role check.
@@ -53,7 +54,8 @@ impl Access {
 /// `heard routes`, so a route cannot be added without its entry.
 fn plain_routes() -> Vec<(&'static str, &'static str, Access, MethodRouter<AppState>)> {
     vec![
-        ("GET", "/join", Access::Public, get(forms::join)),
+        ("GET", "/join", Access::Public, get(forms::join_link)),
+        ("POST", "/join", Access::Public, post(forms::join)),
         (
             "POST",
             "/survey/{code}",
@@ -132,11 +134,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     if config.demo
         && let Some(code) = demo::seed_if_empty(&db).await?
     {
-        tracing::info!(join_code = %code, round = demo::DEMO_ROUND, "added the demo survey");
+        // A join code is a key to a round: not in logs that others read.
+        tracing::debug!(join_code = %code, "demo round's join code");
+        tracing::info!(round = demo::DEMO_ROUND, "added the demo survey");
     }
     for round in db.list_rounds().await? {
         if round.is_open {
-            tracing::info!(survey = %round.survey_slug, round = %round.round_name, join_code = %round.join_code, "round open");
+            tracing::info!(survey = %round.survey_slug, round = %round.round_name, "round open (heard round list shows its join code)");
         }
     }
     let listener = TcpListener::bind(&config.addr)
@@ -149,6 +153,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
+    let source_key = heard_app::throttle::SourceKey::load(&db).await?;
     let state = AppState {
         db,
         leptos_options,
@@ -160,21 +165,78 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         )?),
         public_url: config.public_url.clone(),
         trust_forwarded_for: config.trust_forwarded_for,
+        source_key,
     };
     let state_db = state.db.clone();
     let app = router(state);
     // Tests and scripts read the real port from this line.
     tracing::info!("listening on http://{addr}");
     forget_old_failure_counts(state_db.clone());
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the server stopped with an error")?;
+    serve_connections(listener, app, config.header_timeout).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `app` on `listener` until Ctrl-C or SIGTERM, then lets open
+/// requests finish (for up to 30 seconds).
+///
+/// What `axum::serve` does, plus a limit on how long a client may take to
+/// send a request's headers: hyper enforces one only when given a timer,
+/// which `axum::serve` does not give it, so a client trickling its headers
+/// a byte at a time could hold a connection for ever. (Once the headers
+/// are in, `REQUEST_TIMEOUT` limits the rest.)
+async fn serve_connections(listener: TcpListener, app: Router, header_timeout: Duration) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use tower::ServiceExt;
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown_signal());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait, not spin.
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let app = app.clone();
+        // Each request learns the address it came from (for throttling),
+        // as `into_make_service_with_connect_info` would tell it.
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                app.clone().oneshot(request.map(axum::body::Body::new))
+            },
+        );
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some requests did not finish within 30 seconds of stopping");
+    }
 }
 
 /// The whole application: plain-form routes, Leptos pages and server
@@ -213,6 +275,14 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::limit_server_fn_bodies,
         ))
+        // A request, its body included, must be handled within a minute: a
+        // client that sends its body a byte at a time is cut off (408)
+        // rather than holding a connection. Streamed answers (an import's
+        // progress) are not cut: only reaching their first byte is timed.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         // Outermost: a cross-site request is refused before anything reads
         // it, and every answer, refusals included, gets the headers.
         .layer(axum::middleware::from_fn_with_state(
@@ -222,13 +292,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Who a request counts against for throttling: its network address, hashed.
-pub(crate) fn source_of(state: &AppState, parts: &axum::http::request::Parts) -> String {
-    heard_app::throttle::address_source(heard_app::throttle::client_address(
-        parts,
-        state.trust_forwarded_for,
-    ))
-}
+/// How long a request may take to arrive and be answered.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Throttling counts older than a day are of no use: drop them every few
 /// minutes. Any instance may do it; doing it twice is harmless.

@@ -10,6 +10,10 @@
 //!   logged-in worker (CSRF, login CSRF included). Programs that are not
 //!   browsers (the tests, a council's scripts posting to
 //!   `/api/v1/responses`) send neither and are not a CSRF risk.
+//! - **Other sites may link to Heard, not embed it.** A cross-site request
+//!   that is not a top-level navigation (an `<img>`, a script, a fetch, a
+//!   frame) gets 403 too, so a page elsewhere cannot make a school's
+//!   browsers hammer `/survey/CODE` and use up its wrong-code allowance.
 //! - **Headers on every response**: no sniffing, no referrer (a share
 //!   link's token must not leak), no framing, HSTS when served over HTTPS,
 //!   and `Cache-Control: no-store` on everything but the built front end,
@@ -20,6 +24,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use heard_app::auth::from_another_site;
 use heard_app::error::AppError;
 use heard_app::state::AppState;
 
@@ -35,7 +40,18 @@ pub async fn protect(
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let static_file = request.uri().path().starts_with("/pkg/");
-    let mut response = if changes_something && cross_site(request.headers()) {
+    let from_elsewhere = from_another_site(request.headers());
+    // Another site may link to Heard (a top-level navigation), but not
+    // load its pages or endpoints into its own (an image, a script, a
+    // fetch, a frame): such requests could make a school's browsers count
+    // wrong join codes or time answers (Fetch Metadata resource isolation).
+    let embedded = from_elsewhere
+        && !static_file
+        && !(is_header(request.headers(), "sec-fetch-mode", "navigate")
+            && is_header(request.headers(), "sec-fetch-dest", "document"));
+    let mut response = if (changes_something && from_elsewhere)
+        || (embedded && request.headers().contains_key("sec-fetch-mode"))
+    {
         tracing::info!(path = %request.uri().path(), "refused a cross-site request");
         (
             StatusCode::FORBIDDEN,
@@ -56,12 +72,14 @@ pub async fn protect(
         HeaderValue::from_static("no-referrer"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        ),
-    );
+    // Pages carry their own policy, with the nonce of their inline scripts
+    // (see `heard_app::shell`); anything else (JSON, CSV, errors) may run
+    // and load nothing.
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ));
     if state.secure_cookies {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -74,31 +92,10 @@ pub async fn protect(
     response
 }
 
-/// Whether a browser marked the request as coming from a page of another
-/// site: by Fetch Metadata where the browser sends it, else by `Origin`.
-fn cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        // "none": typed or bookmarked by the user; "same-origin": Heard's
-        // own pages. A sibling subdomain ("same-site") is another site too.
-        return !matches!(site, "same-origin" | "none");
-    }
-    match headers.get(header::ORIGIN).map(|v| v.to_str()) {
-        None => false,
-        Some(Ok(origin)) => !same_origin(origin, headers),
-        Some(Err(_)) => true,
-    }
-}
-
-/// Whether `origin` (`scheme://host[:port]`) names the host the request was
-/// sent to.
-fn same_origin(origin: &str, headers: &HeaderMap) -> bool {
-    let Some((_, host)) = origin.split_once("://") else {
-        return false; // "null" and the like: a sandboxed or opaque page.
-    };
+fn is_header(headers: &HeaderMap, name: &str, value: &str) -> bool {
     headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|expected| expected.eq_ignore_ascii_case(host))
+        .get(name)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(value.as_bytes()))
 }
 
 #[cfg(test)]
@@ -116,34 +113,34 @@ mod tests {
     #[test]
     fn requests_from_heards_own_pages_pass_and_from_elsewhere_do_not() {
         let host = ("host", "heard.example.org");
-        assert!(!cross_site(&headers(&[
+        assert!(!from_another_site(&headers(&[
             host,
             ("sec-fetch-site", "same-origin")
         ])));
-        assert!(!cross_site(&headers(&[
+        assert!(!from_another_site(&headers(&[
             host,
             ("origin", "https://heard.example.org")
         ])));
         assert!(
-            !cross_site(&headers(&[host])),
+            !from_another_site(&headers(&[host])),
             "not a browser: no CSRF risk"
         );
-        assert!(cross_site(&headers(&[
+        assert!(from_another_site(&headers(&[
             host,
             ("sec-fetch-site", "cross-site")
         ])));
-        assert!(cross_site(&headers(&[
+        assert!(from_another_site(&headers(&[
             host,
             ("sec-fetch-site", "same-site")
         ])));
-        assert!(cross_site(&headers(&[
+        assert!(from_another_site(&headers(&[
             host,
             ("origin", "https://evil.example")
         ])));
-        assert!(cross_site(&headers(&[host, ("origin", "null")])));
+        assert!(from_another_site(&headers(&[host, ("origin", "null")])));
         // Fetch Metadata wins over an Origin that could be forged by a
         // non-browser anyway.
-        assert!(cross_site(&headers(&[
+        assert!(from_another_site(&headers(&[
             host,
             ("origin", "https://heard.example.org"),
             ("sec-fetch-site", "cross-site")

@@ -1,0 +1,346 @@
+//! Staff accounts: logging in (with the throttling and second-factor
+//! rules), adding accounts, second factors, disabling, ending sessions,
+//! roles, and reading the audit log. The command line (`heard user`,
+//! `heard audit`) and the admin pages call the same functions.
+
+use super::UseCaseError;
+use crate::auth;
+use crate::db::{Db, StoredUser, now};
+use crate::domain::account::{AccountSummary, Email, Password, Role};
+use crate::domain::audit::{AuditEntry, AuditEvent};
+use crate::domain::throttle::{
+    FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_ADDRESS, WRONG_SECOND_FACTORS,
+};
+use crate::second_factor;
+use crate::throttle::{self, SourceKey};
+
+/// How long a session lasts without use.
+pub const IDLE_SECONDS: i64 = 30 * 60;
+
+/// What was typed on the login page, and where it came from.
+pub struct LoginAttempt<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    /// A six-digit code from the authenticator app, a recovery code, or empty.
+    pub code: &'a str,
+    /// The hashed network address (see [`crate::state::AppState::source_of`]).
+    pub address: &'a str,
+}
+
+/// How a login ended.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// A session was started: its token (for the cookie) and the role.
+    LoggedIn {
+        token: String,
+        role: Role,
+        second_factor: bool,
+    },
+    /// Wrong address, password or code: one message for all three, so the
+    /// answer does not tell which.
+    Refused,
+    /// Too many failures for this account or from this address: not tried.
+    /// A right password with a right second factor still gets in.
+    Busy,
+}
+
+/// Logs in: the policy of README "Throttling", in one place.
+///
+/// Every attempt is counted before the password is checked (so a burst
+/// cannot slip past the limits) and forgiven when it succeeds. Over a
+/// limit, only the password with a right second factor is tried: the
+/// second factor is checked first, without the 19 MiB password hash, so
+/// a flood of guesses costs the server almost nothing and cannot keep
+/// out the owner, who has their phone.
+pub async fn log_in(
+    db: &Db,
+    key: &SourceKey,
+    attempt: LoginAttempt<'_>,
+) -> Result<LoginOutcome, UseCaseError> {
+    let account_source = key.hash(&attempt.email.trim().to_lowercase());
+    let by_account = throttle::reserve(db, FAILED_LOGINS_PER_ACCOUNT, &account_source).await?;
+    let by_address = throttle::reserve(db, FAILED_LOGINS_PER_ADDRESS, attempt.address).await?;
+    let over_limit = by_account.outcome.is_err() || by_address.outcome.is_err();
+    let user = match Email::parse(attempt.email) {
+        Ok(email) => db.user_by_email(&email).await?,
+        Err(_) => None,
+    };
+    let code = attempt.code.trim();
+    let factor = match (&user, code.is_empty()) {
+        (Some(user), false) if user.totp_secret.is_some() => {
+            Some(second_factor_matches(db, user, code, &account_source).await?)
+        }
+        _ => None,
+    };
+    let factor_ok = factor.as_ref().is_some_and(|f| f.is_some());
+    if over_limit && !factor_ok {
+        by_account.forgive(db).await?;
+        by_address.forgive(db).await?;
+        let who = user
+            .as_ref()
+            .map_or("(no such account)", |u| u.email.as_str());
+        tracing::warn!("login refused: too many failures");
+        db.record_audit(who, &AuditEvent::LoginRefusedBusy).await?;
+        return Ok(LoginOutcome::Busy);
+    }
+    let password_ok = auth::check_password(user.as_ref(), attempt.password).await;
+    let who = user
+        .as_ref()
+        .map_or_else(|| "(no such account)".to_owned(), |u| u.email.clone());
+    let Some(user) = user.filter(|u| password_ok && !u.disabled) else {
+        tracing::info!("failed login");
+        db.record_audit(&who, &AuditEvent::FailedLogin).await?;
+        return Ok(LoginOutcome::Refused);
+    };
+    // The right password: the second factor, if the account has one, must
+    // be right too, and is used up only now.
+    let used_factor = match factor {
+        None if user.totp_secret.is_none() => true,
+        Some(Some(proof)) => use_up(db, &user, proof).await?,
+        _ => false,
+    };
+    if !used_factor {
+        tracing::info!("failed login");
+        db.record_audit(&user.email, &AuditEvent::FailedLogin)
+            .await?;
+        return Ok(LoginOutcome::Refused);
+    }
+    by_account.forgive(db).await?;
+    by_address.forgive(db).await?;
+    let token = auth::start_session(db, &user.id).await?;
+    let second_factor = user.totp_secret.is_some();
+    tracing::info!(user = %user.email, role = user.role.as_str(), "logged in");
+    db.record_audit(
+        &user.email,
+        &AuditEvent::LoggedIn {
+            with_second_factor: second_factor,
+        },
+    )
+    .await?;
+    Ok(LoginOutcome::LoggedIn {
+        token,
+        role: user.role,
+        second_factor,
+    })
+}
+
+/// A second factor that matched, not yet used up.
+enum Proof {
+    Step(i64),
+    RecoveryCode(String),
+}
+
+/// Whether `code` is a right second factor for `user` now. Wrong ones count
+/// against the account ([`WRONG_SECOND_FACTORS`]); over that limit nothing
+/// matches, so a million codes cannot be tried.
+async fn second_factor_matches(
+    db: &Db,
+    user: &StoredUser,
+    code: &str,
+    account_source: &str,
+) -> Result<Option<Proof>, UseCaseError> {
+    let attempt = throttle::reserve(db, WRONG_SECOND_FACTORS, account_source).await?;
+    if attempt.outcome.is_err() {
+        attempt.forgive(db).await?;
+        return Ok(None);
+    }
+    let secret = user.totp_secret.as_deref().unwrap_or_default();
+    let proof = if second_factor::is_recovery_code(code) {
+        let hash = second_factor::recovery_code_hash(code);
+        db.recovery_code_unused(&user.id, &hash)
+            .await?
+            .then_some(Proof::RecoveryCode(hash))
+    } else {
+        second_factor::matching_step(secret, code, now().max(0) as u64).map(Proof::Step)
+    };
+    if proof.is_some() {
+        attempt.forgive(db).await?;
+    }
+    Ok(proof)
+}
+
+/// Uses up a matching second factor: `false` if it was used meanwhile (a
+/// replayed code, a recovery code used twice at once).
+async fn use_up(db: &Db, user: &StoredUser, proof: Proof) -> Result<bool, UseCaseError> {
+    Ok(match proof {
+        Proof::Step(step) => db.use_totp_step(&user.id, step).await?,
+        Proof::RecoveryCode(hash) => {
+            let used = db.use_recovery_code(&user.id, &hash).await?;
+            if used {
+                let left = db.recovery_codes_left(&user.id).await?;
+                db.record_audit(&user.email, &AuditEvent::RecoveryCodeUsed { left })
+                    .await?;
+            }
+            used
+        }
+    })
+}
+
+/// A second factor to give to an authenticator app, and recovery codes to
+/// keep somewhere safe. Shown once.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SecondFactorSetup {
+    pub secret: String,
+    pub otpauth_uri: String,
+    pub recovery_codes: Vec<String>,
+}
+
+/// Adds an account. An admin's gets a second factor at once (admins must
+/// have one); others can set one up on their account page.
+pub async fn add_account(
+    db: &Db,
+    who: &str,
+    email: &Email,
+    role: Role,
+    password: Password,
+) -> Result<Option<SecondFactorSetup>, UseCaseError> {
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| UseCaseError::BadInput(format!("could not hash the password: {e}")))?;
+    if !db.create_user(email, role, &hash).await? {
+        return Err(UseCaseError::BadInput(format!(
+            "there is already an account for {}",
+            email.as_str()
+        )));
+    }
+    let event = AuditEvent::AccountAdded {
+        email: email.as_str().to_owned(),
+        role: role.as_str().to_owned(),
+    };
+    db.record_audit(who, &event).await?;
+    if role == Role::Admin {
+        return Ok(Some(reset_second_factor(db, who, email).await?));
+    }
+    Ok(None)
+}
+
+/// Gives `email`'s account a new second factor and recovery codes (the old
+/// ones stop working) and ends its sessions: for a lost phone, from the
+/// command line.
+pub async fn reset_second_factor(
+    db: &Db,
+    who: &str,
+    email: &Email,
+) -> Result<SecondFactorSetup, UseCaseError> {
+    let user = account(db, email).await?;
+    let secret = second_factor::new_secret();
+    let codes = store_second_factor(db, &user.id, &secret).await?;
+    db.end_sessions(email).await?;
+    db.record_audit(who, &AuditEvent::SecondFactorReset).await?;
+    Ok(SecondFactorSetup {
+        otpauth_uri: second_factor::otpauth_uri(&secret, email.as_str()),
+        secret,
+        recovery_codes: codes,
+    })
+}
+
+/// Sets up the second factor `secret` for the logged-in account, once
+/// `code` shows the authenticator app has it; returns the recovery codes.
+pub async fn confirm_second_factor(
+    db: &Db,
+    email: &str,
+    secret: &str,
+    code: &str,
+) -> Result<Vec<String>, UseCaseError> {
+    let user = account(db, &Email::parse(email).map_err(bad)?).await?;
+    let Some(step) = second_factor::matching_step(secret, code, now().max(0) as u64) else {
+        return Err(UseCaseError::BadInput(
+            "that code does not match: check the app shows Heard, and type the code it shows now"
+                .into(),
+        ));
+    };
+    let codes = store_second_factor(db, &user.id, secret).await?;
+    db.use_totp_step(&user.id, step).await?;
+    db.record_audit(email, &AuditEvent::SecondFactorSet).await?;
+    Ok(codes)
+}
+
+async fn store_second_factor(
+    db: &Db,
+    user_id: &str,
+    secret: &str,
+) -> Result<Vec<String>, UseCaseError> {
+    let codes = second_factor::new_recovery_codes();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| second_factor::recovery_code_hash(c))
+        .collect();
+    db.set_second_factor(user_id, Some(secret), &hashes).await?;
+    Ok(codes)
+}
+
+/// Every account, for the admin page and `heard user list`.
+pub async fn list_accounts(db: &Db) -> Result<Vec<AccountSummary>, UseCaseError> {
+    Ok(db.list_accounts(now() - IDLE_SECONDS).await?)
+}
+
+/// Disables (ending its sessions) or enables `email`'s account.
+pub async fn set_disabled(
+    db: &Db,
+    who: &str,
+    email: &Email,
+    disabled: bool,
+) -> Result<(), UseCaseError> {
+    if disabled && who == email.as_str() {
+        return Err(UseCaseError::BadInput(
+            "you cannot disable your own account".into(),
+        ));
+    }
+    if !db.set_disabled(email, disabled).await? {
+        return Err(no_account(email));
+    }
+    let email = email.as_str().to_owned();
+    let event = if disabled {
+        AuditEvent::AccountDisabled { email }
+    } else {
+        AuditEvent::AccountEnabled { email }
+    };
+    db.record_audit(who, &event).await?;
+    Ok(())
+}
+
+/// Ends every session of `email`'s account; how many there were.
+pub async fn end_sessions(db: &Db, who: &str, email: &Email) -> Result<u64, UseCaseError> {
+    let sessions = db
+        .end_sessions(email)
+        .await?
+        .ok_or_else(|| no_account(email))?;
+    let event = AuditEvent::SessionsEnded {
+        email: email.as_str().to_owned(),
+        sessions,
+    };
+    db.record_audit(who, &event).await?;
+    Ok(sessions)
+}
+
+/// Changes `email`'s role.
+pub async fn set_role(db: &Db, who: &str, email: &Email, role: Role) -> Result<(), UseCaseError> {
+    if !db.set_role(email, role).await? {
+        return Err(no_account(email));
+    }
+    let event = AuditEvent::RoleChanged {
+        email: email.as_str().to_owned(),
+        role: role.as_str().to_owned(),
+    };
+    db.record_audit(who, &event).await?;
+    Ok(())
+}
+
+/// The audit log from `since` (Unix seconds), newest first.
+pub async fn audit_log(db: &Db, since: i64, limit: i64) -> Result<Vec<AuditEntry>, UseCaseError> {
+    Ok(db.audit_entries(since, limit.clamp(1, 10_000)).await?)
+}
+
+async fn account(db: &Db, email: &Email) -> Result<StoredUser, UseCaseError> {
+    db.user_by_email(email)
+        .await?
+        .ok_or_else(|| no_account(email))
+}
+
+fn no_account(email: &Email) -> UseCaseError {
+    UseCaseError::BadInput(format!("there is no account for {}", email.as_str()))
+}
+
+fn bad(error: impl std::fmt::Display) -> UseCaseError {
+    UseCaseError::BadInput(error.to_string())
+}
