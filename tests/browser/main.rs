@@ -739,3 +739,51 @@ async fn an_admin_deletes_a_young_persons_answers_by_their_receipt_code() {
     browser.close().await;
     assert_eq!(app.stored_responses().await, 0);
 }
+
+/// A worker turns on a second factor on their account page, with an
+/// authenticator app's code, and is shown recovery codes; an admin then
+/// sees the accounts and the audit log. Each page passes axe.
+#[tokio::test]
+async fn a_worker_sets_up_a_second_factor_and_an_admin_manages_accounts() {
+    let app = TestApp::spawn().await;
+    app.add_user("worker", "worker@example.org", PASSWORD);
+    app.add_user("admin", "admin@example.org", PASSWORD);
+    let browser = Browser::open(Js::On).await;
+    log_in(&browser, &app, "worker@example.org", "Rounds").await;
+    browser.goto(&app.url("/account")).await;
+    browser.wait_for_h1("Your account").await;
+    browser.wait_for_text("Not set up").await;
+    browser.check_accessibility("account page").await;
+    browser.click_text("button", "Start").await;
+    browser.wait_for_text("Add Heard to your authenticator app").await;
+    browser.check_accessibility("second factor key").await;
+    let key = browser
+        .run_script("return document.querySelector('code.secret').textContent")
+        .await;
+    let mut factor =
+        heard_tests::SecondFactor::from_output(&format!("key: {}\n", key.as_str().unwrap())).unwrap();
+    browser.type_into("#confirm-code", &factor.next_code()).await;
+    browser.click_text("button", "Turn on the second factor").await;
+    browser.wait_for_text("Second factor set up").await;
+    browser.check_accessibility("recovery codes").await;
+    let codes = browser
+        .run_script("return [...document.querySelectorAll('.recovery-codes code')].map(c => c.textContent)")
+        .await;
+    assert_eq!(codes.as_array().unwrap().len(), 10);
+    browser.close().await;
+
+    let browser = Browser::open(Js::On).await;
+    log_in(&browser, &app, "admin@example.org", "Rounds").await;
+    browser.goto(&app.url("/admin/accounts")).await;
+    browser.wait_for_h1("Accounts").await;
+    browser.wait_for_text("worker@example.org").await;
+    browser.check_accessibility("accounts page").await;
+    browser.click("button[aria-label='Disable worker@example.org']").await;
+    browser.wait_for_text("worker (disabled)").await;
+    browser.goto(&app.url("/admin/audit")).await;
+    browser.wait_for_h1("Audit log").await;
+    browser.wait_for_text("account disabled").await;
+    browser.check_accessibility("audit log").await;
+    browser.close().await;
+    assert_eq!(app.log_in("worker@example.org", PASSWORD).await, None);
+}

@@ -112,7 +112,7 @@ fn AccountRow(
 ) -> impl IntoView {
     let email = account.email.clone();
     let (end_email, toggle_email) = (email.clone(), email.clone());
-    let end_label = format!("End the sessions of {email}");
+    let end_label = format!("End sessions of {email}");
     let toggle = if account.disabled {
         "Enable"
     } else {
