@@ -755,19 +755,28 @@ async fn a_worker_sets_up_a_second_factor_and_an_admin_manages_accounts() {
     browser.wait_for_text("Not set up").await;
     browser.check_accessibility("account page").await;
     browser.click_text("button", "Start").await;
-    browser.wait_for_text("Add Heard to your authenticator app").await;
+    browser
+        .wait_for_text("Add Heard to your authenticator app")
+        .await;
     browser.check_accessibility("second factor key").await;
     let key = browser
         .run_script("return document.querySelector('code.secret').textContent")
         .await;
     let mut factor =
-        heard_tests::SecondFactor::from_output(&format!("key: {}\n", key.as_str().unwrap())).unwrap();
-    browser.type_into("#confirm-code", &factor.next_code()).await;
-    browser.click_text("button", "Turn on the second factor").await;
+        heard_tests::SecondFactor::from_output(&format!("key: {}\n", key.as_str().unwrap()))
+            .unwrap();
+    browser
+        .type_into("#confirm-code", &factor.next_code())
+        .await;
+    browser
+        .click_text("button", "Turn on the second factor")
+        .await;
     browser.wait_for_text("Second factor set up").await;
     browser.check_accessibility("recovery codes").await;
     let codes = browser
-        .run_script("return [...document.querySelectorAll('.recovery-codes code')].map(c => c.textContent)")
+        .run_script(
+            "return [...document.querySelectorAll('.recovery-codes code')].map(c => c.textContent)",
+        )
         .await;
     assert_eq!(codes.as_array().unwrap().len(), 10);
     browser.close().await;
@@ -778,7 +787,9 @@ async fn a_worker_sets_up_a_second_factor_and_an_admin_manages_accounts() {
     browser.wait_for_h1("Accounts").await;
     browser.wait_for_text("worker@example.org").await;
     browser.check_accessibility("accounts page").await;
-    browser.click("button[aria-label='Disable worker@example.org']").await;
+    browser
+        .click("button[aria-label='Disable worker@example.org']")
+        .await;
     browser.wait_for_text("worker (disabled)").await;
     browser.goto(&app.url("/admin/audit")).await;
     browser.wait_for_h1("Audit log").await;

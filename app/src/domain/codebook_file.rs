@@ -109,7 +109,7 @@ pub fn from_qdc(text: &str) -> Result<Vec<Theme>, CodebookFileError> {
                     for attribute in e.attributes() {
                         let attribute = attribute.map_err(|e| not_qdc(&e))?;
                         let value = attribute
-                            .unescape_value()
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                             .map_err(|e| not_qdc(&e))?
                             .to_string();
                         match attribute.key.local_name().as_ref() {
@@ -132,7 +132,8 @@ pub fn from_qdc(text: &str) -> Result<Vec<Theme>, CodebookFileError> {
             }
             Event::Text(t) if in_description => {
                 if let Some((code, _)) = open.last_mut() {
-                    code.3.push_str(&t.xml_content().map_err(|e| not_qdc(&e))?);
+                    code.3
+                        .push_str(&t.xml10_content().map_err(|e| not_qdc(&e))?);
                 }
             }
             Event::GeneralRef(r) if in_description => {
