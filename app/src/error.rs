@@ -23,6 +23,11 @@ pub enum AppError {
     /// Unknown join code, closed round, or an id that does not exist.
     #[error("We could not find that. It may have been closed or removed.")]
     NotFound,
+    /// A round's summary that viewers cannot see yet.
+    #[error(
+        "This round's summary has not been published yet. A worker publishes it when the round closes, or before."
+    )]
+    NotPublished,
     /// The round behind a join code has closed.
     #[error("This survey has closed. Ask your worker if there is a new one.")]
     Closed,
@@ -78,7 +83,7 @@ impl AppError {
         match self {
             AppError::NotLoggedIn => 401,
             AppError::Forbidden | AppError::SecondFactorNeeded => 403,
-            AppError::NotFound => 404,
+            AppError::NotFound | AppError::NotPublished => 404,
             AppError::Closed => 410,
             AppError::Throttled(_) => 429,
             AppError::BadInput(_) => 400,

@@ -36,6 +36,9 @@ mod bad_input;
 mod cli;
 /// The coding screen's server functions: coding, history, bulk, quotes, second coder.
 mod coding;
+/// Published summaries: reading before and after one child sends tells a
+/// viewer nothing; no free text reaches a viewer.
+mod disclosure;
 /// Cross-site requests refused; security headers on every answer.
 mod protection;
 /// Receipt codes: a young person's own answers deleted at their request.

@@ -85,6 +85,7 @@ fn call_for(path: &str, caller: &str, f: &Fixture) -> Option<Call> {
         | "/api/list_flagged"
         | "/api/log_out" => form(&[]),
         "/api/create_share_link" => form(&[("round_id", &unknown), ("days", "7")]),
+        "/api/publish_summary" => form(&[("round_id", &unknown)]),
         "/api/revoke_share_link" => form(&[("id", "no-such-link")]),
         "/api/confirm_second_factor" => form(&[("secret", "JBSWY3DPEHPK3PXP"), ("code", "000000")]),
         "/api/log_in" => form(&[
@@ -171,6 +172,8 @@ on_both_databases! {
         app.add_user("admin", "admin@example.org", PASSWORD);
         let (round_id, slug): (String, String) = sqlx::query_as("SELECT r.id, s.slug FROM rounds r JOIN surveys s ON s.id = r.survey_id")
             .fetch_one(&app.database().await).await.unwrap();
+        // Viewers and share links see a round once it is published.
+        assert!(app.heard(&["round", "publish", "--survey", &slug, "--round", "Summer 2024"], "").status.success());
         let admin = app.log_in("admin@example.org", PASSWORD).await.unwrap();
         let made = app.client().post(app.url("/api/create_share_link")).header("cookie", &admin)
             .form(&[("round_id", round_id.as_str()), ("days", "7")]).send().await.unwrap().text().await.unwrap();

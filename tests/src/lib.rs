@@ -449,6 +449,18 @@ impl TestApp {
             .expect("an HTTP client")
     }
 
+    /// Adds an admin (`admin@example.org`) if there is none and logs in as
+    /// it, with its second factor; the session cookie.
+    pub async fn log_in_admin(&self) -> String {
+        const PASSWORD: &str = "admin password for tests";
+        if self.second_factor("admin@example.org").is_none() {
+            self.add_user("admin", "admin@example.org", PASSWORD);
+        }
+        self.log_in("admin@example.org", PASSWORD)
+            .await
+            .expect("the admin logs in")
+    }
+
     /// Logs in through the login form (as a browser without JavaScript
     /// would) and returns the session cookie (`name=value`).
     pub async fn log_in(&self, email: &str, password: &str) -> Option<String> {

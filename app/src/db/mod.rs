@@ -20,7 +20,7 @@ mod throttle;
 
 pub use accounts::{SessionUser, StoredUser};
 pub use codebook::CodebookChange;
-pub use reports::RoundWithSurvey;
+pub use reports::{Publication, RoundWithSurvey};
 pub use responses::StoreOutcome;
 pub use retention::{ERASED, Erased};
 pub use rounds::RoundForCode;

@@ -171,3 +171,81 @@ impl Db {
             .map_err(Into::into)
     }
 }
+
+/// A round's published summary, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Publication {
+    pub responses: i64,
+    pub published_at: i64,
+}
+
+impl Db {
+    /// Replaces `round_id`'s published summaries with `summaries` (one per
+    /// breakdown key, `""` for none), all or nothing.
+    pub async fn store_publication(
+        &self,
+        round_id: &str,
+        who: &str,
+        responses: i64,
+        summaries: &[(String, String)],
+    ) -> Result<(), DbError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM published_summaries WHERE round_id = $1")
+            .bind(round_id)
+            .execute(&mut *tx)
+            .await?;
+        let time = now();
+        for (by_key, summary) in summaries {
+            sqlx::query(
+                "INSERT INTO published_summaries (round_id, by_key, summary, responses, published_at, published_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(round_id)
+            .bind(by_key)
+            .bind(summary)
+            .bind(responses)
+            .bind(time)
+            .bind(who)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The published summary of `round_id` broken down by `by_key` (`""`:
+    /// none), as stored (JSON).
+    pub async fn published_summary(
+        &self,
+        round_id: &str,
+        by_key: &str,
+    ) -> Result<Option<String>, DbError> {
+        let row = sqlx::query(
+            "SELECT summary FROM published_summaries WHERE round_id = $1 AND by_key = $2",
+        )
+        .bind(round_id)
+        .bind(by_key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| row.try_get("summary"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// When `round_id` was last published, and with how many responses.
+    pub async fn publication(&self, round_id: &str) -> Result<Option<Publication>, DbError> {
+        let row = sqlx::query(
+            "SELECT responses, published_at FROM published_summaries WHERE round_id = $1 AND by_key = ''",
+        )
+        .bind(round_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(Publication {
+                responses: row.try_get("responses")?,
+                published_at: row.try_get("published_at")?,
+            })
+        })
+        .transpose()
+    }
+}

@@ -48,6 +48,11 @@ pub enum AuditEvent {
     Imported {
         what: String,
     },
+    /// A round's summary published for viewers.
+    Published {
+        round: String,
+        responses: i64,
+    },
 }
 
 impl AuditEvent {
@@ -69,6 +74,7 @@ impl AuditEvent {
             AuditEvent::ShareLinkCreated { .. } => "share link created",
             AuditEvent::ShareLinkRevoked { .. } => "share link revoked",
             AuditEvent::Imported { .. } => "import",
+            AuditEvent::Published { .. } => "summary published",
         }
     }
 
@@ -94,6 +100,9 @@ impl AuditEvent {
             AuditEvent::Exported { what } | AuditEvent::Imported { what } => what.clone(),
             AuditEvent::ShareLinkCreated { round } | AuditEvent::ShareLinkRevoked { round } => {
                 format!("round {round}")
+            }
+            AuditEvent::Published { round, responses } => {
+                format!("round {round}: {responses} responses")
             }
         }
     }

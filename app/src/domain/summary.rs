@@ -56,6 +56,10 @@ pub struct Summary {
     pub quotes: Vec<ApprovedQuote>,
     /// For admins: the round's share links.
     pub share_links: Option<Vec<ShareLinkInfo>>,
+    /// For workers: what viewers see now, `(responses, published at)`, or
+    /// `Some(None)` when nothing is published yet.
+    #[serde(default)]
+    pub publication: Option<Option<(i64, i64)>>,
 }
 
 /// A Unix time's day as `YYYY-MM-DD` (UTC).

@@ -50,20 +50,61 @@ pub async fn load_summary(
     {
         summary.share_links = Some(state.db.share_links(&round_id).await?);
     }
+    if summary.audience == Audience::Worker {
+        summary.publication = Some(
+            state
+                .db
+                .publication(&round_id)
+                .await?
+                .map(|p| (p.responses, p.published_at)),
+        );
+    }
     Ok(summary)
+}
+
+/// Publishes the round's summary for viewers and share links (see
+/// `use_cases::reports::publish`); says what happened.
+#[server(endpoint = "publish_summary")]
+pub async fn publish_summary(round_id: String) -> Result<String, AppError> {
+    use crate::use_cases::reports::Published;
+    let user = crate::auth::require(Role::Worker).await?;
+    let state = crate::state::app_state()?;
+    let outcome = crate::use_cases::reports::publish(&state.db, &round_id, &user.email)
+        .await
+        .map_err(|e| crate::auth::refuse(e.into()))?;
+    Ok(match outcome {
+        Published::Published(n) => format!("Published: viewers now see {n} responses."),
+        Published::TooFewNew {
+            published,
+            new,
+            needed,
+        } => format!(
+            "Not published: {new} new since viewers last saw {published}; at least {needed} are needed, so that no one young person's answers show in the difference."
+        ),
+    })
 }
 
 /// Every round, for anyone with an account to pick a summary (no join
 /// codes: viewers do not run rounds).
 #[server(endpoint = "list_summaries")]
 pub async fn list_summaries() -> Result<Vec<crate::domain::rounds::RoundSummary>, AppError> {
-    crate::auth::require(Role::Viewer).await?;
+    let user = crate::auth::require(Role::Viewer).await?;
     let state = crate::state::app_state()?;
-    let mut rounds = state.db.list_rounds().await?;
-    for round in &mut rounds {
+    let mut shown = Vec::new();
+    for mut round in state.db.list_rounds().await? {
         round.join_code.clear();
+        if !user.role.allows(Role::Worker) {
+            // Viewers see published rounds, with the published count: a
+            // count that moved as each young person finished would say
+            // who had just answered.
+            match state.db.publication(&round.round_id).await? {
+                Some(publication) => round.responses = publication.responses,
+                None => continue,
+            }
+        }
+        shown.push(round);
     }
-    Ok(rounds)
+    Ok(shown)
 }
 
 /// `/summaries`: the rounds whose summaries a reader can open.
@@ -293,6 +334,7 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
                 view! { <ComparisonTable comparison=c download/> }.into_any()
             }).collect_view()}
         })}
+        {summary.publication.map(|published| view! { <Publication round_id=summary.round_id.clone() published/> }.into_any())}
         {summary.share_links.map(|links| view! { <ShareLinks round_id=summary.round_id.clone() links/> }.into_any())}
     }
 }
@@ -431,6 +473,36 @@ fn ComparisonTable(comparison: QuestionComparison, download: String) -> impl Int
             </div>
             {withheld}
             <p class="no-print"><a href=download download>"Download this comparison (CSV)"</a></p>
+        </section>
+    }
+}
+
+/// For workers: what viewers see, and the button that publishes the round
+/// as it is now.
+#[component]
+fn Publication(round_id: String, published: Option<(i64, i64)>) -> impl IntoView {
+    let publish = ServerAction::<PublishSummary>::new();
+    let now = match published {
+        Some((n, at)) => format!(
+            "Viewers and share links see this round as published on {} with {n} responses.",
+            crate::domain::summary::day_of(at)
+        ),
+        None => "Viewers and share links cannot see this round yet: it has not been published."
+            .to_owned(),
+    };
+    view! {
+        <section class="publication no-print" aria-labelledby="publication">
+            <h2 id="publication">"What viewers see"</h2>
+            <p>{now}</p>
+            <p>"Closing the round publishes it. Publishing again needs enough new responses that no one young person's answers show in the difference."</p>
+            <ActionForm action=publish attr:class="publish-form">
+                <input type="hidden" name="round_id" value=round_id/>
+                <button type="submit" class="button">"Publish for viewers now"</button>
+            </ActionForm>
+            {move || publish.value().get().map(|result| match result {
+                Ok(message) => view! { <p role="status">{message}</p> }.into_any(),
+                Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+            })}
         </section>
     }
 }

@@ -112,6 +112,11 @@ pub async fn import_responses(
         ),
     };
     db.record_audit(import.who, &event).await?;
+    // A file arrives whole, like a closed round: viewers see it (when the
+    // publication rule allows; see `reports::publish`).
+    if let Some(round_id) = &outcome.round_id {
+        super::reports::publish(db, round_id, import.who).await?;
+    }
     Ok(outcome)
 }
 
@@ -140,5 +145,7 @@ pub async fn import_codes(
         ),
     };
     db.record_audit(who, &event).await?;
+    // New coding for the same young people: viewers see it.
+    super::reports::publish(db, &round.round_id, who).await?;
     Ok((rows.len(), changed))
 }

@@ -34,6 +34,9 @@ pub enum UseCaseError {
         key: String,
         keys: String,
     },
+    /// A round whose summary has not been published for viewers yet.
+    #[error("this round's summary has not been published yet")]
+    NotPublished,
     /// An id from a link that leads nowhere (a round deleted, a mistyped
     /// address).
     #[error("there is no such thing here")]
@@ -66,6 +69,7 @@ impl From<UseCaseError> for AppError {
     fn from(error: UseCaseError) -> AppError {
         match error {
             UseCaseError::NotFound => AppError::NotFound,
+            UseCaseError::NotPublished => AppError::NotPublished,
             UseCaseError::Db(error) => error.into(),
             UseCaseError::Problems(problems) => {
                 AppError::BadInput(format!("Nothing was stored. {}", problem_list(&problems)))

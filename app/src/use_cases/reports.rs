@@ -96,7 +96,119 @@ pub async fn compare_rounds(
 /// A round's summary for `audience`: its report (broken down by `by` if
 /// given), each question compared with the survey's earlier rounds, and
 /// the approved quotes.
+///
+/// Workers see it live. Viewers (and share links, and a worker asking what
+/// viewers see) see the summary as last published ([`publish`]), never the
+/// live counts: reading before and after one young person sends must not
+/// show what they answered.
 pub async fn summary(
+    db: &Db,
+    round_id: &str,
+    audience: Audience,
+    by: Option<&str>,
+) -> Result<Summary, UseCaseError> {
+    match audience {
+        Audience::Worker => live_summary(db, round_id, audience, by).await,
+        Audience::Viewer => published_summary(db, round_id, by).await,
+    }
+}
+
+/// The published summary of a round, broken down by `by` if given.
+async fn published_summary(
+    db: &Db,
+    round_id: &str,
+    by: Option<&str>,
+) -> Result<Summary, UseCaseError> {
+    let found = db
+        .round_with_survey(round_id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    let by_key = match by.filter(|b| !b.is_empty()) {
+        Some(key) => breakdown_question(&found.survey, key)?.key.clone(),
+        None => String::new(),
+    };
+    let stored = db
+        .published_summary(round_id, &by_key)
+        .await?
+        .ok_or(UseCaseError::NotPublished)?;
+    let mut summary: Summary = serde_json::from_str(&stored).map_err(|e| {
+        UseCaseError::Db(crate::db::DbError::Corrupt(format!(
+            "a published summary: {e}"
+        )))
+    })?;
+    // Approved quotes are chosen by workers for viewers to read: the
+    // current choice, not the one at publication.
+    summary.quotes = db.approved_quotes(round_id).await?;
+    Ok(summary)
+}
+
+/// What publishing a round's summary did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Published {
+    /// Viewers now see the round as it is, with this many responses.
+    Published(i64),
+    /// Too few responses have arrived (or gone) since the last publication
+    /// for no one young person to stand out between the two: viewers keep
+    /// the last one.
+    TooFewNew {
+        published: i64,
+        new: i64,
+        needed: i64,
+    },
+}
+
+/// Publishes a round's summary for viewers: the viewer's summary as it is
+/// now, with every breakdown, replacing the last one. Allowed when nothing
+/// was published yet; when the same young people are counted (their
+/// coding or quotes changed: no new child to single out); or when the
+/// count moved by at least the survey's smallest shown cell (`min_cell`,
+/// 5 by default), so that the difference between two publications is
+/// never one child, arriving or erased.
+pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, UseCaseError> {
+    let found = db
+        .round_with_survey(round_id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    let disclosure = db.disclosure(&found.survey_id).await?;
+    let responses = db.report_rows(round_id).await?.len() as i64;
+    if let Some(last) = db.publication(round_id).await? {
+        let new = responses - last.responses;
+        if new != 0 && new.abs() < disclosure.min_cell {
+            return Ok(Published::TooFewNew {
+                published: last.responses,
+                new,
+                needed: disclosure.min_cell,
+            });
+        }
+    }
+    let mut summaries = Vec::new();
+    let keys = std::iter::once(String::new()).chain(
+        found
+            .survey
+            .questions
+            .iter()
+            .filter(|q| q.about_you && q.kind.has_options())
+            .map(|q| q.key.clone()),
+    );
+    for key in keys {
+        let by = (!key.is_empty()).then_some(key.as_str());
+        let summary = live_summary(db, round_id, Audience::Viewer, by).await?;
+        let json = serde_json::to_string(&summary)
+            .map_err(|e| UseCaseError::BadInput(format!("the summary could not be stored: {e}")))?;
+        summaries.push((key, json));
+    }
+    db.store_publication(round_id, who, responses, &summaries)
+        .await?;
+    let event = crate::domain::audit::AuditEvent::Published {
+        round: found.round.name.clone(),
+        responses,
+    };
+    db.record_audit(who, &event).await?;
+    Ok(Published::Published(responses))
+}
+
+/// The summary as it is now, for `audience`.
+async fn live_summary(
     db: &Db,
     round_id: &str,
     audience: Audience,
@@ -164,6 +276,7 @@ pub async fn summary(
         comparisons,
         quotes: db.approved_quotes(round_id).await?,
         share_links: None,
+        publication: None,
     })
 }
 

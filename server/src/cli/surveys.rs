@@ -51,7 +51,17 @@ pub enum RoundCommand {
         #[arg(long)]
         round: String,
     },
-    /// Close a round: its join code stops taking answers.
+    /// Publish what viewers and share links see of a round: its summary as
+    /// it is now. Refused when fewer new responses than the survey's
+    /// smallest shown cell arrived since the last publication.
+    Publish {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+    },
+    /// Close a round: its join code stops taking answers, and its summary
+    /// is published for viewers (when enough has arrived since the last).
     Close {
         #[arg(long)]
         survey: String,
@@ -233,10 +243,29 @@ pub async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Resul
     Ok(())
 }
 
+/// Who the audit log names for what is done on the command line.
+const COMMAND_LINE: &str = "heard (command line)";
+
+/// What publishing did, in a sentence.
+fn publication_message(outcome: &heard_app::use_cases::reports::Published) -> String {
+    use heard_app::use_cases::reports::Published;
+    match outcome {
+        Published::Published(n) => format!("Published for viewers: {n} responses."),
+        Published::TooFewNew {
+            published,
+            new,
+            needed,
+        } => format!(
+            "not published: {new} new responses since viewers last saw {published}; at least {needed} are needed so that no one young person's answers show in the difference"
+        ),
+    }
+}
+
 pub async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<()> {
     let db = Db::connect(database_url).await?;
     let (RoundCommand::Open { survey, .. }
     | RoundCommand::Close { survey, .. }
+    | RoundCommand::Publish { survey, .. }
     | RoundCommand::Retention { survey, .. }) = &command
     else {
         for round in db.list_rounds().await? {
@@ -263,6 +292,20 @@ pub async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<
                 bail!("survey {survey} has no round \"{round}\"");
             }
             println!("Round \"{round}\" of {survey} is closed.");
+            // Closing publishes what viewers see, when that is allowed.
+            let found = round_by_name(&db, &survey_id, &found_survey, &round).await?;
+            let outcome =
+                heard_app::use_cases::reports::publish(&db, &found.round_id, COMMAND_LINE).await?;
+            println!("{}", publication_message(&outcome));
+        }
+        RoundCommand::Publish { round, .. } => {
+            let found = round_by_name(&db, &survey_id, &found_survey, &round).await?;
+            let outcome =
+                heard_app::use_cases::reports::publish(&db, &found.round_id, COMMAND_LINE).await?;
+            if let heard_app::use_cases::reports::Published::TooFewNew { .. } = outcome {
+                bail!("{}", publication_message(&outcome));
+            }
+            println!("{}", publication_message(&outcome));
         }
         RoundCommand::Retention {
             survey,
