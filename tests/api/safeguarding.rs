@@ -120,3 +120,201 @@ on_both_databases! {
         assert!(page.contains("<mark>nobody listens</mark>"), "{page}");
     }
 }
+
+/// A real SMTP server on this machine (Python's standard `smtpd`
+/// DebuggingServer), printing every message it receives. Stopped when
+/// dropped.
+struct SmtpServer {
+    child: std::process::Child,
+    received: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl SmtpServer {
+    fn start(port: u16) -> SmtpServer {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-u",
+                "-W",
+                "ignore",
+                "-m",
+                "smtpd",
+                "-n",
+                "-c",
+                "DebuggingServer",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 runs an SMTP server");
+        let received = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let stdout = child.stdout.take().unwrap();
+        let sink = std::sync::Arc::clone(&received);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let mut all = sink.lock().unwrap();
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
+        SmtpServer { child, received }
+    }
+
+    /// Everything received, once it holds `text` (or after `seconds`).
+    async fn wait_for(&self, text: &str, seconds: u64) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let received = self.received.lock().unwrap().clone();
+            if received.contains(text) || started.elapsed().as_secs() >= seconds {
+                return received;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+const FLAGGED: &str =
+    "I was excluded because of drugs. After being excluded I got more drugs. I needed help.";
+
+async fn app_mailing_to(port: u16) -> TestApp {
+    let url = format!("smtp://127.0.0.1:{port}");
+    TestApp::spawn_with_env(&[
+        ("HEARD_SMTP_URL", url.as_str()),
+        ("HEARD_MAIL_FROM", "heard@council.example"),
+        ("HEARD_SAFEGUARDING_LEAD", "lead@council.example"),
+        ("HEARD_PUBLIC_URL", "https://heard.council.example"),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn a_flag_reaches_the_safeguarding_lead_by_email_within_a_minute_without_the_answer() {
+    let port = free_port();
+    let smtp = SmtpServer::start(port);
+    let app = app_mailing_to(port).await;
+    let sent = std::time::Instant::now();
+    send(
+        &app,
+        "5d3c1b2a-0f9e-4d8c-b7a6-958473625140",
+        serde_json::json!({ "key_stage": "KS4", "change": FLAGGED }),
+    )
+    .await;
+    let mail = smtp.wait_for("Heard: an answer needs a look", 60).await;
+    assert!(
+        mail.contains("Heard: an answer needs a look"),
+        "no e-mail within 60 s: {mail:?}"
+    );
+    assert!(sent.elapsed().as_secs() < 60);
+    assert!(mail.contains("To: lead@council.example"), "{mail}");
+    assert!(
+        mail.contains("https://heard.council.example/needs-a-look"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Your voice") && mail.contains("Summer 2024"),
+        "{mail}"
+    );
+    for answer_text in ["drugs", "excluded because", "needed help"] {
+        assert!(
+            !mail.contains(answer_text),
+            "the e-mail holds answer text {answer_text:?}: {mail}"
+        );
+    }
+    assert_eq!(
+        mail.matches("MESSAGE FOLLOWS").count(),
+        1,
+        "one e-mail, not one per instance or tick"
+    );
+    let audit = String::from_utf8_lossy(&app.heard(&["audit"], "").stdout).into_owned();
+    assert!(
+        audit.contains(
+            "safeguarding lead e-mailed\tlead@council.example: a flag in round Summer 2024"
+        ),
+        "{audit}"
+    );
+
+    // A survey's own lead is told instead of the deployment's.
+    let set = app.heard(
+        &[
+            "survey",
+            "safeguarding-lead",
+            "ap-voice",
+            "--email",
+            "dsl@school.example",
+        ],
+        "",
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    send(
+        &app,
+        "5d3c1b2a-0f9e-4d8c-b7a6-958473625141",
+        serde_json::json!({ "key_stage": "KS3", "change": FLAGGED }),
+    )
+    .await;
+    let mail = smtp.wait_for("To: dsl@school.example", 60).await;
+    assert!(mail.contains("To: dsl@school.example"), "{mail}");
+}
+
+#[tokio::test]
+async fn an_email_that_cannot_be_sent_is_tried_again_until_it_is() {
+    let port = free_port();
+    // No SMTP server yet: the first try fails.
+    let app = app_mailing_to(port).await;
+    send(
+        &app,
+        "5d3c1b2a-0f9e-4d8c-b7a6-958473625140",
+        serde_json::json!({ "key_stage": "KS4", "change": FLAGGED }),
+    )
+    .await;
+    let db = app.database().await;
+    let started = std::time::Instant::now();
+    let failed = loop {
+        let (attempts, error): (i64, Option<String>) =
+            sqlx::query_as("SELECT notify_attempts, last_notify_error FROM safeguarding_flags")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        if attempts > 0 {
+            break error;
+        }
+        assert!(started.elapsed().as_secs() < 30, "no try within 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(failed.is_some(), "the failure is recorded with its reason");
+    // The server comes back: the e-mail goes out on a later try.
+    let smtp = SmtpServer::start(port);
+    let mail = smtp.wait_for("Heard: an answer needs a look", 60).await;
+    assert!(
+        mail.contains("To: lead@council.example"),
+        "not retried: {mail:?}"
+    );
+    let (notified, error): (Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT notified_at, last_notify_error FROM safeguarding_flags")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert!(notified.is_some() && error.is_none());
+}

@@ -143,3 +143,127 @@ impl Db {
         Ok(old.len())
     }
 }
+
+/// A flag whose survey's safeguarding lead is due an e-mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueNotification {
+    pub response_id: String,
+    pub survey_title: String,
+    pub round_name: String,
+    /// The survey's own lead, if it has one.
+    pub lead: Option<String>,
+    pub attempts: i64,
+    /// The `next_notify_at` it was found with (for claiming it).
+    pub next_notify_at: i64,
+}
+
+impl Db {
+    /// Unhandled flags whose lead is due an e-mail now: never told, or told
+    /// more than `resend_after` seconds ago, and not waiting for a retry.
+    pub async fn due_notifications(
+        &self,
+        resend_after: i64,
+    ) -> Result<Vec<DueNotification>, DbError> {
+        let time = now();
+        let rows = sqlx::query(
+            "SELECT f.response_id, s.title, r.name AS round_name, s.safeguarding_lead, \
+                    f.notify_attempts, f.next_notify_at \
+             FROM safeguarding_flags f \
+             JOIN responses x ON x.id = f.response_id \
+             JOIN rounds r ON r.id = x.round_id \
+             JOIN surveys s ON s.id = r.survey_id \
+             WHERE f.handled_at IS NULL AND f.next_notify_at <= $1 \
+               AND (f.notified_at IS NULL OR f.notified_at <= $2) \
+             ORDER BY f.next_notify_at LIMIT 50",
+        )
+        .bind(time)
+        .bind(time - resend_after)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DueNotification {
+                    response_id: row.try_get("response_id")?,
+                    survey_title: row.try_get("title")?,
+                    round_name: row.try_get("round_name")?,
+                    lead: row.try_get("safeguarding_lead")?,
+                    attempts: row.try_get("notify_attempts")?,
+                    next_notify_at: row.try_get("next_notify_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Claims a due notification for this instance until `until`: `false`
+    /// when another instance claimed it first.
+    pub async fn claim_notification(
+        &self,
+        due: &DueNotification,
+        until: i64,
+    ) -> Result<bool, DbError> {
+        let changed = sqlx::query(
+            "UPDATE safeguarding_flags SET next_notify_at = $3 WHERE response_id = $1 AND next_notify_at = $2",
+        )
+        .bind(&due.response_id)
+        .bind(due.next_notify_at)
+        .bind(until)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Records how sending went: told now, or to try again at `retry_at`
+    /// with the reason.
+    pub async fn record_notification(
+        &self,
+        response_id: &str,
+        outcome: Result<(), (&str, i64)>,
+    ) -> Result<(), DbError> {
+        let query = match outcome {
+            Ok(()) => sqlx::query(
+                "UPDATE safeguarding_flags SET notified_at = $2, notify_attempts = notify_attempts + 1, \
+                 next_notify_at = 0, last_notify_error = NULL WHERE response_id = $1",
+            )
+            .bind(response_id)
+            .bind(now()),
+            Err((error, retry_at)) => sqlx::query(
+                "UPDATE safeguarding_flags SET notify_attempts = notify_attempts + 1, \
+                 next_notify_at = $2, last_notify_error = $3 WHERE response_id = $1",
+            )
+            .bind(response_id)
+            .bind(retry_at)
+            .bind(error.to_owned()),
+        };
+        query.execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Whether the lead was told of this flag before.
+    pub async fn notified_before(&self, response_id: &str) -> Result<bool, DbError> {
+        let row = sqlx::query("SELECT notified_at FROM safeguarding_flags WHERE response_id = $1")
+            .bind(response_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get::<Option<i64>, _>("notified_at")?.is_some(),
+            None => false,
+        })
+    }
+
+    /// Sets (or clears) a survey's safeguarding lead. `Ok(false)`: no such
+    /// survey.
+    pub async fn set_safeguarding_lead(
+        &self,
+        slug: &str,
+        lead: Option<&str>,
+    ) -> Result<bool, DbError> {
+        let changed = sqlx::query("UPDATE surveys SET safeguarding_lead = $2 WHERE slug = $1")
+            .bind(slug)
+            .bind(lead)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(changed == 1)
+    }
+}

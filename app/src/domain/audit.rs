@@ -53,6 +53,11 @@ pub enum AuditEvent {
         round: String,
         responses: i64,
     },
+    /// A safeguarding lead e-mailed about a flag (never its words).
+    LeadNotified {
+        round: String,
+        to: String,
+    },
 }
 
 impl AuditEvent {
@@ -75,6 +80,7 @@ impl AuditEvent {
             AuditEvent::ShareLinkRevoked { .. } => "share link revoked",
             AuditEvent::Imported { .. } => "import",
             AuditEvent::Published { .. } => "summary published",
+            AuditEvent::LeadNotified { .. } => "safeguarding lead e-mailed",
         }
     }
 
@@ -101,6 +107,7 @@ impl AuditEvent {
             AuditEvent::ShareLinkCreated { round } | AuditEvent::ShareLinkRevoked { round } => {
                 format!("round {round}")
             }
+            AuditEvent::LeadNotified { round, to } => format!("{to}: a flag in round {round}"),
             AuditEvent::Published { round, responses } => {
                 format!("round {round}: {responses} responses")
             }

@@ -13,6 +13,7 @@ pub mod flags;
 pub mod imports;
 pub mod join_code;
 pub mod learn;
+pub mod notification;
 pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod qdpx;

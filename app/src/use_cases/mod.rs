@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod erasure;
 pub mod imports;
+pub mod notifications;
 pub mod reports;
 pub mod surveys;
 

@@ -162,6 +162,31 @@ struct ServeArgs {
         global = true
     )]
     header_timeout_seconds: u64,
+    /// The SMTP server safeguarding e-mails go through:
+    /// smtp://host:port (add ?tls=required for STARTTLS) or
+    /// smtps://user:password@host. Unset: no e-mails.
+    #[arg(long, env = "HEARD_SMTP_URL", global = true)]
+    smtp_url: Option<String>,
+    /// The sender of safeguarding e-mails.
+    #[arg(
+        long,
+        env = "HEARD_MAIL_FROM",
+        default_value = "heard@localhost",
+        global = true
+    )]
+    mail_from: String,
+    /// The safeguarding lead for surveys without their own (see heard
+    /// survey safeguarding-lead).
+    #[arg(long, env = "HEARD_SAFEGUARDING_LEAD", global = true)]
+    safeguarding_lead: Option<String>,
+    /// Hours after which a flag still unhandled is e-mailed again.
+    #[arg(
+        long,
+        env = "HEARD_SAFEGUARDING_RESEND_HOURS",
+        default_value_t = 24,
+        global = true
+    )]
+    safeguarding_resend_hours: i64,
 }
 
 /// Runs the command line and turns any error into a message and exit code 1.
@@ -208,6 +233,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 header_timeout: std::time::Duration::from_secs(
                     cli.serve.header_timeout_seconds.max(1),
                 ),
+                mail: cli.serve.smtp_url.map(|smtp_url| startup::MailConfig {
+                    smtp_url,
+                    from: cli.serve.mail_from,
+                    default_lead: cli.serve.safeguarding_lead,
+                    resend_after_seconds: cli.serve.safeguarding_resend_hours.max(1) * 3600,
+                }),
             };
             startup::serve(config).await
         }

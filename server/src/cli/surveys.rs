@@ -36,6 +36,15 @@ pub enum SurveyCommand {
         #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100000))]
         min_answers: Option<i64>,
     },
+    /// Set who is e-mailed when one of the survey's answers is flagged for
+    /// safeguarding (an e-mail address, or `none` for the deployment's
+    /// HEARD_SAFEGUARDING_LEAD).
+    SafeguardingLead {
+        /// The survey's slug.
+        slug: String,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,6 +229,28 @@ pub async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Resul
             let db = Db::connect(database_url).await?;
             let (_, survey) = survey_by_slug(&db, &slug).await?;
             print!("{}", survey_file::write(&survey));
+        }
+        SurveyCommand::SafeguardingLead { slug, email } => {
+            let lead = match email.as_str() {
+                "none" => None,
+                typed => Some(heard_app::domain::account::Email::parse(typed)?),
+            };
+            let db = Db::connect(database_url).await?;
+            if !db
+                .set_safeguarding_lead(&slug, lead.as_ref().map(|e| e.as_str()))
+                .await?
+            {
+                bail!("there is no survey {slug}");
+            }
+            match lead {
+                Some(lead) => println!(
+                    "Safeguarding flags in {slug} are e-mailed to {}.",
+                    lead.as_str()
+                ),
+                None => {
+                    println!("Safeguarding flags in {slug} are e-mailed to the deployment's lead.")
+                }
+            }
         }
         SurveyCommand::Disclosure {
             slug,

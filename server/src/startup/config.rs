@@ -24,6 +24,19 @@ pub struct ServeConfig {
     pub trust_forwarded_for: bool,
     /// How long a client may take to send a request's headers.
     pub header_timeout: std::time::Duration,
+    /// Safeguarding e-mails, when an SMTP server is configured.
+    pub mail: Option<MailConfig>,
+}
+
+/// How safeguarding leads are e-mailed.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    pub smtp_url: String,
+    pub from: String,
+    /// The lead for surveys without one of their own.
+    pub default_lead: Option<String>,
+    /// An unhandled flag is e-mailed again after this long.
+    pub resend_after_seconds: i64,
 }
 
 /// The school and place names to propose redacting in quotes, from files

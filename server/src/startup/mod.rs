@@ -10,10 +10,11 @@
 mod config;
 mod downloads;
 mod forms;
+mod mail;
 mod middleware;
 mod protect;
 
-pub use config::{ServeConfig, load_redaction_lists, load_safeguarding};
+pub use config::{MailConfig, ServeConfig, load_redaction_lists, load_safeguarding};
 
 use crate::demo;
 use anyhow::Context;
@@ -172,6 +173,24 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // Tests and scripts read the real port from this line.
     tracing::info!("listening on http://{addr}");
     forget_old_failure_counts(state_db.clone());
+    match &config.mail {
+        Some(mail) => {
+            let mailer = mail::SmtpMailer::new(&mail.smtp_url, &mail.from)?;
+            let settings = heard_app::use_cases::notifications::NotifySettings {
+                default_lead: mail.default_lead.clone(),
+                public_url: config
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{addr}")),
+                resend_after: mail.resend_after_seconds,
+            };
+            mail::spawn_notifier(state_db.clone(), mailer, settings);
+            tracing::info!("safeguarding e-mails on");
+        }
+        None => tracing::warn!(
+            "safeguarding e-mails are off (HEARD_SMTP_URL is not set): flags wait on the needs-a-look page"
+        ),
+    }
     serve_connections(listener, app, config.header_timeout).await;
     tracing::info!("stopped");
     Ok(())
