@@ -87,7 +87,11 @@ fn call_for(path: &str, caller: &str, f: &Fixture) -> Option<Call> {
         "/api/create_share_link" => form(&[("round_id", &unknown), ("days", "7")]),
         "/api/publish_summary" => form(&[("round_id", &unknown)]),
         "/api/revoke_share_link" => form(&[("id", "no-such-link")]),
-        "/api/confirm_second_factor" => form(&[("secret", "JBSWY3DPEHPK3PXP"), ("code", "000000")]),
+        "/api/confirm_second_factor" => form(&[
+            ("password", "x"),
+            ("secret", "JBSWY3DPEHPK3PXP"),
+            ("code", "000000"),
+        ]),
         "/api/log_in" => form(&[
             ("email", "nobody@example.org"),
             ("password", "not a password at all"),

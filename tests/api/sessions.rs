@@ -73,12 +73,16 @@ on_both_databases! {
         let secret = key["secret"].as_str().unwrap().to_owned();
         assert!(key["qr_svg"].as_str().unwrap().contains("<svg"));
         // A wrong code stores nothing.
-        let (status, body) = call(&app, "confirm_second_factor", &[("secret", &secret), ("code", "000000")], &cookie).await;
+        let (status, body) = call(&app, "confirm_second_factor", &[("password", PASSWORD), ("secret", &secret), ("code", "000000")], &cookie).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(body.contains("that code does not match") || body.contains("That code does not match"), "{body}");
         let mut factor = heard_tests::SecondFactor::from_output(&format!("key: {secret}\n")).unwrap();
         let code = factor.next_code();
-        let (status, body) = call(&app, "confirm_second_factor", &[("secret", &secret), ("code", &code)], &cookie).await;
+        // Someone holding the session but not the password cannot set one up.
+        let (status, body) = call(&app, "confirm_second_factor", &[("password", "not the password!"), ("secret", &secret), ("code", &code)], &cookie).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("not this account's password"), "{body}");
+        let (status, body) = call(&app, "confirm_second_factor", &[("password", PASSWORD), ("secret", &secret), ("code", &code)], &cookie).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let codes: Vec<String> = serde_json::from_str(&body).unwrap();
         assert_eq!(codes.len(), 10);
@@ -90,9 +94,16 @@ on_both_databases! {
     }
 
     async fn an_admin_without_a_second_factor_works_as_a_worker_until_it_sets_one_up(app: TestApp) {
-        app.add_user("worker", "promoted@example.org", PASSWORD);
-        let output = app.heard(&["user", "role", "--role", "admin", "promoted@example.org"], "");
+        // Made admin with heard user role: a second factor comes with it.
+        app.add_user("worker", "colleague@example.org", PASSWORD);
+        let output = app.heard(&["user", "role", "--role", "admin", "colleague@example.org"], "");
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(heard_tests::SecondFactor::from_output(&String::from_utf8_lossy(&output.stdout)).is_some());
+        assert_eq!(app.log_in_with_code("colleague@example.org", PASSWORD, "").await, None);
+        // An account that was an admin before second factors existed.
+        app.add_user("worker", "promoted@example.org", PASSWORD);
+        sqlx::query("UPDATE users SET role = 'admin' WHERE email = 'promoted@example.org'")
+            .execute(&app.database().await).await.unwrap();
         let response = app.client().post(app.url("/api/log_in")).header("accept", "text/html")
             .form(&[("email", "promoted@example.org"), ("password", PASSWORD)]).send().await.unwrap();
         assert_eq!(response.headers()["location"], "/account", "sent to set up a second factor");

@@ -765,6 +765,7 @@ async fn a_worker_sets_up_a_second_factor_and_an_admin_manages_accounts() {
     let mut factor =
         heard_tests::SecondFactor::from_output(&format!("key: {}\n", key.as_str().unwrap()))
             .unwrap();
+    browser.type_into("#confirm-password", PASSWORD).await;
     browser
         .type_into("#confirm-code", &factor.next_code())
         .await;

@@ -61,7 +61,11 @@ pub async fn new_second_factor() -> Result<SecondFactorKey, AppError> {
 /// Stores the key once `code` shows the app has it; returns the recovery
 /// codes, shown this once.
 #[server(endpoint = "confirm_second_factor")]
-pub async fn confirm_second_factor(secret: String, code: String) -> Result<Vec<String>, AppError> {
+pub async fn confirm_second_factor(
+    password: String,
+    secret: String,
+    code: String,
+) -> Result<Vec<String>, AppError> {
     use crate::domain::account::Role;
     let user = crate::auth::require(Role::Viewer).await?;
     if user.second_factor {
@@ -70,9 +74,15 @@ pub async fn confirm_second_factor(secret: String, code: String) -> Result<Vec<S
         )));
     }
     let state = crate::state::app_state()?;
-    crate::use_cases::accounts::confirm_second_factor(&state.db, &user.email, &secret, &code)
-        .await
-        .map_err(|e| crate::auth::refuse(e.into()))
+    crate::use_cases::accounts::confirm_second_factor(
+        &state.db,
+        &user.email,
+        &password,
+        &secret,
+        &code,
+    )
+    .await
+    .map_err(|e| crate::auth::refuse(e.into()))
 }
 
 #[component]
@@ -139,6 +149,10 @@ fn SetUp(
                     <p>"Key: " <code class="secret">{new.secret.clone()}</code></p>
                     <ActionForm action=confirm>
                         <input type="hidden" name="secret" value=new.secret/>
+                        <div class="field">
+                            <label class="label" for="confirm-password">"Your password"</label>
+                            <input class="input" id="confirm-password" name="password" type="password" autocomplete="current-password" required/>
+                        </div>
                         <div class="field">
                             <label class="label" for="confirm-code">"The code your app shows now"</label>
                             <input class="input input-short" id="confirm-code" name="code" autocomplete="one-time-code" inputmode="numeric" required/>

@@ -213,12 +213,20 @@ pub enum Lookup {
 ///
 /// A wrong code counts against the source, counted before it is answered
 /// so that a burst of guesses cannot slip past the limit together. Over
-/// the limit, every code gets "too many wrong codes" (so the answers tell
-/// a guesser nothing), except a code that already worked from this source
-/// today: the class keeps going while someone at its router guesses.
-/// Right codes never count.
+/// the limit, every code gets "too many wrong codes" without being looked
+/// up (the same answer, after the same work, so neither the answer nor its
+/// timing tells a guesser anything), except a code that already worked
+/// from this source today: the class keeps going while someone at its
+/// router guesses. Right codes never count.
 pub async fn look_up(db: &Db, typed: &str, source: &str) -> Result<Lookup, DbError> {
     let code = JoinCode::parse(typed).ok();
+    let allowed = match &code {
+        Some(code) => may_use(db, source, code).await?,
+        None => throttle::check(db, WRONG_JOIN_CODES, source).await?,
+    };
+    if let Err(throttled) = allowed {
+        return Ok(Lookup::Throttled(throttled));
+    }
     let round = match &code {
         Some(code) => db.round_for_join_code(code).await?,
         None => None,
@@ -235,9 +243,6 @@ pub async fn look_up(db: &Db, typed: &str, source: &str) -> Result<Lookup, DbErr
             Lookup::Malformed
         });
     };
-    if let Err(throttled) = may_use(db, source, &round.join_code).await? {
-        return Ok(Lookup::Throttled(throttled));
-    }
     throttle::remember(db, JOIN_CODE_WORKED, source, &round.join_code).await?;
     Ok(Lookup::Found(round))
 }
@@ -245,16 +250,17 @@ pub async fn look_up(db: &Db, typed: &str, source: &str) -> Result<Lookup, DbErr
 /// What [`throttle::remember`] calls a join code that worked from a source.
 const JOIN_CODE_WORKED: &str = "join-worked";
 
-/// Whether `source` may use the right code `join_code` now: it has
-/// failures to spare, or the code already worked from it today.
-async fn may_use(db: &Db, source: &str, join_code: &str) -> Result<Result<(), Throttled>, DbError> {
+/// Whether `source` may use the code `code` now: it has failures to
+/// spare, or the code already worked from it today. Decided before the
+/// code is looked up, so a right code and a wrong one cost the same.
+async fn may_use(db: &Db, source: &str, code: &JoinCode) -> Result<Result<(), Throttled>, DbError> {
     let room = throttle::check(db, WRONG_JOIN_CODES, source).await?;
     if room.is_err()
         && throttle::seen_recently(
             db,
             JOIN_CODE_WORKED,
             source,
-            join_code,
+            code.as_str(),
             JOIN_CODE_REMEMBERED_SECONDS,
         )
         .await?
@@ -276,6 +282,9 @@ pub async fn take_step(
     let Ok(code) = JoinCode::parse(code) else {
         return Ok(None);
     };
+    if may_use(&state.db, source, &code).await?.is_err() {
+        return Ok(None);
+    }
     let Some(round) = state
         .db
         .round_for_join_code(&code)
@@ -284,9 +293,6 @@ pub async fn take_step(
     else {
         return Ok(None);
     };
-    if may_use(&state.db, source, &round.join_code).await?.is_err() {
-        return Ok(None);
-    }
     let (progress, nav) = match Progress::from_form(fields) {
         Ok(read) => read,
         Err(error) => {

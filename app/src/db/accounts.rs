@@ -14,6 +14,8 @@ pub struct StoredUser {
     pub disabled: bool,
     /// The base32 TOTP secret, when the account has a second factor.
     pub totp_secret: Option<String>,
+    /// The last TOTP time step accepted (a code of it or before is spent).
+    pub totp_last_step: i64,
 }
 
 /// The account behind a live session.
@@ -58,7 +60,7 @@ impl Db {
 
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<StoredUser>, DbError> {
         let row = sqlx::query(
-            "SELECT id, email, role, password_hash, disabled_at, totp_secret FROM users WHERE email = $1",
+            "SELECT id, email, role, password_hash, disabled_at, totp_secret, totp_last_step FROM users WHERE email = $1",
         )
         .bind(email.as_str())
         .fetch_optional(self.pool())
@@ -71,6 +73,7 @@ impl Db {
                 password_hash: row.try_get("password_hash")?,
                 disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
                 totp_secret: row.try_get("totp_secret")?,
+                totp_last_step: row.try_get("totp_last_step")?,
             })
         })
         .transpose()

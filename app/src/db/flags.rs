@@ -158,13 +158,14 @@ pub struct DueNotification {
 }
 
 impl Db {
-    /// Unhandled flags whose lead is due an e-mail now: never told, or told
-    /// more than `resend_after` seconds ago, and not waiting for a retry.
+    /// Unhandled flags whose lead is due an e-mail now (`next_notify_at`
+    /// is 0 for a new flag, a retry's time after a failure, the re-send's
+    /// after a success), of surveys with a lead of their own or, when
+    /// `default_lead` is set, of any survey.
     pub async fn due_notifications(
         &self,
-        resend_after: i64,
+        default_lead: bool,
     ) -> Result<Vec<DueNotification>, DbError> {
-        let time = now();
         let rows = sqlx::query(
             "SELECT f.response_id, s.title, r.name AS round_name, s.safeguarding_lead, \
                     f.notify_attempts, f.next_notify_at \
@@ -173,11 +174,11 @@ impl Db {
              JOIN rounds r ON r.id = x.round_id \
              JOIN surveys s ON s.id = r.survey_id \
              WHERE f.handled_at IS NULL AND f.next_notify_at <= $1 \
-               AND (f.notified_at IS NULL OR f.notified_at <= $2) \
+               AND (s.safeguarding_lead IS NOT NULL OR $2 = 1) \
              ORDER BY f.next_notify_at LIMIT 50",
         )
-        .bind(time)
-        .bind(time - resend_after)
+        .bind(now())
+        .bind(i64::from(default_lead))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -213,20 +214,22 @@ impl Db {
         Ok(changed == 1)
     }
 
-    /// Records how sending went: told now, or to try again at `retry_at`
-    /// with the reason.
+    /// Records how sending went: told now (and to be told again at
+    /// `resend_at` if still unhandled), or to try again at `retry_at` with
+    /// the reason.
     pub async fn record_notification(
         &self,
         response_id: &str,
-        outcome: Result<(), (&str, i64)>,
+        outcome: Result<i64, (&str, i64)>,
     ) -> Result<(), DbError> {
         let query = match outcome {
-            Ok(()) => sqlx::query(
+            Ok(resend_at) => sqlx::query(
                 "UPDATE safeguarding_flags SET notified_at = $2, notify_attempts = notify_attempts + 1, \
-                 next_notify_at = 0, last_notify_error = NULL WHERE response_id = $1",
+                 next_notify_at = $3, last_notify_error = NULL WHERE response_id = $1",
             )
             .bind(response_id)
-            .bind(now()),
+            .bind(now())
+            .bind(resend_at),
             Err((error, retry_at)) => sqlx::query(
                 "UPDATE safeguarding_flags SET notify_attempts = notify_attempts + 1, \
                  next_notify_at = $2, last_notify_error = $3 WHERE response_id = $1",

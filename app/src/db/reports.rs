@@ -177,6 +177,8 @@ impl Db {
 pub struct Publication {
     pub responses: i64,
     pub published_at: i64,
+    /// Which responses it counts (see [`Db::respondents_fingerprint`]).
+    pub respondents: String,
 }
 
 impl Db {
@@ -187,6 +189,7 @@ impl Db {
         round_id: &str,
         who: &str,
         responses: i64,
+        respondents: &str,
         summaries: &[(String, String)],
     ) -> Result<(), DbError> {
         let mut tx = self.pool().begin().await?;
@@ -197,8 +200,8 @@ impl Db {
         let time = now();
         for (by_key, summary) in summaries {
             sqlx::query(
-                "INSERT INTO published_summaries (round_id, by_key, summary, responses, published_at, published_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO published_summaries (round_id, by_key, summary, responses, published_at, published_by, respondents) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(round_id)
             .bind(by_key)
@@ -206,6 +209,7 @@ impl Db {
             .bind(responses)
             .bind(time)
             .bind(who)
+            .bind(respondents)
             .execute(&mut *tx)
             .await?;
         }
@@ -235,7 +239,7 @@ impl Db {
     /// When `round_id` was last published, and with how many responses.
     pub async fn publication(&self, round_id: &str) -> Result<Option<Publication>, DbError> {
         let row = sqlx::query(
-            "SELECT responses, published_at FROM published_summaries WHERE round_id = $1 AND by_key = ''",
+            "SELECT responses, published_at, respondents FROM published_summaries WHERE round_id = $1 AND by_key = ''",
         )
         .bind(round_id)
         .fetch_optional(self.pool())
@@ -244,8 +248,26 @@ impl Db {
             Ok(Publication {
                 responses: row.try_get("responses")?,
                 published_at: row.try_get("published_at")?,
+                respondents: row.try_get("respondents")?,
             })
         })
         .transpose()
+    }
+
+    /// A fingerprint of which responses a round holds now (SHA-256 of
+    /// their ids in order): equal exactly when the same young people are
+    /// counted.
+    pub async fn respondents_fingerprint(&self, round_id: &str) -> Result<String, DbError> {
+        use sha2::{Digest, Sha256};
+        let rows = sqlx::query("SELECT id FROM responses WHERE round_id = $1 ORDER BY id")
+            .bind(round_id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut hash = Sha256::new();
+        for row in &rows {
+            hash.update(row.try_get::<String, _>("id")?.as_bytes());
+            hash.update(b"\n");
+        }
+        Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 }

@@ -48,9 +48,9 @@ pub const FAILED_LOGINS_PER_ACCOUNT: Limit = Limit {
     window_seconds: 900,
 };
 
-/// Wrong second-factor codes for one account: only someone who already
-/// has the password gets this far, and a six-digit code is a million
-/// guesses.
+/// Wrong second-factor codes for one account, from someone who gave its
+/// right password (no one else gets that far, so no one else can use this
+/// up). A six-digit code is a million guesses.
 pub const WRONG_SECOND_FACTORS: Limit = Limit {
     kind: "second-factor",
     max_failures: 10,

@@ -46,7 +46,7 @@ pub async fn load_summary(
     if reader
         .user
         .as_ref()
-        .is_some_and(|u| u.role.allows(Role::Admin))
+        .is_some_and(|u| u.role.allows(Role::Admin) && u.second_factor)
     {
         summary.share_links = Some(state.db.share_links(&round_id).await?);
     }

@@ -47,11 +47,14 @@ pub enum LoginOutcome {
 /// Logs in: the policy of README "Throttling", in one place.
 ///
 /// Every attempt is counted before the password is checked (so a burst
-/// cannot slip past the limits) and forgiven when it succeeds. Over a
-/// limit, only the password with a right second factor is tried: the
-/// second factor is checked first, without the 19 MiB password hash, so
-/// a flood of guesses costs the server almost nothing and cannot keep
-/// out the owner, who has their phone.
+/// cannot slip past the limits) and forgiven when it succeeds.
+///
+/// The password is checked first, then the second factor, so only someone
+/// who has the password can spend an account's allowance of wrong codes.
+/// Over a limit, an attempt without a second-factor code is refused
+/// without even the 19 MiB password hash (at most 4 of which run at once),
+/// and one with a code is tried, so the owner, who has their phone, gets
+/// in while someone guesses.
 pub async fn log_in(
     db: &Db,
     key: &SourceKey,
@@ -66,44 +69,50 @@ pub async fn log_in(
         Err(_) => None,
     };
     let code = attempt.code.trim();
-    let factor = match (&user, code.is_empty()) {
-        (Some(user), false) if user.totp_secret.is_some() => {
-            Some(second_factor_matches(db, user, code, &account_source).await?)
-        }
-        _ => None,
-    };
-    let factor_ok = factor.as_ref().is_some_and(|f| f.is_some());
-    if over_limit && !factor_ok {
-        by_account.forgive(db).await?;
-        by_address.forgive(db).await?;
-        let who = user
-            .as_ref()
-            .map_or("(no such account)", |u| u.email.as_str());
-        tracing::warn!("login refused: too many failures");
-        db.record_audit(who, &AuditEvent::LoginRefusedBusy).await?;
-        return Ok(LoginOutcome::Busy);
-    }
-    let password_ok = auth::check_password(user.as_ref(), attempt.password).await;
     let who = user
         .as_ref()
         .map_or_else(|| "(no such account)".to_owned(), |u| u.email.clone());
-    let Some(user) = user.filter(|u| password_ok && !u.disabled) else {
-        tracing::info!("failed login");
-        db.record_audit(&who, &AuditEvent::FailedLogin).await?;
-        return Ok(LoginOutcome::Refused);
+    let refused = |user: &str| {
+        let user = user.to_owned();
+        async move {
+            tracing::info!("failed login");
+            db.record_audit(&user, &AuditEvent::FailedLogin).await?;
+            Ok::<_, UseCaseError>(LoginOutcome::Refused)
+        }
     };
-    // The right password: the second factor, if the account has one, must
-    // be right too, and is used up only now.
-    let used_factor = match factor {
-        None if user.totp_secret.is_none() => true,
-        Some(Some(proof)) => use_up(db, &user, proof).await?,
-        _ => false,
+    let has_factor = user.as_ref().is_some_and(|u| u.totp_secret.is_some());
+    if over_limit && (!has_factor || code.is_empty()) {
+        // Over a limit only the password with a second factor is tried;
+        // without one, nothing is (not even the password hash).
+        by_account.forgive(db).await?;
+        by_address.forgive(db).await?;
+        // Logged, not audited: a flood of refusals must not fill the
+        // audit log.
+        tracing::warn!("login refused: too many failures");
+        return Ok(LoginOutcome::Busy);
+    }
+    // The password first, always: only someone who has it ever reaches
+    // the second factor, so no one else can use up its allowance.
+    if !auth::check_password(user.as_ref(), attempt.password).await {
+        return refused(&who).await;
+    }
+    let proof = match &user {
+        Some(user) if has_factor => {
+            match second_factor_matches(db, user, code, &account_source).await? {
+                Some(proof) => Some(proof),
+                None => return refused(&who).await,
+            }
+        }
+        _ => None,
     };
-    if !used_factor {
-        tracing::info!("failed login");
-        db.record_audit(&user.email, &AuditEvent::FailedLogin)
-            .await?;
-        return Ok(LoginOutcome::Refused);
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        return refused(&who).await;
+    };
+    // The second factor, if the account has one, is used up only now.
+    if let Some(proof) = proof
+        && !use_up(db, &user, proof).await?
+    {
+        return refused(&who).await;
     }
     by_account.forgive(db).await?;
     by_address.forgive(db).await?;
@@ -130,16 +139,17 @@ enum Proof {
     RecoveryCode(String),
 }
 
-/// Whether `code` is a right second factor for `user` now. Wrong ones count
-/// against the account ([`WRONG_SECOND_FACTORS`]); over that limit nothing
-/// matches, so a million codes cannot be tried.
+/// Whether `code` is a right second factor for `user` now (a code of a
+/// time step already spent is not). Wrong ones count against `source`
+/// ([`WRONG_SECOND_FACTORS`]); over that limit nothing matches, so a
+/// million codes cannot be tried.
 async fn second_factor_matches(
     db: &Db,
     user: &StoredUser,
     code: &str,
-    account_source: &str,
+    source: &str,
 ) -> Result<Option<Proof>, UseCaseError> {
-    let attempt = throttle::reserve(db, WRONG_SECOND_FACTORS, account_source).await?;
+    let attempt = throttle::reserve(db, WRONG_SECOND_FACTORS, source).await?;
     if attempt.outcome.is_err() {
         attempt.forgive(db).await?;
         return Ok(None);
@@ -151,7 +161,9 @@ async fn second_factor_matches(
             .await?
             .then_some(Proof::RecoveryCode(hash))
     } else {
-        second_factor::matching_step(secret, code, now().max(0) as u64).map(Proof::Step)
+        second_factor::matching_step(secret, code, now().max(0) as u64)
+            .filter(|step| *step > user.totp_last_step)
+            .map(Proof::Step)
     };
     if proof.is_some() {
         attempt.forgive(db).await?;
@@ -235,14 +247,22 @@ pub async fn reset_second_factor(
 }
 
 /// Sets up the second factor `secret` for the logged-in account, once
-/// `code` shows the authenticator app has it; returns the recovery codes.
+/// `code` shows the authenticator app has it and `password` that the
+/// person at the keyboard is its owner (not someone holding a session);
+/// returns the recovery codes.
 pub async fn confirm_second_factor(
     db: &Db,
     email: &str,
+    password: &str,
     secret: &str,
     code: &str,
 ) -> Result<Vec<String>, UseCaseError> {
     let user = account(db, &Email::parse(email).map_err(bad)?).await?;
+    if !auth::check_password(Some(&user), password).await {
+        return Err(UseCaseError::BadInput(
+            "that is not this account's password".into(),
+        ));
+    }
     let Some(step) = second_factor::matching_step(secret, code, now().max(0) as u64) else {
         return Err(UseCaseError::BadInput(
             "that code does not match: check the app shows Heard, and type the code it shows now"
@@ -313,8 +333,17 @@ pub async fn end_sessions(db: &Db, who: &str, email: &Email) -> Result<u64, UseC
     Ok(sessions)
 }
 
-/// Changes `email`'s role.
-pub async fn set_role(db: &Db, who: &str, email: &Email, role: Role) -> Result<(), UseCaseError> {
+/// Changes `email`'s role. An account made admin without a second factor
+/// gets one now (returned, to be given to its owner), so that admin work
+/// never rests on a password alone, nor on setting one up from a session
+/// someone else may hold.
+pub async fn set_role(
+    db: &Db,
+    who: &str,
+    email: &Email,
+    role: Role,
+) -> Result<Option<SecondFactorSetup>, UseCaseError> {
+    let account = account(db, email).await?;
     if !db.set_role(email, role).await? {
         return Err(no_account(email));
     }
@@ -323,7 +352,10 @@ pub async fn set_role(db: &Db, who: &str, email: &Email, role: Role) -> Result<(
         role: role.as_str().to_owned(),
     };
     db.record_audit(who, &event).await?;
-    Ok(())
+    if role == Role::Admin && account.totp_secret.is_none() {
+        return Ok(Some(reset_second_factor(db, who, email).await?));
+    }
+    Ok(None)
 }
 
 /// The audit log from `since` (Unix seconds), newest first.

@@ -33,14 +33,20 @@ pub struct NotifySettings {
 /// How long a claimed flag is left to one instance to send.
 const CLAIM_SECONDS: i64 = 120;
 
-/// Sends every notification that is due; how many were sent.
+/// Sends every notification that is due; how many were sent. A flag is
+/// claimed (its `next_notify_at` moved on) before it is sent and never
+/// goes back to an earlier time, so an instance that read it before the
+/// claim cannot claim it again.
 pub async fn notify_due<M: Mailer>(
     db: &Db,
     mailer: &M,
     settings: &NotifySettings,
 ) -> Result<usize, UseCaseError> {
     let mut sent = 0;
-    for due in db.due_notifications(settings.resend_after).await? {
+    for due in db
+        .due_notifications(settings.default_lead.is_some())
+        .await?
+    {
         let Some(lead) = due.lead.clone().or_else(|| settings.default_lead.clone()) else {
             continue; // No one to tell: the flag waits on the workers' list.
         };
@@ -53,7 +59,9 @@ pub async fn notify_due<M: Mailer>(
         let (subject, body) = lead_email(&due.survey_title, &due.round_name, &link, reminder);
         match mailer.send(&lead, &subject, &body).await {
             Ok(()) => {
-                db.record_notification(&due.response_id, Ok(())).await?;
+                let resend_at = now() + settings.resend_after;
+                db.record_notification(&due.response_id, Ok(resend_at))
+                    .await?;
                 let event = AuditEvent::LeadNotified {
                     round: due.round_name.clone(),
                     to: lead.clone(),

@@ -159,8 +159,9 @@ pub enum Published {
 
 /// Publishes a round's summary for viewers: the viewer's summary as it is
 /// now, with every breakdown, replacing the last one. Allowed when nothing
-/// was published yet; when the same young people are counted (their
-/// coding or quotes changed: no new child to single out); or when the
+/// was published yet; when the same young people are counted (checked by
+/// a fingerprint of their responses, not assumed from the count: their
+/// coding or quotes changed, no new child to single out); or when the
 /// count moved by at least the survey's smallest shown cell (`min_cell`,
 /// 5 by default), so that the difference between two publications is
 /// never one child, arriving or erased.
@@ -171,9 +172,11 @@ pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, Us
         .ok_or(UseCaseError::NotFound)?;
     let disclosure = db.disclosure(&found.survey_id).await?;
     let responses = db.report_rows(round_id).await?.len() as i64;
+    let respondents = db.respondents_fingerprint(round_id).await?;
     if let Some(last) = db.publication(round_id).await? {
         let new = responses - last.responses;
-        if new != 0 && new.abs() < disclosure.min_cell {
+        let same_people = last.respondents == respondents;
+        if !same_people && new.abs() < disclosure.min_cell {
             return Ok(Published::TooFewNew {
                 published: last.responses,
                 new,
@@ -197,7 +200,7 @@ pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, Us
             .map_err(|e| UseCaseError::BadInput(format!("the summary could not be stored: {e}")))?;
         summaries.push((key, json));
     }
-    db.store_publication(round_id, who, responses, &summaries)
+    db.store_publication(round_id, who, responses, &respondents, &summaries)
         .await?;
     let event = crate::domain::audit::AuditEvent::Published {
         round: found.round.name.clone(),
@@ -229,7 +232,17 @@ async fn live_summary(
     let earlier = earlier_rounds(db, &found).await?;
     let mut earlier_rows = Vec::new();
     for round in &earlier {
-        earlier_rows.push((round.name.clone(), db.report_rows(&round.round_id).await?));
+        let rows = db.report_rows(&round.round_id).await?;
+        // Viewers compare only with rounds they can see, as they saw them:
+        // published, and with the same count since (else the comparison
+        // would show an earlier round's live counts, one child at a time).
+        if audience == Audience::Viewer {
+            let published = db.publication(&round.round_id).await?;
+            if published.is_none_or(|p| p.responses != rows.len() as i64) {
+                continue;
+            }
+        }
+        earlier_rows.push((round.name.clone(), rows));
     }
     let mut comparisons = Vec::new();
     if !earlier_rows.is_empty() {

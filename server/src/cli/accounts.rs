@@ -113,8 +113,11 @@ pub async fn run(database_url: &str, command: UserCommand) -> anyhow::Result<()>
             let email = email_of(&email)?;
             let db = Db::connect(database_url).await?;
             let role = Role::from(role);
-            use_case::set_role(&db, COMMAND_LINE, &email, role).await?;
+            let setup = use_case::set_role(&db, COMMAND_LINE, &email, role).await?;
             println!("{} is now {}.", email.as_str(), role.as_str());
+            if let Some(setup) = setup {
+                print_second_factor(&setup);
+            }
         }
         UserCommand::SecondFactor { email } => {
             let email = email_of(&email)?;

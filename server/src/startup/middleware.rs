@@ -140,3 +140,26 @@ pub async fn status_of_server_fn_errors(
     }
     Response::from_parts(parts, Body::from(bytes))
 }
+
+/// How long a request may take to arrive and be answered.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// The browser import's: a file of up to 20 MB over a school's uplink.
+const IMPORT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Answers 408 to a request not handled within its time (see
+/// `REQUEST_TIMEOUT`), so a slow client cannot hold a connection.
+pub async fn time_limit(request: Request<Body>, next: axum::middleware::Next) -> Response {
+    let limit = if request.uri().path() == import_path() {
+        IMPORT_TIMEOUT
+    } else {
+        REQUEST_TIMEOUT
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (
+            StatusCode::REQUEST_TIMEOUT,
+            "The request took too long to arrive. Check the connection and try again.",
+        )
+            .into_response(),
+    }
+}

@@ -208,7 +208,10 @@ async fn serve_connections(listener: TcpListener, app: Router, header_timeout: D
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto::Builder;
     use tower::ServiceExt;
-    let mut builder = Builder::new(TokioExecutor::new());
+    // HTTP/1 only: browsers speak HTTP/2 only over TLS, which a proxy in
+    // front of Heard ends, and hyper's cleartext HTTP/2 would need timeouts
+    // of its own.
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())
@@ -294,14 +297,13 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::limit_server_fn_bodies,
         ))
-        // A request, its body included, must be handled within a minute: a
-        // client that sends its body a byte at a time is cut off (408)
-        // rather than holding a connection. Streamed answers (an import's
-        // progress) are not cut: only reaching their first byte is timed.
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        // A request, its body included, must be handled within a minute
+        // (the browser import, a file of up to 20 MB from a school's slow
+        // uplink, within 15): a client that sends its body a byte at a time
+        // is cut off (408) rather than holding a connection. Streamed
+        // answers (an import's progress) are not cut: only reaching their
+        // first byte is timed.
+        .layer(axum::middleware::from_fn(middleware::time_limit))
         // Outermost: a cross-site request is refused before anything reads
         // it, and every answer, refusals included, gets the headers.
         .layer(axum::middleware::from_fn_with_state(
@@ -310,9 +312,6 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state)
 }
-
-/// How long a request may take to arrive and be answered.
-const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Throttling counts older than a day are of no use: drop them every few
 /// minutes. Any instance may do it; doing it twice is harmless.
