@@ -73,3 +73,18 @@ pub fn unless_error<T: IntoView + 'static>(result: Result<T, AppError>) -> AnyVi
         Err(error) => view! { <crate::ui::ErrorMessage error/> }.into_any(),
     }
 }
+
+/// A QR code of `text` as SVG, for a phone's or tablet's camera (a survey's
+/// kiosk link, a second factor's key).
+#[cfg(feature = "ssr")]
+pub fn qr_svg(text: &str) -> Result<String, AppError> {
+    let qr = qrcode::QrCode::new(text.as_bytes()).map_err(|error| {
+        tracing::error!(%error, "could not make a QR code");
+        AppError::Internal
+    })?;
+    Ok(qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
+}

@@ -9,24 +9,6 @@ use sqlx::Row;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// Calls a server function as the hydrated page would.
-async fn call(
-    app: &TestApp,
-    name: &str,
-    form: &[(&str, &str)],
-    cookie: &str,
-) -> (StatusCode, String) {
-    let response = app
-        .client()
-        .post(app.url(&format!("/api/{name}")))
-        .header("cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
-}
-
 /// Moves every session's clocks back by `seconds`, as if that long had passed.
 async fn age_sessions(app: &TestApp, idle: i64, since_login: i64) {
     sqlx::query(
@@ -67,22 +49,22 @@ on_both_databases! {
         let cookie = app.log_in("worker@example.org", PASSWORD).await.unwrap();
         let page = app.client().get(app.url("/account")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("Not set up"), "{page}");
-        let (status, body) = call(&app, "new_second_factor", &[], &cookie).await;
+        let (status, body) = app.call("new_second_factor", &[], &cookie).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let key: serde_json::Value = serde_json::from_str(&body).unwrap();
         let secret = key["secret"].as_str().unwrap().to_owned();
         assert!(key["qr_svg"].as_str().unwrap().contains("<svg"));
         // A wrong code stores nothing.
-        let (status, body) = call(&app, "confirm_second_factor", &[("password", PASSWORD), ("secret", &secret), ("code", "000000")], &cookie).await;
+        let (status, body) = app.call("confirm_second_factor", &[("password", PASSWORD), ("secret", &secret), ("code", "000000")], &cookie).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(body.contains("that code does not match") || body.contains("That code does not match"), "{body}");
         let mut factor = heard_tests::SecondFactor::from_output(&format!("key: {secret}\n")).unwrap();
         let code = factor.next_code();
         // Someone holding the session but not the password cannot set one up.
-        let (status, body) = call(&app, "confirm_second_factor", &[("password", "not the password!"), ("secret", &secret), ("code", &code)], &cookie).await;
+        let (status, body) = app.call("confirm_second_factor", &[("password", "not the password!"), ("secret", &secret), ("code", &code)], &cookie).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(body.contains("not this account's password"), "{body}");
-        let (status, body) = call(&app, "confirm_second_factor", &[("password", PASSWORD), ("secret", &secret), ("code", &code)], &cookie).await;
+        let (status, body) = app.call("confirm_second_factor", &[("password", PASSWORD), ("secret", &secret), ("code", &code)], &cookie).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let codes: Vec<String> = serde_json::from_str(&body).unwrap();
         assert_eq!(codes.len(), 10);
@@ -108,13 +90,13 @@ on_both_databases! {
             .form(&[("email", "promoted@example.org"), ("password", PASSWORD)]).send().await.unwrap();
         assert_eq!(response.headers()["location"], "/account", "sent to set up a second factor");
         let cookie = app.log_in_with_code("promoted@example.org", PASSWORD, "").await.unwrap();
-        let (status, body) = call(&app, "list_accounts", &[], &cookie).await;
+        let (status, body) = app.call("list_accounts", &[], &cookie).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         assert!(body.contains("SecondFactorNeeded"), "{body}");
         let page = app.client().get(app.url("/admin/accounts")).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(page.status(), StatusCode::FORBIDDEN);
         assert!(page.text().await.unwrap().contains("Admin work needs a second factor"));
-        let (status, _) = call(&app, "list_rounds", &[], &cookie).await;
+        let (status, _) = app.call("list_rounds", &[], &cookie).await;
         assert_eq!(status, StatusCode::OK, "a worker's work goes on");
     }
 
@@ -123,17 +105,17 @@ on_both_databases! {
         let cookie = app.log_in("worker@example.org", PASSWORD).await.unwrap();
         // 29 idle minutes: still in, and the use counts as activity.
         age_sessions(&app, 29 * 60, 0).await;
-        assert_eq!(call(&app, "list_rounds", &[], &cookie).await.0, StatusCode::OK);
+        assert_eq!(app.call("list_rounds", &[], &cookie).await.0, StatusCode::OK);
         let row = sqlx::query("SELECT last_seen_at FROM sessions").fetch_one(&app.database().await).await.unwrap();
         let seen: i64 = row.get("last_seen_at");
         assert!(seen >= unix_now() as i64 - 5, "the use was recorded");
         // 31 idle minutes: out.
         age_sessions(&app, 31 * 60, 0).await;
-        assert_eq!(call(&app, "list_rounds", &[], &cookie).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.call("list_rounds", &[], &cookie).await.0, StatusCode::UNAUTHORIZED);
         // Active all along, but twelve hours after logging in: out.
         let cookie = app.log_in("worker@example.org", PASSWORD).await.unwrap();
         age_sessions(&app, 0, 12 * 60 * 60).await;
-        assert_eq!(call(&app, "list_rounds", &[], &cookie).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.call("list_rounds", &[], &cookie).await.0, StatusCode::UNAUTHORIZED);
     }
 
     async fn logging_in_again_ends_that_browsers_old_session_and_no_other(app: TestApp) {
@@ -145,8 +127,8 @@ on_both_databases! {
             .header("cookie", &planted)
             .form(&[("email", "worker@example.org"), ("password", PASSWORD)]).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::FOUND);
-        assert_eq!(call(&app, "list_rounds", &[], &planted).await.0, StatusCode::UNAUTHORIZED);
-        assert_eq!(call(&app, "list_rounds", &[], &laptop).await.0, StatusCode::OK);
+        assert_eq!(app.call("list_rounds", &[], &planted).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.call("list_rounds", &[], &laptop).await.0, StatusCode::OK);
     }
 
     async fn an_admin_ends_sessions_and_disables_accounts_on_the_page_and_the_command_line(app: TestApp) {
@@ -154,26 +136,26 @@ on_both_databases! {
         app.add_user("worker", "worker@example.org", PASSWORD);
         let admin = app.log_in("admin@example.org", PASSWORD).await.unwrap();
         let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
-        let (status, body) = call(&app, "list_accounts", &[], &admin).await;
+        let (status, body) = app.call("list_accounts", &[], &admin).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let accounts: serde_json::Value = serde_json::from_str(&body).unwrap();
         let listed = accounts.as_array().unwrap().iter().find(|a| a["email"] == "worker@example.org").unwrap();
         assert_eq!(listed["sessions"], 1);
         assert_eq!(listed["second_factor"], false);
         // A worker cannot do any of this.
-        assert_eq!(call(&app, "list_accounts", &[], &worker).await.0, StatusCode::FORBIDDEN);
-        assert_eq!(call(&app, "end_account_sessions", &[("email", "admin@example.org")], &worker).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(app.call("list_accounts", &[], &worker).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(app.call("end_account_sessions", &[("email", "admin@example.org")], &worker).await.0, StatusCode::FORBIDDEN);
 
-        let (status, body) = call(&app, "end_account_sessions", &[("email", "worker@example.org")], &admin).await;
+        let (status, body) = app.call("end_account_sessions", &[("email", "worker@example.org")], &admin).await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "1"));
-        assert_eq!(call(&app, "list_rounds", &[], &worker).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.call("list_rounds", &[], &worker).await.0, StatusCode::UNAUTHORIZED);
 
         let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
-        let (status, body) = call(&app, "set_account_disabled", &[("email", "worker@example.org"), ("disabled", "true")], &admin).await;
+        let (status, body) = app.call("set_account_disabled", &[("email", "worker@example.org"), ("disabled", "true")], &admin).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(call(&app, "list_rounds", &[], &worker).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.call("list_rounds", &[], &worker).await.0, StatusCode::UNAUTHORIZED);
         assert_eq!(app.log_in("worker@example.org", PASSWORD).await, None, "a disabled account cannot log in");
-        let (status, body) = call(&app, "set_account_disabled", &[("email", "nobody@example.org"), ("disabled", "true")], &admin).await;
+        let (status, body) = app.call("set_account_disabled", &[("email", "nobody@example.org"), ("disabled", "true")], &admin).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(body.contains("no account for nobody@example.org"), "{body}");
 
@@ -238,12 +220,12 @@ async fn over_https_the_session_cookie_is_secure_and_host_only() {
     assert!(!cookie.contains("Domain"), "{cookie}");
     assert!(response.headers().contains_key("strict-transport-security"));
     let pair = cookie.split(';').next().unwrap();
-    assert_eq!(call(&app, "list_rounds", &[], pair).await.0, StatusCode::OK);
+    assert_eq!(app.call("list_rounds", &[], pair).await.0, StatusCode::OK);
     // The same token under the plain name (as a sibling subdomain could set
     // it) is no session.
     let plain = pair.trim_start_matches("__Host-");
     assert_eq!(
-        call(&app, "list_rounds", &[], plain).await.0,
+        app.call("list_rounds", &[], plain).await.0,
         StatusCode::UNAUTHORIZED
     );
 }

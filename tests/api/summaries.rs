@@ -23,23 +23,6 @@ async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, St
     (response.status(), response.text().await.unwrap())
 }
 
-async fn call(
-    app: &TestApp,
-    name: &str,
-    form: &[(&str, &str)],
-    cookie: &str,
-) -> (StatusCode, String) {
-    let response = app
-        .client()
-        .post(app.url(&format!("/api/{name}")))
-        .header("cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
-}
-
 on_both_databases! {
     async fn the_summary_page_shows_the_seed_figures_as_charts_and_tables_without_free_text(app: TestApp) {
         load_fixture(&app);
@@ -102,12 +85,12 @@ on_both_databases! {
         let admin = app.log_in("admin@example.org", PASSWORD).await.unwrap();
         let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
         let id = round_id(&app, "Summer 2024").await;
-        let (status, _) = call(&app, "create_share_link", &[("round_id", &id), ("days", "7")], &worker).await;
+        let (status, _) = app.call("create_share_link", &[("round_id", &id), ("days", "7")], &worker).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "only admins make share links");
-        let (status, body) = call(&app, "create_share_link", &[("round_id", &id), ("days", "365")], &admin).await;
+        let (status, body) = app.call("create_share_link", &[("round_id", &id), ("days", "365")], &admin).await;
         assert_ne!(status, StatusCode::OK);
         assert!(body.contains("from 1 to 90 days"), "{body}");
-        let (status, body) = call(&app, "create_share_link", &[("round_id", &id), ("days", "7")], &admin).await;
+        let (status, body) = app.call("create_share_link", &[("round_id", &id), ("days", "7")], &admin).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let path: String = serde_json::from_str(&body).unwrap();
         let token = path.strip_prefix("/shared/").unwrap().to_owned();
@@ -128,7 +111,7 @@ on_both_databases! {
         assert!(admin_page.contains("Share links") && admin_page.contains("Revoke"));
         let (hash,): (String,) = sqlx::query_as("SELECT token_hash FROM share_links").fetch_one(&app.database().await).await.unwrap();
         assert_ne!(hash, token, "only a hash of the token is stored");
-        let (status, body) = call(&app, "revoke_share_link", &[("id", &hash)], &admin).await;
+        let (status, body) = app.call("revoke_share_link", &[("id", &hash)], &admin).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let (status, _) = get(&app, &path, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);

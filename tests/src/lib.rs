@@ -449,6 +449,25 @@ impl TestApp {
             .expect("an HTTP client")
     }
 
+    /// Calls server function `name` with `form` as the session `cookie`
+    /// (`name=value`), as a page's form would; the status and the body.
+    pub async fn call(
+        &self,
+        name: &str,
+        form: &[(&str, &str)],
+        cookie: &str,
+    ) -> (reqwest::StatusCode, String) {
+        let response = self
+            .client()
+            .post(self.url(&format!("/api/{name}")))
+            .header("cookie", cookie)
+            .form(form)
+            .send()
+            .await
+            .expect("the server function answers");
+        (response.status(), response.text().await.unwrap_or_default())
+    }
+
     /// Adds an admin (`admin@example.org`) if there is none and logs in as
     /// it, with its second factor; the session cookie.
     pub async fn log_in_admin(&self) -> String {

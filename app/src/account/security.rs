@@ -46,15 +46,7 @@ pub async fn new_second_factor() -> Result<SecondFactorKey, AppError> {
     let user = crate::auth::require(Role::Viewer).await?;
     let secret = crate::second_factor::new_secret();
     let uri = crate::second_factor::otpauth_uri(&secret, &user.email);
-    let qr = qrcode::QrCode::new(uri.as_bytes()).map_err(|error| {
-        tracing::error!(%error, "could not make a QR code");
-        AppError::Internal
-    })?;
-    let qr_svg = qr
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(200, 200)
-        .quiet_zone(true)
-        .build();
+    let qr_svg = crate::ui::qr_svg(&uri)?;
     Ok(SecondFactorKey { secret, qr_svg })
 }
 

@@ -74,15 +74,7 @@ fn tablet_link(state: &crate::state::AppState, join_code: &str) -> Result<Tablet
     };
     let url = format!("{origin}/survey/{join_code}");
     let kiosk_url = format!("{url}?kiosk");
-    let qr = qrcode::QrCode::new(kiosk_url.as_bytes()).map_err(|error| {
-        tracing::error!(%error, "could not make a QR code");
-        AppError::Internal
-    })?;
-    let qr_svg = qr
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(200, 200)
-        .quiet_zone(true)
-        .build();
+    let qr_svg = crate::ui::qr_svg(&kiosk_url)?;
     Ok(TabletLink {
         url,
         kiosk_url,
