@@ -232,6 +232,13 @@ on_both_databases! {
         assert_eq!(app.log_in_with_code("admin@example.org", PASSWORD, "000000").await, None);
         let code = app.next_code("admin@example.org").unwrap();
         assert_eq!(app.log_in_with_code("admin@example.org", "wrong password!", &code).await, None);
+        // Over the limit every failure answers "busy": which accounts exist,
+        // or have a second factor, does not show.
+        for (email, password) in [("admin@example.org", "wrong password!"), ("nobody@example.org", "wrong password!"), ("worker@example.org", PASSWORD)] {
+            let response = app.client().post(app.url("/api/log_in")).header("accept", "text/html")
+                .form(&[("email", email), ("password", password), ("code", "123456")]).send().await.unwrap();
+            assert_eq!(response.headers()["location"], "/login?failed=busy", "{email}");
+        }
         // Refusals over the limit are logged, not audited: a flood of them
         // must not fill the audit log.
         let audit = String::from_utf8_lossy(&app.heard(&["audit"], "").stdout).into_owned();

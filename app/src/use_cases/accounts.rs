@@ -72,12 +72,19 @@ pub async fn log_in(
     let who = user
         .as_ref()
         .map_or_else(|| "(no such account)".to_owned(), |u| u.email.clone());
+    // A failure over a limit answers "busy" like every other attempt
+    // there, so the answer never shows which accounts exist or have a
+    // second factor.
     let refused = |user: &str| {
         let user = user.to_owned();
         async move {
+            if over_limit {
+                tracing::warn!("login refused: too many failures");
+                return Ok::<_, UseCaseError>(LoginOutcome::Busy);
+            }
             tracing::info!("failed login");
             db.record_audit(&user, &AuditEvent::FailedLogin).await?;
-            Ok::<_, UseCaseError>(LoginOutcome::Refused)
+            Ok(LoginOutcome::Refused)
         }
     };
     let has_factor = user.as_ref().is_some_and(|u| u.totp_secret.is_some());
