@@ -164,11 +164,14 @@ impl SecondFactor {
             .generate(unix_time)
     }
 
-    /// A code Heard has not accepted yet: for the step before, at or after
-    /// now (Heard accepts each once, in order), else a recovery code.
+    /// A code Heard has not accepted yet: for the step now or the one
+    /// after (Heard accepts each once, in order, within a step either side
+    /// of its own clock; not the step before, which a step boundary between
+    /// making the code and Heard checking it would leave behind), else a
+    /// recovery code.
     pub fn next_code(&mut self) -> String {
         let now_step = unix_now() / 30;
-        let step = (self.last_step + 1).max(now_step - 1);
+        let step = (self.last_step + 1).max(now_step);
         if step <= now_step + 1 {
             self.last_step = step;
             self.code_at(step * 30)
