@@ -168,7 +168,9 @@ on_both_databases! {
         // Each guess is counted before it is answered, so a burst gets at
         // most the limit (fewer, as guesses in flight count against each
         // other until refused ones are taken off again).
-        assert!((1..=200).contains(&unknown), "{unknown} of 300 guesses at once were answered; the limit is 200");
+        // (On PostgreSQL all 300 may be counted before any is answered, and
+        // then none is: refusing is the safe side.)
+        assert!(unknown <= 200, "{unknown} of 300 guesses at once were answered; the limit is 200");
         // Refused guesses were taken off: exactly the answered ones count,
         // and the rest of the allowance is there.
         let next = join(&app, &wrong).await;
