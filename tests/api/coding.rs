@@ -215,6 +215,9 @@ on_both_databases! {
         // lower it so the quote's place on the page can be checked.
         let db = app.database().await;
         sqlx::query("UPDATE surveys SET min_answers = 1").execute(&db).await.unwrap();
+        // Imported responses are not published until a worker does (or
+        // their codes are imported, or the round closes).
+        assert!(app.heard(&["round", "publish", "--survey", "s", "--round", "R"], "").status.success());
         let summary = |cookie: String| {
             let (app, round) = (&app, round.clone());
             async move {

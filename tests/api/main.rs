@@ -30,6 +30,9 @@ macro_rules! on_both_databases {
 
 /// Logging in and out, roles, and the one authorisation check.
 mod accounts;
+/// Scripted viewers try to work out suppressed cells from everything they
+/// can read, with a feasibility solver.
+mod attacks;
 /// The bad-input corpus over HTTP and the command line.
 mod bad_input;
 /// Starting, configuration and the command line.

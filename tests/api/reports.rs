@@ -376,7 +376,20 @@ on_both_databases! {
     async fn the_thresholds_are_set_per_survey(app: TestApp) {
         load_fixture(&app);
         let shown = ok(&app, &["survey", "disclosure", "voice-2024"]);
-        assert_eq!(shown, "Survey voice-2024: viewers see no breakdown cell below 5 and no question fewer than 10 answered.\n");
+        assert_eq!(shown, "Survey voice-2024: viewers see no breakdown cell below 5 and no question fewer than 10 answered; overall counts are shown in full.\n");
+        // The overall figures in full by default, as the 2024 report showed
+        // them ("Not enough, 2 of 22"); hidden on request, with a second
+        // line so the total does not give the small one away.
+        let overall = ["report", "--survey", "voice-2024", "--round", "Summer 2024", "--question", "help_before", "--audience", "viewer"];
+        assert!(ok(&app, &overall).contains("help_before,Not enough,2,9.1,22"));
+        let set = ok(&app, &["survey", "disclosure", "voice-2024", "--small-overall-counts", "hide"]);
+        assert!(set.contains("overall counts from 1 to 4 are hidden too"), "{set}");
+        let hidden = ok(&app, &overall);
+        assert!(hidden.contains("help_before,Not enough,c,c,22") && hidden.contains("help_before,Something,c,c,22"), "{hidden}");
+        assert!(hidden.contains("help_before,Nothing,17,77.3,22"), "{hidden}");
+        let worker = ok(&app, &["report", "--survey", "voice-2024", "--round", "Summer 2024", "--question", "help_before"]);
+        assert!(worker.contains("help_before,Not enough,2,9.1,22"), "workers see every figure: {worker}");
+        ok(&app, &["survey", "disclosure", "voice-2024", "--small-overall-counts", "show"]);
         let args = ["report", "--survey", "voice-2024", "--round", "Summer 2024", "--question", "change", "--by", "key_stage", "--audience", "viewer"];
         let at_five = ok(&app, &args);
         let set = ok(&app, &["survey", "disclosure", "voice-2024", "--min-cell", "11"]);

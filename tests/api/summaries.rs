@@ -134,6 +134,7 @@ on_both_databases! {
             }
             std::fs::write(dir.join("counts.csv"), csv).unwrap();
             assert!(app.heard(&["import", "responses", "--survey", "ap-census", "--round", round, "counts.csv"], "").status.success());
+            assert!(app.heard(&["round", "publish", "--survey", "ap-census", "--round", round], "").status.success());
         }
         app.add_user("viewer", "head@example.org", PASSWORD);
         let viewer = app.log_in("head@example.org", PASSWORD).await.unwrap();

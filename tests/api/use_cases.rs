@@ -95,6 +95,10 @@ on_both_databases! {
 
         // Report: the viewer's breakdown from `heard report` and from the
         // download are the same, small cells hidden in both.
+        // Imported responses reach viewers once published.
+        for round in ["By command", "Small", "By web"] {
+            ok(&app, &["round", "publish", "--survey", "voice-2024", "--round", round]);
+        }
         let web_id = round_id(&app, "By web").await;
         let (cli_report, _) = ok(&app, &["report", "--survey", "voice-2024", "--round", "By web", "--by", "key_stage", "--audience", "viewer"]);
         let (status, web_report) = get(&app, &format!("/rounds/{web_id}/report.csv?by=key_stage"), &viewer).await;

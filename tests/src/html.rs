@@ -45,7 +45,8 @@ pub fn title(html: &str) -> Option<String> {
     Some(unescape(&html[start..end]))
 }
 
-fn strip_tags(html: &str) -> String {
+/// The text of `html`: its tags dropped and entities read.
+pub fn strip_tags(html: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     for c in html.chars() {

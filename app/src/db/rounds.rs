@@ -39,13 +39,16 @@ impl Db {
 
     /// A survey's disclosure thresholds.
     pub async fn disclosure(&self, survey_id: &str) -> Result<Disclosure, DbError> {
-        let row = sqlx::query("SELECT min_cell, min_answers FROM surveys WHERE id = $1")
-            .bind(survey_id)
-            .fetch_one(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT min_cell, min_answers, hide_small_overall FROM surveys WHERE id = $1",
+        )
+        .bind(survey_id)
+        .fetch_one(self.pool())
+        .await?;
         Ok(Disclosure {
             min_cell: row.try_get("min_cell")?,
             min_answers: row.try_get("min_answers")?,
+            hide_small_overall: row.try_get::<i64, _>("hide_small_overall")? != 0,
         })
     }
 
@@ -55,9 +58,12 @@ impl Db {
         survey_id: &str,
         disclosure: Disclosure,
     ) -> Result<(), DbError> {
-        sqlx::query("UPDATE surveys SET min_cell = $1, min_answers = $2 WHERE id = $3")
-            .bind(disclosure.min_cell)
-            .bind(disclosure.min_answers)
+        sqlx::query(
+            "UPDATE surveys SET min_cell = $1, min_answers = $2, hide_small_overall = $3 WHERE id = $4",
+        )
+        .bind(disclosure.min_cell)
+        .bind(disclosure.min_answers)
+        .bind(i64::from(disclosure.hide_small_overall))
             .bind(survey_id)
             .execute(self.pool())
             .await?;

@@ -286,8 +286,14 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
     let by = summary.by.clone();
     let notice = if viewers {
         format!(
-            "Counts below {} in a breakdown are hidden and shown as c, with others where a total would give them away. A question fewer than {} young people answered is not shown.",
-            summary.disclosure.min_cell, summary.disclosure.min_answers
+            "Counts below {} in a breakdown{} are hidden and shown as c, with others where a total or an earlier publication would give them away. A question fewer than {} young people answered is not shown.",
+            summary.disclosure.min_cell,
+            if summary.disclosure.hide_small_overall {
+                " or overall"
+            } else {
+                ""
+            },
+            summary.disclosure.min_answers
         )
     } else {
         "You see exact figures. Viewers and share links see them with small numbers hidden."

@@ -8,7 +8,7 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::imports::{
     ColumnUse, ResponsesImported, codes_by_answer, new_rows, read_codes, read_responses,
 };
-use crate::domain::safeguarding::SafeguardingList;
+use crate::domain::safeguarding::SafeguardingRules;
 use std::collections::BTreeMap;
 
 /// A file of responses to import, as a worker gives it.
@@ -47,7 +47,7 @@ pub fn round_name(typed: &str) -> Result<&str, UseCaseError> {
 /// once the file has been read.
 pub async fn import_responses(
     db: &Db,
-    safeguarding: &SafeguardingList,
+    safeguarding: &SafeguardingRules,
     import: ResponsesImport<'_>,
     checked: &(dyn Fn(usize) + Sync),
     progress: &(dyn Fn(usize, usize) + Sync),
@@ -112,11 +112,10 @@ pub async fn import_responses(
         ),
     };
     db.record_audit(import.who, &event).await?;
-    // A file arrives whole, like a closed round: viewers see it (when the
-    // publication rule allows; see `reports::publish`).
-    if let Some(round_id) = &outcome.round_id {
-        super::reports::publish(db, round_id, import.who).await?;
-    }
+    // Not published yet: its free text is not coded, and publishing it
+    // now and again once coded would put the two side by side (README,
+    // disclosure control rule 6). Importing its codes, closing the round
+    // or a worker's Publish shows it to viewers.
     Ok(outcome)
 }
 

@@ -6,8 +6,9 @@
 use super::{UseCaseError, breakdown_question, question_by_key, round_by_name};
 use crate::db::{Db, RoundRef, RoundWithSurvey};
 use crate::domain::report::{
-    Audience, Comparison, Disclosure, QuestionReport, RoundCounts, compare, comparison_categories,
-    round_counts, survey_report,
+    Audience, Comparison, Disclosure, LastPublished, Published as LastPublication, QuestionReport,
+    RoundCounts, compare, comparison_categories, published_counts, question_report, round_counts,
+    survey_report,
 };
 use crate::domain::summary::{QuestionComparison, Summary};
 use crate::domain::survey::Question;
@@ -31,10 +32,17 @@ pub async fn round_report(
     }
     let rows = db.report_rows(&round.round.round_id).await?;
     let disclosure = db.disclosure(&round.survey_id).await?;
-    Ok(survey_report(survey, &rows, by, audience, disclosure)
-        .into_iter()
-        .filter(|r| question.is_none_or(|key| r.key == key))
-        .collect())
+    Ok(survey_report(
+        survey,
+        &rows,
+        by,
+        audience,
+        disclosure,
+        &LastPublication::default(),
+    )
+    .into_iter()
+    .filter(|r| question.is_none_or(|key| r.key == key))
+    .collect())
 }
 
 /// A question compared across rounds, and the rounds left out of it.
@@ -50,16 +58,32 @@ pub struct Compared {
 /// The one rule for comparisons: for viewers, a round in which fewer than
 /// the survey's minimum answered the question is left out (and named), as
 /// it would be withheld on its own; the rest are compared, first to last.
+/// Categories in `hidden` (those a compared round's own figures hide from
+/// viewers) are left out of the comparison, so it shows nothing the
+/// rounds' summaries do not.
 pub fn comparison_of(
     question: &Question,
     rounds: Vec<RoundCounts>,
     audience: Audience,
     disclosure: Disclosure,
+    hidden: &[String],
 ) -> Compared {
     let (shown, withheld): (Vec<_>, Vec<_>) = rounds
         .into_iter()
         .partition(|c| audience == Audience::Worker || c.answered >= disclosure.min_answers);
-    let categories = comparison_categories(question);
+    let all = comparison_categories(question);
+    let keep = |i: &usize| audience == Audience::Worker || !hidden.contains(&all[*i]);
+    let categories: Vec<String> = (0..all.len())
+        .filter(keep)
+        .map(|i| all[i].clone())
+        .collect();
+    let shown: Vec<RoundCounts> = shown
+        .into_iter()
+        .map(|r| RoundCounts {
+            counts: (0..all.len()).filter(keep).map(|i| r.counts[i]).collect(),
+            ..r
+        })
+        .collect();
     Compared {
         comparison: (shown.len() >= 2 && !categories.is_empty())
             .then(|| compare(&categories, &shown)),
@@ -85,12 +109,28 @@ pub async fn compare_rounds(
     }
     let disclosure = db.disclosure(&survey_id).await?;
     let mut counts = Vec::new();
+    let mut hidden = Vec::new();
     for name in round_names {
         let round = round_by_name(db, &survey_id, &survey, name).await?;
-        let rows = db.report_rows(&round.round_id).await?;
-        counts.push(round_counts(question, name, &rows));
+        match audience {
+            Audience::Worker => {
+                let rows = db.report_rows(&round.round_id).await?;
+                counts.push(round_counts(question, name, &rows));
+            }
+            // Viewers compare rounds as published (an unpublished round
+            // counts as withheld).
+            Audience::Viewer => {
+                let published = published_reports(db, &round.round_id, "").await?;
+                let report = published.iter().find(|r| r.key == question.key);
+                let (round_counts, hides) = published_counts(question, name, report);
+                counts.push(round_counts);
+                hidden.extend(hides);
+            }
+        }
     }
-    Ok(comparison_of(question, counts, audience, disclosure))
+    Ok(comparison_of(
+        question, counts, audience, disclosure, &hidden,
+    ))
 }
 
 /// A round's summary for `audience`: its report (broken down by `by` if
@@ -108,9 +148,29 @@ pub async fn summary(
     by: Option<&str>,
 ) -> Result<Summary, UseCaseError> {
     match audience {
-        Audience::Worker => live_summary(db, round_id, audience, by).await,
+        Audience::Worker => {
+            live_summary(db, round_id, audience, by, &LastPublication::default()).await
+        }
         Audience::Viewer => published_summary(db, round_id, by).await,
     }
+}
+
+/// The question reports of a round's last publication broken down by
+/// `by_key` (`""` for none); empty when it was never published.
+async fn published_reports(
+    db: &Db,
+    round_id: &str,
+    by_key: &str,
+) -> Result<Vec<QuestionReport>, UseCaseError> {
+    let Some(stored) = db.published_summary(round_id, by_key).await? else {
+        return Ok(Vec::new());
+    };
+    let summary: Summary = serde_json::from_str(&stored).map_err(|e| {
+        UseCaseError::Db(crate::db::DbError::Corrupt(format!(
+            "a published summary: {e}"
+        )))
+    })?;
+    Ok(summary.questions)
 }
 
 /// The published summary of a round, broken down by `by` if given.
@@ -195,7 +255,14 @@ pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, Us
     );
     for key in keys {
         let by = (!key.is_empty()).then_some(key.as_str());
-        let summary = live_summary(db, round_id, Audience::Viewer, by).await?;
+        // What viewers saw last time decides what stays hidden (README,
+        // disclosure control rules 5 and 6), so that two publications side
+        // by side never single a young person out.
+        let last = LastPublication {
+            view: published_reports(db, round_id, &key).await?,
+            overall: published_reports(db, round_id, "").await?,
+        };
+        let summary = live_summary(db, round_id, Audience::Viewer, by, &last).await?;
         let json = serde_json::to_string(&summary)
             .map_err(|e| UseCaseError::BadInput(format!("the summary could not be stored: {e}")))?;
         summaries.push((key, json));
@@ -210,12 +277,14 @@ pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, Us
     Ok(Published::Published(responses))
 }
 
-/// The summary as it is now, for `audience`.
+/// The summary as it is now, for `audience`; `last` is the round's last
+/// publication (see [`question_report`]).
 async fn live_summary(
     db: &Db,
     round_id: &str,
     audience: Audience,
     by: Option<&str>,
+    last: &LastPublication,
 ) -> Result<Summary, UseCaseError> {
     let found = db
         .round_with_survey(round_id)
@@ -228,39 +297,73 @@ async fn live_summary(
         .map(|key| breakdown_question(survey, key))
         .transpose()?;
     let rows = db.report_rows(round_id).await?;
-    let questions = survey_report(survey, &rows, by, audience, disclosure);
-    let earlier = earlier_rounds(db, &found).await?;
-    let mut earlier_rows = Vec::new();
-    for round in &earlier {
-        let rows = db.report_rows(&round.round_id).await?;
-        // Viewers compare only with rounds they can see, as they saw them:
-        // published, and with the same count since (else the comparison
-        // would show an earlier round's live counts, one child at a time).
-        if audience == Audience::Viewer {
-            let published = db.publication(&round.round_id).await?;
-            if published.is_none_or(|p| p.responses != rows.len() as i64) {
-                continue;
+    let questions = survey_report(survey, &rows, by, audience, disclosure, last);
+    // Earlier rounds to compare with: workers see them live; viewers as
+    // they were published (a round never published is not compared).
+    let mut earlier = Vec::new();
+    for round in earlier_rounds(db, &found).await? {
+        match audience {
+            Audience::Worker => {
+                let rows = db.report_rows(&round.round_id).await?;
+                earlier.push((round.name, rows, Vec::new()));
+            }
+            Audience::Viewer => {
+                if db.publication(&round.round_id).await?.is_some() {
+                    let published = published_reports(db, &round.round_id, "").await?;
+                    earlier.push((round.name, Vec::new(), published));
+                }
             }
         }
-        earlier_rows.push((round.name.clone(), rows));
     }
     let mut comparisons = Vec::new();
-    if !earlier_rows.is_empty() {
+    if !earlier.is_empty() {
         for question in survey
             .questions
             .iter()
             .filter(|q| by.is_none_or(|b| b.key != q.key))
         {
-            let counts: Vec<_> = earlier_rows
-                .iter()
-                .map(|(name, rows)| round_counts(question, name, rows))
-                .chain(std::iter::once(round_counts(
-                    question,
-                    &found.round.name,
-                    &rows,
-                )))
-                .collect();
-            let compared = comparison_of(question, counts, audience, disclosure);
+            let (counts, hidden_here): (Vec<RoundCounts>, Vec<String>) = match audience {
+                Audience::Worker => (
+                    earlier
+                        .iter()
+                        .map(|(name, rows, _)| round_counts(question, name, rows))
+                        .chain(std::iter::once(round_counts(
+                            question,
+                            &found.round.name,
+                            &rows,
+                        )))
+                        .collect(),
+                    Vec::new(),
+                ),
+                Audience::Viewer => {
+                    // This round as it is being shown: its overall figures.
+                    let overall = question_report(
+                        question,
+                        None,
+                        &rows,
+                        audience,
+                        disclosure,
+                        LastPublished {
+                            view: last.of(&question.key).overall,
+                            ..last.of(&question.key)
+                        },
+                    );
+                    let mut hidden = Vec::new();
+                    let mut counts = Vec::new();
+                    for (name, _, published) in &earlier {
+                        let report = published.iter().find(|r| r.key == question.key);
+                        let (round, hides) = published_counts(question, name, report);
+                        counts.push(round);
+                        hidden.extend(hides);
+                    }
+                    let (round, hides) =
+                        published_counts(question, &found.round.name, Some(&overall));
+                    counts.push(round);
+                    hidden.extend(hides);
+                    (counts, hidden)
+                }
+            };
+            let compared = comparison_of(question, counts, audience, disclosure, &hidden_here);
             if let Some(comparison) = compared.comparison {
                 comparisons.push(QuestionComparison {
                     key: question.key.clone(),
@@ -348,11 +451,12 @@ mod tests {
         let disclosure = Disclosure {
             min_cell: 5,
             min_answers: 10,
+            hide_small_overall: false,
         };
-        let viewer = comparison_of(&key_stage(), rounds(), Audience::Viewer, disclosure);
+        let viewer = comparison_of(&key_stage(), rounds(), Audience::Viewer, disclosure, &[]);
         assert_eq!(viewer.withheld, ["B"]);
         assert_eq!(viewer.comparison.unwrap().rounds, ["A", "C"]);
-        let worker = comparison_of(&key_stage(), rounds(), Audience::Worker, disclosure);
+        let worker = comparison_of(&key_stage(), rounds(), Audience::Worker, disclosure, &[]);
         assert!(worker.withheld.is_empty());
         assert_eq!(worker.comparison.unwrap().rounds, ["A", "B", "C"]);
     }
@@ -362,12 +466,14 @@ mod tests {
         let disclosure = Disclosure {
             min_cell: 5,
             min_answers: 10,
+            hide_small_overall: false,
         };
         let compared = comparison_of(
             &key_stage(),
             vec![counts("A", 10, 12), counts("B", 1, 2)],
             Audience::Viewer,
             disclosure,
+            &[],
         );
         assert_eq!(compared.comparison, None);
         assert_eq!(compared.withheld, ["B"]);

@@ -35,6 +35,11 @@ pub enum SurveyCommand {
         min_cell: Option<i64>,
         #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100000))]
         min_answers: Option<i64>,
+        /// Whether small counts in the overall figures are hidden too
+        /// (`hide`), or shown in full as the 2024 report did (`show`, the
+        /// default); breakdowns always hide theirs.
+        #[arg(long, value_parser = ["hide", "show"])]
+        small_overall_counts: Option<String>,
     },
     /// Set who is e-mailed when one of the survey's answers is flagged for
     /// safeguarding (an e-mail address, or `none` for the deployment's
@@ -256,18 +261,31 @@ pub async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Resul
             slug,
             min_cell,
             min_answers,
+            small_overall_counts,
         } => {
             let db = Db::connect(database_url).await?;
             let (survey_id, _) = survey_by_slug(&db, &slug).await?;
             let mut disclosure = db.disclosure(&survey_id).await?;
             disclosure.min_cell = min_cell.unwrap_or(disclosure.min_cell);
             disclosure.min_answers = min_answers.unwrap_or(disclosure.min_answers);
-            if min_cell.is_some() || min_answers.is_some() {
+            if let Some(choice) = &small_overall_counts {
+                disclosure.hide_small_overall = choice == "hide";
+            }
+            if min_cell.is_some() || min_answers.is_some() || small_overall_counts.is_some() {
                 db.set_disclosure(&survey_id, disclosure).await?;
             }
             println!(
-                "Survey {slug}: viewers see no breakdown cell below {} and no question fewer than {} answered.",
-                disclosure.min_cell, disclosure.min_answers
+                "Survey {slug}: viewers see no breakdown cell below {} and no question fewer than {} answered; {}.",
+                disclosure.min_cell,
+                disclosure.min_answers,
+                if disclosure.hide_small_overall {
+                    format!(
+                        "overall counts from 1 to {} are hidden too",
+                        disclosure.min_cell - 1
+                    )
+                } else {
+                    "overall counts are shown in full".to_owned()
+                }
             );
         }
     }

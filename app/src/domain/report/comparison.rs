@@ -102,6 +102,44 @@ pub fn round_counts(question: &Question, round: &str, responses: &[ResponseRow])
     }
 }
 
+/// A question's counts in one round as viewers saw them, from its overall
+/// report (a publication's, or the one being published), and the
+/// categories that report hides. A withheld report counts as nobody
+/// answering, so the comparison leaves the round out and names it.
+pub fn published_counts(
+    question: &Question,
+    round: &str,
+    report: Option<&super::QuestionReport>,
+) -> (RoundCounts, Vec<String>) {
+    let block = report
+        .filter(|r| r.withheld.is_none())
+        .and_then(|r| r.blocks.iter().find(|b| b.group.is_none()));
+    let mut hidden = Vec::new();
+    let counts = categories(question)
+        .iter()
+        .map(|c| {
+            let figure = block.and_then(|b| b.lines.iter().find(|l| &l.category == c));
+            match figure.map(|l| l.count) {
+                Some(super::Figure::Exact(n)) => n,
+                Some(super::Figure::Suppressed) => {
+                    hidden.push(c.clone());
+                    0
+                }
+                None => 0,
+            }
+        })
+        .collect();
+    let answered = block.and_then(|b| b.answered.exact()).unwrap_or(0);
+    (
+        RoundCounts {
+            round: round.to_owned(),
+            counts,
+            answered,
+        },
+        hidden,
+    )
+}
+
 /// The categories a comparison of `question` lists.
 pub fn comparison_categories(question: &Question) -> Vec<String> {
     categories(question)

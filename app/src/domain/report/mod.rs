@@ -164,6 +164,12 @@ pub struct Disclosure {
     pub min_cell: i64,
     /// A question fewer young people than this answered is withheld.
     pub min_answers: i64,
+    /// Whether the overall figures' small counts are hidden too (the
+    /// breakdowns' always are). Off by default: the overall distribution
+    /// of a question enough young people answered is shown in full, as the
+    /// 2024 report did.
+    #[serde(default)]
+    pub hide_small_overall: bool,
 }
 
 impl Default for Disclosure {
@@ -171,6 +177,7 @@ impl Default for Disclosure {
         Disclosure {
             min_cell: 5,
             min_answers: 10,
+            hide_small_overall: false,
         }
     }
 }
@@ -253,17 +260,32 @@ pub(super) fn count_block(
     }
 }
 
+/// What viewers last saw of a question's figures, for the next
+/// publication: its report in the same view (same breakdown) and in the
+/// overall view. Empty before the first publication, and for workers.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LastPublished<'a> {
+    pub view: Option<&'a QuestionReport>,
+    pub overall: Option<&'a QuestionReport>,
+}
+
 /// A question's report over a round's responses, optionally broken down by
-/// the about-you question `by`, for `audience`.
+/// the about-you question `by`, for `audience`. For viewers, `last` is what
+/// the round's last publication showed: what it hid stays hidden, and a
+/// figure that changed by fewer than `min_cell` since is hidden too.
 pub fn question_report(
     question: &Question,
     by: Option<&Question>,
     responses: &[ResponseRow],
     audience: Audience,
     disclosure: Disclosure,
+    last: LastPublished,
 ) -> QuestionReport {
     let everyone: Vec<&ResponseRow> = responses.iter().collect();
-    let overall = count_block(question, &everyone, None);
+    let mut overall = count_block(question, &everyone, None);
+    if audience == Audience::Viewer {
+        suppress_overall(&mut overall, counting(question), disclosure, last);
+    }
     let mut report = QuestionReport {
         key: question.key.clone(),
         text: question.text.clone(),
@@ -296,20 +318,46 @@ pub fn question_report(
         report.blocks.push(overall);
         return report;
     };
+    // Who is who, crossed: a table of one about-you answer by another is
+    // what singles a young person out ("the only girl in KS3"), and each
+    // direction would be suppressed apart. Viewers see each on its own.
+    if audience == Audience::Viewer && question.about_you {
+        report.withheld = Some(
+            "about-you questions are shown on their own, not broken down by each other".to_owned(),
+        );
+        return report;
+    }
     let mut groups: Vec<(String, Vec<&ResponseRow>)> = by
         .options()
         .iter()
         .map(|o| (o.clone(), Vec::new()))
         .collect();
+    // A young person is in the group of every option they chose (several,
+    // for a multi-choice attribute: its groups overlap), or in "Not
+    // answered" when they chose none.
     let mut not_answered = Vec::new();
     for response in responses {
-        let value = response.answers.get(&by.key).and_then(|v| v.first());
-        match value.and_then(|v| groups.iter_mut().find(|(o, _)| o == v)) {
-            Some((_, members)) => members.push(response),
-            None => not_answered.push(response),
+        let chosen = response
+            .answers
+            .get(&by.key)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut placed = false;
+        for (option, members) in groups.iter_mut() {
+            if chosen.contains(option) {
+                members.push(response);
+                placed = true;
+            }
+        }
+        if !placed {
+            not_answered.push(response);
         }
     }
-    if !not_answered.is_empty() {
+    // For a multi-choice attribute, those who chose none are not a part
+    // of a whole (the groups overlap), so their figures would be the
+    // overall less a union nobody sees: viewers do not get that group.
+    let several = by.kind.takes_several() && audience == Audience::Viewer;
+    if !not_answered.is_empty() && !several {
         groups.push((NOT_ANSWERED.to_owned(), not_answered));
     }
     report.blocks = groups
@@ -320,11 +368,27 @@ pub fn question_report(
         suppress(
             &mut report.blocks,
             &overall,
-            report.counting,
             disclosure.min_cell,
+            LastPublished {
+                view: last.view.filter(|e| e.by == report.by),
+                ..last
+            },
         );
     }
     report
+}
+
+/// The categories viewers do not see in a report's overall figures (only
+/// ever any when the survey hides small overall counts).
+pub fn hidden_overall_categories(report: &QuestionReport) -> Vec<String> {
+    report
+        .blocks
+        .iter()
+        .filter(|b| b.group.is_none())
+        .flat_map(|b| &b.lines)
+        .filter(|l| l.count == Figure::Suppressed)
+        .map(|l| l.category.clone())
+        .collect()
 }
 
 pub(super) fn count_of(block: &Block, category: &str) -> i64 {
@@ -337,20 +401,40 @@ pub(super) fn count_of(block: &Block, category: &str) -> i64 {
 }
 
 /// The reports of every question of a survey that reports count (all but
-/// the about-you questions when `by` is given for them).
+/// the about-you questions when `by` is given for them). `last` is the
+/// round's last publication, for [`question_report`].
 pub fn survey_report(
     survey: &Survey,
     responses: &[ResponseRow],
     by: Option<&Question>,
     audience: Audience,
     disclosure: Disclosure,
+    last: &Published,
 ) -> Vec<QuestionReport> {
     survey
         .questions
         .iter()
         .filter(|q| by.is_none_or(|b| b.key != q.key))
-        .map(|q| question_report(q, by, responses, audience, disclosure))
+        .map(|q| question_report(q, by, responses, audience, disclosure, last.of(&q.key)))
         .collect()
+}
+
+/// A round's last publication as it matters to the next one in a view:
+/// the question reports of that view and of the overall view.
+#[derive(Clone, Debug, Default)]
+pub struct Published {
+    pub view: Vec<QuestionReport>,
+    pub overall: Vec<QuestionReport>,
+}
+
+impl Published {
+    /// What was published of question `key`.
+    pub fn of(&self, key: &str) -> LastPublished<'_> {
+        LastPublished {
+            view: self.view.iter().find(|r| r.key == key),
+            overall: self.overall.iter().find(|r| r.key == key),
+        }
+    }
 }
 
 mod comparison;
@@ -359,6 +443,7 @@ mod disclosure;
 mod tests;
 
 pub use comparison::{
-    Comparison, ComparisonLine, RoundCounts, compare, comparison_categories, round_counts,
+    Comparison, ComparisonLine, RoundCounts, compare, comparison_categories, published_counts,
+    round_counts,
 };
-use disclosure::suppress;
+use disclosure::{suppress, suppress_overall};

@@ -79,6 +79,7 @@ fn free_text_counts_by_theme_with_uncoded_and_skips_apart() {
         &rows,
         Audience::Worker,
         Disclosure::default(),
+        LastPublished::default(),
     );
     let block = &report.blocks[0];
     assert_eq!(block.answered, Figure::Exact(3));
@@ -106,13 +107,34 @@ fn viewers_do_not_see_a_question_too_few_answered() {
     let rows: Vec<ResponseRow> = (0..9).map(|_| row("KS3", "x", &["Help"])).collect();
     let q = text_question(false);
     let d = Disclosure::default();
-    let viewer = question_report(&q, None, &rows, Audience::Viewer, d);
+    let viewer = question_report(
+        &q,
+        None,
+        &rows,
+        Audience::Viewer,
+        d,
+        LastPublished::default(),
+    );
     assert!(viewer.withheld.is_some() && viewer.blocks.is_empty());
-    let worker = question_report(&q, None, &rows, Audience::Worker, d);
+    let worker = question_report(
+        &q,
+        None,
+        &rows,
+        Audience::Worker,
+        d,
+        LastPublished::default(),
+    );
     assert!(worker.withheld.is_none());
     let mut ten = rows.clone();
     ten.push(row("KS4", "x", &["Nothing"]));
-    let viewer = question_report(&q, None, &ten, Audience::Viewer, d);
+    let viewer = question_report(
+        &q,
+        None,
+        &ten,
+        Audience::Viewer,
+        d,
+        LastPublished::default(),
+    );
     // The overall distribution is shown even with a count of 1.
     assert_eq!(viewer.blocks[0].lines[2].count, Figure::Exact(1));
 }
@@ -140,18 +162,32 @@ fn small_cells_are_hidden_with_a_second_cell_so_totals_do_not_give_them_away() {
     rows.extend((0..3).map(|_| row("KS4", "b", &["Help"])));
     let ks = key_stage();
     let d = Disclosure::default();
-    let worker = question_report(&text_question(false), Some(&ks), &rows, Audience::Worker, d);
+    let worker = question_report(
+        &text_question(false),
+        Some(&ks),
+        &rows,
+        Audience::Worker,
+        d,
+        LastPublished::default(),
+    );
     assert_eq!(
         shown(&worker),
         vec![vec!["12", "10", "2", "0"], vec!["9", "6", "3", "0"]]
     );
-    let viewer = question_report(&text_question(false), Some(&ks), &rows, Audience::Viewer, d);
-    // Help (2 and 3) and Nothing (0, 0) are below 5. Each row then has two
-    // hidden cells; each column with a hidden cell has two. Nothing
-    // else needs hiding.
+    let viewer = question_report(
+        &text_question(false),
+        Some(&ks),
+        &rows,
+        Audience::Viewer,
+        d,
+        LastPublished::default(),
+    );
+    // Help (2 and 3) is below 5. Nothing is 0 overall, so its cells are
+    // zeros whatever is shown: hiding them would protect nothing (12 - 10
+    // - 0 gives Help away), so they are shown and Connect is hidden too.
     assert_eq!(
         shown(&viewer),
-        vec![vec!["12", "10", "c", "c"], vec!["9", "6", "c", "c"]]
+        vec![vec!["12", "c", "c", "0"], vec!["9", "c", "c", "0"]]
     );
     assert!(viewer.blocks.iter().all(|b| b.skipped.is_none()));
 }
@@ -173,6 +209,7 @@ fn one_hidden_cell_in_a_row_takes_a_second_with_it() {
         &rows,
         Audience::Viewer,
         Disclosure::default(),
+        LastPublished::default(),
     );
     // Column Help has one hidden cell (4): KS4's Help (6) goes too. Column
     // Nothing has one (0): KS4's Nothing (7) goes. Row KS4 then has two.
@@ -196,6 +233,7 @@ fn a_small_group_is_hidden_whole_and_another_group_with_it() {
         &rows,
         Audience::Viewer,
         Disclosure::default(),
+        LastPublished::default(),
     );
     let groups: Vec<_> = viewer
         .blocks
@@ -204,9 +242,13 @@ fn a_small_group_is_hidden_whole_and_another_group_with_it() {
         .collect();
     assert_eq!(groups, ["KS3", "KS4", NOT_ANSWERED]);
     let table = shown(&viewer);
-    assert_eq!(table[0], ["c", "c", "c", "c"]);
-    // The smallest other group (6) is hidden so 21 - 12 - 6 cannot be done.
-    assert_eq!(table[2][0], "c");
+    // Hidden whole, but for the columns nobody is in (zeros overall).
+    assert_eq!(table[0], ["c", "c", "0", "0"]);
+    // A group's number who answered is a base, public like the group's
+    // size: the other groups' are shown, and KS3's lines stay hidden with
+    // enough others that its 3 cannot be split.
+    assert_eq!(table[2][0], "6");
+    assert_eq!(table[1][0], "12");
     let block = &viewer.blocks[0];
     assert_eq!(block.percent(&block.lines[0]), None);
     assert_nothing_hidden_can_be_worked_out(&viewer, &rows);
@@ -221,6 +263,7 @@ fn assert_nothing_hidden_can_be_worked_out(report: &QuestionReport, rows: &[Resp
         rows,
         Audience::Worker,
         Disclosure::default(),
+        LastPublished::default(),
     );
     let grid = |r: &QuestionReport| -> Vec<Vec<Figure>> {
         r.blocks
@@ -234,10 +277,12 @@ fn assert_nothing_hidden_can_be_worked_out(report: &QuestionReport, rows: &[Resp
     };
     let (seen, exact) = (grid(report), grid(&worker));
     let width = seen[0].len();
-    let mut relations: Vec<Vec<(usize, usize)>> = (0..width)
+    // A group's number who answered (column 0) is a base, taken as known:
+    // each line's column over the groups, and each group's lines.
+    let mut relations: Vec<Vec<(usize, usize)>> = (1..width)
         .map(|c| (0..seen.len()).map(|r| (r, c)).collect())
         .collect();
-    relations.extend((0..seen.len()).map(|r| (0..width).map(|c| (r, c)).collect()));
+    relations.extend((0..seen.len()).map(|r| (1..width).map(|c| (r, c)).collect()));
     for cells in relations {
         let hidden: Vec<i64> = cells
             .iter()
@@ -247,7 +292,16 @@ fn assert_nothing_hidden_can_be_worked_out(report: &QuestionReport, rows: &[Resp
         let visible_nonzero = cells
             .iter()
             .any(|&(r, c)| seen[r][c].exact().is_some_and(|v| v > 0));
-        assert_ne!(hidden.len(), 1, "one hidden cell in {cells:?}");
+        // Where every other cell is in a column nobody is in at all, the
+        // hidden one is the whole row whatever is shown: nothing to hide.
+        let zero_column = |c: usize| exact.iter().all(|row| row[c] == Figure::Exact(0));
+        let inherent = cells
+            .iter()
+            .all(|&(r, c)| seen[r][c] == Figure::Suppressed || (c > 0 && zero_column(c)));
+        assert!(
+            hidden.len() != 1 || inherent,
+            "one hidden cell in {cells:?}"
+        );
         assert!(
             hidden.is_empty() || hidden.iter().any(|&v| v > 0) || !visible_nonzero,
             "hidden zeros given away in {cells:?}"
@@ -337,4 +391,264 @@ fn a_category_new_in_the_last_round_has_no_percentage_change() {
     assert_eq!(table.lines[0].change, 3);
     assert_eq!(table.lines[0].change_percent, None);
     assert_eq!(table.lines[0].pp_change, Some(300));
+}
+
+#[test]
+fn a_survey_can_hide_small_overall_counts_with_a_second_so_the_total_keeps_them() {
+    let mut rows = Vec::new();
+    rows.extend((0..17).map(|_| row("KS3", "a", &["Connect"])));
+    rows.extend((0..4).map(|_| row("KS4", "b", &["Help"])));
+    let hiding = Disclosure {
+        hide_small_overall: true,
+        ..Disclosure::default()
+    };
+    let shown_in_full = question_report(
+        &text_question(false),
+        None,
+        &rows,
+        Audience::Viewer,
+        Disclosure::default(),
+        LastPublished::default(),
+    );
+    assert_eq!(shown(&shown_in_full), [["21", "17", "4", "0"]]);
+    // Help (4) is small; 21 - 0 would give it away, so Connect goes too;
+    // the zero tells nothing and is shown.
+    let hidden = question_report(
+        &text_question(false),
+        None,
+        &rows,
+        Audience::Viewer,
+        hiding,
+        LastPublished::default(),
+    );
+    assert_eq!(shown(&hidden), [["21", "c", "c", "0"]]);
+    assert_eq!(hidden_overall_categories(&hidden), ["Connect", "Help"]);
+    let worker = question_report(
+        &text_question(false),
+        None,
+        &rows,
+        Audience::Worker,
+        hiding,
+        LastPublished::default(),
+    );
+    assert_eq!(shown(&worker), [["21", "17", "4", "0"]]);
+    // Multi-coded answers do not add up to the total: only the small one.
+    let multi = question_report(
+        &text_question(true),
+        None,
+        &rows,
+        Audience::Viewer,
+        hiding,
+        LastPublished::default(),
+    );
+    assert_eq!(shown(&multi), [["21", "17", "c", "0"]]);
+}
+
+#[test]
+fn what_the_last_publication_hid_stays_hidden() {
+    // Connect, Help, Nothing: KS3 10, 3, 8; KS4 10, 8, 8; not answered
+    // 10, 9, 9. KS3's Help (3) is small; its column, its row and KS4's row
+    // take Help and Nothing of KS3 and KS4 with it.
+    let group = |rows: &mut Vec<ResponseRow>, ks: &str, counts: [usize; 3]| {
+        for (theme, n) in ["Connect", "Help", "Nothing"].iter().zip(counts) {
+            rows.extend((0..n).map(|_| row(ks, "a", &[theme])));
+        }
+    };
+    let mut rows = Vec::new();
+    group(&mut rows, "KS3", [10, 3, 8]);
+    group(&mut rows, "KS4", [10, 8, 8]);
+    group(&mut rows, "", [10, 9, 9]);
+    let ks = key_stage();
+    let d = Disclosure::default();
+    let first = question_report(
+        &text_question(false),
+        Some(&ks),
+        &rows,
+        Audience::Viewer,
+        d,
+        LastPublished::default(),
+    );
+    assert_eq!(
+        shown(&first),
+        [
+            ["21", "10", "c", "c"],
+            ["26", "10", "c", "c"],
+            ["28", "10", "9", "9"]
+        ]
+    );
+    // Five more KS3 young people say Help: nothing is small any more.
+    group(&mut rows, "KS3", [0, 5, 0]);
+    let fresh = question_report(
+        &text_question(false),
+        Some(&ks),
+        &rows,
+        Audience::Viewer,
+        d,
+        LastPublished::default(),
+    );
+    assert_eq!(
+        shown(&fresh),
+        [
+            ["26", "10", "8", "8"],
+            ["26", "10", "8", "8"],
+            ["28", "10", "9", "9"]
+        ],
+        "alone, nothing would be hidden"
+    );
+    // After the first publication, its hidden cells stay hidden: else the
+    // two side by side would give KS3's 3 (8 now, 5 new) away.
+    let next = question_report(
+        &text_question(false),
+        Some(&ks),
+        &rows,
+        Audience::Viewer,
+        d,
+        LastPublished {
+            view: Some(&first),
+            overall: None,
+        },
+    );
+    assert_eq!(
+        shown(&next),
+        [
+            ["26", "10", "c", "c"],
+            ["26", "10", "c", "c"],
+            ["28", "10", "9", "9"]
+        ]
+    );
+}
+
+#[test]
+fn a_young_person_is_in_every_group_of_a_multi_choice_attribute_they_chose() {
+    let needs = Question {
+        key: "ks".into(),
+        about_you: true,
+        kind: Kind::Multi {
+            options: vec!["KS3".into(), "KS4".into()],
+        },
+        ..Question::default()
+    };
+    let mut both = row("KS3", "a", &["Connect"]);
+    both.answers
+        .insert("ks".into(), vec!["KS3".into(), "KS4".into()]);
+    let rows = vec![both, row("KS4", "b", &["Help"]), row("", "c", &["Nothing"])];
+    let worker = question_report(
+        &text_question(false),
+        Some(&needs),
+        &rows,
+        Audience::Worker,
+        Disclosure::default(),
+        LastPublished::default(),
+    );
+    assert_eq!(
+        shown(&worker),
+        [
+            ["1", "1", "0", "0"],
+            ["2", "1", "1", "0"],
+            ["1", "0", "0", "1"]
+        ]
+    );
+}
+
+#[test]
+fn a_figure_that_moved_by_fewer_than_the_threshold_since_the_last_publication_is_hidden() {
+    // Connect, Help, Nothing: KS3 10, 6, 8; KS4 10, 8, 8.
+    let group = |rows: &mut Vec<ResponseRow>, ks: &str, counts: [usize; 3]| {
+        for (theme, n) in ["Connect", "Help", "Nothing"].iter().zip(counts) {
+            rows.extend((0..n).map(|_| row(ks, "a", &[theme])));
+        }
+    };
+    let mut rows = Vec::new();
+    group(&mut rows, "KS3", [10, 6, 8]);
+    group(&mut rows, "KS4", [10, 8, 8]);
+    let (ks, d) = (key_stage(), Disclosure::default());
+    let first = question_report(
+        &text_question(false),
+        Some(&ks),
+        &rows,
+        Audience::Viewer,
+        d,
+        LastPublished::default(),
+    );
+    assert_eq!(
+        shown(&first),
+        [["24", "10", "6", "8"], ["26", "10", "8", "8"]]
+    );
+    // Five arrive: one in KS3 who says Help, four in KS4.
+    group(&mut rows, "KS3", [0, 1, 0]);
+    group(&mut rows, "KS4", [2, 0, 2]);
+    let last = LastPublished {
+        view: Some(&first),
+        overall: None,
+    };
+    let next = question_report(
+        &text_question(false),
+        Some(&ks),
+        &rows,
+        Audience::Viewer,
+        d,
+        last,
+    );
+    // KS3 went 24 -> 25 (a base, shown) and Help 6 -> 7: side by side,
+    // that one young person said Help. Help is hidden now, with another
+    // line of KS3 and of its column.
+    let table = shown(&next);
+    assert_eq!(table[0][0], "25");
+    assert_eq!(table[0][2], "c");
+    assert!(
+        table[0][1..].iter().filter(|c| *c == "c").count() >= 2,
+        "{table:?}"
+    );
+    assert!(
+        table.iter().filter(|row| row[2] == "c").count() >= 2,
+        "{table:?}"
+    );
+}
+
+#[test]
+fn viewers_see_about_you_questions_on_their_own_and_no_not_answered_group_for_several_choices() {
+    let rows: Vec<ResponseRow> = (0..20)
+        .map(|i| row(if i % 2 == 0 { "KS3" } else { "KS4" }, "a", &["Connect"]))
+        .collect();
+    let ks = key_stage();
+    let crossed = question_report(
+        &key_stage(),
+        Some(&ks),
+        &rows,
+        Audience::Viewer,
+        Disclosure::default(),
+        LastPublished::default(),
+    );
+    assert!(crossed.withheld.is_some() && crossed.blocks.is_empty());
+    let multi = Question {
+        kind: Kind::Multi {
+            options: vec!["KS3".into(), "KS4".into()],
+        },
+        ..key_stage()
+    };
+    let mut rows = rows;
+    rows.extend((0..6).map(|_| row("", "a", &["Connect"])));
+    let viewer = question_report(
+        &text_question(false),
+        Some(&multi),
+        &rows,
+        Audience::Viewer,
+        Disclosure::default(),
+        LastPublished::default(),
+    );
+    let groups: Vec<_> = viewer
+        .blocks
+        .iter()
+        .map(|b| b.group.clone().unwrap())
+        .collect();
+    assert_eq!(groups, ["KS3", "KS4"]);
+    let worker = question_report(
+        &text_question(false),
+        Some(&multi),
+        &rows,
+        Audience::Worker,
+        Disclosure::default(),
+        LastPublished::default(),
+    );
+    assert_eq!(worker.blocks.len(), 3, "workers see who chose none");
 }
