@@ -3,7 +3,7 @@
 //! and holding nothing that another Heard instance would need to see.
 
 use crate::db::Db;
-use crate::domain::safeguarding::SafeguardingList;
+use crate::domain::safeguarding::SafeguardingRules;
 use crate::error::AppError;
 use axum::extract::FromRef;
 use leptos::prelude::*;
@@ -27,7 +27,7 @@ pub struct AppState {
     pub source_key: crate::throttle::SourceKey,
     /// The words that put an answer on the "needs a look" list. Read at
     /// start from configuration, the same on every instance.
-    pub safeguarding: Arc<SafeguardingList>,
+    pub safeguarding: Arc<SafeguardingRules>,
     /// Local school and place names that quotes' proposed redactions hide.
     pub redaction: Arc<crate::domain::redact::RedactionLists>,
 }

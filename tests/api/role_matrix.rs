@@ -124,7 +124,7 @@ fn call_for(path: &str, caller: &str, f: &Fixture) -> Option<Call> {
         "/api/bulk_accept" => {
             Call::Json(json!({ "round_id": f.round_id, "question": "change", "response_ids": [] }))
         }
-        "/api/answer_history" | "/api/star_quote" => form(&[
+        "/api/answer_history" | "/api/star_quote" | "/api/raise_concern" => form(&[
             ("round_id", &f.round_id),
             ("question", "change"),
             ("response_id", &unknown),

@@ -23,6 +23,95 @@ async fn needs_a_look(app: &TestApp, cookie: Option<&str>) -> (StatusCode, Strin
     (response.status(), response.text().await.unwrap())
 }
 
+/// What the rules reach on the held-out answers, in tenths of a percent,
+/// as measured when they were set aside (README "Safeguarding"): far from
+/// the 95% recall the issue asks for. This guards against the rules getting
+/// worse; it is not a claim that they are good enough.
+const HELD_OUT_RECALL: i64 = 300;
+const HELD_OUT_ALARMS: i64 = 75;
+
+/// `heard safeguarding evaluate FILE` as (recall, false alarms) in tenths
+/// of a percent.
+fn evaluate(set: &str, env: &[(&str, &str)]) -> (i64, i64, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = heard_tests::workspace_root()
+        .join("tests/corpus/safeguarding")
+        .join(set);
+    let out = heard_tests::run_heard(
+        dir.path(),
+        env,
+        &["safeguarding", "evaluate", file.to_str().unwrap(), "--show"],
+        "",
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let figure = |line: &str| -> i64 {
+        let line = text.lines().find(|l| l.starts_with(line)).unwrap();
+        let percent = line.rsplit('(').next().unwrap().trim_end_matches("%)");
+        let (whole, tenth) = percent.split_once('.').unwrap();
+        whole.parse::<i64>().unwrap() * 10 + tenth.parse::<i64>().unwrap()
+    };
+    (figure("recall:"), figure("false alarms:"), text)
+}
+
+/// The README's figures: the rules on the answers they were written
+/// against, and on the held-out answers nobody tuned them to.
+#[test]
+fn the_rules_figures_on_the_evaluation_sets_are_the_readmes() {
+    for set in ["tuning.tsv", "tuning-2.tsv", "tuning-3.tsv"] {
+        let (recall, alarms, shown) = evaluate(set, &[]);
+        assert!(recall >= 950 && alarms <= 100, "{set}: {shown}");
+    }
+    let (recall, alarms, shown) = evaluate("held-out.tsv", &[]);
+    assert!(
+        recall >= HELD_OUT_RECALL && alarms <= HELD_OUT_ALARMS,
+        "held-out set: {shown}"
+    );
+    assert!(
+        shown.contains("of 80 disclosures") && shown.contains("of 80 ordinary"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_deployment_adds_its_own_rules_and_a_broken_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |env: &[(&str, &str)]| {
+        heard_tests::run_heard(
+            dir.path(),
+            env,
+            &["safeguarding", "check", "the zone boys are about again"],
+            "",
+        )
+    };
+    let before = check(&[]);
+    assert!(before.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&before.stdout),
+        "",
+        "not a Heard rule"
+    );
+    let rules = dir.path().join("ours.txt");
+    std::fs::write(&rules, "# local\n[exploitation]\nzone boys\n").unwrap();
+    let after = check(&[("HEARD_SAFEGUARDING_RULES", rules.to_str().unwrap())]);
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout),
+        "zone boys\texploitation: zone boys\n"
+    );
+    std::fs::write(&rules, "[exploitation]\n@zone boys\n").unwrap();
+    let broken = check(&[("HEARD_SAFEGUARDING_RULES", rules.to_str().unwrap())]);
+    assert!(!broken.status.success());
+    let error = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        error.contains("line 2 of the safeguarding rules: word class @zone is not defined above"),
+        "{error}"
+    );
+}
+
 on_both_databases! {
     async fn a_worrying_answer_is_listed_for_workers_with_its_words_highlighted(app: TestApp) {
         send(&app, "5d3c1b2a-0f9e-4d8c-b7a6-958473625140", serde_json::json!({
@@ -37,7 +126,8 @@ on_both_databases! {
         let (status, page) = needs_a_look(&app, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("1 waiting"), "{page}");
-        assert!(page.contains("<mark>drugs</mark>"), "{page}");
+        assert!(page.contains("<mark>got more drugs</mark>"), "{page}");
+        assert!(page.contains("Why: drugs and drink: got|get|gets"), "the worker sees which rule matched: {page}");
         assert!(page.contains("I needed help."));
         assert!(!page.contains("Listen to us"), "only flagged answers are listed");
         assert!(!app.log().contains("drugs"), "flagged words must not reach the log at info level");
@@ -320,4 +410,71 @@ async fn an_email_that_cannot_be_sent_is_tried_again_until_it_is() {
             .await
             .unwrap();
     assert!(notified.is_some() && error.is_none());
+}
+
+/// The rules miss what they were not written for; the worker reading every
+/// answer while coding is the safeguard. A concern they raise is listed
+/// with who raised it, e-mailed to the lead like any flag, and audited.
+#[tokio::test]
+async fn a_worker_raises_a_concern_the_rules_missed_and_the_lead_is_told() {
+    let port = free_port();
+    let smtp = SmtpServer::start(port);
+    let app = app_mailing_to(port).await;
+    let quiet = "my uncle keeps coming round when mum is at work and i have to stay in my room";
+    send(
+        &app,
+        "5d3c1b2a-0f9e-4d8c-b7a6-958473625150",
+        serde_json::json!({ "key_stage": "KS4", "change": quiet }),
+    )
+    .await;
+    app.add_user("worker", "worker@example.org", PASSWORD);
+    let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+    let (_, page) = needs_a_look(&app, Some(&worker)).await;
+    assert!(!page.contains("coming round"), "no rule flags it: {page}");
+    let db = app.database().await;
+    let (round, response): (String, String) = sqlx::query_as("SELECT round_id, id FROM responses")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let raise = |cookie: String, response: String| {
+        let request = app
+            .client()
+            .post(app.url("/api/raise_concern"))
+            .header("cookie", cookie)
+            .form(&[
+                ("round_id", round.as_str()),
+                ("question", "change"),
+                ("response_id", response.as_str()),
+            ]);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(
+        raise(worker.clone(), "no-such-response".into()).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        raise(worker.clone(), response.clone()).await,
+        StatusCode::OK
+    );
+    let (_, page) = needs_a_look(&app, Some(&worker)).await;
+    assert!(page.contains(quiet), "{page}");
+    assert!(
+        page.contains("Why: raised by worker@example.org on reading it"),
+        "{page}"
+    );
+    let mail = smtp.wait_for("Heard: an answer needs a look", 60).await;
+    assert!(
+        mail.contains("To: lead@council.example"),
+        "no e-mail within 60 s: {mail}"
+    );
+    assert!(
+        !mail.contains("coming round"),
+        "the e-mail holds no answer text: {mail}"
+    );
+    let audit = String::from_utf8_lossy(&app.heard(&["audit"], "").stdout).into_owned();
+    assert!(
+        audit.contains("worker@example.org\tsafeguarding concern raised\tround Summer 2024"),
+        "{audit}"
+    );
+    assert!(!audit.contains("coming round"));
 }

@@ -34,7 +34,7 @@ impl Db {
         .fetch_all(self.pool())
         .await?;
         let concern_rows = sqlx::query(
-            "SELECT response_id, question_key, words FROM safeguarding_concerns ORDER BY response_id, position",
+            "SELECT response_id, question_key, words, reason FROM safeguarding_concerns ORDER BY response_id, position",
         )
         .fetch_all(self.pool())
         .await?;
@@ -46,6 +46,7 @@ impl Db {
                 .push(Concern {
                     question: row.try_get("question_key")?,
                     words: row.try_get("words")?,
+                    reason: row.try_get("reason")?,
                 });
         }
         let mut text_answers: HashMap<String, Vec<&AnyRow>> = HashMap::new();
@@ -71,6 +72,16 @@ impl Db {
                             .filter(|c| c.question == key && !c.words.is_empty())
                             .map(|c| c.words.clone())
                             .collect(),
+                        reasons: concerns
+                            .iter()
+                            .filter(|c| c.question == key && !c.reason.is_empty())
+                            .map(|c| c.reason.clone())
+                            .fold(Vec::new(), |mut reasons, r| {
+                                if !reasons.contains(&r) {
+                                    reasons.push(r);
+                                }
+                                reasons
+                            }),
                     });
                 }
             }
@@ -86,6 +97,68 @@ impl Db {
             });
         }
         Ok(flagged)
+    }
+
+    /// Raises a safeguarding concern about an answer by hand: a worker who
+    /// read it saw what no rule did. Flags the response if it was not (or
+    /// opens its flag again if it was handled, so it is looked at anew),
+    /// and queues the e-mail to the lead like any flag. One transaction.
+    /// `Ok(false)` when the response does not exist.
+    pub async fn raise_concern(
+        &self,
+        response_id: &str,
+        question_key: &str,
+        reason: &str,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool().begin().await?;
+        let exists = sqlx::query("SELECT id FROM responses WHERE id = $1")
+            .bind(response_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !exists {
+            return Ok(false);
+        }
+        let flagged =
+            sqlx::query("SELECT response_id FROM safeguarding_flags WHERE response_id = $1")
+                .bind(response_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+        if flagged {
+            sqlx::query(
+                "UPDATE safeguarding_flags SET handled_by = NULL, handled_at = NULL, \
+                 notified_at = NULL, notify_attempts = 0, next_notify_at = 0 WHERE response_id = $1",
+            )
+            .bind(response_id)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            sqlx::query(
+                "INSERT INTO safeguarding_flags (response_id, concerns, raised_on) VALUES ($1, '', $2)",
+            )
+            .bind(response_id)
+            .bind(super::start_of_day(super::now()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (position,): (i64,) = sqlx::query_as(
+            "SELECT COALESCE(MAX(position) + 1, 0) FROM safeguarding_concerns WHERE response_id = $1",
+        )
+        .bind(response_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO safeguarding_concerns (response_id, position, question_key, words, reason) VALUES ($1, $2, $3, '', $4)",
+        )
+        .bind(response_id)
+        .bind(position)
+        .bind(question_key)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Marks a flag handled by `user_id`, with a note. `Ok(false)` when the

@@ -208,6 +208,7 @@ impl Db {
                             Value::from(position as i64),
                             Value::from(concern.question.as_str()),
                             Value::from(concern.words.as_str()),
+                            Value::from(concern.reason.as_str()),
                         ]);
                     }
                 }
@@ -238,8 +239,8 @@ impl Db {
                 insert_many(
                     &mut tx,
                     "safeguarding_concerns",
-                    "response_id, position, question_key, words",
-                    4,
+                    "response_id, position, question_key, words, reason",
+                    5,
                     concern_rows,
                 )
                 .await?;

@@ -88,12 +88,13 @@ impl Db {
                 .await?;
             for (position, concern) in concerns.iter().enumerate() {
                 sqlx::query(
-                    "INSERT INTO safeguarding_concerns (response_id, position, question_key, words) VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO safeguarding_concerns (response_id, position, question_key, words, reason) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(&response_id)
                 .bind(position as i64)
                 .bind(&concern.question)
                 .bind(&concern.words)
+                .bind(&concern.reason)
                 .execute(&mut *tx)
                 .await?;
             }

@@ -53,6 +53,10 @@ pub enum AuditEvent {
         round: String,
         responses: i64,
     },
+    /// A worker raised a safeguarding concern about an answer by hand.
+    ConcernRaised {
+        round: String,
+    },
     /// A safeguarding lead e-mailed about a flag (never its words).
     LeadNotified {
         round: String,
@@ -81,6 +85,7 @@ impl AuditEvent {
             AuditEvent::Imported { .. } => "import",
             AuditEvent::Published { .. } => "summary published",
             AuditEvent::LeadNotified { .. } => "safeguarding lead e-mailed",
+            AuditEvent::ConcernRaised { .. } => "safeguarding concern raised",
         }
     }
 
@@ -104,7 +109,9 @@ impl AuditEvent {
             }
             AuditEvent::SessionsEnded { email, sessions } => format!("{email}: {sessions}"),
             AuditEvent::Exported { what } | AuditEvent::Imported { what } => what.clone(),
-            AuditEvent::ShareLinkCreated { round } | AuditEvent::ShareLinkRevoked { round } => {
+            AuditEvent::ShareLinkCreated { round }
+            | AuditEvent::ShareLinkRevoked { round }
+            | AuditEvent::ConcernRaised { round } => {
                 format!("round {round}")
             }
             AuditEvent::LeadNotified { round, to } => format!("{to}: a flag in round {round}"),

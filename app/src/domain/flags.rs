@@ -24,6 +24,9 @@ pub struct FlaggedAnswer {
     pub text: String,
     /// The words that raised it, as written.
     pub words: Vec<String>,
+    /// Why: each rule that matched, as its kind and pattern.
+    #[serde(default)]
+    pub reasons: Vec<String>,
 }
 
 /// Splits `text` into pieces, marking those that are one of `words`, so a

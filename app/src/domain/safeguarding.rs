@@ -1,17 +1,44 @@
-//! Safeguarding words: free-text answers that mention them go on the
-//! workers' "needs a look" list with the words that triggered it.
+//! Safeguarding rules: free-text answers that match one go on the workers'
+//! "needs a look" list with the words that matched and the rule that
+//! matched them, so the worker sees why.
 //!
-//! Matching is by word stem (see `text`), so "abused" matches "abuse" and
-//! "they hurt me" matches "hurt me". The default list lives beside this file
-//! (`safeguarding-words.txt`) and can be replaced by a deployment.
+//! Young people rarely write the words of a safeguarding policy. They write
+//! "dont", "im" and "hes", "gives me a hiding", "cant go on like this",
+//! "running for the olders". So before matching, each word is lower-cased,
+//! its apostrophes dropped and common spellings mended ("coz" -> because,
+//! "wanna" -> want to, "hes" -> he), then stemmed (English Snowball), and
+//! rules are patterns over those words:
+//! - `hit|punch ... me`: alternatives with `|`, and `...` for a gap of up
+//!   to three words ("hits me", "punched me", "hit my little brother and
+//!   me");
+//! - `@hurt me`: a named word class (`@hurt = hit punch slap ...`);
+//! - a rule is cancelled by a negation just before it ("nobody hurts me
+//!   here", "i dont get hit"), and by an exception in the same clause
+//!   ("in a video game", "would kill me if"): idioms and talk about a topic
+//!   are not disclosures. A rule starting with `!` is never cancelled:
+//!   "kill myself" is a look whatever surrounds it.
+//!
+//! The default rules live beside this file (`safeguarding-rules.txt`); a
+//! deployment adds its own (local slang, names of local gangs) in the same
+//! form. The rules are measured against an evaluation set of answers in
+//! young people's voice (`tests/corpus/safeguarding/`, README
+//! "Safeguarding").
 
 use super::answers::Answers;
 use super::survey::Survey;
-use super::text::PhraseFinder;
+use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use unicode_segmentation::UnicodeSegmentation;
 
-/// Heard's default list, one word or phrase per line.
-pub const DEFAULT_LIST: &str = include_str!("safeguarding-words.txt");
+/// Heard's default rules.
+pub const DEFAULT_RULES: &str = include_str!("safeguarding-rules.txt");
+
+/// The most words a `...` gap stands for.
+const GAP: usize = 3;
+
+/// How many words before a match a negation cancels it from.
+const NEGATION_REACH: usize = 3;
 
 /// What in an answer needs a look.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,34 +47,391 @@ pub struct Concern {
     pub question: String,
     /// The words as the young person wrote them.
     pub words: String,
+    /// Why: the rule's kind and pattern ("harm at home: @hurt ... me").
+    #[serde(default)]
+    pub reason: String,
 }
 
-/// A list of safeguarding words and phrases, ready to check answers with.
+/// One element of a pattern: any of some stems, any of some words exactly
+/// (`=olders`, where the stem would also match "older"), or a gap.
 #[derive(Clone, Debug)]
-pub struct SafeguardingList {
-    finder: PhraseFinder,
+enum Part {
+    Word(Vec<String>),
+    Exact(Vec<String>),
+    Gap,
 }
 
-impl SafeguardingList {
-    /// Reads a list: one word or phrase per line; blank lines and lines
-    /// starting with `#` are ignored.
-    pub fn parse(list: &str) -> SafeguardingList {
-        let phrases = list
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'));
-        SafeguardingList {
-            finder: PhraseFinder::new(phrases),
+#[derive(Clone, Debug)]
+struct Rule {
+    /// The section it was written under ("harm to self").
+    kind: String,
+    /// As written, for the worker.
+    source: String,
+    parts: Vec<Part>,
+    /// Patterns that must match too, in the same sentence (`a & b`).
+    also: Vec<Vec<Part>>,
+    /// Never cancelled by negation or exceptions.
+    strong: bool,
+}
+
+/// A word of an answer as rules see it.
+#[derive(Clone, Debug)]
+struct Word {
+    start: usize,
+    end: usize,
+    stem: String,
+    /// The word mended but not stemmed.
+    bare: String,
+    /// Index of the clause it is in (clauses end at . ! ? ; , and "but").
+    clause: usize,
+    /// Index of the sentence it is in (sentences end at . ! ? and lines).
+    sentence: usize,
+}
+
+/// Safeguarding rules, ready to check answers with.
+#[derive(Clone, Debug)]
+pub struct SafeguardingRules {
+    rules: Vec<Rule>,
+    exceptions: Vec<Vec<Part>>,
+    negations: Vec<String>,
+}
+
+/// Common spellings in young people's writing, mended before stemming;
+/// a mended form may be several words.
+fn mend(word: &str) -> &str {
+    match word {
+        "im" | "ive" | "id" => "i",
+        "hes" => "he",
+        "shes" => "she",
+        "theyre" | "theyll" | "theyve" | "theyd" => "they",
+        "youre" | "youll" => "you",
+        "coz" | "cos" | "cuz" | "becuz" | "bcos" | "bc" | "cause" => "because",
+        "wen" => "when",
+        "wanna" => "want to",
+        "gonna" => "going to",
+        "gotta" => "got to",
+        "dunno" => "do not know",
+        "nuthin" | "nothin" | "nuffin" | "nowt" => "nothing",
+        "nobodys" | "noones" => "nobody",
+        "sumtimes" | "somtimes" => "sometimes",
+        "sum" => "some",
+        "beleive" | "belive" => "believe",
+        "ment" => "meant",
+        "dont" | "doesnt" | "didnt" | "isnt" | "wasnt" | "aint" | "cant" | "wont" | "wouldnt"
+        | "couldnt" | "shouldnt" | "havent" | "hasnt" | "never" | "nobody" | "noone"
+        | "nothing" | "not" | "no" | "nah" => word,
+        "u" => "you",
+        "ur" => "your",
+        "da" => "the",
+        "mums" => "mum",
+        "dads" => "dad",
+        "mates" => "mate",
+        "pics" | "piccies" | "photo" | "photos" | "nudes" | "picture" | "pictures" => "pic",
+        "kms" => "kill myself",
+        "feds" | "police" | "coppers" | "5-0" => "police",
+        _ => word,
+    }
+}
+
+/// The words of `text` as rules see them.
+fn words(text: &str, stemmer: &Stemmer) -> Vec<Word> {
+    let mut out = Vec::new();
+    let (mut clause, mut sentence) = (0, 0);
+    for (start, piece) in text.split_word_bound_indices() {
+        if piece.chars().any(|c| matches!(c, '.' | '!' | '?' | '\n')) {
+            sentence += 1;
+        }
+        if piece
+            .chars()
+            .any(|c| matches!(c, '.' | '!' | '?' | ';' | ',' | '\n'))
+        {
+            clause += 1;
+            continue;
+        }
+        if !piece.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        let bare: String = piece
+            .to_lowercase()
+            .chars()
+            .filter(|c| !matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}'))
+            .collect();
+        if bare == "but" {
+            clause += 1;
+        }
+        for mended in mend(&bare).split(' ') {
+            out.push(Word {
+                start,
+                end: start + piece.len(),
+                stem: stemmer.stem(mended).into_owned(),
+                bare: mended.to_owned(),
+                clause,
+                sentence,
+            });
         }
     }
+    out
+}
 
-    /// How many words and phrases the list has.
+/// The stems of a word of a rule (mended like an answer's words).
+fn stems_of(word: &str, stemmer: &Stemmer) -> Vec<String> {
+    let bare: String = word
+        .to_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '\'' | '\u{2019}'))
+        .collect();
+    mend(&bare)
+        .split(' ')
+        .map(|w| stemmer.stem(w).into_owned())
+        .collect()
+}
+
+/// A parse error in a rules file, naming the line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line} of the safeguarding rules: {message}")]
+pub struct RulesError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl SafeguardingRules {
+    /// Reads rules. Blank lines and lines starting with `#` are ignored;
+    /// `@name = word word ...` defines a word class; `[kind]` starts a
+    /// section (`[except]` holds exceptions, `[negations]` the words that
+    /// cancel a rule just after them); every other line is a rule.
+    pub fn parse(text: &str) -> Result<SafeguardingRules, RulesError> {
+        let mut rules = SafeguardingRules {
+            rules: Vec::new(),
+            exceptions: Vec::new(),
+            negations: Vec::new(),
+        };
+        rules.add(text)?;
+        Ok(rules)
+    }
+
+    /// Adds the rules of `text` (a deployment's own) to these; its word
+    /// classes may use those already defined.
+    pub fn add(&mut self, text: &str) -> Result<(), RulesError> {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let mut classes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut kind = "concern".to_owned();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            let error = |message: String| RulesError {
+                line: n + 1,
+                message,
+            };
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                kind = section.trim().to_owned();
+                continue;
+            }
+            // "@name = words" defines a class; "@name ..." is a rule.
+            let definition = line
+                .strip_prefix('@')
+                .and_then(|class| class.split_once('='))
+                .filter(|(name, _)| !name.trim().contains(char::is_whitespace));
+            if let Some((name, members)) = definition {
+                let stems: Vec<String> = members
+                    .split_whitespace()
+                    .flat_map(|w| stems_of(w, &stemmer))
+                    .collect();
+                if stems.is_empty() {
+                    return Err(error(format!("word class @{} has no words", name.trim())));
+                }
+                classes.insert(name.trim().to_owned(), stems);
+                continue;
+            }
+            if kind == "negations" {
+                self.negations
+                    .extend(line.split_whitespace().flat_map(|w| stems_of(w, &stemmer)));
+                continue;
+            }
+            let (strong, pattern) = match line.strip_prefix('!') {
+                Some(rest) => (true, rest.trim()),
+                None => (false, line),
+            };
+            let mut patterns = Vec::new();
+            for piece in pattern.split(" & ") {
+                let mut parts = Vec::new();
+                for token in piece.split_whitespace() {
+                    parts.push(self.part(token, &classes, &stemmer).map_err(error)?);
+                }
+                // A mended word that became several ("wanna") stands for
+                // its words in turn.
+                let parts: Vec<Part> = parts.into_iter().flatten().collect();
+                if matches!(parts.first(), Some(Part::Gap) | None)
+                    || matches!(parts.last(), Some(Part::Gap))
+                {
+                    return Err(error(format!(
+                        "a rule needs words, and cannot start or end with \"...\": {line}"
+                    )));
+                }
+                patterns.push(parts);
+            }
+            let parts = patterns.remove(0);
+            if kind == "except" {
+                if !patterns.is_empty() {
+                    return Err(error(format!("an exception cannot use \"&\": {line}")));
+                }
+                self.exceptions.push(parts);
+            } else {
+                self.rules.push(Rule {
+                    kind: kind.clone(),
+                    source: pattern.to_owned(),
+                    parts,
+                    also: patterns,
+                    strong,
+                });
+            }
+        }
+        // Classes are kept for rules added later by a deployment.
+        for (name, stems) in classes {
+            self.rules.push(Rule {
+                kind: format!("@{name}"),
+                source: String::new(),
+                parts: vec![Part::Word(stems)],
+                also: Vec::new(),
+                strong: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// One word of a rule as the parts it stands for.
+    fn part(
+        &self,
+        token: &str,
+        classes: &BTreeMap<String, Vec<String>>,
+        stemmer: &Stemmer,
+    ) -> Result<Vec<Part>, String> {
+        if token == "..." {
+            return Ok(vec![Part::Gap]);
+        }
+        if let Some(exact) = token.strip_prefix('=') {
+            return Ok(vec![Part::Exact(
+                exact
+                    .split('|')
+                    .map(|w| w.trim_start_matches('=').to_lowercase())
+                    .collect(),
+            )]);
+        }
+        let mut alternatives: Vec<Vec<String>> = Vec::new();
+        for alternative in token.split('|') {
+            match alternative.strip_prefix('@') {
+                Some(name) => {
+                    let stems = classes
+                        .get(name)
+                        .or_else(|| self.class(name))
+                        .ok_or_else(|| format!("word class @{name} is not defined above"))?;
+                    alternatives.extend(stems.iter().map(|s| vec![s.clone()]));
+                }
+                None => alternatives.push(stems_of(alternative, stemmer)),
+            }
+        }
+        if alternatives.iter().any(|a| a.len() > 1) {
+            if alternatives.len() > 1 {
+                return Err(format!(
+                    "\"{token}\" mixes a shortened phrase with other words: write it out"
+                ));
+            }
+            return Ok(alternatives[0]
+                .iter()
+                .map(|s| Part::Word(vec![s.clone()]))
+                .collect());
+        }
+        Ok(vec![Part::Word(
+            alternatives.into_iter().flatten().collect(),
+        )])
+    }
+
+    /// A word class defined by rules added before.
+    fn class(&self, name: &str) -> Option<&Vec<String>> {
+        let kind = format!("@{name}");
+        self.rules
+            .iter()
+            .rev()
+            .find(|r| r.kind == kind)
+            .and_then(|r| match r.parts.first() {
+                Some(Part::Word(stems)) => Some(stems),
+                _ => None,
+            })
+    }
+
+    /// The rules proper (not word classes).
+    fn matching_rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|r| !r.kind.starts_with('@'))
+    }
+
+    /// How many rules there are.
     pub fn len(&self) -> usize {
-        self.finder.phrases().len()
+        self.matching_rules().count()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Every match in `text`: (first word, last word, rule), uncancelled.
+    fn matches<'a>(&'a self, words: &[Word]) -> Vec<(usize, usize, &'a Rule)> {
+        let mut found = Vec::new();
+        for rule in self.matching_rules() {
+            for start in 0..words.len() {
+                let Some(end) = match_at(&rule.parts, words, start) else {
+                    continue;
+                };
+                if !rule.strong && self.cancelled(words, start) {
+                    continue;
+                }
+                // Every other pattern of the rule in the same sentence.
+                let sentence = words[start].sentence;
+                let mut span = (start, end);
+                let all = rule.also.iter().all(|pattern| {
+                    let found = (0..words.len())
+                        .filter(|&i| words[i].sentence == sentence)
+                        .find_map(|i| {
+                            let end = match_at(pattern, words, i)?;
+                            let cancelled = !rule.strong && self.cancelled(words, i);
+                            (!cancelled).then_some((i, end))
+                        });
+                    if let Some((s, e)) = found {
+                        span = (span.0.min(s), span.1.max(e));
+                    }
+                    found.is_some()
+                });
+                if all {
+                    found.push((span.0, span.1, rule));
+                    break;
+                }
+            }
+        }
+        found.sort_by_key(|&(start, end, _)| (start, end));
+        // One reason per stretch of words: the first rule that found it.
+        found.dedup_by_key(|&mut (start, end, _)| (start, end));
+        found
+    }
+
+    /// Whether a match of words `start..=end` is cancelled: a negation
+    /// shortly before it in its clause, or an exception in its clause.
+    fn cancelled(&self, words: &[Word], start: usize) -> bool {
+        let clause = words[start].clause;
+        let negated = (start.saturating_sub(NEGATION_REACH)..start).any(|i| {
+            words[i].clause == clause
+                && self.negations.contains(&words[i].stem)
+                // "they never stop hitting me" is not a denial.
+                && !words[i + 1..start].iter().any(|w| w.stem == "stop")
+                // Nor is "if i dont send more pics": a threat's condition.
+                && !words[i.saturating_sub(2)..i]
+                    .iter()
+                    .any(|w| w.stem == "if" || w.stem == "unless")
+        });
+        let excepted = self.exceptions.iter().any(|exception| {
+            (0..words.len())
+                .any(|i| words[i].clause == clause && match_at(exception, words, i).is_some())
+        });
+        negated || excepted
     }
 
     /// What in the free-text answers needs a look, in question order.
@@ -55,11 +439,11 @@ impl SafeguardingList {
         let mut concerns = Vec::new();
         for question in survey.questions.iter().filter(|q| q.kind.is_coded()) {
             for text in answers.get(&question.key) {
-                for found in self.finder.find(text) {
-                    let words = text[found.start..found.end].to_owned();
+                for (words, reason) in self.explain(text) {
                     let concern = Concern {
                         question: question.key.clone(),
                         words,
+                        reason,
                     };
                     if !concerns.contains(&concern) {
                         concerns.push(concern);
@@ -69,11 +453,127 @@ impl SafeguardingList {
         }
         concerns
     }
+
+    /// The words of `text` that match a rule, each with why: the rule's
+    /// kind and pattern.
+    pub fn explain(&self, text: &str) -> Vec<(String, String)> {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let words = words(text, &stemmer);
+        self.matches(&words)
+            .into_iter()
+            .map(|(start, end, rule)| {
+                (
+                    text[words[start].start..words[end].end].to_owned(),
+                    format!("{}: {}", rule.kind, rule.source),
+                )
+            })
+            .collect()
+    }
 }
 
-impl Default for SafeguardingList {
+/// Where a pattern matching from word `start` ends (its last word), if it
+/// matches there.
+fn match_at(parts: &[Part], words: &[Word], start: usize) -> Option<usize> {
+    fn go(parts: &[Part], words: &[Word], at: usize) -> Option<usize> {
+        match parts.split_first() {
+            None => Some(at - 1),
+            Some((Part::Gap, rest)) => (0..=GAP).find_map(|skip| {
+                let next = at + skip;
+                (next < words.len())
+                    .then(|| go(rest, words, next))
+                    .flatten()
+            }),
+            Some((Part::Word(stems), rest)) => {
+                let word = words.get(at)?;
+                stems
+                    .contains(&word.stem)
+                    .then(|| go(rest, words, at + 1))
+                    .flatten()
+            }
+            Some((Part::Exact(bare), rest)) => {
+                let word = words.get(at)?;
+                bare.contains(&word.bare)
+                    .then(|| go(rest, words, at + 1))
+                    .flatten()
+            }
+        }
+    }
+    go(parts, words, start)
+}
+
+impl Default for SafeguardingRules {
     fn default() -> Self {
-        SafeguardingList::parse(DEFAULT_LIST)
+        SafeguardingRules::parse(DEFAULT_RULES).expect("Heard's own rules parse")
+    }
+}
+
+/// How a set of rules does on labelled answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evaluation {
+    pub disclosures: usize,
+    pub caught: usize,
+    pub ordinary: usize,
+    pub false_alarms: usize,
+    /// The disclosures missed and the ordinary answers flagged, as written.
+    pub missed: Vec<String>,
+    pub alarms: Vec<(String, Vec<(String, String)>)>,
+}
+
+impl Evaluation {
+    /// Caught disclosures, in tenths of a percent of all disclosures.
+    pub fn recall_tenths(&self) -> i64 {
+        super::report::percent_tenths(self.caught as i64, self.disclosures as i64).unwrap_or(0)
+    }
+
+    /// Flagged ordinary answers, in tenths of a percent of all ordinary.
+    pub fn false_alarm_tenths(&self) -> i64 {
+        super::report::percent_tenths(self.false_alarms as i64, self.ordinary as i64).unwrap_or(0)
+    }
+}
+
+impl SafeguardingRules {
+    /// Checks every answer of an evaluation set: tab-separated, a header
+    /// line, then `label<TAB>category<TAB>answer` with label `disclosure`
+    /// or `ordinary`.
+    pub fn evaluate(&self, set: &str) -> Result<Evaluation, String> {
+        let mut evaluation = Evaluation::default();
+        for (n, line) in set.lines().enumerate().skip(1) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [label, _category, answer] = fields[..] else {
+                return Err(format!(
+                    "line {}: expected label, category and answer separated by tabs",
+                    n + 1
+                ));
+            };
+            let found = self.explain(answer);
+            match label {
+                "disclosure" => {
+                    evaluation.disclosures += 1;
+                    if found.is_empty() {
+                        evaluation.missed.push(answer.to_owned());
+                    } else {
+                        evaluation.caught += 1;
+                    }
+                }
+                "ordinary" => {
+                    evaluation.ordinary += 1;
+                    if !found.is_empty() {
+                        evaluation.false_alarms += 1;
+                        evaluation.alarms.push((answer.to_owned(), found));
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "line {}: label \"{other}\" is not disclosure or ordinary",
+                        n + 1
+                    ));
+                }
+            }
+        }
+        Ok(evaluation)
     }
 }
 
@@ -88,25 +588,32 @@ mod tests {
         Answers::validate(&Survey::demo(), submitted).unwrap()
     }
 
+    fn flagged(text: &str) -> Vec<String> {
+        SafeguardingRules::default()
+            .explain(text)
+            .into_iter()
+            .map(|(words, _)| words)
+            .collect()
+    }
+
     #[test]
-    fn the_default_list_flags_the_fixtures_worrying_comments() {
-        let list = SafeguardingList::default();
-        assert!(list.len() > 40);
-        let concerns = list.check(
+    fn the_default_rules_flag_the_fixtures_worrying_comments_and_say_why() {
+        let rules = SafeguardingRules::default();
+        assert!(rules.len() > 100);
+        let concerns = rules.check(
             &Survey::demo(),
             &answers(&[(
                 "change",
                 "I was excluded because of drugs. After being excluded I got more drugs.",
             )]),
         );
-        assert_eq!(
-            concerns,
-            [Concern {
-                question: "change".into(),
-                words: "drugs".into()
-            }]
+        assert_eq!(concerns.len(), 1, "{concerns:?}");
+        assert_eq!(concerns[0].words, "got more drugs");
+        assert!(
+            concerns[0].reason.starts_with("drugs and drink: "),
+            "{concerns:?}"
         );
-        let concerns = list.check(
+        let concerns = rules.check(
             &Survey::demo(),
             &answers(&[("prevent", "family life, Abuse and poverty")]),
         );
@@ -114,39 +621,45 @@ mod tests {
     }
 
     #[test]
-    fn phrases_match_other_forms_of_their_words() {
-        let list = SafeguardingList::default();
-        let concerns = list.check(
-            &Survey::demo(),
-            &answers(&[("help_before", "my dad hits me and I don’t feel safe")]),
-        );
-        let words: Vec<_> = concerns.iter().map(|c| c.words.as_str()).collect();
-        assert_eq!(words, ["hits me", "don’t feel safe"]);
+    fn spellings_young_people_use_are_mended() {
+        assert_eq!(flagged("hes gonna batter me"), ["batter me"]);
+        assert_eq!(flagged("i dont wanna go home"), ["dont wanna go home"]);
+        assert_eq!(flagged("my dad hits me and I don’t feel safe").len(), 2);
+        assert_eq!(flagged("im done with everything"), ["done with everything"]);
     }
 
     #[test]
-    fn answers_without_the_words_and_choice_answers_raise_nothing() {
-        let list = SafeguardingList::default();
+    fn gaps_negations_and_exceptions() {
+        assert_eq!(
+            flagged("he punched my brother and me"),
+            ["punched my brother and me"]
+        );
+        assert!(flagged("nobody hurts me here").is_empty());
+        assert!(flagged("i dont get hit or anything, just bored").is_empty());
+        assert_eq!(flagged("they never stop hitting me"), ["hitting me"]);
+        assert!(flagged("my mate got stabbed in a video game").is_empty());
+        assert!(flagged("my mum would kill me if i got excluded again").is_empty());
+        // A strong rule holds whatever surrounds it.
+        assert_eq!(flagged("i dont want to kill myself again"), ["kill myself"]);
+    }
+
+    #[test]
+    fn a_deployment_adds_rules_and_errors_name_the_line() {
+        let mut rules = SafeguardingRules::default();
+        assert!(flagged("the zone boys took me").is_empty());
+        rules
+            .add("[exploitation]\n@olders = zone\n@olders boys took me\n")
+            .unwrap();
+        assert_eq!(
+            rules.explain("the zone boys took me")[0].1,
+            "exploitation: @olders boys took me"
+        );
+        let error = SafeguardingRules::parse("# ours\n\n@hurt me\n").unwrap_err();
+        assert_eq!(error.line, 3);
         assert!(
-            list.check(
-                &Survey::demo(),
-                &answers(&[
-                    ("change", "Listen to us and trust us"),
-                    ("key_stage", "KS4")
-                ])
-            )
-            .is_empty()
+            error.to_string().contains("@hurt is not defined"),
+            "{error}"
         );
-    }
-
-    #[test]
-    fn a_custom_list_ignores_comments_and_blank_lines() {
-        let list = SafeguardingList::parse("# ours\n\nvape\n  bullied  \n");
-        assert_eq!(list.len(), 2);
-        let concerns = list.check(
-            &Survey::demo(),
-            &answers(&[("change", "I get bullying every day")]),
-        );
-        assert_eq!(concerns[0].words, "bullying");
+        assert!(SafeguardingRules::parse("... me").is_err());
     }
 }

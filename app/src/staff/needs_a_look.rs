@@ -62,7 +62,7 @@ pub fn NeedsALookPage() -> impl IntoView {
                         </div>
                         <h1>"Needs a look"</h1>
                         <p class="lead">{format!("{waiting} waiting")}</p>
-                        <p>"These answers mention words on the safeguarding list. Read each one and follow your safeguarding procedure; then note what you did."</p>
+                        <p>"These answers match Heard's safeguarding rules (each shows the words and the rule). Read each one and follow your safeguarding procedure; then note what you did."</p>
                         {flagged.into_iter().map(|f| view! { <Flag flag=f mark/> }).collect_view()}
                     }
                 }))
@@ -91,6 +91,9 @@ fn Flag(flag: FlaggedResponse, mark: ServerAction<MarkHandled>) -> impl IntoView
                         .collect_view()}
                 </blockquote>
                 <p class="hint">"Words: " {answer.words.join(", ")}</p>
+                {(!answer.reasons.is_empty()).then(|| view! {
+                    <p class="hint">{format!("Why: {}", answer.reasons.join("; "))}</p>
+                })}
             }).collect_view()}
             {match flag.handled_by {
                 Some(by) => view! { <p class="flag-done">{format!("Handled by {by}: {}", flag.note)}</p> }.into_any(),

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use heard_app::db::Db;
 use heard_app::domain::receipt::ReceiptLookup;
-use heard_app::domain::safeguarding::SafeguardingList;
+use heard_app::domain::safeguarding::SafeguardingRules;
 use heard_app::use_cases::erasure::{erase_by_receipt, erase_due, erase_round_free_text};
 use heard_app::use_cases::imports::{ResponsesImport, import_codes, import_responses};
 use heard_app::use_cases::reports::round_by_names;
@@ -88,7 +88,7 @@ const WHO: &str = "command line";
 
 pub async fn import(
     database_url: &str,
-    safeguarding: &SafeguardingList,
+    safeguarding: &SafeguardingRules,
     command: ImportCommand,
 ) -> anyhow::Result<()> {
     let (ImportCommand::Responses { file, .. } | ImportCommand::Codes { file, .. }) = &command;

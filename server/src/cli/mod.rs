@@ -8,6 +8,7 @@
 mod accounts;
 mod data;
 mod reports;
+mod safeguarding;
 mod surveys;
 
 use crate::startup::{self, ServeConfig};
@@ -67,6 +68,10 @@ enum Command {
     /// retention date (--due). Or delete one young person's response, all
     /// of it, given their receipt code (--receipt). Recorded in the audit log.
     Erase(data::EraseArgs),
+    /// Check text against the safeguarding rules, or measure them on a
+    /// labelled set (the README's figures come from this).
+    #[command(subcommand)]
+    Safeguarding(safeguarding::SafeguardingCommand),
     /// Write a consistent copy of the (SQLite) database to FILE, safe while
     /// Heard is running. For PostgreSQL use pg_dump (see the README).
     Backup { file: std::path::PathBuf },
@@ -133,10 +138,14 @@ struct ServeArgs {
     /// Do not add the demo survey to an empty database.
     #[arg(long, env = "HEARD_NO_DEMO", global = true)]
     no_demo: bool,
-    /// A file of safeguarding words and phrases (one per line) to use
-    /// instead of Heard's default list.
+    /// A file of safeguarding rules (words and phrases, one per line) to
+    /// use instead of Heard's own.
     #[arg(long, env = "HEARD_SAFEGUARDING_WORDS", global = true)]
     safeguarding_words: Option<std::path::PathBuf>,
+    /// A file of safeguarding rules to add to Heard's own (local slang,
+    /// local gangs' names), in the form of Heard's rules file.
+    #[arg(long, env = "HEARD_SAFEGUARDING_RULES", global = true)]
+    safeguarding_rules: Option<std::path::PathBuf>,
     /// A file of local school names (one per line) that proposed redactions
     /// of quotes replace with [school].
     #[arg(long, env = "HEARD_SCHOOL_NAMES", global = true)]
@@ -226,6 +235,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .is_some_and(|url| url.starts_with("https://")),
                 demo: !cli.serve.no_demo,
                 safeguarding_words: cli.serve.safeguarding_words,
+                safeguarding_rules: cli.serve.safeguarding_rules,
                 school_names: cli.serve.school_names,
                 place_names: cli.serve.place_names,
                 public_url: cli.serve.public_url,
@@ -248,11 +258,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Suggest(args) => surveys::suggest(database_url, args).await,
         Command::Codebook(command) => surveys::codebook(database_url, command).await,
         Command::Import(command) => {
-            let safeguarding = startup::load_safeguarding(cli.serve.safeguarding_words.as_deref())?;
+            let safeguarding = startup::load_safeguarding(
+                cli.serve.safeguarding_words.as_deref(),
+                cli.serve.safeguarding_rules.as_deref(),
+            )?;
             data::import(database_url, &safeguarding, command).await
         }
         Command::Export(command) => data::export(database_url, command).await,
         Command::Erase(args) => data::erase(database_url, args).await,
+        Command::Safeguarding(command) => {
+            let rules = startup::load_safeguarding(
+                cli.serve.safeguarding_words.as_deref(),
+                cli.serve.safeguarding_rules.as_deref(),
+            )?;
+            safeguarding::run(&rules, command)
+        }
         Command::Backup { file } => data::backup(database_url, &file).await,
         Command::Restore { file, force } => data::restore(database_url, &file, force).await,
         Command::Report(args) => reports::report(database_url, args).await,

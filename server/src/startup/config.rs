@@ -2,7 +2,7 @@
 //! reads at start.
 
 use anyhow::Context;
-use heard_app::domain::safeguarding::SafeguardingList;
+use heard_app::domain::safeguarding::SafeguardingRules;
 
 /// What `heard serve` needs to know.
 #[derive(Clone, Debug)]
@@ -14,6 +14,7 @@ pub struct ServeConfig {
     pub demo: bool,
     /// Replaces the default safeguarding words (one per line).
     pub safeguarding_words: Option<std::path::PathBuf>,
+    pub safeguarding_rules: Option<std::path::PathBuf>,
     /// School names to redact in quotes (one per line).
     pub school_names: Option<std::path::PathBuf>,
     /// Place names to redact in quotes (one per line).
@@ -62,23 +63,31 @@ pub fn load_redaction_lists(
     })
 }
 
-/// The safeguarding word list: Heard's own, or the one in `path`.
-pub fn load_safeguarding(path: Option<&std::path::Path>) -> anyhow::Result<SafeguardingList> {
-    let safeguarding = match path {
-        None => SafeguardingList::default(),
-        Some(path) => {
-            let list = std::fs::read_to_string(path).with_context(|| {
-                format!(
-                    "could not read the safeguarding words in {}",
-                    path.display()
-                )
-            })?;
-            SafeguardingList::parse(&list)
-        }
+/// The safeguarding rules: Heard's own with the deployment's `rules`
+/// added, or, when `words` names a file, only that file's (a deployment's
+/// complete list of its own, replacing Heard's).
+pub fn load_safeguarding(
+    words: Option<&std::path::Path>,
+    rules: Option<&std::path::Path>,
+) -> anyhow::Result<SafeguardingRules> {
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "could not read the safeguarding rules in {}",
+                path.display()
+            )
+        })
     };
-    anyhow::ensure!(
-        !safeguarding.is_empty(),
-        "the safeguarding word list is empty"
-    );
+    let mut safeguarding = match words {
+        None => SafeguardingRules::default(),
+        Some(path) => SafeguardingRules::parse(&read(path)?)
+            .with_context(|| format!("in {}", path.display()))?,
+    };
+    if let Some(path) = rules {
+        safeguarding
+            .add(&read(path)?)
+            .with_context(|| format!("in {}", path.display()))?;
+    }
+    anyhow::ensure!(!safeguarding.is_empty(), "the safeguarding rules are empty");
     Ok(safeguarding)
 }

@@ -128,7 +128,10 @@ pub fn endpoints() -> Vec<(String, String, Access)> {
 /// Opens the database, seeds the demo survey if asked, and serves until
 /// Ctrl-C or SIGTERM.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    let safeguarding = load_safeguarding(config.safeguarding_words.as_deref())?;
+    let safeguarding = load_safeguarding(
+        config.safeguarding_words.as_deref(),
+        config.safeguarding_rules.as_deref(),
+    )?;
     tracing::info!(words = safeguarding.len(), "safeguarding list ready");
     let db = Db::connect(&config.database_url).await?;
     tracing::info!(database = %redact_password(&config.database_url), "database ready");

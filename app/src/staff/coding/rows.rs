@@ -94,6 +94,27 @@ pub(super) fn AnswerRow(
             });
         }
     };
+    // A worker who reads something worrying raises it themselves: the
+    // rules are a prompt, the person reading is the safeguard.
+    let flagged = RwSignal::new(answer.flagged);
+    let concern_problem = RwSignal::new(None::<String>);
+    let raise = {
+        let (round_id, question, response_id) =
+            (round_id.clone(), question.clone(), response_id.clone());
+        Callback::new(move |()| {
+            let (round_id, question, response_id) =
+                (round_id.clone(), question.clone(), response_id.clone());
+            leptos::task::spawn_local(async move {
+                match raise_concern(round_id, question, response_id).await {
+                    Ok(()) => {
+                        concern_problem.set(None);
+                        flagged.set(true);
+                    }
+                    Err(error) => concern_problem.set(Some(error.to_string())),
+                }
+            });
+        })
+    };
     let editor_id = format!("quote-{index}");
     view! {
         <li id=format!("answer-{index}") class="coding-answer" class:current=move || is_current.get() on:click=move |_| on_focus.run(())>
@@ -102,7 +123,6 @@ pub(super) fn AnswerRow(
                     {attributes.iter().zip(&answer.about_you).map(|(name, value)| view! {
                         <span class="chip" title=name.clone()>{if value.is_empty() { "-".to_owned() } else { value.clone() }}</span>
                     }).collect_view()}
-                    {answer.flagged.then(|| view! { <span class="chip chip-flag">"Flagged for a look"</span> })}
                 </p>
             })}
             <p class="answer-text">
@@ -145,6 +165,16 @@ pub(super) fn AnswerRow(
                 {(pass == Pass::Main).then(|| view! {
                     <button type="button" class="link-button" on:click=star>"Star as a quote"</button>
                 })}
+                {move || if flagged.get() {
+                    view! { <span class="chip chip-flag" role="status">"Flagged for a look"</span> }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="link-button" on:click=move |ev| { ev.stop_propagation(); raise.run(()) }>
+                            "Raise a safeguarding concern"
+                        </button>
+                    }.into_any()
+                }}
+                {move || concern_problem.get().map(|p| view! { <span class="error" role="alert">{p}</span> })}
             </div>
             {move || history.get().map(|changes| view! {
                 <ul class="history">

@@ -28,6 +28,27 @@ pub(crate) struct Context {
     pub(crate) question_id: String,
 }
 
+#[cfg(feature = "ssr")]
+impl Context {
+    /// NotFound unless `response_id` answered the question in the round.
+    pub(crate) async fn require_answer(
+        &self,
+        round_id: &str,
+        response_id: &str,
+    ) -> Result<(), AppError> {
+        let answers = self
+            .state
+            .db
+            .coding_answers(round_id, &self.question_id, &[], Pass::Main)
+            .await?;
+        if answers.iter().any(|a| a.response_id == response_id) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+}
+
 /// The round, its survey and the free-text question `key`, or NotFound.
 #[cfg(feature = "ssr")]
 pub(crate) async fn context(round_id: &str, key: &str) -> Result<Context, AppError> {
@@ -308,14 +329,7 @@ pub async fn save_quote(
     if redacted.chars().count() > crate::domain::answers::MAX_TEXT_CHARS {
         return Err(AppError::BadInput("The quote is too long.".to_owned()));
     }
-    let answers = cx
-        .state
-        .db
-        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
-        .await?;
-    if !answers.iter().any(|a| a.response_id == response_id) {
-        return Err(AppError::NotFound);
-    }
+    cx.require_answer(&round_id, &response_id).await?;
     cx.state
         .db
         .save_quote(
@@ -323,6 +337,39 @@ pub async fn save_quote(
             &cx.question_id,
             (!remove).then_some(redacted),
             approve.then_some(user.email.as_str()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Raises a safeguarding concern about an answer: the worker read it and
+/// it needs a look, whatever the rules said. The lead is e-mailed as for
+/// any flag; the audit log records who raised it (never the answer).
+#[server(endpoint = "raise_concern")]
+pub async fn raise_concern(
+    round_id: String,
+    question: String,
+    response_id: String,
+) -> Result<(), AppError> {
+    let user = crate::auth::require(Role::Worker).await?;
+    let cx = context(&round_id, &question).await?;
+    cx.require_answer(&round_id, &response_id).await?;
+    let reason = format!("raised by {} on reading it", user.email);
+    if !cx
+        .state
+        .db
+        .raise_concern(&response_id, &question, &reason)
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    cx.state
+        .db
+        .record_audit(
+            &user.email,
+            &crate::domain::audit::AuditEvent::ConcernRaised {
+                round: cx.found.round.name.clone(),
+            },
         )
         .await?;
     Ok(())
