@@ -62,9 +62,10 @@ fn evaluate(set: &str, env: &[(&str, &str)]) -> (i64, i64, String) {
 /// against, and on the held-out answers nobody tuned them to.
 #[test]
 fn the_rules_figures_on_the_evaluation_sets_are_the_readmes() {
+    // Every disclosure of the sets the rules were written against.
     for set in ["tuning.tsv", "tuning-2.tsv", "tuning-3.tsv"] {
         let (recall, alarms, shown) = evaluate(set, &[]);
-        assert!(recall >= 950 && alarms <= 100, "{set}: {shown}");
+        assert!(recall == 1000 && alarms <= 50, "{set}: {shown}");
     }
     let (recall, alarms, shown) = evaluate("held-out.tsv", &[]);
     assert!(
@@ -127,7 +128,7 @@ on_both_databases! {
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("1 waiting"), "{page}");
         assert!(page.contains("<mark>got more drugs</mark>"), "{page}");
-        assert!(page.contains("Why: drugs and drink: got|get|gets"), "the worker sees which rule matched: {page}");
+        assert!(page.contains("Why: drugs and drink: because of drugs") && page.contains("; drugs and drink: got|get|gets"), "the worker sees which rule matched: {page}");
         assert!(page.contains("I needed help."));
         assert!(!page.contains("Listen to us"), "only flagged answers are listed");
         assert!(!app.log().contains("drugs"), "flagged words must not reach the log at info level");

@@ -81,7 +81,7 @@ impl Db {
             .await?
             .rows_affected();
         sqlx::query(
-            "UPDATE safeguarding_concerns SET words = '' \
+            "UPDATE safeguarding_concerns SET words = '', reason = '' \
              WHERE response_id IN (SELECT id FROM responses WHERE round_id = $1)",
         )
         .bind(round_id)

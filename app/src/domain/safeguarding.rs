@@ -8,15 +8,15 @@
 //! its apostrophes dropped and common spellings mended ("coz" -> because,
 //! "wanna" -> want to, "hes" -> he), then stemmed (English Snowball), and
 //! rules are patterns over those words:
-//! - `hit|punch ... me`: alternatives with `|`, and `...` for a gap of up
-//!   to three words ("hits me", "punched me", "hit my little brother and
-//!   me");
+//! - `hit|punch ... me`: alternatives with `|` (one word each), and `...`
+//!   for a gap of up to three words ("hits me", "punched me", "hit my
+//!   brother and me");
 //! - `@hurt me`: a named word class (`@hurt = hit punch slap ...`);
 //! - a rule is cancelled by a negation just before it ("nobody hurts me
-//!   here", "i dont get hit"), and by an exception in the same clause
-//!   ("in a video game", "would kill me if"): idioms and talk about a topic
-//!   are not disclosures. A rule starting with `!` is never cancelled:
-//!   "kill myself" is a look whatever surrounds it.
+//!   here", "i dont get hit"), by an idiom it overlaps ("would kill me"),
+//!   and by talk about a topic in its clause ("in a video game", "a lesson
+//!   on knife crime"). A rule starting with `!` is never cancelled: "kill
+//!   myself" is a look whatever surrounds it.
 //!
 //! The default rules live beside this file (`safeguarding-rules.txt`); a
 //! deployment adds its own (local slang, names of local gangs) in the same
@@ -38,7 +38,7 @@ pub const DEFAULT_RULES: &str = include_str!("safeguarding-rules.txt");
 const GAP: usize = 3;
 
 /// How many words before a match a negation cancels it from.
-const NEGATION_REACH: usize = 3;
+const NEGATION_REACH: usize = 2;
 
 /// What in an answer needs a look.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,13 +52,24 @@ pub struct Concern {
     pub reason: String,
 }
 
-/// One element of a pattern: any of some stems, any of some words exactly
+/// One element of a pattern: any of some stems or of some exact words
 /// (`=olders`, where the stem would also match "older"), or a gap.
 #[derive(Clone, Debug)]
 enum Part {
-    Word(Vec<String>),
-    Exact(Vec<String>),
+    Word {
+        stems: Vec<String>,
+        exact: Vec<String>,
+    },
     Gap,
+}
+
+impl Part {
+    fn stems(stems: Vec<String>) -> Part {
+        Part::Word {
+            stems,
+            exact: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -92,7 +103,10 @@ struct Word {
 #[derive(Clone, Debug)]
 pub struct SafeguardingRules {
     rules: Vec<Rule>,
-    exceptions: Vec<Vec<Part>>,
+    /// Exceptions, each with whether it cancels every rule in its clause
+    /// (talk about a topic: "a lesson on knife crime") or only a match it
+    /// overlaps (an idiom: "would kill me if").
+    exceptions: Vec<(Vec<Part>, bool)>,
     negations: Vec<String>,
 }
 
@@ -115,6 +129,7 @@ fn mend(word: &str) -> &str {
         "nobodys" | "noones" => "nobody",
         "sumtimes" | "somtimes" => "sometimes",
         "sum" => "some",
+        "cannot" => "cant",
         "beleive" | "belive" => "believe",
         "ment" => "meant",
         "dont" | "doesnt" | "didnt" | "isnt" | "wasnt" | "aint" | "cant" | "wont" | "wouldnt"
@@ -122,7 +137,6 @@ fn mend(word: &str) -> &str {
         | "nothing" | "not" | "no" | "nah" => word,
         "u" => "you",
         "ur" => "your",
-        "da" => "the",
         "mums" => "mum",
         "dads" => "dad",
         "mates" => "mate",
@@ -133,18 +147,58 @@ fn mend(word: &str) -> &str {
     }
 }
 
+/// Whether `c` ends a clause (and, but for `;` and `,`, a sentence).
+fn ends_clause(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | ';' | ',' | '\n')
+}
+
+/// `"do" "not"` read as `"dont"`, and so on: the rules use the short form.
+fn joined_with_not(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "do" => "dont",
+        "does" => "doesnt",
+        "did" => "didnt",
+        "can" => "cant",
+        "will" => "wont",
+        "is" => "isnt",
+        "was" => "wasnt",
+        "are" => "arent",
+        "have" => "havent",
+        "has" => "hasnt",
+        "would" => "wouldnt",
+        "could" => "couldnt",
+        "should" => "shouldnt",
+        _ => return None,
+    })
+}
+
 /// The words of `text` as rules see them.
 fn words(text: &str, stemmer: &Stemmer) -> Vec<Word> {
-    let mut out = Vec::new();
-    let (mut clause, mut sentence) = (0, 0);
+    // Unicode word boundaries, then split again at clause punctuation a
+    // word swallowed ("myself.nobody", typed without a space).
+    let mut pieces = Vec::new();
     for (start, piece) in text.split_word_bound_indices() {
+        let mut from = 0;
+        for (i, c) in piece.char_indices() {
+            if ends_clause(c) {
+                if from < i {
+                    pieces.push((start + from, &piece[from..i]));
+                }
+                pieces.push((start + i, &piece[i..i + c.len_utf8()]));
+                from = i + c.len_utf8();
+            }
+        }
+        if from < piece.len() {
+            pieces.push((start + from, &piece[from..]));
+        }
+    }
+    let mut out: Vec<Word> = Vec::new();
+    let (mut clause, mut sentence) = (0, 0);
+    for (start, piece) in pieces {
         if piece.chars().any(|c| matches!(c, '.' | '!' | '?' | '\n')) {
             sentence += 1;
         }
-        if piece
-            .chars()
-            .any(|c| matches!(c, '.' | '!' | '?' | ';' | ',' | '\n'))
-        {
+        if piece.chars().any(ends_clause) {
             clause += 1;
             continue;
         }
@@ -158,6 +212,16 @@ fn words(text: &str, stemmer: &Stemmer) -> Vec<Word> {
             .collect();
         if bare == "but" {
             clause += 1;
+        }
+        if bare == "not" {
+            let previous = out.last_mut().filter(|w| w.clause == clause);
+            if let Some(joined) = previous.and_then(|w| joined_with_not(&w.bare).map(|j| (w, j))) {
+                let (word, joined) = joined;
+                word.end = start + piece.len();
+                word.bare = joined.to_owned();
+                word.stem = stemmer.stem(joined).into_owned();
+                continue;
+            }
         }
         for mended in mend(&bare).split(' ') {
             out.push(Word {
@@ -173,17 +237,11 @@ fn words(text: &str, stemmer: &Stemmer) -> Vec<Word> {
     out
 }
 
-/// The stems of a word of a rule (mended like an answer's words).
+/// The stems of a word of a rule, read like an answer's words: several
+/// when it is written with a hyphen ("self-harm") or mended into several
+/// ("wanna").
 fn stems_of(word: &str, stemmer: &Stemmer) -> Vec<String> {
-    let bare: String = word
-        .to_lowercase()
-        .chars()
-        .filter(|c| !matches!(c, '\'' | '\u{2019}'))
-        .collect();
-    mend(&bare)
-        .split(' ')
-        .map(|w| stemmer.stem(w).into_owned())
-        .collect()
+    words(word, stemmer).into_iter().map(|w| w.stem).collect()
 }
 
 /// A parse error in a rules file, naming the line.
@@ -197,7 +255,8 @@ pub struct RulesError {
 impl SafeguardingRules {
     /// Reads rules. Blank lines and lines starting with `#` are ignored;
     /// `@name = word word ...` defines a word class; `[kind]` starts a
-    /// section (`[except]` holds exceptions, `[negations]` the words that
+    /// section (`[except]` and `[except in clause]` hold exceptions,
+    /// `[negations]` the words that
     /// cancel a rule just after them); every other line is a rule.
     pub fn parse(text: &str) -> Result<SafeguardingRules, RulesError> {
         let mut rules = SafeguardingRules {
@@ -225,7 +284,7 @@ impl SafeguardingRules {
                 continue;
             }
             if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                kind = section.trim().to_owned();
+                kind = section.trim().to_lowercase();
                 continue;
             }
             // "@name = words" defines a class; "@name ..." is a rule.
@@ -272,11 +331,11 @@ impl SafeguardingRules {
                 patterns.push(parts);
             }
             let parts = patterns.remove(0);
-            if kind == "except" {
+            if kind == "except" || kind == "except in clause" {
                 if !patterns.is_empty() {
                     return Err(error(format!("an exception cannot use \"&\": {line}")));
                 }
-                self.exceptions.push(parts);
+                self.exceptions.push((parts, kind == "except in clause"));
             } else {
                 self.rules.push(Rule {
                     kind: kind.clone(),
@@ -292,7 +351,7 @@ impl SafeguardingRules {
             self.rules.push(Rule {
                 kind: format!("@{name}"),
                 source: String::new(),
-                parts: vec![Part::Word(stems)],
+                parts: vec![Part::stems(stems)],
                 also: Vec::new(),
                 strong: false,
             });
@@ -310,41 +369,35 @@ impl SafeguardingRules {
         if token == "..." {
             return Ok(vec![Part::Gap]);
         }
-        if let Some(exact) = token.strip_prefix('=') {
-            return Ok(vec![Part::Exact(
-                exact
-                    .split('|')
-                    .map(|w| w.trim_start_matches('=').to_lowercase())
-                    .collect(),
-            )]);
-        }
-        let mut alternatives: Vec<Vec<String>> = Vec::new();
-        for alternative in token.split('|') {
-            match alternative.strip_prefix('@') {
-                Some(name) => {
-                    let stems = classes
-                        .get(name)
-                        .or_else(|| self.class(name))
-                        .ok_or_else(|| format!("word class @{name} is not defined above"))?;
-                    alternatives.extend(stems.iter().map(|s| vec![s.clone()]));
+        let (mut stems, mut exact, mut phrase) = (Vec::new(), Vec::new(), None);
+        let alternatives: Vec<&str> = token.split('|').collect();
+        for alternative in &alternatives {
+            if let Some(name) = alternative.strip_prefix('@') {
+                let class = classes
+                    .get(name)
+                    .or_else(|| self.class(name))
+                    .ok_or_else(|| format!("word class @{name} is not defined above"))?;
+                stems.extend(class.iter().cloned());
+            } else if let Some(word) = alternative.strip_prefix('=') {
+                exact.push(word.to_lowercase());
+            } else {
+                let mut these = stems_of(alternative, stemmer);
+                match these.len() {
+                    0 => return Err(format!("\"{alternative}\" in \"{token}\" has no word")),
+                    1 => stems.append(&mut these),
+                    _ if alternatives.len() == 1 => phrase = Some(these),
+                    _ => {
+                        return Err(format!(
+                            "\"{alternative}\" in \"{token}\" is several words: an alternative is one word, so write the phrase as a rule of its own"
+                        ));
+                    }
                 }
-                None => alternatives.push(stems_of(alternative, stemmer)),
             }
         }
-        if alternatives.iter().any(|a| a.len() > 1) {
-            if alternatives.len() > 1 {
-                return Err(format!(
-                    "\"{token}\" mixes a shortened phrase with other words: write it out"
-                ));
-            }
-            return Ok(alternatives[0]
-                .iter()
-                .map(|s| Part::Word(vec![s.clone()]))
-                .collect());
+        if let Some(phrase) = phrase {
+            return Ok(phrase.into_iter().map(|s| Part::stems(vec![s])).collect());
         }
-        Ok(vec![Part::Word(
-            alternatives.into_iter().flatten().collect(),
-        )])
+        Ok(vec![Part::Word { stems, exact }])
     }
 
     /// A word class defined by rules added before.
@@ -355,7 +408,7 @@ impl SafeguardingRules {
             .rev()
             .find(|r| r.kind == kind)
             .and_then(|r| match r.parts.first() {
-                Some(Part::Word(stems)) => Some(stems),
+                Some(Part::Word { stems, .. }) => Some(stems),
                 _ => None,
             })
     }
@@ -376,13 +429,25 @@ impl SafeguardingRules {
 
     /// Every match in `text`: (first word, last word, rule), uncancelled.
     fn matches<'a>(&'a self, words: &[Word]) -> Vec<(usize, usize, &'a Rule)> {
+        // Where each exception is, found once: (first word, last word,
+        // whether it cancels its whole clause).
+        let excepted: Vec<(usize, usize, bool)> = self
+            .exceptions
+            .iter()
+            .flat_map(|(parts, clause_wide)| {
+                (0..words.len()).filter_map(move |i| {
+                    match_at(parts, words, i).map(|end| (i, end, *clause_wide))
+                })
+            })
+            .collect();
+        let cancelled = |start: usize, end: usize| self.cancelled(words, start, end, &excepted);
         let mut found = Vec::new();
         for rule in self.matching_rules() {
             for start in 0..words.len() {
                 let Some(end) = match_at(&rule.parts, words, start) else {
                     continue;
                 };
-                if !rule.strong && self.cancelled(words, start) {
+                if !rule.strong && cancelled(start, end) {
                     continue;
                 }
                 // Every other pattern of the rule in the same sentence.
@@ -393,8 +458,7 @@ impl SafeguardingRules {
                         .filter(|&i| words[i].sentence == sentence)
                         .find_map(|i| {
                             let end = match_at(pattern, words, i)?;
-                            let cancelled = !rule.strong && self.cancelled(words, i);
-                            (!cancelled).then_some((i, end))
+                            (rule.strong || !cancelled(i, end)).then_some((i, end))
                         });
                     if let Some((s, e)) = found {
                         span = (span.0.min(s), span.1.max(e));
@@ -407,15 +471,28 @@ impl SafeguardingRules {
                 }
             }
         }
-        found.sort_by_key(|&(start, end, _)| (start, end));
-        // One reason per stretch of words: the first rule that found it.
-        found.dedup_by_key(|&mut (start, end, _)| (start, end));
-        found
+        // One reason per stretch of words: the first rule that found the
+        // longest, and nothing inside it again.
+        found.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        let mut kept: Vec<(usize, usize, &Rule)> = Vec::new();
+        for (start, end, rule) in found {
+            if !kept.iter().any(|&(s, e, _)| s <= start && end <= e) {
+                kept.push((start, end, rule));
+            }
+        }
+        kept
     }
 
     /// Whether a match of words `start..=end` is cancelled: a negation
-    /// shortly before it in its clause, or an exception in its clause.
-    fn cancelled(&self, words: &[Word], start: usize) -> bool {
+    /// just before it in its clause, an idiom overlapping it, or talk about
+    /// a topic in its clause.
+    fn cancelled(
+        &self,
+        words: &[Word],
+        start: usize,
+        end: usize,
+        excepted: &[(usize, usize, bool)],
+    ) -> bool {
         let clause = words[start].clause;
         let negated = (start.saturating_sub(NEGATION_REACH)..start).any(|i| {
             words[i].clause == clause
@@ -427,9 +504,12 @@ impl SafeguardingRules {
                     .iter()
                     .any(|w| w.stem == "if" || w.stem == "unless")
         });
-        let excepted = self.exceptions.iter().any(|exception| {
-            (0..words.len())
-                .any(|i| words[i].clause == clause && match_at(exception, words, i).is_some())
+        let excepted = excepted.iter().any(|&(from, to, clause_wide)| {
+            if clause_wide {
+                words[from].clause == clause
+            } else {
+                from <= end && start <= to
+            }
         });
         negated || excepted
     }
@@ -483,16 +563,9 @@ fn match_at(parts: &[Part], words: &[Word], start: usize) -> Option<usize> {
                     .then(|| go(rest, words, next))
                     .flatten()
             }),
-            Some((Part::Word(stems), rest)) => {
+            Some((Part::Word { stems, exact }, rest)) => {
                 let word = words.get(at)?;
-                stems
-                    .contains(&word.stem)
-                    .then(|| go(rest, words, at + 1))
-                    .flatten()
-            }
-            Some((Part::Exact(bare), rest)) => {
-                let word = words.get(at)?;
-                bare.contains(&word.bare)
+                (stems.contains(&word.stem) || exact.contains(&word.bare))
                     .then(|| go(rest, words, at + 1))
                     .flatten()
             }
@@ -607,10 +680,14 @@ mod tests {
                 "I was excluded because of drugs. After being excluded I got more drugs.",
             )]),
         );
-        assert_eq!(concerns.len(), 1, "{concerns:?}");
-        assert_eq!(concerns[0].words, "got more drugs");
+        let words: Vec<&str> = concerns.iter().map(|c| c.words.as_str()).collect();
+        assert_eq!(
+            words,
+            ["because of drugs", "got more drugs"],
+            "{concerns:?}"
+        );
         assert!(
-            concerns[0].reason.starts_with("drugs and drink: "),
+            concerns[1].reason.starts_with("drugs and drink: got|get"),
             "{concerns:?}"
         );
         let concerns = rules.check(
@@ -641,6 +718,50 @@ mod tests {
         assert!(flagged("my mum would kill me if i got excluded again").is_empty());
         // A strong rule holds whatever surrounds it.
         assert_eq!(flagged("i dont want to kill myself again"), ["kill myself"]);
+    }
+
+    #[test]
+    fn words_typed_without_spaces_or_spelt_out_are_read() {
+        assert_eq!(
+            flagged("i want to kill myself.nobody cares"),
+            ["kill myself"]
+        );
+        assert_eq!(flagged("I do not feel safe at home"), ["do not feel safe"]);
+        assert_eq!(flagged("I cannot go on"), ["cannot go on"]);
+        assert_eq!(flagged("i self-harm"), ["self-harm"]);
+        assert_eq!(flagged("thinking about self-harm"), ["self-harm"]);
+        assert_eq!(flagged("my da hits me"), ["hits me"]);
+    }
+
+    #[test]
+    fn idioms_cancel_only_what_they_overlap_and_negations_only_what_follows() {
+        assert!(flagged("my brother beat me at fifa").is_empty());
+        assert_eq!(flagged("my dad beat me at home"), ["beat me"]);
+        assert_eq!(
+            flagged("my stepdad strangled me and nearly killed me"),
+            ["strangled me"]
+        );
+        assert_eq!(flagged("I said no and he touched me"), ["touched me"]);
+        assert_eq!(flagged("nobody knows he hits me"), ["hits me"]);
+        assert!(flagged("they kicked me out of class again").is_empty());
+        assert_eq!(
+            flagged("my mum kicked me out of the house"),
+            ["kicked me out of the house"]
+        );
+    }
+
+    #[test]
+    fn a_rule_with_a_phrase_among_alternatives_is_refused() {
+        let error = SafeguardingRules::parse("[x]\nself-harm|cutting\n").unwrap_err();
+        assert!(
+            error.to_string().contains("an alternative is one word"),
+            "{error}"
+        );
+        let rules = SafeguardingRules::parse("[x]\ncarry ... =strap|knife\n").unwrap();
+        assert_eq!(
+            rules.explain("he makes me carry the strap")[0].0,
+            "carry the strap"
+        );
     }
 
     #[test]

@@ -56,10 +56,18 @@ pub struct Summary {
     pub quotes: Vec<ApprovedQuote>,
     /// For admins: the round's share links.
     pub share_links: Option<Vec<ShareLinkInfo>>,
-    /// For workers: what viewers see now, `(responses, published at)`, or
-    /// `Some(None)` when nothing is published yet.
+    /// For workers: what viewers see now.
     #[serde(default)]
-    pub publication: Option<Option<(i64, i64)>>,
+    pub publication: Option<PublicationState>,
+}
+
+/// What viewers see of a round, as its workers are told. (A struct, not
+/// `Option<Option<..>>`: serde reads `Some(None)` back as `None`, and the
+/// page would hydrate differently from how it was rendered.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicationState {
+    /// `(responses, published at)`, or `None` when nothing is published.
+    pub published: Option<(i64, i64)>,
 }
 
 /// A Unix time's day as `YYYY-MM-DD` (UTC).

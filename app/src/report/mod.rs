@@ -51,13 +51,13 @@ pub async fn load_summary(
         summary.share_links = Some(state.db.share_links(&round_id).await?);
     }
     if summary.audience == Audience::Worker {
-        summary.publication = Some(
-            state
+        summary.publication = Some(crate::domain::summary::PublicationState {
+            published: state
                 .db
                 .publication(&round_id)
                 .await?
                 .map(|p| (p.responses, p.published_at)),
-        );
+        });
     }
     Ok(summary)
 }
@@ -340,7 +340,7 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
                 view! { <ComparisonTable comparison=c download/> }.into_any()
             }).collect_view()}
         })}
-        {summary.publication.map(|published| view! { <Publication round_id=summary.round_id.clone() published/> }.into_any())}
+        {summary.publication.map(|state| view! { <Publication round_id=summary.round_id.clone() published=state.published/> }.into_any())}
         {summary.share_links.map(|links| view! { <ShareLinks round_id=summary.round_id.clone() links/> }.into_any())}
     }
 }

@@ -97,6 +97,7 @@ pub(super) fn AnswerRow(
     // A worker who reads something worrying raises it themselves: the
     // rules are a prompt, the person reading is the safeguard.
     let flagged = RwSignal::new(answer.flagged);
+    let raising = RwSignal::new(false);
     let concern_problem = RwSignal::new(None::<String>);
     let raise = {
         let (round_id, question, response_id) =
@@ -104,6 +105,10 @@ pub(super) fn AnswerRow(
         Callback::new(move |()| {
             let (round_id, question, response_id) =
                 (round_id.clone(), question.clone(), response_id.clone());
+            if raising.get_untracked() {
+                return;
+            }
+            raising.set(true);
             leptos::task::spawn_local(async move {
                 match raise_concern(round_id, question, response_id).await {
                     Ok(()) => {
@@ -112,6 +117,7 @@ pub(super) fn AnswerRow(
                     }
                     Err(error) => concern_problem.set(Some(error.to_string())),
                 }
+                raising.set(false);
             });
         })
     };
@@ -165,15 +171,15 @@ pub(super) fn AnswerRow(
                 {(pass == Pass::Main).then(|| view! {
                     <button type="button" class="link-button" on:click=star>"Star as a quote"</button>
                 })}
-                {move || if flagged.get() {
-                    view! { <span class="chip chip-flag" role="status">"Flagged for a look"</span> }.into_any()
-                } else {
-                    view! {
-                        <button type="button" class="link-button" on:click=move |ev| { ev.stop_propagation(); raise.run(()) }>
-                            "Raise a safeguarding concern"
-                        </button>
-                    }.into_any()
-                }}
+                // Always offered: a response flagged (or handled) for one
+                // answer can need a look for another.
+                <button type="button" class="link-button" disabled=move || raising.get()
+                    on:click=move |ev| { ev.stop_propagation(); raise.run(()) }>
+                    "Raise a safeguarding concern"
+                </button>
+                <span role="status">
+                    {move || flagged.get().then(|| view! { <span class="chip chip-flag">"Flagged for a look"</span> })}
+                </span>
                 {move || concern_problem.get().map(|p| view! { <span class="error" role="alert">{p}</span> })}
             </div>
             {move || history.get().map(|changes| view! {
