@@ -156,6 +156,9 @@ on_both_databases! {
         let (_, page) = needs_a_look(&app, Some(&cookie)).await;
         assert!(page.contains("0 waiting"), "{page}");
         assert!(page.contains("Handled by worker@example.org: Passed to the DSL the same day"), "{page}");
+        let audit = String::from_utf8_lossy(&app.heard(&["audit"], "").stdout).into_owned();
+        assert!(audit.contains("worker@example.org\tsafeguarding flag handled"), "{audit}");
+        assert!(!audit.contains("Passed to the DSL"), "the note stays out of the audit log");
     }
 
     async fn flags_are_never_shown_to_viewers_or_anonymous_visitors(app: TestApp) {

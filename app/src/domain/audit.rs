@@ -53,6 +53,9 @@ pub enum AuditEvent {
         round: String,
         responses: i64,
     },
+    /// A worker marked a safeguarding flag handled (the note is not
+    /// copied here: it can hold what the young person said).
+    FlagHandled,
     /// A worker raised a safeguarding concern about an answer by hand.
     ConcernRaised {
         round: String,
@@ -86,6 +89,7 @@ impl AuditEvent {
             AuditEvent::Published { .. } => "summary published",
             AuditEvent::LeadNotified { .. } => "safeguarding lead e-mailed",
             AuditEvent::ConcernRaised { .. } => "safeguarding concern raised",
+            AuditEvent::FlagHandled => "safeguarding flag handled",
         }
     }
 
@@ -98,7 +102,9 @@ impl AuditEvent {
                 "password only"
             }
             .to_owned(),
-            AuditEvent::FailedLogin | AuditEvent::LoginRefusedBusy => String::new(),
+            AuditEvent::FailedLogin | AuditEvent::LoginRefusedBusy | AuditEvent::FlagHandled => {
+                String::new()
+            }
             AuditEvent::RecoveryCodeUsed { left } => format!("{left} left"),
             AuditEvent::SecondFactorSet | AuditEvent::SecondFactorReset => String::new(),
             AuditEvent::AccountAdded { email, role } | AuditEvent::RoleChanged { email, role } => {

@@ -40,6 +40,12 @@ pub async fn mark_handled(response_id: String, note: String) -> Result<(), AppEr
     {
         return Err(AppError::NotFound);
     }
+    // Audited: raising a new concern on the response opens the flag again,
+    // and this is where who handled it before, and when, is kept.
+    state
+        .db
+        .record_audit(&user.email, &crate::domain::audit::AuditEvent::FlagHandled)
+        .await?;
     tracing::info!(user = %user.email, "safeguarding flag marked handled");
     leptos_axum::redirect("/needs-a-look");
     Ok(())
