@@ -136,7 +136,7 @@ pub(super) fn suppress(blocks: &mut [Block], overall: &Block, min_cell: i64, las
         .collect();
     let category =
         |column: usize| (column > 0).then(|| overall.lines[column - 1].category.as_str());
-    // Rule 4: a column whose overall count is a shown zero.
+    // Rule 3: a column whose overall count is a shown zero.
     let known_zero =
         |column: usize| column > 0 && overall.lines[column - 1].count == Figure::Exact(0);
     let mut hidden: Vec<Vec<bool>> = values
