@@ -589,6 +589,18 @@ async fn load_summary(app: &TestApp, cookie: &str, round: &str, by: &str) -> Val
     response.json().await.unwrap()
 }
 
+/// The body of `GET path` with `cookie`.
+async fn get_text(app: &TestApp, cookie: &str, path: &str) -> String {
+    let response = app
+        .client()
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    response.text().await.unwrap()
+}
+
 /// Everything a viewer reads of a round's publication, as figures; and
 /// that the CSV downloads and the pages show those figures and no others.
 async fn viewer_reads(app: &TestApp, cookie: &str, round: &str) -> Vec<Read> {
@@ -596,27 +608,9 @@ async fn viewer_reads(app: &TestApp, cookie: &str, round: &str) -> Vec<Read> {
     for by in breakdowns() {
         let summary = load_summary(app, cookie, round, by).await;
         let figures = figures_of(&summary);
-        let csv = app
-            .client()
-            .get(app.url(&format!("/rounds/{round}/report.csv?by={by}")))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let csv = get_text(app, cookie, &format!("/rounds/{round}/report.csv?by={by}")).await;
         the_csv_shows_what_the_summary_shows(&csv, &summary);
-        let page = app
-            .client()
-            .get(app.url(&format!("/rounds/{round}/summary?by={by}")))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = get_text(app, cookie, &format!("/rounds/{round}/summary?by={by}")).await;
         the_page_shows_what_the_summary_shows(&page, &summary);
         read.extend(figures);
     }

@@ -139,6 +139,14 @@ fn viewers_do_not_see_a_question_too_few_answered() {
     assert_eq!(viewer.blocks[0].lines[2].count, Figure::Exact(1));
 }
 
+/// Adds young people of key stage `ks` saying Connect, Help and Nothing,
+/// `counts` of each.
+fn add_group(rows: &mut Vec<ResponseRow>, ks: &str, counts: [usize; 3]) {
+    for (theme, n) in ["Connect", "Help", "Nothing"].iter().zip(counts) {
+        rows.extend((0..n).map(|_| row(ks, "a", &[theme])));
+    }
+}
+
 fn shown(report: &QuestionReport) -> Vec<Vec<String>> {
     report
         .blocks
@@ -449,15 +457,10 @@ fn what_the_last_publication_hid_stays_hidden() {
     // Connect, Help, Nothing: KS3 10, 3, 8; KS4 10, 8, 8; not answered
     // 10, 9, 9. KS3's Help (3) is small; its column, its row and KS4's row
     // take Help and Nothing of KS3 and KS4 with it.
-    let group = |rows: &mut Vec<ResponseRow>, ks: &str, counts: [usize; 3]| {
-        for (theme, n) in ["Connect", "Help", "Nothing"].iter().zip(counts) {
-            rows.extend((0..n).map(|_| row(ks, "a", &[theme])));
-        }
-    };
     let mut rows = Vec::new();
-    group(&mut rows, "KS3", [10, 3, 8]);
-    group(&mut rows, "KS4", [10, 8, 8]);
-    group(&mut rows, "", [10, 9, 9]);
+    add_group(&mut rows, "KS3", [10, 3, 8]);
+    add_group(&mut rows, "KS4", [10, 8, 8]);
+    add_group(&mut rows, "", [10, 9, 9]);
     let ks = key_stage();
     let d = Disclosure::default();
     let first = question_report(
@@ -477,7 +480,7 @@ fn what_the_last_publication_hid_stays_hidden() {
         ]
     );
     // Five more KS3 young people say Help: nothing is small any more.
-    group(&mut rows, "KS3", [0, 5, 0]);
+    add_group(&mut rows, "KS3", [0, 5, 0]);
     let fresh = question_report(
         &text_question(false),
         Some(&ks),
@@ -553,14 +556,9 @@ fn a_young_person_is_in_every_group_of_a_multi_choice_attribute_they_chose() {
 #[test]
 fn a_figure_that_moved_by_fewer_than_the_threshold_since_the_last_publication_is_hidden() {
     // Connect, Help, Nothing: KS3 10, 6, 8; KS4 10, 8, 8.
-    let group = |rows: &mut Vec<ResponseRow>, ks: &str, counts: [usize; 3]| {
-        for (theme, n) in ["Connect", "Help", "Nothing"].iter().zip(counts) {
-            rows.extend((0..n).map(|_| row(ks, "a", &[theme])));
-        }
-    };
     let mut rows = Vec::new();
-    group(&mut rows, "KS3", [10, 6, 8]);
-    group(&mut rows, "KS4", [10, 8, 8]);
+    add_group(&mut rows, "KS3", [10, 6, 8]);
+    add_group(&mut rows, "KS4", [10, 8, 8]);
     let (ks, d) = (key_stage(), Disclosure::default());
     let first = question_report(
         &text_question(false),
@@ -575,8 +573,8 @@ fn a_figure_that_moved_by_fewer_than_the_threshold_since_the_last_publication_is
         [["24", "10", "6", "8"], ["26", "10", "8", "8"]]
     );
     // Five arrive: one in KS3 who says Help, four in KS4.
-    group(&mut rows, "KS3", [0, 1, 0]);
-    group(&mut rows, "KS4", [2, 0, 2]);
+    add_group(&mut rows, "KS3", [0, 1, 0]);
+    add_group(&mut rows, "KS4", [2, 0, 2]);
     let last = LastPublished {
         view: Some(&first),
         overall: None,
