@@ -24,11 +24,11 @@ async fn needs_a_look(app: &TestApp, cookie: Option<&str>) -> (StatusCode, Strin
 }
 
 /// What the rules reach on the held-out answers, in tenths of a percent,
-/// as measured when they were set aside (README "Safeguarding"): far from
+/// as measured when they were set aside (README "Safeguarding"): short of
 /// the 95% recall the issue asks for. This guards against the rules getting
 /// worse; it is not a claim that they are good enough.
-const HELD_OUT_RECALL: i64 = 300;
-const HELD_OUT_ALARMS: i64 = 75;
+const HELD_OUT_RECALL: i64 = 813;
+const HELD_OUT_ALARMS: i64 = 33;
 
 /// `heard safeguarding evaluate FILE` as (recall, false alarms) in tenths
 /// of a percent.
@@ -63,9 +63,18 @@ fn evaluate(set: &str, env: &[(&str, &str)]) -> (i64, i64, String) {
 #[test]
 fn the_rules_figures_on_the_evaluation_sets_are_the_readmes() {
     // Every disclosure of the sets the rules were written against.
-    for set in ["tuning.tsv", "tuning-2.tsv", "tuning-3.tsv"] {
+    for set in [
+        "tuning.tsv",
+        "tuning-2.tsv",
+        "tuning-3.tsv",
+        "tuning-4.tsv",
+        "tuning-5.tsv",
+        "tuning-6.tsv",
+        "tuning-7.tsv",
+        "tuning-8.tsv",
+    ] {
         let (recall, alarms, shown) = evaluate(set, &[]);
-        assert!(recall == 1000 && alarms <= 50, "{set}: {shown}");
+        assert!(recall == 1000 && alarms <= 20, "{set}: {shown}");
     }
     let (recall, alarms, shown) = evaluate("held-out.tsv", &[]);
     assert!(
@@ -73,7 +82,7 @@ fn the_rules_figures_on_the_evaluation_sets_are_the_readmes() {
         "held-out set: {shown}"
     );
     assert!(
-        shown.contains("of 80 disclosures") && shown.contains("of 80 ordinary"),
+        shown.contains("of 150 disclosures") && shown.contains("of 150 ordinary"),
         "{shown}"
     );
 }

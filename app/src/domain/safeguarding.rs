@@ -136,6 +136,45 @@ fn mend(word: &str) -> &str {
         | "couldnt" | "shouldnt" | "havent" | "hasnt" | "never" | "nobody" | "noone"
         | "nothing" | "not" | "no" | "nah" => word,
         "u" => "you",
+        "hame" => "home",
+        "aw" => "all",
+        "hoose" => "house",
+        "everyones" => "everyone",
+        "lecky" | "leccy" | "lekky" => "electric",
+        "somethin" | "summat" | "summit" => "something",
+        "writin" => "writing",
+        "livin" => "living",
+        "wearin" => "wearing",
+        // A dropped "g" ("screamin", "gettin"): only words that are
+        // nothing else, so "cousin" and "heroin" stay themselves.
+        "screamin" => "screaming",
+        "shoutin" => "shouting",
+        "fightin" => "fighting",
+        "hittin" => "hitting",
+        "cuttin" => "cutting",
+        "drinkin" => "drinking",
+        "stayin" => "staying",
+        "gettin" => "getting",
+        "sayin" => "saying",
+        "doin" => "doing",
+        "goin" => "going",
+        "comin" => "coming",
+        "runnin" => "running",
+        "sellin" => "selling",
+        "smokin" => "smoking",
+        "takin" => "taking",
+        "lookin" => "looking",
+        "kickin" => "kicking",
+        "punchin" => "punching",
+        "slappin" => "slapping",
+        "sleepin" => "sleeping",
+        "eatin" => "eating",
+        "cryin" => "crying",
+        "dyin" => "dying",
+        "killin" => "killing",
+        "hurtin" => "hurting",
+        "touchin" => "touching",
+        "sendin" => "sending",
         "ur" => "your",
         "mums" => "mum",
         "dads" => "dad",
@@ -272,7 +311,8 @@ impl SafeguardingRules {
     /// classes may use those already defined.
     pub fn add(&mut self, text: &str) -> Result<(), RulesError> {
         let stemmer = Stemmer::create(Algorithm::English);
-        let mut classes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        // Each class as (stems, exact words).
+        let mut classes: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
         let mut kind = "concern".to_owned();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -293,14 +333,17 @@ impl SafeguardingRules {
                 .and_then(|class| class.split_once('='))
                 .filter(|(name, _)| !name.trim().contains(char::is_whitespace));
             if let Some((name, members)) = definition {
-                let stems: Vec<String> = members
-                    .split_whitespace()
-                    .flat_map(|w| stems_of(w, &stemmer))
-                    .collect();
-                if stems.is_empty() {
+                let (mut stems, mut exact) = (Vec::new(), Vec::new());
+                for member in members.split_whitespace() {
+                    match member.strip_prefix('=') {
+                        Some(word) => exact.push(word.to_lowercase()),
+                        None => stems.extend(stems_of(member, &stemmer)),
+                    }
+                }
+                if stems.is_empty() && exact.is_empty() {
                     return Err(error(format!("word class @{} has no words", name.trim())));
                 }
-                classes.insert(name.trim().to_owned(), stems);
+                classes.insert(name.trim().to_owned(), (stems, exact));
                 continue;
             }
             if kind == "negations" {
@@ -347,11 +390,11 @@ impl SafeguardingRules {
             }
         }
         // Classes are kept for rules added later by a deployment.
-        for (name, stems) in classes {
+        for (name, (stems, exact)) in classes {
             self.rules.push(Rule {
                 kind: format!("@{name}"),
                 source: String::new(),
-                parts: vec![Part::stems(stems)],
+                parts: vec![Part::Word { stems, exact }],
                 also: Vec::new(),
                 strong: false,
             });
@@ -363,7 +406,7 @@ impl SafeguardingRules {
     fn part(
         &self,
         token: &str,
-        classes: &BTreeMap<String, Vec<String>>,
+        classes: &BTreeMap<String, (Vec<String>, Vec<String>)>,
         stemmer: &Stemmer,
     ) -> Result<Vec<Part>, String> {
         if token == "..." {
@@ -373,11 +416,13 @@ impl SafeguardingRules {
         let alternatives: Vec<&str> = token.split('|').collect();
         for alternative in &alternatives {
             if let Some(name) = alternative.strip_prefix('@') {
-                let class = classes
+                let (class_stems, class_exact) = classes
                     .get(name)
+                    .map(|(s, e)| (s, e))
                     .or_else(|| self.class(name))
                     .ok_or_else(|| format!("word class @{name} is not defined above"))?;
-                stems.extend(class.iter().cloned());
+                stems.extend(class_stems.iter().cloned());
+                exact.extend(class_exact.iter().cloned());
             } else if let Some(word) = alternative.strip_prefix('=') {
                 exact.push(word.to_lowercase());
             } else {
@@ -401,14 +446,14 @@ impl SafeguardingRules {
     }
 
     /// A word class defined by rules added before.
-    fn class(&self, name: &str) -> Option<&Vec<String>> {
+    fn class(&self, name: &str) -> Option<(&Vec<String>, &Vec<String>)> {
         let kind = format!("@{name}");
         self.rules
             .iter()
             .rev()
             .find(|r| r.kind == kind)
             .and_then(|r| match r.parts.first() {
-                Some(Part::Word { stems, .. }) => Some(stems),
+                Some(Part::Word { stems, exact }) => Some((stems, exact)),
                 _ => None,
             })
     }
@@ -472,14 +517,27 @@ impl SafeguardingRules {
             }
         }
         // One reason per stretch of words: the first rule that found the
-        // longest, and nothing inside it again.
-        found.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        // longest, and nothing inside it again. A rule pairing signs across
+        // a sentence (`a & b`) spans everything between them, so it is
+        // kept only where no phrase rule found words it overlaps: "my dad
+        // hits me" shows "hits me", not "dad hits" beside it.
+        found.sort_by_key(|&(start, end, rule)| {
+            (!rule.also.is_empty(), start, std::cmp::Reverse(end))
+        });
         let mut kept: Vec<(usize, usize, &Rule)> = Vec::new();
         for (start, end, rule) in found {
-            if !kept.iter().any(|&(s, e, _)| s <= start && end <= e) {
+            let clash = |&(s, e, _): &(usize, usize, &Rule)| {
+                if rule.also.is_empty() {
+                    s <= start && end <= e
+                } else {
+                    s <= end && start <= e
+                }
+            };
+            if !kept.iter().any(clash) {
                 kept.push((start, end, rule));
             }
         }
+        kept.sort_by_key(|&(start, end, _)| (start, end));
         kept
     }
 
@@ -699,7 +757,7 @@ mod tests {
 
     #[test]
     fn spellings_young_people_use_are_mended() {
-        assert_eq!(flagged("hes gonna batter me"), ["batter me"]);
+        assert_eq!(flagged("hes gonna batter me"), ["gonna batter me"]);
         assert_eq!(flagged("i dont wanna go home"), ["dont wanna go home"]);
         assert_eq!(flagged("my dad hits me and I don’t feel safe").len(), 2);
         assert_eq!(flagged("im done with everything"), ["done with everything"]);
@@ -782,5 +840,26 @@ mod tests {
             "{error}"
         );
         assert!(SafeguardingRules::parse("... me").is_err());
+    }
+
+    #[test]
+    fn a_word_class_keeps_exact_words_exact() {
+        let rules =
+            SafeguardingRules::parse("@gang = =olders opps
+[exploitation]
+@gang & money
+")
+                .unwrap();
+        assert_eq!(rules.explain("the olders want money").len(), 1);
+        assert_eq!(rules.explain("the opp want money").len(), 1, "stemmed");
+        assert!(
+            rules.explain("my older brother lent me money").is_empty(),
+            "\"=olders\" is the word, not its stem"
+        );
+    }
+
+    #[test]
+    fn a_dropped_g_is_mended() {
+        assert_eq!(flagged("hes always hittin me"), ["hittin me"]);
     }
 }
