@@ -24,7 +24,9 @@ pub struct AppState {
     /// The key addresses and accounts are hashed with before they are
     /// counted for throttling (the same on every instance: it is stored in
     /// the database).
-    pub source_key: crate::throttle::SourceKey,
+    pub source_key: crate::throttle::ServerKey,
+    /// The key rounds' open tokens are signed with (see `domain::late`).
+    pub round_key: crate::throttle::ServerKey,
     /// The words that put an answer on the "needs a look" list. Read at
     /// start from configuration, the same on every instance.
     pub safeguarding: Arc<SafeguardingRules>,

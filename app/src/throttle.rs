@@ -109,40 +109,47 @@ fn seen_bucket(kind: &str, source: &str, mark: &str) -> String {
     format!("{kind}:{}", hex(&digest[..16]))
 }
 
-/// The deployment's key for hashing sources, shared by every instance.
+/// A secret key of the deployment, shared by every instance (it is stored
+/// in the database), for keyed hashes: of sources before they are counted
+/// (the throttling key), and of rounds' open tokens (see `domain::late`).
 #[derive(Clone)]
-pub struct SourceKey(Arc<[u8; 32]>);
+pub struct ServerKey(Arc<[u8; 32]>);
 
-impl std::fmt::Debug for SourceKey {
+impl std::fmt::Debug for ServerKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SourceKey(..)")
+        f.write_str("ServerKey(..)")
     }
 }
 
-impl SourceKey {
-    /// The key stored in the database, made by whichever instance asks
-    /// first.
-    pub async fn load(db: &Db) -> Result<SourceKey, DbError> {
+impl ServerKey {
+    /// The throttling key.
+    pub async fn load(db: &Db) -> Result<ServerKey, DbError> {
+        ServerKey::load_named(db, "throttle-source-key").await
+    }
+
+    /// The key stored in the database under `name`, made by whichever
+    /// instance asks first.
+    pub async fn load_named(db: &Db, name: &str) -> Result<ServerKey, DbError> {
         let fresh = || {
             use argon2::password_hash::rand_core::{OsRng, RngCore};
             let mut bytes = [0u8; 32];
             OsRng.fill_bytes(&mut bytes);
             hex(&bytes)
         };
-        let stored = db.server_secret("throttle-source-key", fresh).await?;
+        let stored = db.server_secret(name, fresh).await?;
         let mut key = [0u8; 32];
         for (i, byte) in key.iter_mut().enumerate() {
             *byte = stored
                 .get(2 * i..2 * i + 2)
                 .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| DbError::Corrupt("the throttle key is not 64 hex digits".into()))?;
+                .ok_or_else(|| DbError::Corrupt(format!("the key {name} is not 64 hex digits")))?;
         }
-        Ok(SourceKey(Arc::new(key)))
+        Ok(ServerKey(Arc::new(key)))
     }
 
     /// A key for tests and tools that never store what they count.
-    pub fn from_bytes(key: [u8; 32]) -> SourceKey {
-        SourceKey(Arc::new(key))
+    pub fn from_bytes(key: [u8; 32]) -> ServerKey {
+        ServerKey(Arc::new(key))
     }
 
     /// A source name for `text` (an account's e-mail address) that does not
@@ -152,6 +159,21 @@ impl SourceKey {
             Hmac::<Sha256>::new_from_slice(&self.0[..]).expect("HMAC takes a key of any length");
         mac.update(text.as_bytes());
         hex(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// Whether `tag` (hex) is [`ServerKey::hash`] of `text`, compared in
+    /// constant time.
+    pub fn verifies(&self, text: &str, tag: &str) -> bool {
+        let bytes: Option<Vec<u8>> = (0..tag.len() / 2)
+            .map(|i| u8::from_str_radix(tag.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect();
+        let Some(bytes) = bytes.filter(|b| b.len() == 16 && tag.len() == 32) else {
+            return false;
+        };
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0[..]).expect("HMAC takes a key of any length");
+        mac.update(text.as_bytes());
+        mac.verify_truncated_left(&bytes).is_ok()
     }
 
     /// The source name of a network address: IPv4 addresses one by one,
@@ -233,20 +255,20 @@ mod tests {
 
     #[test]
     fn addresses_are_kept_only_as_keyed_hashes() {
-        let key = SourceKey::from_bytes([7; 32]);
+        let key = ServerKey::from_bytes([7; 32]);
         let source = key.address(Some("192.0.2.1".parse().unwrap()));
         assert_eq!(source.len(), 32);
         assert!(!source.contains("192"));
         assert_ne!(source, key.address(Some("192.0.2.2".parse().unwrap())));
         // Another deployment's key gives another name: a list of every
         // IPv4 address hashed once does not reverse them.
-        let other = SourceKey::from_bytes([8; 32]);
+        let other = ServerKey::from_bytes([8; 32]);
         assert_ne!(source, other.address(Some("192.0.2.1".parse().unwrap())));
     }
 
     #[test]
     fn ipv6_addresses_count_by_their_64() {
-        let key = SourceKey::from_bytes([7; 32]);
+        let key = ServerKey::from_bytes([7; 32]);
         let one = key.address(Some("2001:db8:1:2::1".parse().unwrap()));
         let same_64 = key.address(Some("2001:db8:1:2:ffff:1:2:3".parse().unwrap()));
         let other_64 = key.address(Some("2001:db8:1:3::1".parse().unwrap()));

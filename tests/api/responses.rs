@@ -29,6 +29,27 @@ fn submission(app: &TestApp, client_id: &str, answers: Value) -> Value {
     json!({ "join_code": app.join_code, "client_id": client_id, "answers": answers })
 }
 
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The round's open token, as the survey page hands it to the tablet.
+async fn open_token_of(app: &TestApp) -> String {
+    let page = app.get_text(&format!("/survey/{}", app.join_code)).await;
+    let at = page.find("open_token").unwrap_or_else(|| panic!("no open token in {page}"));
+    // `"open_token":"1796040000.0123…"`, however the page quotes it.
+    let token: String = page[at + "open_token".len()..]
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_hexdigit() || *c == '.')
+        .collect();
+    assert!(token.len() > 40, "{token:?} in {page}");
+    token
+}
+
 fn error_of(body: &Value) -> &str {
     body["error"]
         .as_str()
@@ -92,6 +113,75 @@ on_both_databases! {
         assert!(page.contains("That survey has closed"), "{page}");
         let page = app.client().get(app.url(&format!("/survey/{}", app.join_code))).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("This survey has closed"), "{page}");
+    }
+
+    async fn a_survey_finished_while_the_round_was_open_is_taken_after_it_closed_within_the_late_hours(app: TestApp) {
+        // The tablet got the survey page, with its open token, while the
+        // round was open.
+        let token = open_token_of(&app).await;
+        let finished_at = unix_now() - 60;
+        let close = app.heard(&["round", "close", "--survey", "ap-voice", "--round", "Summer 2024"], "");
+        assert!(close.status.success(), "{}", String::from_utf8_lossy(&close.stderr));
+        let late = |id: &str, token: Option<&str>, finished_at: i64| {
+            let mut body = submission(&app, id, json!({ "key_stage": "KS4", "change": "Listen to us" }));
+            body["finished_at"] = json!(finished_at);
+            if let Some(token) = token {
+                body["open_token"] = json!(token);
+            }
+            body
+        };
+
+        // Without the token, or with a forged one, it is refused and named.
+        let (status, answer) = post(&app, &late("6f1c2a55-54b8-4a52-9d0c-8d0f6f4e2c21", None, finished_at)).await;
+        assert_eq!(status, StatusCode::GONE);
+        assert!(error_of(&answer).contains("no open token"), "{answer}");
+        let (at, tag) = token.split_once('.').unwrap();
+        let forged = format!("{}.{tag}", at.parse::<i64>().unwrap() + 1);
+        let (status, answer) = post(&app, &late("6f1c2a55-54b8-4a52-9d0c-8d0f6f4e2c22", Some(&forged), finished_at)).await;
+        assert_eq!(status, StatusCode::GONE);
+        assert!(error_of(&answer).contains("not one Heard gave"), "{answer}");
+        // Finished (by the tablet's clock) well after the round closed.
+        let (status, answer) = post(&app, &late("6f1c2a55-54b8-4a52-9d0c-8d0f6f4e2c23", Some(&token), unix_now() + 3600)).await;
+        assert_eq!(status, StatusCode::GONE);
+        assert!(error_of(&answer).contains("finished after the round closed"), "{answer}");
+        assert_eq!(app.stored_responses().await, 0);
+
+        // With it, the survey is stored once, however often it comes.
+        let body = late(CLIENT_ID, Some(&token), finished_at);
+        let (status, answer) = post(&app, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let (status, _) = post(&app, &body).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(app.stored_responses().await, 1);
+
+        // A worker sees how long late surveys are taken, and can stop them.
+        let listed = String::from_utf8_lossy(&app.heard(&["round", "list"], "").stdout).into_owned();
+        assert!(listed.contains("late surveys: taken until"), "{listed}");
+        let set = app.heard(&["round", "late", "--survey", "ap-voice", "--round", "Summer 2024", "--hours", "0"], "");
+        assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+        assert!(String::from_utf8_lossy(&set.stdout).contains("late surveys: none taken"));
+        let (status, answer) = post(&app, &late("6f1c2a55-54b8-4a52-9d0c-8d0f6f4e2c24", Some(&token), finished_at)).await;
+        assert_eq!(status, StatusCode::GONE);
+        assert!(error_of(&answer).contains("0 hours after it closed"), "{answer}");
+        let refused = app.heard(&["round", "late", "--survey", "ap-voice", "--round", "Summer 2024", "--hours", "2000"], "");
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("--hours must be from 0"));
+        assert_eq!(app.stored_responses().await, 1);
+    }
+
+    async fn the_survey_page_gives_the_tablet_no_themes_or_keywords(app: TestApp) {
+        std::fs::write(
+            app.dir.path().join("change.csv"),
+            "theme,description,keywords\nConnect and belong,Feeling part of school,belong; friends\nHelp and support,Adults who helped,mentorship\n",
+        )
+        .unwrap();
+        let imported = app.heard(&["codebook", "import", "--survey", "ap-voice", "--question", "change", "change.csv"], "");
+        assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+        let page = app.get_text(&format!("/survey/{}", app.join_code)).await;
+        assert!(page.contains("What needs to change?"), "the questions reach it: {page}");
+        for staff_only in ["Connect and belong", "Feeling part of school", "mentorship", "keywords"] {
+            assert!(!page.contains(staff_only), "{staff_only:?} reached the tablet: {page}");
+        }
     }
 
     async fn concurrent_identical_json_submissions_store_exactly_one_response(app: TestApp) {

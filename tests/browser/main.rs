@@ -244,18 +244,17 @@ async fn with_javascript_on_the_screens_change_without_loading_a_page() {
     browser.close().await;
 }
 
-#[tokio::test]
-async fn a_survey_finished_while_the_server_is_down_is_stored_exactly_once_when_it_returns() {
-    let mut app = TestApp::spawn().await;
-    let browser = Browser::open(Js::On).await;
-    open_survey(&app, &browser, "").await;
-    answer_key_stage(&browser).await;
-
-    app.stop();
-    browser
-        .type_into("#answer", "Nothing. They hated me.")
-        .await;
-    browser.click("button[value=next]").await;
+/// From the second question on, with the server out of reach: answers
+/// `help_before` (or skips it), skips the next, answers the last and sends;
+/// the answers wait on the tablet.
+async fn finish_offline(browser: &Browser, help_before: Option<&str>) {
+    match help_before {
+        Some(text) => {
+            browser.type_into("#answer", text).await;
+            browser.click("button[value=next]").await;
+        }
+        None => browser.click("button[value=skip]").await,
+    }
     browser
         .wait_for_h1("How could your school have prevented your permanent exclusion?")
         .await;
@@ -266,6 +265,82 @@ async fn a_survey_finished_while_the_server_is_down_is_stored_exactly_once_when_
     browser.wait_for_h1("Ready to send?").await;
     browser.click("button[value=send]").await;
     browser.wait_for_text("Your answers are saved on this tablet. They will be sent when the tablet is back online.").await;
+}
+
+/// Waits until the outbox holds `count` items (or fails after `seconds`).
+async fn wait_for_outbox(browser: &Browser, count: u64, seconds: u64) {
+    let started = std::time::Instant::now();
+    loop {
+        let waiting = browser
+            .run_script("return JSON.parse(localStorage.getItem('heard.outbox') || '[]').length;")
+            .await;
+        if waiting == count {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(seconds),
+            "the outbox holds {waiting}, not {count}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_survey_finished_offline_is_kept_until_stored_even_after_the_round_closed() {
+    let mut app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    open_survey(&app, &browser, "").await;
+    answer_key_stage(&browser).await;
+
+    // The tablet loses the server, the young person finishes, and a
+    // worker closes the round meanwhile, taking no late surveys.
+    app.stop();
+    finish_offline(&browser, None).await;
+    let heard = |args: &[&str]| {
+        let out = app.heard(args, "");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    heard(&["round", "close", "--survey", "ap-voice", "--round", "Summer 2024"]);
+    heard(&["round", "late", "--survey", "ap-voice", "--round", "Summer 2024", "--hours", "0"]);
+    let app = app.restart_on_same_port().await;
+
+    // Refused for good: never dropped, kept with why.
+    let started = std::time::Instant::now();
+    while browser
+        .run_script("return (JSON.parse(localStorage.getItem('heard.outbox') || '[]')[0] || {}).refused || '';")
+        .await
+        == ""
+    {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the tablet never heard back");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    wait_for_outbox(&browser, 1, 1).await;
+    assert_eq!(app.stored_responses().await, 0);
+
+    // A worker opening the kiosk link sees it; after accepting late
+    // surveys for longer, Try again stores it, once.
+    open_survey(&app, &browser, "?kiosk").await;
+    browser.wait_for_text("1 finished survey on this tablet could not be sent").await;
+    browser.wait_for_text("0 hours after it closed").await;
+    browser.check_accessibility("kiosk with a survey kept for a worker").await;
+    let out = app.heard(&["round", "late", "--survey", "ap-voice", "--round", "Summer 2024", "--hours", "24"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    browser.click_text("button", "Try sending them again").await;
+    wait_for_outbox(&browser, 0, 30).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(app.stored_responses().await, 1, "stored exactly once");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_survey_finished_while_the_server_is_down_is_stored_exactly_once_when_it_returns() {
+    let mut app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    open_survey(&app, &browser, "").await;
+    answer_key_stage(&browser).await;
+
+    app.stop();
+    finish_offline(&browser, Some("Nothing. They hated me.")).await;
     browser
         .check_accessibility("saved-on-this-tablet screen")
         .await;
@@ -283,18 +358,7 @@ async fn a_survey_finished_while_the_server_is_down_is_stored_exactly_once_when_
         );
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
-    let started = std::time::Instant::now();
-    while browser
-        .run_script("return JSON.parse(localStorage.getItem('heard.outbox')).length;")
-        .await
-        != 0
-    {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(10),
-            "the outbox was not emptied after the server's answer"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_for_outbox(&browser, 0, 10).await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(app.stored_responses().await, 1, "stored exactly once");
     browser.close().await;

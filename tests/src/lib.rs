@@ -371,7 +371,7 @@ impl TestApp {
         listed
             .lines()
             .find(|line| line.contains("\topen\t"))
-            .and_then(|line| line.rsplit('\t').next())
+            .and_then(|line| line.split('\t').nth(3))
             .map(str::to_owned)
             .unwrap_or_else(|| panic!("no open round in heard round list:\n{listed}"))
     }
@@ -450,6 +450,13 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client")
+    }
+
+    /// The body of `GET path`, without a session.
+    pub async fn get_text(&self, path: &str) -> String {
+        let response = self.client().get(self.url(path)).send().await;
+        let response = response.unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        response.text().await.expect("a text body")
     }
 
     /// Calls server function `name` with `form` as the session `cookie`

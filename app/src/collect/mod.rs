@@ -39,6 +39,10 @@ pub struct SurveyState {
     /// The receipt code of the answers just sent (see `domain::receipt`),
     /// shown on "thank you" only.
     pub receipt: Option<String>,
+    /// The round's open token (see `domain::late`): sent with a finished
+    /// survey, it lets one that reaches Heard after the round closed be
+    /// taken.
+    pub open_token: Option<String>,
 }
 
 /// What is happening with the answers.
@@ -64,6 +68,7 @@ impl SurveyState {
             progress: Progress::start(client_id),
             stage: Stage::Answering,
             receipt: None,
+            open_token: None,
         }
     }
 
@@ -191,7 +196,13 @@ pub async fn load_survey_state(code: String) -> Result<SurveyState, AppError> {
     }
     let code = JoinCode::parse(&round.join_code).map_err(|_| AppError::Internal)?;
     let outcome = use_context::<submit::StepOutcome>();
-    Ok(submit::state_for(&code, round.survey, outcome))
+    let token = submit::open_token(&state.round_key, &round.round_id, crate::db::now());
+    Ok(submit::state_for(
+        &code,
+        round.survey.for_young_people(),
+        outcome,
+        token,
+    ))
 }
 
 /// The start page: type a join code.
@@ -272,16 +283,44 @@ pub fn SurveyPage() -> impl IntoView {
 #[component]
 fn LiveSurvey(initial: SurveyState) -> impl IntoView {
     let state = RwSignal::new(initial);
+    // Finished surveys Heard refused for good, kept on this tablet: shown
+    // to a worker who opens the kiosk link (never to young people).
+    let for_worker = RwSignal::new(Vec::<String>::new());
     // After hydration only, so the first render matches the server's HTML.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| tablet::take_over(state));
+    Effect::new(move |_| tablet::take_over(state, for_worker));
+    let retry = move |_| {
+        #[cfg(feature = "hydrate")]
+        tablet::retry_refused();
+        for_worker.set(Vec::new());
+    };
+    let kept = move || {
+        let reasons = for_worker.get();
+        (!reasons.is_empty()).then(|| {
+            view! {
+                <div class="panel-warning" role="alert">
+                    <h2>{match reasons.len() {
+                        1 => "1 finished survey on this tablet could not be sent".to_owned(),
+                        n => format!("{n} finished surveys on this tablet could not be sent"),
+                    }}</h2>
+                    <p>"They stay on this tablet until they are sent. Heard said:"</p>
+                    <ul class="list">{reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                    <p>"If the round has closed, a worker can accept late surveys for longer (heard round late), then try again."</p>
+                    <button type="button" class="button button-secondary" on:click=retry>"Try sending them again"</button>
+                </div>
+            }
+        })
+    };
     let on_submit = Callback::new(move |event: leptos::ev::SubmitEvent| {
         #[cfg(feature = "hydrate")]
         tablet::on_submit(&event, state);
         #[cfg(not(feature = "hydrate"))]
         let _ = event;
     });
-    view! { {move || view! { <SurveyScreenView screen=state.with(SurveyState::screen) on_submit/> }} }
+    view! {
+        {kept}
+        {move || view! { <SurveyScreenView screen=state.with(SurveyState::screen) on_submit/> }}
+    }
 }
 
 #[component]

@@ -5,6 +5,7 @@ use super::{Stage, SurveyState};
 use crate::db::{Db, DbError, RoundForCode, StoreOutcome, now, start_of_day};
 use crate::domain::answers::{AnswerError, Answers};
 use crate::domain::join_code::JoinCode;
+use crate::domain::late::{LateProof, LateRefusal, OpenToken, accepts_late};
 use crate::domain::progress::{Progress, Step};
 use crate::domain::receipt::Receipt;
 use crate::domain::survey::Survey;
@@ -13,7 +14,7 @@ use crate::domain::throttle::{
 };
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::throttle::{self, Throttled};
+use crate::throttle::{self, ServerKey, Throttled};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -43,8 +44,8 @@ pub enum SubmitError {
     Malformed(String),
     #[error("unknown join code \"{0}\"")]
     UnknownCode(String),
-    #[error("the round for join code \"{0}\" is closed")]
-    Closed(String),
+    #[error("the round for join code \"{0}\" is closed: {1}")]
+    Closed(String, LateRefusal),
     #[error("client_id must be a UUID such as 6f1c2a55-54b8-4a52-9d0c-8d0f6f4e2c11")]
     BadClientId,
     #[error("the answer to \"{0}\" must be a text or a list of texts")]
@@ -79,7 +80,7 @@ impl From<&SubmitError> for AppError {
             SubmitError::Malformed(_) => AppError::BadInput(message),
             SubmitError::UnknownCode(_) => AppError::NotFound,
             SubmitError::ClientIdReused(_) => AppError::Conflict(message),
-            SubmitError::Closed(_) => AppError::Closed,
+            SubmitError::Closed(..) => AppError::Closed,
             SubmitError::BadClientId | SubmitError::BadValue(_) | SubmitError::Answers(_) => {
                 AppError::Unprocessable(message)
             }
@@ -98,6 +99,38 @@ struct Submission {
     join_code: String,
     client_id: String,
     answers: BTreeMap<String, serde_json::Value>,
+    /// The round's open token from the survey page, so that a survey
+    /// finished while the round was open is taken after it closed.
+    #[serde(default)]
+    open_token: Option<String>,
+    /// When the young person pressed Send, by the tablet's clock (seconds
+    /// since 1970).
+    #[serde(default)]
+    finished_at: Option<i64>,
+}
+
+/// A round's open token, handed out with its survey page: the time, and
+/// the round and time signed with the deployment's round key.
+pub fn open_token(key: &ServerKey, round_id: &str, at: i64) -> String {
+    format!("{at}.{}", key.hash(&open_token_text(round_id, at)))
+}
+
+fn open_token_text(round_id: &str, at: i64) -> String {
+    format!("round-open\n{round_id}\n{at}")
+}
+
+/// What an open token sent with a survey proves for `round_id`.
+pub fn read_open_token(key: &ServerKey, round_id: &str, token: Option<&str>) -> OpenToken {
+    let Some(token) = token else {
+        return OpenToken::Missing;
+    };
+    let Some((at, tag)) = token.split_once('.') else {
+        return OpenToken::Forged;
+    };
+    match at.parse::<i64>() {
+        Ok(at) if key.verifies(&open_token_text(round_id, at), tag) => OpenToken::HandedOutAt(at),
+        _ => OpenToken::Forged,
+    }
 }
 
 /// `POST /api/v1/responses`: reads a JSON submission and stores it exactly
@@ -132,11 +165,20 @@ pub async fn receive_json(
         };
         submitted.push((key, values));
     }
-    save_response(state, &round, &submission.client_id, submitted, source).await
+    let late = LateProof {
+        token: read_open_token(
+            &state.round_key,
+            &round.round_id,
+            submission.open_token.as_deref(),
+        ),
+        finished_at: submission.finished_at,
+    };
+    save_response(state, &round, &submission.client_id, submitted, source, late).await
 }
 
 /// Checks answers against the round's survey and stores them exactly once.
-/// Every way of sending (plain form, JSON API) ends here. `source` (the
+/// Every way of sending (plain form, JSON API) ends here. A closed round
+/// takes answers only as `late` shows it may (see `domain::late`). `source` (the
 /// hashed network address) may send at most [`SUBMISSIONS_PER_ROUND`] to
 /// one round an hour: far more than a class can, far fewer than a script
 /// flooding a round with made-up answers.
@@ -146,12 +188,15 @@ pub async fn save_response<I>(
     client_id: &str,
     submitted: I,
     source: &str,
+    late: LateProof,
 ) -> Result<StoreOutcome, SubmitError>
 where
     I: IntoIterator<Item = (String, Vec<String>)>,
 {
-    if !round.is_open {
-        return Err(SubmitError::Closed(round.join_code.clone()));
+    if !round.is_open
+        && let Err(refusal) = accepts_late(round.closed_at, round.late_hours, late, now())
+    {
+        return Err(SubmitError::Closed(round.join_code.clone(), refusal));
     }
     // Stored in one form (lowercase with dashes), so a repeat is always
     // recognised and a receipt code (read off the id) always finds it.
@@ -304,7 +349,12 @@ pub async fn take_step(
         Step::Show(progress) => StepOutcome::Show(progress),
         Step::Send(progress) => {
             let submitted = progress.answers.clone().into_iter();
-            match save_response(state, &round, &progress.client_id, submitted, source).await {
+            // A plain form is sent the moment it is finished: nothing late.
+            let late = LateProof {
+                token: OpenToken::Missing,
+                finished_at: None,
+            };
+            match save_response(state, &round, &progress.client_id, submitted, source, late).await {
                 Ok(_) => StepOutcome::Sent {
                     receipt: Receipt::for_client_id(&progress.client_id).map(|r| r.to_string()),
                 },
@@ -322,7 +372,12 @@ pub async fn take_step(
 }
 
 /// The survey state to show after a step's outcome (none: a fresh start).
-pub fn state_for(code: &JoinCode, survey: Survey, outcome: Option<StepOutcome>) -> SurveyState {
+pub fn state_for(
+    code: &JoinCode,
+    survey: Survey,
+    outcome: Option<StepOutcome>,
+    open_token: String,
+) -> SurveyState {
     let fresh_id = || uuid::Uuid::new_v4().to_string();
     let (progress, stage, receipt) = match outcome {
         None => (Progress::start(fresh_id()), Stage::Answering, None),
@@ -346,6 +401,7 @@ pub fn state_for(code: &JoinCode, survey: Survey, outcome: Option<StepOutcome>) 
         progress,
         stage,
         receipt,
+        open_token: Some(open_token),
     }
 }
 

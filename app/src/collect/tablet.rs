@@ -15,9 +15,9 @@
 
 use super::{Stage, SurveyState};
 use crate::domain::answers::Answers;
+use crate::domain::outbox::{self, Answer, Lease, Next, OutboxItem};
 use crate::domain::progress::{Progress, Step};
 use crate::domain::receipt::Receipt;
-use crate::domain::survey::Survey;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
@@ -26,13 +26,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 const OUTBOX: &str = "heard.outbox";
+const LEASE: &str = "heard.outbox.lease";
 const KIOSK: &str = "heard.kiosk";
 /// Default idle time in kiosk mode before the tablet returns to welcome.
 const KIOSK_IDLE_SECONDS: u32 = 180;
 /// How long "thank you" stays up in kiosk mode.
 const KIOSK_THANKS_SECONDS: u32 = 10;
-/// Retry delays for the outbox, in seconds; the last repeats.
-const BACKOFF_SECONDS: [u32; 5] = [1, 2, 4, 8, 15];
 
 fn progress_key(code: &str) -> String {
     format!("heard.progress.{code}")
@@ -74,9 +73,12 @@ fn new_client_id() -> String {
 
 /// Called once the page is live: picks up answers in progress after a
 /// refresh, applies kiosk settings, and sends anything waiting.
-pub fn take_over(state: RwSignal<SurveyState>) {
+pub fn take_over(state: RwSignal<SurveyState>, for_worker: RwSignal<Vec<String>>) {
     let current = state.get_untracked();
-    apply_kiosk_link(&current.code);
+    // A worker opening the kiosk link sees what this tablet could not send.
+    if apply_kiosk_link(&current.code) {
+        for_worker.set(refused());
+    }
     if current.stage == Stage::Answering
         && current.progress.step == 0
         && let Some(progress) = load::<Progress>(&progress_key(&current.code))
@@ -86,7 +88,23 @@ pub fn take_over(state: RwSignal<SurveyState>) {
     if kiosk_settings().is_some() {
         watch_idle(state);
     }
+    send_when_back_online();
     start_outbox();
+}
+
+/// When the browser says the network is back, what waits is due at once,
+/// not after the rest of its backoff.
+fn send_when_back_online() {
+    let on_online = Closure::<dyn Fn()>::new(|| {
+        let mut items = outbox();
+        for item in items.iter_mut().filter(|i| i.refused.is_none()) {
+            item.due_at = 0.0;
+        }
+        save(OUTBOX, &items);
+        start_outbox();
+    });
+    let _ = window().add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+    on_online.forget();
 }
 
 /// A form of the survey was submitted: move one step on the device.
@@ -139,10 +157,10 @@ fn send(state: RwSignal<SurveyState>, current: SurveyState, progress: Progress) 
         }
     };
     let client_id = progress.client_id.clone();
-    enqueue(OutboxItem {
-        client_id: client_id.clone(),
-        body: submission_json(&current.code, &client_id, &current.survey, &answers),
-    });
+    enqueue(OutboxItem::new(
+        client_id.clone(),
+        submission_json(&current, &client_id, &answers),
+    ));
     forget(&progress_key(&current.code));
     state.set(SurveyState {
         progress: Progress::start(new_client_id()),
@@ -167,11 +185,16 @@ fn send(state: RwSignal<SurveyState>, current: SurveyState, progress: Progress) 
     });
 }
 
-/// The body `POST /api/v1/responses` takes.
-fn submission_json(code: &str, client_id: &str, survey: &Survey, answers: &Answers) -> String {
+/// The body `POST /api/v1/responses` takes, with the round's open token
+/// and the time of finishing, so that it is taken even if it reaches Heard
+/// after the round closed (see `domain::late`).
+fn submission_json(state: &SurveyState, client_id: &str, answers: &Answers) -> String {
     let mut map = serde_json::Map::new();
     for (key, values) in answers.iter() {
-        let many = survey.question(key).is_some_and(|q| q.kind.takes_several());
+        let many = state
+            .survey
+            .question(key)
+            .is_some_and(|q| q.kind.takes_several());
         let value = if many {
             serde_json::Value::from(values.to_vec())
         } else {
@@ -179,7 +202,14 @@ fn submission_json(code: &str, client_id: &str, survey: &Survey, answers: &Answe
         };
         map.insert(key.to_owned(), value);
     }
-    serde_json::json!({ "join_code": code, "client_id": client_id, "answers": map }).to_string()
+    serde_json::json!({
+        "join_code": state.code,
+        "client_id": client_id,
+        "answers": map,
+        "open_token": state.open_token,
+        "finished_at": (js_sys::Date::now() / 1000.0) as i64,
+    })
+    .to_string()
 }
 
 /// The name/value pairs a form would post.
@@ -216,14 +246,7 @@ fn after_screen_change() {
     });
 }
 
-// --- The outbox ---
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct OutboxItem {
-    client_id: String,
-    /// The JSON body, as sent.
-    body: String,
-}
+// --- The outbox (its rules: `domain::outbox`) ---
 
 fn outbox() -> Vec<OutboxItem> {
     load(OUTBOX).unwrap_or_default()
@@ -237,62 +260,153 @@ fn enqueue(item: OutboxItem) {
     save(OUTBOX, &items);
 }
 
-fn remove_from_outbox(client_id: &str) {
-    let items: Vec<_> = outbox()
-        .into_iter()
-        .filter(|i| i.client_id != client_id)
-        .collect();
+/// Puts the outcome of a try into storage: read afresh, because another
+/// tab may have added to the outbox meanwhile.
+fn settle(client_id: &str, next: Next) {
+    let mut items = outbox();
+    match next {
+        Next::Done => items.retain(|i| i.client_id != client_id),
+        Next::Retry(item) | Next::Refused(item) => {
+            if let Some(slot) = items.iter_mut().find(|i| i.client_id == client_id) {
+                *slot = item;
+            }
+        }
+    }
     save(OUTBOX, &items);
 }
 
-/// Sends what waits, oldest first, until the network or server fails.
-/// Items leave the outbox only on an answer from the server.
-async fn flush_outbox() {
-    for item in outbox() {
-        match post_response(&item.body).await {
-            // Stored now, or stored before: done.
-            Some(200 | 201) => remove_from_outbox(&item.client_id),
-            // Too many at once from this network, or too slow: the server
-            // says "later", not "never". Keep it and try again.
-            Some(408 | 429) => return,
-            // Refused for good (closed round, changed survey): sending again
-            // cannot help, and keeping it would block the rest.
-            Some(status @ 400..=499) => {
-                web_sys::console::warn_1(
-                    &format!("Heard: a finished survey was refused ({status}) and dropped").into(),
-                );
-                remove_from_outbox(&item.client_id);
-            }
-            // Offline, or the server is down or failing: try later.
-            _ => return,
-        }
+/// What Heard refused for good and waits on this tablet for a worker.
+pub fn refused() -> Vec<String> {
+    outbox().into_iter().filter_map(|i| i.refused).collect()
+}
+
+/// A worker pressed Try again on the kiosk's list of refused surveys.
+pub fn retry_refused() {
+    let mut items = outbox();
+    outbox::retry_refused(&mut items);
+    save(OUTBOX, &items);
+    start_outbox();
+}
+
+thread_local! {
+    /// This tab's name for the sending lease.
+    static TAB: String = new_client_id();
+}
+
+/// Takes the sending lease unless another tab holds it: several tabs of
+/// one tablet share the outbox and one sends at a time (Heard stores a
+/// survey once however often it comes, so this only saves requests).
+fn take_lease() -> bool {
+    let now = js_sys::Date::now();
+    let me = TAB.with(Clone::clone);
+    if !outbox::may_send(load::<Lease>(LEASE).as_ref(), &me, now) {
+        return false;
     }
+    save(
+        LEASE,
+        &Lease {
+            tab: me.clone(),
+            until: now + outbox::LEASE_MS,
+        },
+    );
+    // Two tabs may have written at once: the one whose write stuck sends.
+    load::<Lease>(LEASE).is_some_and(|l| l.tab == me)
+}
+
+/// Sends what is due, oldest first. An item leaves the outbox only on
+/// Heard's acknowledgement.
+async fn flush_outbox() {
+    if !take_lease() {
+        return;
+    }
+    for item in outbox() {
+        if !item.is_due(js_sys::Date::now()) {
+            continue;
+        }
+        let answer = post_response(&item.body).await;
+        let client_id = item.client_id.clone();
+        let next = outbox::after_try(item, &answer, js_sys::Date::now());
+        if let Next::Refused(item) = &next {
+            web_sys::console::warn_1(
+                &format!(
+                    "Heard: a finished survey was refused ({}); it stays on this tablet for a worker",
+                    item.refused.as_deref().unwrap_or_default()
+                )
+                .into(),
+            );
+        }
+        settle(&client_id, next);
+    }
+    forget(LEASE);
 }
 
 thread_local! {
     static RETRYING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Keeps trying to empty the outbox, with backoff, while anything waits.
-/// One loop per page, however often it is asked for.
+/// Keeps trying to empty the outbox, each item when it is due, while
+/// anything waits that may still be sent. One loop per page, however often
+/// it is asked for.
 pub fn start_outbox() {
-    if outbox().is_empty() || RETRYING.with(Cell::get) {
+    let waiting = || outbox().iter().any(|i| i.refused.is_none());
+    if !waiting() || RETRYING.with(Cell::get) {
         return;
     }
     RETRYING.with(|r| r.set(true));
-    leptos::task::spawn_local(async {
-        let mut attempt = 0;
-        while !outbox().is_empty() {
-            sleep_ms(BACKOFF_SECONDS[attempt.min(BACKOFF_SECONDS.len() - 1)] * 1000).await;
+    leptos::task::spawn_local(async move {
+        while waiting() {
             flush_outbox().await;
-            attempt += 1;
+            let now = js_sys::Date::now();
+            let next_due = outbox()
+                .iter()
+                .filter(|i| i.refused.is_none())
+                .map(|i| i.due_at)
+                .fold(f64::INFINITY, f64::min);
+            // Storage is looked at again at least every 5 seconds: another
+            // tab's lease may have ended, or the network come back.
+            let wait = (next_due - now).clamp(1000.0, 5000.0);
+            sleep_ms(wait as u32).await;
         }
         RETRYING.with(|r| r.set(false));
     });
 }
 
-/// POSTs a finished survey; the status, or `None` when no answer came.
-async fn post_response(body: &str) -> Option<u16> {
+/// POSTs a finished survey and reads the answer.
+async fn post_response(body: &str) -> Answer {
+    let Some(response) = fetch_response(body).await else {
+        return Answer::None;
+    };
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok());
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    let field = |name: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(name))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    Answer::Http {
+        status,
+        acknowledged: matches!(field("status").as_deref(), Some("stored" | "already stored")),
+        error: field("error"),
+        retry_after,
+    }
+}
+
+async fn fetch_response(body: &str) -> Option<web_sys::Response> {
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(body));
@@ -303,7 +417,7 @@ async fn post_response(body: &str) -> Option<u16> {
     let response = JsFuture::from(window().fetch_with_request(&request))
         .await
         .ok()?;
-    Some(response.dyn_into::<web_sys::Response>().ok()?.status())
+    response.dyn_into::<web_sys::Response>().ok()
 }
 
 async fn sleep_ms(ms: u32) {
@@ -351,13 +465,14 @@ fn kiosk_settings() -> Option<KioskSettings> {
 /// A worker turns kiosk mode on for this tablet by opening the survey with
 /// `?kiosk` (optionally `&idle=SECONDS`), and off with `?kiosk=off`. The
 /// address is then cleaned so no setting shows in the history.
-fn apply_kiosk_link(code: &str) {
+/// Whether the address was such a link.
+fn apply_kiosk_link(code: &str) -> bool {
     let Ok(search) = window().location().search() else {
-        return;
+        return false;
     };
     let query: Vec<(String, String)> = form_urlencoded_pairs(search.trim_start_matches('?'));
     let Some((_, kiosk)) = query.iter().find(|(k, _)| k == "kiosk") else {
-        return;
+        return false;
     };
     if kiosk == "off" {
         forget(KIOSK);
@@ -373,6 +488,7 @@ fn apply_kiosk_link(code: &str) {
         let _ =
             history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("/survey/{code}")));
     }
+    true
 }
 
 fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {

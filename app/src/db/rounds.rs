@@ -77,8 +77,13 @@ pub struct RoundForCode {
     pub round_id: String,
     pub round_name: String,
     pub join_code: String,
-    /// A closed round takes no answers; its code still leads to it.
+    /// A closed round takes no answers (but late ones, see
+    /// `domain::late`); its code still leads to it.
     pub is_open: bool,
+    /// When it was closed (seconds), if it is closed and that is known.
+    pub closed_at: Option<i64>,
+    /// How long after closing it takes late surveys.
+    pub late_hours: i64,
     pub survey: Survey,
     /// Database id of each question, by key.
     pub question_ids: BTreeMap<String, String>,
@@ -122,11 +127,16 @@ impl Db {
 
     /// Closes the round `name` of a survey. `Ok(false)` when there is none.
     pub async fn close_round(&self, survey_id: &str, name: &str) -> Result<bool, DbError> {
-        let done = sqlx::query("UPDATE rounds SET is_open = 0 WHERE survey_id = $1 AND name = $2")
-            .bind(survey_id)
-            .bind(name)
-            .execute(self.pool())
-            .await?;
+        // Closing a closed round keeps the time it first closed.
+        let done = sqlx::query(
+            "UPDATE rounds SET closed_at = CASE WHEN is_open = 1 THEN $3 ELSE closed_at END, \
+             is_open = 0 WHERE survey_id = $1 AND name = $2",
+        )
+        .bind(survey_id)
+        .bind(name)
+        .bind(now())
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -154,8 +164,22 @@ impl Db {
 
     /// Opens or closes a round. `Ok(false)` when there is no such round.
     async fn set_round_open(&self, round_id: &str, open: bool) -> Result<bool, DbError> {
-        let done = sqlx::query("UPDATE rounds SET is_open = $1 WHERE id = $2")
-            .bind(i64::from(open))
+        let done = sqlx::query(
+            "UPDATE rounds SET is_open = $1, \
+             closed_at = CASE WHEN $1 = 1 THEN NULL ELSE closed_at END WHERE id = $2",
+        )
+        .bind(i64::from(open))
+        .bind(round_id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Sets how long after closing a round takes late surveys. `Ok(false)`
+    /// when there is no such round.
+    pub async fn set_late_hours(&self, round_id: &str, hours: i64) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE rounds SET late_hours = $1 WHERE id = $2")
+            .bind(hours)
             .bind(round_id)
             .execute(self.pool())
             .await?;
@@ -172,7 +196,7 @@ impl Db {
         round_id: Option<&str>,
     ) -> Result<Vec<RoundSummary>, DbError> {
         let rows = sqlx::query(
-            "SELECT r.id, s.slug, s.title, r.name, r.join_code, r.is_open, \
+            "SELECT r.id, s.slug, s.title, r.name, r.join_code, r.is_open, r.closed_at, r.late_hours, \
                     (SELECT COUNT(*) FROM responses x WHERE x.round_id = r.id) AS responses \
              FROM rounds r JOIN surveys s ON s.id = r.survey_id \
              WHERE $1 = '' OR r.id = $1 \
@@ -190,6 +214,8 @@ impl Db {
                     round_name: row.try_get("name")?,
                     join_code: row.try_get("join_code")?,
                     is_open: row.try_get::<i64, _>("is_open")? != 0,
+                    closed_at: row.try_get("closed_at")?,
+                    late_hours: row.try_get("late_hours")?,
                     responses: row.try_get("responses")?,
                 })
             })
@@ -202,7 +228,7 @@ impl Db {
         code: &JoinCode,
     ) -> Result<Option<RoundForCode>, DbError> {
         let Some(row) = sqlx::query(
-            "SELECT r.id, r.name, r.is_open, r.survey_id, s.slug, s.title \
+            "SELECT r.id, r.name, r.is_open, r.closed_at, r.late_hours, r.survey_id, s.slug, s.title \
              FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.join_code = $1",
         )
         .bind(code.as_str())
@@ -218,6 +244,8 @@ impl Db {
             round_name: row.try_get("name")?,
             join_code: code.to_string(),
             is_open: row.try_get::<i64, _>("is_open")? != 0,
+            closed_at: row.try_get("closed_at")?,
+            late_hours: row.try_get("late_hours")?,
             survey: Survey {
                 slug: row.try_get("slug")?,
                 title: row.try_get("title")?,

@@ -12,8 +12,10 @@ pub mod exports;
 pub mod flags;
 pub mod imports;
 pub mod join_code;
+pub mod late;
 pub mod learn;
 pub mod notification;
+pub mod outbox;
 pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod qdpx;

@@ -14,6 +14,12 @@ pub struct RoundSummary {
     pub join_code: String,
     /// Whether young people can answer it now.
     pub is_open: bool,
+    /// When it closed (seconds since 1970), if it is closed and that is
+    /// known.
+    pub closed_at: Option<i64>,
+    /// How long after closing it takes surveys finished on a tablet while
+    /// it was open (see `late`).
+    pub late_hours: i64,
     pub responses: i64,
 }
 

@@ -400,6 +400,18 @@ pub struct Survey {
 }
 
 impl Survey {
+    /// The survey as a young person's tablet may hold it: the questions and
+    /// their options, without the codebooks (themes, keywords) that only
+    /// workers use.
+    pub fn for_young_people(mut self) -> Survey {
+        for question in &mut self.questions {
+            if let Kind::Text(codebook) = &mut question.kind {
+                *codebook = Codebook::default();
+            }
+        }
+        self
+    }
+
     /// The question with this key, if the survey has one.
     pub fn question(&self, key: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.key == key)
@@ -488,6 +500,21 @@ pub fn orphaned_answers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_young_peoples_survey_has_no_codebook() {
+        let mut demo = Survey::demo();
+        let codebook = demo.questions[3].codebook_mut().unwrap();
+        codebook.themes.push(Theme {
+            name: "Help and support".to_owned(),
+            keywords: vec!["mentor".to_owned()],
+            ..Theme::default()
+        });
+        let theirs = demo.clone().for_young_people();
+        assert!(theirs.questions.iter().all(|q| q.themes().is_empty()));
+        let keys = |s: &Survey| s.questions.iter().map(|q| (q.key.clone(), q.options().to_vec())).collect::<Vec<_>>();
+        assert_eq!(keys(&theirs), keys(&demo), "the same questions and options");
+    }
 
     fn answered(
         pairs: &[(&str, &str, i64)],

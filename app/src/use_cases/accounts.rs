@@ -12,7 +12,7 @@ use crate::domain::throttle::{
     FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_ADDRESS, WRONG_SECOND_FACTORS,
 };
 use crate::second_factor;
-use crate::throttle::{self, SourceKey};
+use crate::throttle::{self, ServerKey};
 
 /// How long a session lasts without use.
 pub const IDLE_SECONDS: i64 = 30 * 60;
@@ -57,7 +57,7 @@ pub enum LoginOutcome {
 /// in while someone guesses.
 pub async fn log_in(
     db: &Db,
-    key: &SourceKey,
+    key: &ServerKey,
     attempt: LoginAttempt<'_>,
 ) -> Result<LoginOutcome, UseCaseError> {
     let account_source = key.hash(&attempt.email.trim().to_lowercase());

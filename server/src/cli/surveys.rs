@@ -92,6 +92,17 @@ pub enum RoundCommand {
         #[arg(long)]
         until: String,
     },
+    /// Set how many hours after closing the round still takes surveys that
+    /// were finished on a tablet while it was open (default 168, a week;
+    /// 0 takes none).
+    Late {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        round: String,
+        #[arg(long)]
+        hours: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,13 +326,17 @@ pub async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<
     let (RoundCommand::Open { survey, .. }
     | RoundCommand::Close { survey, .. }
     | RoundCommand::Publish { survey, .. }
-    | RoundCommand::Retention { survey, .. }) = &command
+    | RoundCommand::Retention { survey, .. }
+    | RoundCommand::Late { survey, .. }) = &command
     else {
         for round in db.list_rounds().await? {
             let state = if round.is_open { "open" } else { "closed" };
             println!(
-                "{}\t{}\t{state}\t{}",
-                round.survey_slug, round.round_name, round.join_code
+                "{}\t{}\t{state}\t{}\t{}",
+                round.survey_slug,
+                round.round_name,
+                round.join_code,
+                late_surveys(&round)
             );
         }
         return Ok(());
@@ -379,8 +394,42 @@ pub async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<
                 None => println!("Round \"{round}\" of {survey} has no retention date."),
             }
         }
+        RoundCommand::Late {
+            survey,
+            round,
+            hours,
+        } => {
+            use heard_app::domain::late::MAX_LATE_HOURS;
+            if !(0..=MAX_LATE_HOURS).contains(&hours) {
+                bail!("--hours must be from 0 to {MAX_LATE_HOURS} (six weeks), not {hours}");
+            }
+            let found = round_by_name(&db, &survey_id, &found_survey, &round).await?;
+            db.set_late_hours(&found.round_id, hours).await?;
+            let round = db
+                .list_rounds()
+                .await?
+                .into_iter()
+                .find(|r| r.round_id == found.round_id)
+                .context("the round went away")?;
+            println!("Round \"{}\" of {survey}: {}", round.round_name, late_surveys(&round));
+        }
     }
     Ok(())
+}
+
+/// What a round takes late, in words: "late surveys: taken until
+/// 2026-12-07 (168 hours after closing)".
+fn late_surveys(round: &heard_app::domain::rounds::RoundSummary) -> String {
+    let hours = round.late_hours;
+    match round.closed_at {
+        _ if hours == 0 => "late surveys: none taken".to_owned(),
+        Some(closed) => format!(
+            "late surveys: taken until {} ({hours} hours after closing)",
+            heard_app::domain::summary::day_of(closed + hours * 3600)
+        ),
+        None if round.is_open => format!("late surveys: taken for {hours} hours after closing"),
+        None => "late surveys: none taken (closed before Heard kept closing times)".to_owned(),
+    }
 }
 
 pub async fn suggest(database_url: &str, args: SuggestArgs) -> anyhow::Result<()> {

@@ -157,7 +157,8 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let source_key = heard_app::throttle::SourceKey::load(&db).await?;
+    let source_key = heard_app::throttle::ServerKey::load(&db).await?;
+    let round_key = heard_app::throttle::ServerKey::load_named(&db, "round-open-key").await?;
     let state = AppState {
         db,
         leptos_options,
@@ -170,6 +171,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         public_url: config.public_url.clone(),
         trust_forwarded_for: config.trust_forwarded_for,
         source_key,
+        round_key,
     };
     let state_db = state.db.clone();
     let app = router(state);
