@@ -101,5 +101,7 @@ check_supply_chain() {
 
 build_release() {
   say "building Heard (release)"
-  cargo leptos build --release
+  # --precompress: brotli and gzip copies of the site made now, and the
+  # site built before the server, which embeds it.
+  cargo leptos build --release --precompress
 }

@@ -33,7 +33,7 @@ pub mod throttle;
 pub mod use_cases;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -41,13 +41,25 @@ use leptos_router::{SsrMode, path};
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_page_policy();
+    // The file names come from the server's site (with their content's
+    // hash), not from Leptos's `HydrationScripts`, which reads them from a
+    // file beside the binary: one file is a whole install.
+    let _ = options;
+    let (css, js, wasm) = site_urls();
+    let nonce = leptos::nonce::use_nonce();
+    let start = format!(
+        "import init, {{ hydrate }} from {js:?}; init({{ module_or_path: {wasm:?} }}).then(hydrate);"
+    );
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HydrationScripts options/>
+                <link rel="stylesheet" href=css/>
+                <link rel="modulepreload" href=js/>
+                <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+                <script type="module" nonce=nonce>{start}</script>
                 <MetaTags/>
             </head>
             <body>
@@ -55,6 +67,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Where the stylesheet, script and wasm are served: (css, js, wasm).
+fn site_urls() -> (String, String, String) {
+    #[cfg(feature = "ssr")]
+    if let Some(state) = use_context::<state::AppState>() {
+        return (state.site.css, state.site.js, state.site.wasm);
+    }
+    (
+        "/pkg/heard.css".to_owned(),
+        "/pkg/heard.js".to_owned(),
+        "/pkg/heard_bg.wasm".to_owned(),
+    )
 }
 
 /// The Content-Security-Policy of a page: scripts only from Heard itself
@@ -89,7 +114,6 @@ fn set_page_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="heard" href="/pkg/heard.css"/>
         <Title text="Heard"/>
         <Router>
             <a class="skip-link" href="#main">"Skip to main content"</a>

@@ -30,8 +30,19 @@ pub struct AppState {
     /// The words that put an answer on the "needs a look" list. Read at
     /// start from configuration, the same on every instance.
     pub safeguarding: Arc<SafeguardingRules>,
+    /// Where pages find the stylesheet, script and wasm (names with their
+    /// content's hash; see the server's `assets`).
+    pub site: SiteUrls,
     /// Local school and place names that quotes' proposed redactions hide.
     pub redaction: Arc<crate::domain::redact::RedactionLists>,
+}
+
+/// Where the built site's files are served.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteUrls {
+    pub css: String,
+    pub js: String,
+    pub wasm: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -56,6 +56,8 @@ mod role_matrix;
 mod safeguarding;
 /// Second factors, session timeouts, admin control of accounts, the audit log.
 mod sessions;
+/// The built site inside heard: hashed, precompressed, immutable.
+mod site;
 /// Summaries for head teachers: the page, downloads, share links.
 mod summaries;
 /// A young person's journey through plain HTML forms, and exactly-once sending.

@@ -123,14 +123,10 @@ struct ServeArgs {
         global = true
     )]
     addr: String,
-    /// Folder with the built front end (cargo-leptos' site root).
-    #[arg(
-        long,
-        env = "HEARD_SITE_ROOT",
-        default_value = "target/site",
-        global = true
-    )]
-    site_root: String,
+    /// Serve the built front end from this folder (cargo-leptos' site
+    /// root) instead of the one built into heard; LEPTOS_SITE_ROOT too.
+    #[arg(long, env = "HEARD_SITE_ROOT", global = true)]
+    site_root: Option<String>,
     /// Mark session cookies Secure (and name them __Host-): set when Heard
     /// is served over HTTPS. On whenever --public-url starts with https://.
     #[arg(long, env = "HEARD_SECURE_COOKIES", global = true)]
@@ -225,7 +221,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = ServeConfig {
                 database_url: cli.database_url.clone(),
                 addr: cli.serve.addr,
-                site_root: cli.serve.site_root,
+                site_root: cli
+                    .serve
+                    .site_root
+                    .filter(|folder| !folder.is_empty())
+                    .or_else(|| std::env::var("LEPTOS_SITE_ROOT").ok())
+                    .filter(|folder| !folder.is_empty()),
                 // Over HTTPS, the session cookie is Secure and __Host-.
                 secure_cookies: cli.serve.secure_cookies
                     || cli

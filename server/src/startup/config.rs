@@ -9,7 +9,9 @@ use heard_app::domain::safeguarding::SafeguardingRules;
 pub struct ServeConfig {
     pub database_url: String,
     pub addr: String,
-    pub site_root: String,
+    /// A folder holding the built site, served instead of the one built
+    /// into the binary.
+    pub site_root: Option<String>,
     pub secure_cookies: bool,
     pub demo: bool,
     /// Replaces the default safeguarding words (one per line).

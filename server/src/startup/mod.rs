@@ -7,6 +7,7 @@
 //! young person's plain routes and `downloads` the files staff and viewers
 //! save.
 
+mod assets;
 mod config;
 mod downloads;
 mod forms;
@@ -128,6 +129,7 @@ pub fn endpoints() -> Vec<(String, String, Access)> {
 /// Opens the database, seeds the demo survey if asked, and serves until
 /// Ctrl-C or SIGTERM.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let site = Arc::new(load_site(config.site_root.as_deref())?);
     let safeguarding = load_safeguarding(
         config.safeguarding_words.as_deref(),
         config.safeguarding_rules.as_deref(),
@@ -153,7 +155,9 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let leptos_options = LeptosOptions::builder()
         .output_name("heard")
-        .site_root(config.site_root.as_str())
+        // Files are served by `assets`: Leptos's own file serving is given
+        // a folder that cannot exist, so it only draws the not-found page.
+        .site_root("/nonexistent/heard-site")
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
@@ -172,9 +176,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         trust_forwarded_for: config.trust_forwarded_for,
         source_key,
         round_key,
+        site: site.urls(),
     };
     let state_db = state.db.clone();
-    let app = router(state);
+    let app = router(state, site);
     // Tests and scripts read the real port from this line.
     tracing::info!("listening on http://{addr}");
     forget_old_failure_counts(state_db.clone());
@@ -266,9 +271,32 @@ async fn serve_connections(listener: TcpListener, app: Router, header_timeout: D
     }
 }
 
+/// The site to serve: the folder named, else the one built in. Heard does
+/// not start without one: pages without their stylesheet and script would
+/// leave young people with an unstyled survey and no outbox, silently.
+fn load_site(folder: Option<&str>) -> anyhow::Result<assets::Site> {
+    let (site, from) = match folder {
+        Some(folder) => (
+            assets::Site::from_folder(std::path::Path::new(folder))
+                .with_context(|| format!("could not read the site folder {folder}"))?,
+            format!("the site folder {folder} (HEARD_SITE_ROOT or LEPTOS_SITE_ROOT)"),
+        ),
+        None => (assets::Site::embedded(), "this heard binary".to_owned()),
+    };
+    let missing = site.missing();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "{from} holds no built Heard site (missing {}): build it with `cargo leptos build --release --precompress`, or set HEARD_SITE_ROOT to a folder holding one",
+            missing.join(", ")
+        );
+    }
+    tracing::info!(site = %from, "site ready");
+    Ok(site)
+}
+
 /// The whole application: plain-form routes, Leptos pages and server
 /// functions, and static files.
-pub fn router(state: AppState) -> Router {
+fn router(state: AppState, site: Arc<assets::Site>) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -282,12 +310,23 @@ pub fn router(state: AppState) -> Router {
     for (_, path, _, method_router) in plain_routes() {
         router = router.route(path, method_router);
     }
+    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(context.clone(), shell);
+    let files_or_not_found = move |uri: axum::http::Uri,
+                                   state: axum::extract::State<AppState>,
+                                   request: axum::extract::Request| {
+        let site = site.clone();
+        let not_found = not_found.clone();
+        async move {
+            let reads = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+            match site.response(uri.path(), request.headers()).filter(|_| reads) {
+                Some(file) => file,
+                None => not_found(uri, state, request).await,
+            }
+        }
+    };
     router
-        .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
+        .leptos_routes_with_context(&state, routes, context, render_shell)
+        .fallback(files_or_not_found)
         // Inside compression, so that it reads errors as the function wrote them.
         .layer(axum::middleware::from_fn(
             middleware::status_of_server_fn_errors,
