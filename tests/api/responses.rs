@@ -163,6 +163,11 @@ on_both_databases! {
         let (status, answer) = post(&app, &late("6f1c2a55-54b8-4a52-9d0c-8d0f6f4e2c24", Some(&token), finished_at)).await;
         assert_eq!(status, StatusCode::GONE);
         assert!(error_of(&answer).contains("0 hours after it closed"), "{answer}");
+        // The survey stored before is still "already stored", however late
+        // the tablet asks again: it must not be kept as refused.
+        let (status, answer) = post(&app, &body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["status"], "already stored");
         let refused = app.heard(&["round", "late", "--survey", "ap-voice", "--round", "Summer 2024", "--hours", "2000"], "");
         assert!(!refused.status.success());
         assert!(String::from_utf8_lossy(&refused.stderr).contains("--hours must be from 0"));

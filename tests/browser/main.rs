@@ -272,7 +272,7 @@ async fn wait_for_outbox(browser: &Browser, count: u64, seconds: u64) {
     let started = std::time::Instant::now();
     loop {
         let waiting = browser
-            .run_script("return JSON.parse(localStorage.getItem('heard.outbox') || '[]').length;")
+            .run_script("return Object.keys(localStorage).filter(k => k.startsWith('heard.outbox.')).length;")
             .await;
         if waiting == count {
             return;
@@ -307,7 +307,7 @@ async fn a_survey_finished_offline_is_kept_until_stored_even_after_the_round_clo
     // Refused for good: never dropped, kept with why.
     let started = std::time::Instant::now();
     while browser
-        .run_script("return (JSON.parse(localStorage.getItem('heard.outbox') || '[]')[0] || {}).refused || '';")
+        .run_script("return Object.keys(localStorage).filter(k => k.startsWith('heard.outbox.')).map(k => JSON.parse(localStorage.getItem(k)).refused || '').join('');")
         .await
         == ""
     {
@@ -319,7 +319,9 @@ async fn a_survey_finished_offline_is_kept_until_stored_even_after_the_round_clo
 
     // A worker opening the kiosk link sees it; after accepting late
     // surveys for longer, Try again stores it, once.
-    open_survey(&app, &browser, "?kiosk").await;
+    // The round is closed: its page says so, and shows the worker what waits.
+    browser.goto(&app.url(&format!("/survey/{}?kiosk", app.join_code))).await;
+    browser.wait_for_h1("This survey has closed").await;
     browser.wait_for_text("1 finished survey on this tablet could not be sent").await;
     browser.wait_for_text("0 hours after it closed").await;
     browser.check_accessibility("kiosk with a survey kept for a worker").await;
@@ -345,7 +347,7 @@ async fn a_survey_finished_while_the_server_is_down_is_stored_exactly_once_when_
         .check_accessibility("saved-on-this-tablet screen")
         .await;
     let waiting = browser
-        .run_script("return JSON.parse(localStorage.getItem('heard.outbox')).length;")
+        .run_script("return Object.keys(localStorage).filter(k => k.startsWith('heard.outbox.')).length;")
         .await;
     assert_eq!(waiting, 1, "the finished survey waits on the device");
 

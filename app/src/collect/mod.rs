@@ -283,18 +283,33 @@ pub fn SurveyPage() -> impl IntoView {
 #[component]
 fn LiveSurvey(initial: SurveyState) -> impl IntoView {
     let state = RwSignal::new(initial);
-    // Finished surveys Heard refused for good, kept on this tablet: shown
-    // to a worker who opens the kiosk link (never to young people).
     let for_worker = RwSignal::new(Vec::<String>::new());
     // After hydration only, so the first render matches the server's HTML.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| tablet::take_over(state, for_worker));
+    let on_submit = Callback::new(move |event: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        tablet::on_submit(&event, state);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = event;
+    });
+    view! {
+        <KeptForWorker for_worker/>
+        {move || view! { <SurveyScreenView screen=state.with(SurveyState::screen) on_submit/> }}
+    }
+}
+
+/// Finished surveys Heard refused for good, kept on this tablet: shown to
+/// a worker who opens the kiosk link (never to young people), on the
+/// survey or on its "closed" page, with a button to try them again.
+#[component]
+fn KeptForWorker(for_worker: RwSignal<Vec<String>>) -> impl IntoView {
     let retry = move |_| {
         #[cfg(feature = "hydrate")]
         tablet::retry_refused();
         for_worker.set(Vec::new());
     };
-    let kept = move || {
+    move || {
         let reasons = for_worker.get();
         (!reasons.is_empty()).then(|| {
             view! {
@@ -310,16 +325,6 @@ fn LiveSurvey(initial: SurveyState) -> impl IntoView {
                 </div>
             }
         })
-    };
-    let on_submit = Callback::new(move |event: leptos::ev::SubmitEvent| {
-        #[cfg(feature = "hydrate")]
-        tablet::on_submit(&event, state);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = event;
-    });
-    view! {
-        {kept}
-        {move || view! { <SurveyScreenView screen=state.with(SurveyState::screen) on_submit/> }}
     }
 }
 
@@ -335,7 +340,15 @@ fn UnknownCode() -> impl IntoView {
 
 #[component]
 fn SurveyClosed() -> impl IntoView {
+    let for_worker = RwSignal::new(Vec::<String>::new());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if tablet::kiosk_link_opened() {
+            for_worker.set(tablet::refused());
+        }
+    });
     view! {
+        <KeptForWorker for_worker/>
         <Title text="Survey closed - Heard"/>
         <h1>"This survey has closed"</h1>
         <p>"Thank you for wanting to take part. Ask your worker if there is a new one."</p>

@@ -193,11 +193,6 @@ pub async fn save_response<I>(
 where
     I: IntoIterator<Item = (String, Vec<String>)>,
 {
-    if !round.is_open
-        && let Err(refusal) = accepts_late(round.closed_at, round.late_hours, late, now())
-    {
-        return Err(SubmitError::Closed(round.join_code.clone(), refusal));
-    }
     // Stored in one form (lowercase with dashes), so a repeat is always
     // recognised and a receipt code (read off the id) always finds it.
     let Ok(client_id) = uuid::Uuid::parse_str(client_id).map(|id| id.to_string()) else {
@@ -205,6 +200,21 @@ where
     };
     let client_id = client_id.as_str();
     let answers = Answers::validate(&round.survey, submitted)?;
+    if !round.is_open
+        && let Err(refusal) = accepts_late(round.closed_at, round.late_hours, late, now())
+    {
+        // A repeat of a survey stored before the round closed is still
+        // "already stored": the tablet may never have heard the first
+        // answer, and must not keep it as refused.
+        let earlier = state
+            .db
+            .earlier_submission(&round.round_id, client_id, &answers.fingerprint())
+            .await?;
+        if earlier == Some(StoreOutcome::AlreadyStored) {
+            return Ok(StoreOutcome::AlreadyStored);
+        }
+        return Err(SubmitError::Closed(round.join_code.clone(), refusal));
+    }
     let sending = throttle::reserve(
         &state.db,
         SUBMISSIONS_PER_ROUND,

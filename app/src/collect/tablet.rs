@@ -25,8 +25,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-const OUTBOX: &str = "heard.outbox";
-const LEASE: &str = "heard.outbox.lease";
+/// Each waiting survey under a key of its own (`heard.outbox.<client id>`),
+/// so that tabs writing at once never overwrite each other's surveys.
+const OUTBOX_PREFIX: &str = "heard.outbox.";
+/// Where an earlier Heard kept the whole outbox as one list.
+const OLD_OUTBOX: &str = "heard.outbox";
+const LEASE: &str = "heard.lease";
 const KIOSK: &str = "heard.kiosk";
 /// Default idle time in kiosk mode before the tablet returns to welcome.
 const KIOSK_IDLE_SECONDS: u32 = 180;
@@ -92,15 +96,22 @@ pub fn take_over(state: RwSignal<SurveyState>, for_worker: RwSignal<Vec<String>>
     start_outbox();
 }
 
+/// Whether a worker opened this page with the kiosk link (`?kiosk`).
+pub fn kiosk_link_opened() -> bool {
+    window()
+        .location()
+        .search()
+        .is_ok_and(|search| form_urlencoded_pairs(search.trim_start_matches('?')).iter().any(|(k, _)| k == "kiosk"))
+}
+
 /// When the browser says the network is back, what waits is due at once,
 /// not after the rest of its backoff.
 fn send_when_back_online() {
     let on_online = Closure::<dyn Fn()>::new(|| {
-        let mut items = outbox();
-        for item in items.iter_mut().filter(|i| i.refused.is_none()) {
+        for mut item in outbox().into_iter().filter(|i| i.refused.is_none()) {
             item.due_at = 0.0;
+            keep(&item);
         }
-        save(OUTBOX, &items);
         start_outbox();
     });
     let _ = window().add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
@@ -248,31 +259,60 @@ fn after_screen_change() {
 
 // --- The outbox (its rules: `domain::outbox`) ---
 
+/// Every waiting survey, oldest first.
 fn outbox() -> Vec<OutboxItem> {
-    load(OUTBOX).unwrap_or_default()
+    let Some(storage) = storage() else {
+        return Vec::new();
+    };
+    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with(OUTBOX_PREFIX))
+        .collect();
+    let mut items: Vec<OutboxItem> = keys.iter().filter_map(|key| load(key)).collect();
+    items.sort_by(|a, b| a.queued_at.total_cmp(&b.queued_at));
+    items
 }
 
-fn enqueue(item: OutboxItem) {
-    let mut items = outbox();
-    if !items.iter().any(|i| i.client_id == item.client_id) {
-        items.push(item);
+fn item_key(client_id: &str) -> String {
+    format!("{OUTBOX_PREFIX}{client_id}")
+}
+
+/// Stores `item` under its own key.
+fn keep(item: &OutboxItem) {
+    save(&item_key(&item.client_id), item);
+}
+
+fn enqueue(mut item: OutboxItem) {
+    if load::<OutboxItem>(&item_key(&item.client_id)).is_none() {
+        item.queued_at = js_sys::Date::now();
+        keep(&item);
     }
-    save(OUTBOX, &items);
 }
 
-/// Puts the outcome of a try into storage: read afresh, because another
-/// tab may have added to the outbox meanwhile.
+/// Moves an outbox kept as one list by an earlier Heard to a key per
+/// survey: nothing finished on this tablet is lost in an update.
+fn move_old_outbox() {
+    if let Some(items) = load::<Vec<OutboxItem>>(OLD_OUTBOX) {
+        for item in items {
+            enqueue(item);
+        }
+        forget(OLD_OUTBOX);
+    }
+}
+
+/// Puts the outcome of a try into storage. Only this survey's key is
+/// written, and only while it is still there (another tab may have had it
+/// stored meanwhile).
 fn settle(client_id: &str, next: Next) {
-    let mut items = outbox();
+    let key = item_key(client_id);
     match next {
-        Next::Done => items.retain(|i| i.client_id != client_id),
+        Next::Done => forget(&key),
         Next::Retry(item) | Next::Refused(item) => {
-            if let Some(slot) = items.iter_mut().find(|i| i.client_id == client_id) {
-                *slot = item;
+            if load::<OutboxItem>(&key).is_some() {
+                keep(&item);
             }
         }
     }
-    save(OUTBOX, &items);
 }
 
 /// What Heard refused for good and waits on this tablet for a worker.
@@ -284,7 +324,9 @@ pub fn refused() -> Vec<String> {
 pub fn retry_refused() {
     let mut items = outbox();
     outbox::retry_refused(&mut items);
-    save(OUTBOX, &items);
+    for item in &items {
+        keep(item);
+    }
     start_outbox();
 }
 
@@ -348,6 +390,7 @@ thread_local! {
 /// anything waits that may still be sent. One loop per page, however often
 /// it is asked for.
 pub fn start_outbox() {
+    move_old_outbox();
     let waiting = || outbox().iter().any(|i| i.refused.is_none());
     if !waiting() || RETRYING.with(Cell::get) {
         return;

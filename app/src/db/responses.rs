@@ -103,7 +103,9 @@ impl Db {
         Ok(StoreOutcome::Stored)
     }
 
-    async fn earlier_submission(
+    /// What a submission with this id was: the same one stored before
+    /// (same round, same answers), another one, or none.
+    pub async fn earlier_submission(
         &self,
         round_id: &str,
         client_id: &str,

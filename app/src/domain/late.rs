@@ -6,8 +6,11 @@
 //! a week unless a worker sets otherwise) when the tablet proves it had the
 //! survey while the round was open: the round's open token, a time signed by
 //! the server when it handed out the survey page. The survey's own finish
-//! time, by the tablet's clock, must not be after the round closed (give or
-//! take a tablet clock that is a little wrong).
+//! time, by the tablet's clock, must be given and not after the round
+//! closed (give or take a tablet clock that is a little wrong). The token
+//! is the round's, not the survey's: whoever loaded the page while the
+//! round was open can send late surveys for the late hours, as they could
+//! have while it was open, within the same per-network limit.
 
 /// How long after closing a round takes late surveys, unless set.
 pub const DEFAULT_LATE_HOURS: i64 = 168;
@@ -27,6 +30,8 @@ pub enum LateRefusal {
     BadToken,
     #[error("the survey was handed out after the round closed")]
     HandedOutAfterClosing,
+    #[error("the survey does not say when it was finished (finished_at)")]
+    NoFinishTime,
     #[error("the survey was finished after the round closed")]
     FinishedAfterClosing,
     #[error("the round stopped taking late surveys {0} hours after it closed")]
@@ -67,11 +72,12 @@ pub fn accepts_late(
     if handed_out_at > closed_at {
         return Err(LateRefusal::HandedOutAfterClosing);
     }
-    if proof
-        .finished_at
-        .is_some_and(|finished| finished > closed_at + CLOCK_SKEW_SECONDS)
-    {
-        return Err(LateRefusal::FinishedAfterClosing);
+    match proof.finished_at {
+        None => return Err(LateRefusal::NoFinishTime),
+        Some(finished) if finished > closed_at + CLOCK_SKEW_SECONDS => {
+            return Err(LateRefusal::FinishedAfterClosing);
+        }
+        Some(_) => {}
     }
     if now >= closed_at + late_hours * 3600 {
         return Err(LateRefusal::TooLate(late_hours));
@@ -121,12 +127,16 @@ mod tests {
         };
         assert_eq!(accepts_late(Some(CLOSED), 168, forged, now), Err(LateRefusal::BadToken));
         assert_eq!(
-            accepts_late(Some(CLOSED), 168, proof(CLOSED + 1, None), now),
+            accepts_late(Some(CLOSED), 168, proof(CLOSED + 1, Some(CLOSED)), now),
             Err(LateRefusal::HandedOutAfterClosing)
         );
         assert_eq!(
-            accepts_late(None, 168, proof(CLOSED - 60, None), now),
+            accepts_late(None, 168, proof(CLOSED - 60, Some(CLOSED - 30)), now),
             Err(LateRefusal::NoCloseTime)
+        );
+        assert_eq!(
+            accepts_late(Some(CLOSED), 168, proof(CLOSED - 60, None), now),
+            Err(LateRefusal::NoFinishTime)
         );
     }
 

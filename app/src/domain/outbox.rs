@@ -39,6 +39,9 @@ pub struct OutboxItem {
     /// Why Heard refused it for good, when it did: it waits for a worker.
     #[serde(default)]
     pub refused: Option<String>,
+    /// When it was finished (milliseconds since 1970): oldest go first.
+    #[serde(default)]
+    pub queued_at: f64,
 }
 
 impl OutboxItem {
@@ -49,6 +52,7 @@ impl OutboxItem {
             tries: 0,
             due_at: 0.0,
             refused: None,
+            queued_at: 0.0,
         }
     }
 
@@ -94,12 +98,13 @@ pub fn after_try(mut item: OutboxItem, answer: &Answer, now: f64) -> Next {
             acknowledged: true,
             ..
         } => return Next::Done,
+        // Refused in Heard's own words: a proxy's 404 page is no refusal.
         Answer::Http {
-            status: status @ (400 | 404 | 409 | 410 | 422),
-            error,
+            status: 400 | 404 | 409 | 410 | 422,
+            error: Some(error),
             ..
         } => {
-            item.refused = Some(error.clone().unwrap_or_else(|| format!("HTTP {status}")));
+            item.refused = Some(error.clone());
             return Next::Refused(item);
         }
         Answer::Http { retry_after, .. } => *retry_after,
@@ -169,6 +174,16 @@ mod tests {
         }
         // A captive portal's or proxy's own 200 page is not Heard.
         retried(after_try(item(), &http(200), 0.0));
+        // Nor is its 404 or 410 without Heard's error: tried again.
+        for status in [404, 410] {
+            let foreign = Answer::Http {
+                status,
+                acknowledged: false,
+                error: None,
+                retry_after: None,
+            };
+            retried(after_try(item(), &foreign, 0.0));
+        }
     }
 
     #[test]

@@ -520,7 +520,9 @@ impl SafeguardingRules {
         // longest, and nothing inside it again. A rule pairing signs across
         // a sentence (`a & b`) spans everything between them, so it is
         // kept only where no phrase rule found words it overlaps: "my dad
-        // hits me" shows "hits me", not "dad hits" beside it.
+        // hits me" shows "hits me", not "dad hits" beside it, and "my mum
+        // kicked me out of the house" is neglect, not also "mum kicked".
+        // The answer is flagged either way; only the reasons shown differ.
         found.sort_by_key(|&(start, end, rule)| {
             (!rule.also.is_empty(), start, std::cmp::Reverse(end))
         });

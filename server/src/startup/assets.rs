@@ -214,8 +214,13 @@ fn accepts_encoding(request: &HeaderMap, encoding: &str) -> bool {
         .flat_map(|v| v.split(','))
         .any(|item| {
             let mut parts = item.split(';').map(str::trim);
+            let refused = |p: &str| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            };
             parts.next().is_some_and(|name| name.eq_ignore_ascii_case(encoding))
-                && !parts.any(|p| p.replace(' ', "") == "q=0")
+                && !parts.any(refused)
         })
 }
 
@@ -265,7 +270,7 @@ mod tests {
         assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
         assert_eq!(response.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
         assert_eq!(response.headers()[header::CONTENT_TYPE], "text/css; charset=utf-8");
-        let gzip = site.response(&css, &headers("gzip, br;q=0")).unwrap();
+        let gzip = site.response(&css, &headers("gzip, br;q=0.0")).unwrap();
         assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
         let plain = site.response(&css, &HeaderMap::new()).unwrap();
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());

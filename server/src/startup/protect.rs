@@ -65,6 +65,7 @@ pub async fn protect(
     } else {
         next.run(request).await
     };
+    let status = response.status();
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -89,7 +90,9 @@ pub async fn protect(
             HeaderValue::from_static("max-age=31536000"),
         );
     }
-    if !static_file {
+    // A site file sets its own caching; anything else under /pkg/ (the
+    // not-found page) is not to be kept either.
+    if !(static_file && status == StatusCode::OK) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
