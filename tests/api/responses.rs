@@ -39,7 +39,9 @@ fn unix_now() -> i64 {
 /// The round's open token, as the survey page hands it to the tablet.
 async fn open_token_of(app: &TestApp) -> String {
     let page = app.get_text(&format!("/survey/{}", app.join_code)).await;
-    let at = page.find("open_token").unwrap_or_else(|| panic!("no open token in {page}"));
+    let at = page
+        .find("open_token")
+        .unwrap_or_else(|| panic!("no open token in {page}"));
     // `"open_token":"1796040000.0123…"`, however the page quotes it.
     let token: String = page[at + "open_token".len()..]
         .chars()

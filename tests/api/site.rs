@@ -19,7 +19,11 @@ async fn the_site_is_served_from_inside_heard_under_its_hash_precompressed_for_e
     // Started in an empty folder with no site folder named: only what is
     // built into the binary can be served.
     let app = TestApp::spawn_with_env(&[("HEARD_SITE_ROOT", "")]).await;
-    assert!(app.log().contains("site=this heard binary"), "{}", app.log());
+    assert!(
+        app.log().contains("site=this heard binary"),
+        "{}",
+        app.log()
+    );
     let page = app.get_text("/").await;
     let css = address(&page, "/pkg/heard.", ".css");
     let js = address(&page, "/pkg/heard.", ".js");
@@ -27,30 +31,59 @@ async fn the_site_is_served_from_inside_heard_under_its_hash_precompressed_for_e
     let built = heard_tests::site_root().join("pkg");
     for (url, plain, encoding, extension, content_type) in [
         (&css, "heard.css", "br", "br", "text/css; charset=utf-8"),
-        (&js, "heard.js", "gzip", "gz", "text/javascript; charset=utf-8"),
+        (
+            &js,
+            "heard.js",
+            "gzip",
+            "gz",
+            "text/javascript; charset=utf-8",
+        ),
         (&wasm, "heard.wasm", "br", "br", "application/wasm"),
     ] {
         // The name holds 16 hex digits of the content's hash.
         let hash = url.rsplit('.').nth(1).unwrap();
-        assert!(hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()), "{url}");
-        let response = app.client().get(app.url(url)).header("accept-encoding", encoding).send().await.unwrap();
+        assert!(
+            hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{url}"
+        );
+        let response = app
+            .client()
+            .get(app.url(url))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{url}");
         let headers = response.headers().clone();
         assert_eq!(headers["content-encoding"], encoding, "{url}");
-        assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable", "{url}");
+        assert_eq!(
+            headers["cache-control"], "public, max-age=31536000, immutable",
+            "{url}"
+        );
         assert_eq!(headers["content-type"], content_type, "{url}");
         assert_eq!(headers["vary"], "accept-encoding", "{url}");
         // Exactly the copy compressed at build time: nothing per request.
         let body = response.bytes().await.unwrap();
         let precompressed = std::fs::read(built.join(format!("{plain}.{extension}"))).unwrap();
-        assert!(body[..] == precompressed[..], "{url} is not the build's .{extension}");
+        assert!(
+            body[..] == precompressed[..],
+            "{url} is not the build's .{extension}"
+        );
     }
     // A browser that takes neither gets the file as built.
     let plain = app.client().get(app.url(&css)).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
-    assert_eq!(plain.bytes().await.unwrap(), std::fs::read(built.join("heard.css")).unwrap());
+    assert_eq!(
+        plain.bytes().await.unwrap(),
+        std::fs::read(built.join("heard.css")).unwrap()
+    );
     // A name that is no file is the not-found page, not a file.
-    let missing = app.client().get(app.url("/pkg/heard.0000000000000000.css")).send().await.unwrap();
+    let missing = app
+        .client()
+        .get(app.url("/pkg/heard.0000000000000000.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
@@ -64,14 +97,23 @@ fn heard_will_not_start_on_a_site_folder_that_holds_no_site() {
             dir.path(),
             // The other one empty: the test's own HEARD_SITE_ROOT must not
             // win.
-            &[("HEARD_SITE_ROOT", ""), (variable, empty.to_str().unwrap()), ("HEARD_ADDR", "127.0.0.1:0")],
+            &[
+                ("HEARD_SITE_ROOT", ""),
+                (variable, empty.to_str().unwrap()),
+                ("HEARD_ADDR", "127.0.0.1:0"),
+            ],
             &["serve"],
             "",
         );
-        assert!(!out.status.success(), "{variable}: heard started without a site");
+        assert!(
+            !out.status.success(),
+            "{variable}: heard started without a site"
+        );
         let error = String::from_utf8_lossy(&out.stderr);
         assert!(
-            error.contains("holds no built Heard site (missing pkg/heard.css, pkg/heard.js, pkg/heard_bg.wasm)"),
+            error.contains(
+                "holds no built Heard site (missing pkg/heard.css, pkg/heard.js, pkg/heard_bg.wasm)"
+            ),
             "{variable}: {error}"
         );
     }

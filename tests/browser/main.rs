@@ -298,10 +298,30 @@ async fn a_survey_finished_offline_is_kept_until_stored_even_after_the_round_clo
     finish_offline(&browser, None).await;
     let heard = |args: &[&str]| {
         let out = app.heard(args, "");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
-    heard(&["round", "close", "--survey", "ap-voice", "--round", "Summer 2024"]);
-    heard(&["round", "late", "--survey", "ap-voice", "--round", "Summer 2024", "--hours", "0"]);
+    heard(&[
+        "round",
+        "close",
+        "--survey",
+        "ap-voice",
+        "--round",
+        "Summer 2024",
+    ]);
+    heard(&[
+        "round",
+        "late",
+        "--survey",
+        "ap-voice",
+        "--round",
+        "Summer 2024",
+        "--hours",
+        "0",
+    ]);
     let app = app.restart_on_same_port().await;
 
     // Refused for good: never dropped, kept with why.
@@ -320,13 +340,35 @@ async fn a_survey_finished_offline_is_kept_until_stored_even_after_the_round_clo
     // A worker opening the kiosk link sees it; after accepting late
     // surveys for longer, Try again stores it, once.
     // The round is closed: its page says so, and shows the worker what waits.
-    browser.goto(&app.url(&format!("/survey/{}?kiosk", app.join_code))).await;
+    browser
+        .goto(&app.url(&format!("/survey/{}?kiosk", app.join_code)))
+        .await;
     browser.wait_for_h1("This survey has closed").await;
-    browser.wait_for_text("1 finished survey on this tablet could not be sent").await;
+    browser
+        .wait_for_text("1 finished survey on this tablet could not be sent")
+        .await;
     browser.wait_for_text("0 hours after it closed").await;
-    browser.check_accessibility("kiosk with a survey kept for a worker").await;
-    let out = app.heard(&["round", "late", "--survey", "ap-voice", "--round", "Summer 2024", "--hours", "24"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    browser
+        .check_accessibility("kiosk with a survey kept for a worker")
+        .await;
+    let out = app.heard(
+        &[
+            "round",
+            "late",
+            "--survey",
+            "ap-voice",
+            "--round",
+            "Summer 2024",
+            "--hours",
+            "24",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     browser.click_text("button", "Try sending them again").await;
     wait_for_outbox(&browser, 0, 30).await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
@@ -347,7 +389,9 @@ async fn a_survey_finished_while_the_server_is_down_is_stored_exactly_once_when_
         .check_accessibility("saved-on-this-tablet screen")
         .await;
     let waiting = browser
-        .run_script("return Object.keys(localStorage).filter(k => k.startsWith('heard.outbox.')).length;")
+        .run_script(
+            "return Object.keys(localStorage).filter(k => k.startsWith('heard.outbox.')).length;",
+        )
         .await;
     assert_eq!(waiting, 1, "the finished survey waits on the device");
 

@@ -173,7 +173,15 @@ pub async fn receive_json(
         ),
         finished_at: submission.finished_at,
     };
-    save_response(state, &round, &submission.client_id, submitted, source, late).await
+    save_response(
+        state,
+        &round,
+        &submission.client_id,
+        submitted,
+        source,
+        late,
+    )
+    .await
 }
 
 /// Checks answers against the round's survey and stores them exactly once.

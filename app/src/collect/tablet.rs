@@ -98,10 +98,11 @@ pub fn take_over(state: RwSignal<SurveyState>, for_worker: RwSignal<Vec<String>>
 
 /// Whether a worker opened this page with the kiosk link (`?kiosk`).
 pub fn kiosk_link_opened() -> bool {
-    window()
-        .location()
-        .search()
-        .is_ok_and(|search| form_urlencoded_pairs(search.trim_start_matches('?')).iter().any(|(k, _)| k == "kiosk"))
+    window().location().search().is_ok_and(|search| {
+        form_urlencoded_pairs(search.trim_start_matches('?'))
+            .iter()
+            .any(|(k, _)| k == "kiosk")
+    })
 }
 
 /// When the browser says the network is back, what waits is due at once,
@@ -443,7 +444,10 @@ async fn post_response(body: &str) -> Answer {
     };
     Answer::Http {
         status,
-        acknowledged: matches!(field("status").as_deref(), Some("stored" | "already stored")),
+        acknowledged: matches!(
+            field("status").as_deref(),
+            Some("stored" | "already stored")
+        ),
         error: field("error"),
         retry_after,
     }

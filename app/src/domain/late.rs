@@ -102,7 +102,10 @@ mod tests {
     fn a_survey_handed_out_and_finished_before_closing_is_taken_within_the_late_hours() {
         let hour = 3600;
         let p = proof(CLOSED - 2 * hour, Some(CLOSED - hour));
-        assert_eq!(accepts_late(Some(CLOSED), 168, p, CLOSED + 167 * hour), Ok(()));
+        assert_eq!(
+            accepts_late(Some(CLOSED), 168, p, CLOSED + 167 * hour),
+            Ok(())
+        );
         assert_eq!(
             accepts_late(Some(CLOSED), 168, p, CLOSED + 168 * hour + 1),
             Err(LateRefusal::TooLate(168))
@@ -120,12 +123,18 @@ mod tests {
             token: OpenToken::Missing,
             finished_at: Some(CLOSED - 60),
         };
-        assert_eq!(accepts_late(Some(CLOSED), 168, none, now), Err(LateRefusal::NoToken));
+        assert_eq!(
+            accepts_late(Some(CLOSED), 168, none, now),
+            Err(LateRefusal::NoToken)
+        );
         let forged = LateProof {
             token: OpenToken::Forged,
             finished_at: None,
         };
-        assert_eq!(accepts_late(Some(CLOSED), 168, forged, now), Err(LateRefusal::BadToken));
+        assert_eq!(
+            accepts_late(Some(CLOSED), 168, forged, now),
+            Err(LateRefusal::BadToken)
+        );
         assert_eq!(
             accepts_late(Some(CLOSED), 168, proof(CLOSED + 1, Some(CLOSED)), now),
             Err(LateRefusal::HandedOutAfterClosing)

@@ -191,7 +191,17 @@ mod tests {
         let mut clock = 1_000_000.0;
         let mut waiting = item();
         let mut waits = Vec::new();
-        for answer in [Answer::None, http(408), http(413), http(429), http(500), http(502), http(503), Answer::None, Answer::None] {
+        for answer in [
+            Answer::None,
+            http(408),
+            http(413),
+            http(429),
+            http(500),
+            http(502),
+            http(503),
+            Answer::None,
+            Answer::None,
+        ] {
             waiting = retried(after_try(waiting, &answer, clock));
             assert!(!waiting.is_due(clock), "not due at once");
             waits.push((waiting.due_at - clock) / 1000.0);
@@ -210,10 +220,19 @@ mod tests {
             error: None,
             retry_after: Some(seconds),
         };
-        assert_eq!(retried(after_try(item(), &throttled(90), 0.0)).due_at, 90_000.0);
+        assert_eq!(
+            retried(after_try(item(), &throttled(90), 0.0)).due_at,
+            90_000.0
+        );
         // Never sooner than the backoff, never later than an hour.
-        assert_eq!(retried(after_try(item(), &throttled(0), 0.0)).due_at, 1_000.0);
-        assert_eq!(retried(after_try(item(), &throttled(999_999), 0.0)).due_at, 3_600_000.0);
+        assert_eq!(
+            retried(after_try(item(), &throttled(0), 0.0)).due_at,
+            1_000.0
+        );
+        assert_eq!(
+            retried(after_try(item(), &throttled(999_999), 0.0)).due_at,
+            3_600_000.0
+        );
     }
 
     #[test]
@@ -239,6 +258,9 @@ mod tests {
         assert!(may_send(None, "b", 50.0));
         assert!(may_send(Some(&lease), "a", 50.0));
         assert!(!may_send(Some(&lease), "b", 50.0));
-        assert!(may_send(Some(&lease), "b", 100.0), "an abandoned lease expires");
+        assert!(
+            may_send(Some(&lease), "b", 100.0),
+            "an abandoned lease expires"
+        );
     }
 }

@@ -846,12 +846,13 @@ mod tests {
 
     #[test]
     fn a_word_class_keeps_exact_words_exact() {
-        let rules =
-            SafeguardingRules::parse("@gang = =olders opps
+        let rules = SafeguardingRules::parse(
+            "@gang = =olders opps
 [exploitation]
 @gang & money
-")
-                .unwrap();
+",
+        )
+        .unwrap();
         assert_eq!(rules.explain("the olders want money").len(), 1);
         assert_eq!(rules.explain("the opp want money").len(), 1, "stemmed");
         assert!(

@@ -512,7 +512,12 @@ mod tests {
         });
         let theirs = demo.clone().for_young_people();
         assert!(theirs.questions.iter().all(|q| q.themes().is_empty()));
-        let keys = |s: &Survey| s.questions.iter().map(|q| (q.key.clone(), q.options().to_vec())).collect::<Vec<_>>();
+        let keys = |s: &Survey| {
+            s.questions
+                .iter()
+                .map(|q| (q.key.clone(), q.options().to_vec()))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(keys(&theirs), keys(&demo), "the same questions and options");
     }
 

@@ -411,7 +411,11 @@ pub async fn round(database_url: &str, command: RoundCommand) -> anyhow::Result<
                 .into_iter()
                 .find(|r| r.round_id == found.round_id)
                 .context("the round went away")?;
-            println!("Round \"{}\" of {survey}: {}", round.round_name, late_surveys(&round));
+            println!(
+                "Round \"{}\" of {survey}: {}",
+                round.round_name,
+                late_surveys(&round)
+            );
         }
     }
     Ok(())

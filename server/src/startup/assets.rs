@@ -176,7 +176,10 @@ impl Site {
         };
         let mut response = Response::new(Body::from(body.clone()));
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        );
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         headers.insert(
             header::CACHE_CONTROL,
@@ -219,7 +222,9 @@ fn accepts_encoding(request: &HeaderMap, encoding: &str) -> bool {
                     .and_then(|q| q.trim().parse::<f32>().ok())
                     .is_some_and(|q| q <= 0.0)
             };
-            parts.next().is_some_and(|name| name.eq_ignore_ascii_case(encoding))
+            parts
+                .next()
+                .is_some_and(|name| name.eq_ignore_ascii_case(encoding))
                 && !parts.any(refused)
         })
 }
@@ -250,13 +255,19 @@ mod tests {
             ("pkg/heard.css.gz".to_owned(), Cow::Borrowed(&b"GZ"[..])),
             ("pkg/heard.js".to_owned(), Cow::Borrowed(&b"js"[..])),
             ("pkg/heard.wasm".to_owned(), Cow::Borrowed(&b"wasm"[..])),
-            ("robots.txt".to_owned(), Cow::Borrowed(&b"User-agent: *"[..])),
+            (
+                "robots.txt".to_owned(),
+                Cow::Borrowed(&b"User-agent: *"[..]),
+            ),
         ])
     }
 
     fn headers(accept: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(accept).unwrap());
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(accept).unwrap(),
+        );
         headers
     }
 
@@ -265,11 +276,22 @@ mod tests {
         let site = site();
         assert!(site.missing().is_empty());
         let css = site.urls().css;
-        assert!(css.starts_with("/pkg/heard.") && css.ends_with(".css") && css.len() == "/pkg/heard..css".len() + 16, "{css}");
+        assert!(
+            css.starts_with("/pkg/heard.")
+                && css.ends_with(".css")
+                && css.len() == "/pkg/heard..css".len() + 16,
+            "{css}"
+        );
         let response = site.response(&css, &headers("gzip, deflate, br")).unwrap();
         assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
-        assert_eq!(response.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
-        assert_eq!(response.headers()[header::CONTENT_TYPE], "text/css; charset=utf-8");
+        assert_eq!(
+            response.headers()[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/css; charset=utf-8"
+        );
         let gzip = site.response(&css, &headers("gzip, br;q=0.0")).unwrap();
         assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
         let plain = site.response(&css, &HeaderMap::new()).unwrap();
@@ -292,6 +314,9 @@ mod tests {
     #[test]
     fn a_site_without_its_files_says_what_is_missing() {
         let empty = Site::from_files([]);
-        assert_eq!(empty.missing(), ["pkg/heard.css", "pkg/heard.js", "pkg/heard_bg.wasm"]);
+        assert_eq!(
+            empty.missing(),
+            ["pkg/heard.css", "pkg/heard.js", "pkg/heard_bg.wasm"]
+        );
     }
 }

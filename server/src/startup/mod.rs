@@ -310,15 +310,22 @@ fn router(state: AppState, site: Arc<assets::Site>) -> Router {
     for (_, path, _, method_router) in plain_routes() {
         router = router.route(path, method_router);
     }
-    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(context.clone(), shell);
+    let not_found =
+        leptos_axum::file_and_error_handler_with_context::<AppState, _>(context.clone(), shell);
     let files_or_not_found = move |uri: axum::http::Uri,
                                    state: axum::extract::State<AppState>,
                                    request: axum::extract::Request| {
         let site = site.clone();
         let not_found = not_found.clone();
         async move {
-            let reads = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
-            match site.response(uri.path(), request.headers()).filter(|_| reads) {
+            let reads = matches!(
+                *request.method(),
+                axum::http::Method::GET | axum::http::Method::HEAD
+            );
+            match site
+                .response(uri.path(), request.headers())
+                .filter(|_| reads)
+            {
                 Some(file) => file,
                 None => not_found(uri, state, request).await,
             }
