@@ -338,8 +338,9 @@ fn router(state: AppState, site: Arc<assets::Site>) -> Router {
         .layer(axum::middleware::from_fn(
             middleware::status_of_server_fn_errors,
         ))
-        // Tablets on a school's wifi: the wasm goes from about 1 MB to a
-        // third of that.
+        // Pages and JSON, compressed as they are made. The site's files
+        // come compressed at build time (`assets`), and a response that
+        // already has a Content-Encoding passes through untouched.
         .layer(tower_http::compression::CompressionLayer::new())
         // Bodies are limited by `limit_server_fn_bodies` (and by each plain
         // route itself), not by axum's one 2 MB default for everything.
