@@ -267,6 +267,33 @@ async fn finish_offline(browser: &Browser, help_before: Option<&str>) {
     browser.wait_for_text("Your answers are saved on this tablet. They will be sent when the tablet is back online.").await;
 }
 
+/// `heard ARGS`, which must succeed.
+fn heard_ok(app: &TestApp, args: &[&str]) {
+    let out = app.heard(args, "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// How long after closing the demo round takes late surveys.
+fn set_late_hours(app: &TestApp, hours: &str) {
+    heard_ok(
+        app,
+        &[
+            "round",
+            "late",
+            "--survey",
+            "ap-voice",
+            "--round",
+            "Summer 2024",
+            "--hours",
+            hours,
+        ],
+    );
+}
+
 /// Waits until the outbox holds `count` items (or fails after `seconds`).
 async fn wait_for_outbox(browser: &Browser, count: u64, seconds: u64) {
     let started = std::time::Instant::now();
@@ -296,32 +323,18 @@ async fn a_survey_finished_offline_is_kept_until_stored_even_after_the_round_clo
     // worker closes the round meanwhile, taking no late surveys.
     app.stop();
     finish_offline(&browser, None).await;
-    let heard = |args: &[&str]| {
-        let out = app.heard(args, "");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    heard(&[
-        "round",
-        "close",
-        "--survey",
-        "ap-voice",
-        "--round",
-        "Summer 2024",
-    ]);
-    heard(&[
-        "round",
-        "late",
-        "--survey",
-        "ap-voice",
-        "--round",
-        "Summer 2024",
-        "--hours",
-        "0",
-    ]);
+    heard_ok(
+        &app,
+        &[
+            "round",
+            "close",
+            "--survey",
+            "ap-voice",
+            "--round",
+            "Summer 2024",
+        ],
+    );
+    set_late_hours(&app, "0");
     let app = app.restart_on_same_port().await;
 
     // Refused for good: never dropped, kept with why.
@@ -337,9 +350,8 @@ async fn a_survey_finished_offline_is_kept_until_stored_even_after_the_round_clo
     wait_for_outbox(&browser, 1, 1).await;
     assert_eq!(app.stored_responses().await, 0);
 
-    // A worker opening the kiosk link sees it; after accepting late
-    // surveys for longer, Try again stores it, once.
-    // The round is closed: its page says so, and shows the worker what waits.
+    // A worker opening the kiosk link sees it on the closed round's page;
+    // after accepting late surveys for longer, Try again stores it, once.
     browser
         .goto(&app.url(&format!("/survey/{}?kiosk", app.join_code)))
         .await;
@@ -351,24 +363,7 @@ async fn a_survey_finished_offline_is_kept_until_stored_even_after_the_round_clo
     browser
         .check_accessibility("kiosk with a survey kept for a worker")
         .await;
-    let out = app.heard(
-        &[
-            "round",
-            "late",
-            "--survey",
-            "ap-voice",
-            "--round",
-            "Summer 2024",
-            "--hours",
-            "24",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    set_late_hours(&app, "24");
     browser.click_text("button", "Try sending them again").await;
     wait_for_outbox(&browser, 0, 30).await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
