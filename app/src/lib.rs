@@ -38,6 +38,11 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 /// The HTML document around every page.
+///
+/// The young person's pages (the start page and the survey) carry the
+/// stylesheet and the tablet client (`collect/tablet.mjs`, a few KB) in
+/// the page: a class of tablets on weak school wifi must not each download
+/// the staff app. Every other page loads the full app, which hydrates it.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_page_policy();
@@ -45,21 +50,44 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // hash), not from Leptos's `HydrationScripts`, which reads them from a
     // file beside the binary: one file is a whole install.
     let _ = options;
-    let (css, js, wasm) = site_urls();
+    let site = site_urls();
     let nonce = leptos::nonce::use_nonce();
-    let start = format!(
-        "import init, {{ hydrate }} from {js:?}; init({{ module_or_path: {wasm:?} }}).then(hydrate);"
-    );
+    let young = young_persons_page();
+    // The young person's pages carry their stylesheet and script inline:
+    // on a slow connection (400 ms a request on "slow 3G") each file a
+    // page waits for costs a round trip, which is more than these few KB
+    // take to arrive with the page.
+    let style = if young {
+        view! { <style inner_html=site.css_text.to_string()></style> }.into_any()
+    } else {
+        view! { <link rel="stylesheet" href=site.css/> }.into_any()
+    };
+    let scripts = if young {
+        view! { <script type="module" nonce=nonce inner_html=collect::tablet_script()></script> }
+            .into_any()
+    } else {
+        let start = format!(
+            "import init, {{ hydrate }} from {:?}; init({{ module_or_path: {:?} }}).then(hydrate);",
+            site.js, site.wasm
+        );
+        view! {
+            <link rel="modulepreload" href=site.js/>
+            <link rel="preload" href=site.wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+            <script type="module" nonce=nonce>{start}</script>
+        }
+        .into_any()
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="stylesheet" href=css/>
-                <link rel="modulepreload" href=js/>
-                <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
-                <script type="module" nonce=nonce>{start}</script>
+                // No icon: a tablet asking for /favicon.ico would fetch a
+                // whole "not found" page.
+                <link rel="icon" href="data:,"/>
+                {style}
+                {scripts}
                 <MetaTags/>
             </head>
             <body>
@@ -69,17 +97,38 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Where the stylesheet, script and wasm are served: (css, js, wasm).
-fn site_urls() -> (String, String, String) {
+/// Whether this response is one of the young person's pages.
+fn young_persons_page() -> bool {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        return collect::is_young_persons_path(parts.uri.path());
+    }
+    false
+}
+
+/// Where the stylesheet, the scripts and the wasm are served.
+fn site_urls() -> SiteUrls {
     #[cfg(feature = "ssr")]
     if let Some(state) = use_context::<state::AppState>() {
-        return (state.site.css, state.site.js, state.site.wasm);
+        return state.site;
     }
-    (
-        "/pkg/heard.css".to_owned(),
-        "/pkg/heard.js".to_owned(),
-        "/pkg/heard_bg.wasm".to_owned(),
-    )
+    SiteUrls {
+        css: "/pkg/heard.css".to_owned(),
+        js: "/pkg/heard.js".to_owned(),
+        wasm: "/pkg/heard_bg.wasm".to_owned(),
+        css_text: std::sync::Arc::from(""),
+    }
+}
+
+/// Where the built site's files are served (their hashed names).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteUrls {
+    pub css: String,
+    /// The staff app: its JavaScript and wasm.
+    pub js: String,
+    pub wasm: String,
+    /// The stylesheet itself, for the young person's pages.
+    pub css_text: std::sync::Arc<str>,
 }
 
 /// The Content-Security-Policy of a page: scripts only from Heard itself
@@ -160,15 +209,9 @@ pub fn hydrate() {
         }
     }));
     leptos::mount::hydrate_body(App);
-    // Marks the page as live: stylesheets show script-only controls (Read
-    // aloud only where the browser can speak), and the browser tests know
-    // when hydration has finished.
+    // Marks the page as live (as the tablet client does on the young
+    // person's pages): the browser tests know when hydration has finished.
     if let Some(root) = document().document_element() {
-        if collect::tablet::can_speak() {
-            let _ = root.set_attribute("data-speech", "");
-        }
-        let _ = root.set_attribute("data-hydrated", "");
+        let _ = root.set_attribute("data-live", "");
     }
-    // Finished surveys left on this tablet go as soon as any page is open.
-    collect::tablet::start_outbox();
 }

@@ -37,13 +37,7 @@ pub struct AppState {
     pub redaction: Arc<crate::domain::redact::RedactionLists>,
 }
 
-/// Where the built site's files are served.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SiteUrls {
-    pub css: String,
-    pub js: String,
-    pub wasm: String,
-}
+pub use crate::SiteUrls;
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {

@@ -24,10 +24,11 @@ async fn the_site_is_served_from_inside_heard_under_its_hash_precompressed_for_e
         "{}",
         app.log()
     );
-    let page = app.get_text("/").await;
-    let css = address(&page, "/pkg/heard.", ".css");
-    let js = address(&page, "/pkg/heard.", ".js");
-    let wasm = address(&page, "/pkg/heard", ".wasm");
+    // Staff pages load the whole app.
+    let staff_page = app.get_text("/login").await;
+    let css = address(&staff_page, "/pkg/heard.", ".css");
+    let js = address(&staff_page, "/pkg/heard.", ".js");
+    let wasm = address(&staff_page, "/pkg/heard", ".wasm");
     let built = heard_tests::site_root().join("pkg");
     for (url, plain, encoding, extension, content_type) in [
         (&css, "heard.css", "br", "br", "text/css; charset=utf-8"),
@@ -77,6 +78,23 @@ async fn the_site_is_served_from_inside_heard_under_its_hash_precompressed_for_e
         plain.bytes().await.unwrap(),
         std::fs::read(built.join("heard.css")).unwrap()
     );
+    // The young person's pages carry the stylesheet and the tablet client
+    // themselves (a round trip per file costs more than their few KB on a
+    // slow connection) and never load the app.
+    let stylesheet = std::fs::read_to_string(built.join("heard.css")).unwrap();
+    for path in ["/", &format!("/survey/{}", app.join_code)] {
+        let page = app.get_text(path).await;
+        assert!(
+            page.contains(&format!("<style>{stylesheet}</style>")),
+            "{path}: {page}"
+        );
+        assert!(
+            page.contains("export function afterTry("),
+            "{path}: no tablet client"
+        );
+        assert!(!page.contains("/pkg/"), "{path} fetches files: {page}");
+    }
+
     // A name that is no file is the not-found page, not a file.
     let missing = app
         .client()

@@ -190,6 +190,10 @@ on_both_databases! {
             .json(&serde_json::json!({ "join_code": app.join_code, "client_id": "00000000-0000-4000-8000-999999999999", "answers": {} }))
             .send().await.unwrap();
         assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        // The tablet is told how long to wait: until the oldest of the
+        // hour's answers ages out, so at most an hour.
+        let wait: i64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((3000..=3600).contains(&wait), "Retry-After: {wait}");
         assert!(refused.text().await.unwrap().contains("too many answers came to this round"));
         assert_eq!(app.stored_responses().await, 600);
         // Another round from the same address is not held back.

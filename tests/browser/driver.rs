@@ -106,7 +106,8 @@ impl Browser {
     }
 
     /// Waits until the page's `<h1>` reads `text` and, with JavaScript on,
-    /// until the page has hydrated (so the check covers the live app).
+    /// until the page is live (`data-live`: hydrated, or taken over by the
+    /// tablet client), so the check covers the live page.
     pub async fn wait_for_h1(&self, text: &str) {
         let started = Instant::now();
         loop {
@@ -157,15 +158,15 @@ impl Browser {
         }
     }
 
-    /// With JavaScript on: whether the page has hydrated. With it off: true,
-    /// after checking that the page did not hydrate (a page that did would
-    /// mean the JavaScript-off run tested the live app instead).
+    /// With JavaScript on: whether the page is live. With it off: true,
+    /// after checking that it is not (a page that were would mean the
+    /// JavaScript-off run tested the live page instead).
     async fn hydrated_if_js(&self) -> bool {
         match self.js {
             Js::Off => {
                 let hydrated = self
                     .client
-                    .find(Locator::Css("html[data-hydrated]"))
+                    .find(Locator::Css("html[data-live]"))
                     .await
                     .is_ok();
                 assert!(!hydrated, "JavaScript is off, yet the page hydrated");
@@ -173,7 +174,7 @@ impl Browser {
             }
             Js::On => self
                 .client
-                .find(Locator::Css("html[data-hydrated]"))
+                .find(Locator::Css("html[data-live]"))
                 .await
                 .is_ok(),
         }
@@ -317,6 +318,109 @@ impl Browser {
 
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
+    }
+
+    /// Opens a second tab on `url` and makes it the current one; returns
+    /// the first tab's handle (for [`Browser::switch_to`]).
+    pub async fn open_tab(&self, url: &str) -> fantoccini::wd::WindowHandle {
+        let first = self.client.window().await.expect("the current tab");
+        let tab = self.client.new_window(true).await.expect("a new tab");
+        self.switch_to(tab.handle).await;
+        self.goto(url).await;
+        first
+    }
+
+    pub async fn switch_to(&self, tab: fantoccini::wd::WindowHandle) {
+        self.client
+            .switch_to_window(tab)
+            .await
+            .expect("switching tabs");
+    }
+
+    pub async fn current_tab(&self) -> fantoccini::wd::WindowHandle {
+        self.client.window().await.expect("the current tab")
+    }
+
+    /// Runs a Chrome DevTools Protocol command (through chromedriver).
+    pub async fn devtools(
+        &self,
+        cmd: &'static str,
+        params: serde_json::Value,
+    ) -> serde_json::Value {
+        self.client
+            .issue_cmd(DevTools { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    /// A cheap tablet on weak school wifi, as Chrome's "Slow 3G" preset
+    /// has it: 400 ms latency, 400 kbit/s down and up, and a CPU four
+    /// times slower.
+    pub async fn slow_3g(&self) {
+        self.devtools("Network.enable", serde_json::json!({})).await;
+        self.devtools(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({
+                "offline": false,
+                "latency": 400,
+                "downloadThroughput": 50_000,
+                "uploadThroughput": 50_000,
+            }),
+        )
+        .await;
+        self.devtools(
+            "Emulation.setCPUThrottlingRate",
+            serde_json::json!({ "rate": 4 }),
+        )
+        .await;
+    }
+
+    /// Bytes this page received so far, compressed as served, headers
+    /// included: the page itself and everything it fetched, from the
+    /// browser's Resource Timing (a file from the cache counts 0). By
+    /// address, in the order they came.
+    pub async fn transferred(&self) -> Vec<(String, u64)> {
+        let entries = self
+            .run_script(
+                "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).map(e => [e.name, e.transferSize]);",
+            )
+            .await;
+        entries
+            .as_array()
+            .expect("a list of entries")
+            .iter()
+            .map(|e| {
+                (
+                    e[0].as_str().unwrap_or_default().to_owned(),
+                    e[1].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// chromedriver's `goog/cdp/execute`: one DevTools Protocol command.
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -1,7 +1,8 @@
 //! Browser tests: whole journeys in headless Chromium (Debian's `chromium`
 //! and `chromium-driver`), in a tablet-sized window (820×1180), with
-//! JavaScript on (the page hydrates) and off (plain forms), and axe-core on
-//! every page: any accessibility violation fails the test.
+//! JavaScript on (staff pages hydrate; the young person's pages run the
+//! tablet client) and off (plain forms), and axe-core on every page: any
+//! accessibility violation fails the test.
 
 mod driver;
 
@@ -17,6 +18,8 @@ enum Check {
     Accessibility,
     /// No sideways scrolling, 48px targets.
     Layout,
+    /// Nothing on each screen (the journey is measured as a whole).
+    Nothing,
 }
 
 impl Check {
@@ -24,6 +27,7 @@ impl Check {
         match self {
             Check::Accessibility => browser.check_accessibility(page).await,
             Check::Layout => browser.check_layout(page).await,
+            Check::Nothing => {}
         }
     }
 }
@@ -39,47 +43,7 @@ async fn young_persons_journey(browser: Browser, check: Check) {
     browser.type_into("#code", &typed).await;
     browser.click("form.join-form button[type=submit]").await;
 
-    browser.wait_for_h1("Your voice").await;
-    check.run(&browser, "welcome screen").await;
-    browser.click("button[value=start]").await;
-
-    browser.wait_for_h1("Which key stage are you in?").await;
-    check.run(&browser, "single-choice question").await;
-    browser.click("label[for=answer-4]").await;
-    browser.click("button[value=next]").await;
-
-    browser
-        .wait_for_h1("What did your previous school do to help and support you before you were permanently excluded?")
-        .await;
-    check.run(&browser, "free-text question").await;
-    browser
-        .type_into("#answer", "Nothing. They hated me.")
-        .await;
-    browser.click("button[value=next]").await;
-
-    browser
-        .wait_for_h1("How could your school have prevented your permanent exclusion?")
-        .await;
-    browser.click("button[value=skip]").await;
-
-    browser.wait_for_h1("What needs to change?").await;
-    browser
-        .type_into("#answer", "Listen to us and trust us")
-        .await;
-    browser.click("button[value=next]").await;
-
-    browser.wait_for_h1("Ready to send?").await;
-    check.run(&browser, "ready screen").await;
-    browser.click("button[value=send]").await;
-
-    browser.wait_for_h1("Thank you").await;
-    check.run(&browser, "thank-you screen").await;
-    // The receipt code is folded away until the young person asks for it.
-    browser.click("details.receipt summary").await;
-    browser.wait_for_text("This is your code:").await;
-    check
-        .run(&browser, "thank-you screen with the receipt code open")
-        .await;
+    answer_every_screen(&browser, check).await;
     browser.close().await;
 
     use sqlx::Row;
@@ -103,6 +67,52 @@ async fn young_persons_journey(browser: Browser, check: Check) {
             ("change".to_owned(), "Listen to us and trust us".to_owned()),
         ]
     );
+}
+
+/// From the welcome screen to "thank you" with its receipt code open:
+/// KS4, a free-text answer, a skip, another answer, send.
+async fn answer_every_screen(browser: &Browser, check: Check) {
+    browser.wait_for_h1("Your voice").await;
+    check.run(browser, "welcome screen").await;
+    browser.click("button[value=start]").await;
+
+    browser.wait_for_h1("Which key stage are you in?").await;
+    check.run(browser, "single-choice question").await;
+    browser.click("label[for=answer-4]").await;
+    browser.click("button[value=next]").await;
+
+    browser
+        .wait_for_h1("What did your previous school do to help and support you before you were permanently excluded?")
+        .await;
+    check.run(browser, "free-text question").await;
+    browser
+        .type_into("#answer", "Nothing. They hated me.")
+        .await;
+    browser.click("button[value=next]").await;
+
+    browser
+        .wait_for_h1("How could your school have prevented your permanent exclusion?")
+        .await;
+    browser.click("button[value=skip]").await;
+
+    browser.wait_for_h1("What needs to change?").await;
+    browser
+        .type_into("#answer", "Listen to us and trust us")
+        .await;
+    browser.click("button[value=next]").await;
+
+    browser.wait_for_h1("Ready to send?").await;
+    check.run(browser, "ready screen").await;
+    browser.click("button[value=send]").await;
+
+    browser.wait_for_h1("Thank you").await;
+    check.run(browser, "thank-you screen").await;
+    // The receipt code is folded away until the young person asks for it.
+    browser.click("details.receipt summary").await;
+    browser.wait_for_text("This is your code:").await;
+    check
+        .run(browser, "thank-you screen with the receipt code open")
+        .await;
 }
 
 #[tokio::test]
@@ -402,6 +412,264 @@ async fn a_survey_finished_while_the_server_is_down_is_stored_exactly_once_when_
     wait_for_outbox(&browser, 0, 10).await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(app.stored_responses().await, 1, "stored exactly once");
+    browser.close().await;
+}
+
+/// The most the young person's whole journey may download: 52 KB, the
+/// Formbricks survey widget's JavaScript alone, before its host page.
+const JOURNEY_BUDGET_BYTES: u64 = 52_000;
+
+/// The whole journey with JavaScript on (start page, code, every screen,
+/// send, thank you), on a first visit with nothing cached and compression
+/// as served: every byte received, summed, is under budget, and none of it
+/// is the staff app. The next young person's visit downloads only its page.
+#[tokio::test]
+async fn the_whole_survey_journey_downloads_under_52_kb_and_a_second_visit_only_its_page() {
+    let app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    browser.goto(&app.url("/")).await;
+    browser.wait_for_h1("Have your say").await;
+    let mut received = browser.transferred().await;
+    browser.type_into("#code", &app.join_code).await;
+    browser.click("form.join-form button[type=submit]").await;
+    answer_every_screen(&browser, Check::Nothing).await;
+    received.extend(browser.transferred().await);
+    // The start form's 303 has no body, and Resource Timing leaves it out:
+    // its status line and headers, as Heard sends them.
+    received.push((
+        "POST /join (303)".to_owned(),
+        join_redirect_bytes(&app).await,
+    ));
+
+    let total: u64 = received.iter().map(|(_, bytes)| bytes).sum();
+    let breakdown: Vec<String> = received
+        .iter()
+        .map(|(name, bytes)| format!("{bytes:>7} {name}"))
+        .collect();
+    let breakdown = breakdown.join("\n");
+    eprintln!("the survey journey received {total} bytes:\n{breakdown}");
+    for part in ["/survey/", "/api/v1/responses"] {
+        assert!(
+            received
+                .iter()
+                .any(|(name, bytes)| name.contains(part) && *bytes > 0),
+            "nothing measured for {part}:\n{breakdown}"
+        );
+    }
+    // Stylesheet and client come in the pages: no files, no staff app.
+    assert!(
+        !received.iter().any(|(name, _)| name.contains("/pkg/")),
+        "the young person's pages fetched files:\n{breakdown}"
+    );
+    assert!(
+        total <= JOURNEY_BUDGET_BYTES,
+        "the survey journey received {total} bytes, over {JOURNEY_BUDGET_BYTES}:\n{breakdown}"
+    );
+
+    // Finish: the next young person's survey is one download, its page.
+    browser.click_text("a", "Finish").await;
+    browser.wait_for_h1("Your voice").await;
+    let second = browser.transferred().await;
+    assert!(
+        matches!(&second[..], [(page, bytes)] if page.contains("/survey/") && *bytes > 0),
+        "a second visit downloaded more than the page: {second:?}"
+    );
+    browser.close().await;
+}
+
+/// The short version of `scripts/bench-tablet`: on a slow 3G tablet with a
+/// slow CPU, the start page and the survey come alive from their page
+/// alone, one request each (each file fetched would cost another 400 ms
+/// round trip). The timings themselves are in BENCHMARKS.md.
+#[tokio::test]
+async fn on_slow_3g_the_first_screens_come_alive_from_their_page_alone() {
+    let app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    browser.slow_3g().await;
+    for (path, heading) in [
+        ("/".to_owned(), "Have your say"),
+        (format!("/survey/{}", app.join_code), "Your voice"),
+    ] {
+        browser.goto(&app.url(&path)).await;
+        browser.wait_for_h1(heading).await;
+        let live = browser
+            .run_script("return performance.getEntriesByName('heard-live')[0].startTime;")
+            .await;
+        let fetched = browser.transferred().await;
+        eprintln!("{path}: live after {live} ms; fetched {fetched:?}");
+        assert!(
+            matches!(&fetched[..], [(page, bytes)] if page.ends_with(&path) && *bytes > 0),
+            "{path} fetched more than itself: {fetched:?}"
+        );
+    }
+    browser.close().await;
+}
+
+/// Bytes of Heard's answer to the start form (a 303 with no body).
+async fn join_redirect_bytes(app: &TestApp) -> u64 {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    let response = client
+        .post(app.url("/join"))
+        .header("origin", app.url(""))
+        .form(&[("code", app.join_code.as_str())])
+        .send()
+        .await
+        .expect("the start form posts");
+    assert_eq!(response.status(), 303);
+    let headers: usize = response
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    ("HTTP/1.1 303 See Other\r\n\r\n".len() + headers) as u64
+}
+
+/// Records in storage both tabs share every survey Heard acknowledged to
+/// this tab (by client id), so a test can tell whether one went twice.
+async fn record_acknowledged_surveys(browser: &Browser) {
+    browser
+        .run_script(
+            "const send = window.fetch;
+             window.fetch = (url, init) => send(url, init).then(r => {
+                 if (String(url).includes('/api/v1/responses') && (r.status === 200 || r.status === 201)) {
+                     const id = JSON.parse(init.body).client_id;
+                     localStorage.setItem('test.acknowledged', (localStorage.getItem('test.acknowledged') || '') + id + ' ');
+                 }
+                 return r;
+             });",
+        )
+        .await;
+}
+
+/// Heard's throttle answers 429 with Retry-After: the tablet keeps the
+/// survey, waits as long as it was told (not its 1-second first backoff),
+/// and the next try is stored (201), once.
+#[tokio::test]
+async fn a_throttled_survey_waits_as_heard_asks_then_is_stored_once() {
+    let app = TestApp::spawn().await;
+    let db = app.database().await;
+    // One survey from this address starts its counter for the round.
+    let first = app
+        .client()
+        .post(app.url("/api/v1/responses"))
+        .json(&serde_json::json!({
+            "join_code": app.join_code,
+            "client_id": "6f1c2a55-54b8-4a52-9d0c-8d0f6f4e2c11",
+            "answers": { "change": "More time" },
+        }))
+        .send()
+        .await
+        .expect("Heard answers");
+    assert_eq!(first.status(), 201);
+    let browser = Browser::open(Js::On).await;
+    open_survey(&app, &browser, "").await;
+    answer_key_stage(&browser).await;
+    browser.click("button[value=skip]").await;
+    browser
+        .wait_for_h1("How could your school have prevented your permanent exclusion?")
+        .await;
+    browser.click("button[value=skip]").await;
+    browser.wait_for_h1("What needs to change?").await;
+    browser.click("button[value=next]").await;
+    browser.wait_for_h1("Ready to send?").await;
+
+    // The round has had its hour's allowance from this address, the oldest
+    // of it 3,597 seconds ago: Heard refuses for about 3 more seconds.
+    let now = heard_tests::unix_now() as i64;
+    sqlx::query(
+        "UPDATE throttle SET hits = 600, window_start = $1 WHERE bucket LIKE 'submissions:%'",
+    )
+    .bind(now - 3597)
+    .execute(&db)
+    .await
+    .expect("the throttle counter");
+    browser.click("button[value=send]").await;
+    browser
+        .wait_for_text("Your answers are saved on this tablet")
+        .await;
+    let waited = browser
+        .run_script(
+            "const k = Object.keys(localStorage).find(k => k.startsWith('heard.outbox.'));
+             const item = k && JSON.parse(localStorage.getItem(k));
+             return item ? [item.tries, item.due_at - item.queued_at] : null;",
+        )
+        .await;
+    assert_eq!(waited[0], 1, "one try so far: {waited}");
+    let wait_ms = waited[1].as_f64().unwrap_or_default();
+    assert!(
+        (2000.0..=5000.0).contains(&wait_ms),
+        "the next try waits as Heard asked (about 3 s), not the 1 s backoff: {wait_ms} ms"
+    );
+    wait_for_outbox(&browser, 0, 20).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        app.stored_responses().await,
+        2,
+        "the tablet's survey stored once"
+    );
+    browser.close().await;
+}
+
+/// Two tabs of one tablet, each with a survey finished while Heard was out
+/// of reach. When it is back, both tabs are told at the same moment, and
+/// the first tab's answers are held up for a while (so without the lease
+/// the second would send the same surveys meanwhile): each survey is
+/// acknowledged once, and stored once.
+#[tokio::test]
+async fn two_tabs_on_one_tablet_never_send_one_survey_twice() {
+    let mut app = TestApp::spawn().await;
+    let browser = Browser::open(Js::On).await;
+    open_survey(&app, &browser, "").await;
+    record_acknowledged_surveys(&browser).await;
+    browser
+        .run_script(
+            "const send = window.fetch;
+             window.fetch = (url, init) => send(url, init).then(r => new Promise(ok => setTimeout(() => ok(r), 1500)));",
+        )
+        .await;
+    let first = browser
+        .open_tab(&app.url(&format!("/survey/{}", app.join_code)))
+        .await;
+    browser.wait_for_h1("Your voice").await;
+    record_acknowledged_surveys(&browser).await;
+    let second = browser.current_tab().await;
+
+    app.stop();
+    answer_key_stage(&browser).await;
+    finish_offline(&browser, Some("From the second tab")).await;
+    browser.switch_to(first.clone()).await;
+    answer_key_stage(&browser).await;
+    finish_offline(&browser, Some("From the first tab")).await;
+    wait_for_outbox(&browser, 2, 5).await;
+
+    let app = app.restart_on_same_port().await;
+    let back_online = "window.dispatchEvent(new Event('online'));";
+    browser.run_script(back_online).await;
+    browser.switch_to(second.clone()).await;
+    browser.run_script(back_online).await;
+    wait_for_outbox(&browser, 0, 45).await;
+    // Long enough for a second send, had there been one.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert_eq!(app.stored_responses().await, 2);
+    let acknowledged = browser
+        .run_script("return localStorage.getItem('test.acknowledged');")
+        .await;
+    let mut ids: Vec<&str> = acknowledged
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    ids.sort_unstable();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(
+        (before, ids.len()),
+        (2, 2),
+        "each survey sent and acknowledged once: {acknowledged}"
+    );
     browser.close().await;
 }
 

@@ -4,7 +4,9 @@
 //! Each screen is a plain HTML form posted to `/survey/CODE`, so the survey
 //! works with JavaScript off; the server reads the form, moves one step
 //! (`domain::progress`) and renders the next screen. With JavaScript on,
-//! `tablet` catches the same forms and moves the same steps on the device,
+//! the tablet client (`tablet.mjs`, a small script of its own: these pages
+//! never load the staff app) catches the same forms and moves the same
+//! steps on the device, from templates of every screen in the page,
 //! keeping answers there until the server has them. A join code lets its
 //! holder answer that round and read nothing else: `load_survey_state`
 //! returns only the questions and the holder's own answers in progress.
@@ -12,10 +14,8 @@
 mod screens;
 #[cfg(feature = "ssr")]
 pub mod submit;
-#[cfg(feature = "hydrate")]
-pub mod tablet;
 
-pub use screens::SurveyScreenView;
+pub use screens::{ScreenTemplates, SurveyScreenView};
 
 use crate::domain::join_code::JoinCode;
 use crate::domain::progress::{Progress, Screen};
@@ -26,6 +26,52 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
+
+/// The tablet client (`tablet.mjs`) as the young person's pages carry it:
+/// without the lines that are only comments, a third of its size (the
+/// file keeps them for its readers; its tests run it with them).
+pub fn tablet_script() -> &'static str {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(|| without_comment_lines(include_str!("tablet.mjs")))
+}
+
+/// Drops lines that hold only a `//` comment, and `/* … */` blocks that
+/// start a line (keeping any code after the block on its last line). Only
+/// for `tablet.mjs`, whose strings never span lines.
+fn without_comment_lines(script: &str) -> String {
+    let mut kept = String::with_capacity(script.len());
+    let mut in_block = false;
+    for line in script.lines() {
+        let mut code = line.trim_start();
+        if !in_block && code.starts_with("/*") {
+            in_block = true;
+        }
+        if in_block {
+            match code.find("*/") {
+                Some(end) => {
+                    in_block = false;
+                    code = code[end + 2..].trim_start();
+                }
+                None => continue,
+            }
+        }
+        if !code.is_empty() && !code.starts_with("//") {
+            kept.push_str(if code.len() < line.trim_start().len() {
+                code
+            } else {
+                line
+            });
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
+/// Whether a page is one of the young person's (the start page, joining
+/// and the survey): those get the tablet client, not the staff app.
+pub fn is_young_persons_path(path: &str) -> bool {
+    path == "/" || path == "/join" || path.starts_with("/survey/")
+}
 
 /// Where a young person is in a round's survey: everything a screen is
 /// drawn from. The server builds it for plain forms; on the tablet, with
@@ -45,18 +91,15 @@ pub struct SurveyState {
     pub open_token: Option<String>,
 }
 
-/// What is happening with the answers.
+/// What is happening with the answers, as the server saw it (sending and
+/// waiting on the tablet are the tablet client's screens).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stage {
     Answering,
     /// They could not be sent: the screen shows why.
     Problem(String),
-    /// The tablet is sending them.
-    Sending,
     /// The server has them.
     Sent,
-    /// They wait on the tablet until the server can be reached.
-    Queued,
 }
 
 impl SurveyState {
@@ -77,13 +120,8 @@ impl SurveyState {
         let survey = &self.survey;
         let progress = &self.progress;
         let view = match (&self.stage, progress.screen(survey)) {
-            (Stage::Sending, _) => ScreenView::Sending,
             (Stage::Sent, _) => ScreenView::Thanks {
                 queued: false,
-                receipt: self.receipt.clone(),
-            },
-            (Stage::Queued, _) => ScreenView::Thanks {
-                queued: true,
                 receipt: self.receipt.clone(),
             },
             (_, Screen::Welcome) => ScreenView::Welcome,
@@ -277,54 +315,36 @@ pub fn SurveyPage() -> impl IntoView {
     }
 }
 
-/// The survey's screens, drawn from one state. Rendered on the server they
-/// are plain forms; once the page is live on the tablet, `tablet` moves the
-/// state on without page loads.
+/// The survey's current screen, as the server drew it, and every other
+/// screen as a template for the tablet client (`tablet.mjs`), which moves
+/// through them on the device once it runs. `data-survey` tells it the
+/// join code, the round's open token and each question's key and whether
+/// it takes several answers: nothing a young person does not see.
 #[component]
 fn LiveSurvey(initial: SurveyState) -> impl IntoView {
-    let state = RwSignal::new(initial);
-    let for_worker = RwSignal::new(Vec::<String>::new());
-    // After hydration only, so the first render matches the server's HTML.
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| tablet::take_over(state, for_worker));
-    let on_submit = Callback::new(move |event: leptos::ev::SubmitEvent| {
-        #[cfg(feature = "hydrate")]
-        tablet::on_submit(&event, state);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = event;
-    });
-    view! {
-        <KeptForWorker for_worker/>
-        {move || view! { <SurveyScreenView screen=state.with(SurveyState::screen) on_submit/> }}
-    }
-}
-
-/// Finished surveys Heard refused for good, kept on this tablet: shown to
-/// a worker who opens the kiosk link (never to young people), on the
-/// survey or on its "closed" page, with a button to try them again.
-#[component]
-fn KeptForWorker(for_worker: RwSignal<Vec<String>>) -> impl IntoView {
-    let retry = move |_| {
-        #[cfg(feature = "hydrate")]
-        tablet::retry_refused();
-        for_worker.set(Vec::new());
+    let for_client = serde_json::json!({
+        "code": initial.code,
+        "token": initial.open_token,
+        "questions": initial
+            .survey
+            .questions
+            .iter()
+            .map(|q| (q.key.clone(), q.kind.takes_several()))
+            .collect::<Vec<_>>(),
+    })
+    .to_string();
+    let stage = match initial.stage {
+        Stage::Answering => "answering",
+        Stage::Problem(_) => "problem",
+        Stage::Sent => "sent",
     };
-    move || {
-        let reasons = for_worker.get();
-        (!reasons.is_empty()).then(|| {
-            view! {
-                <div class="panel-warning" role="alert">
-                    <h2>{match reasons.len() {
-                        1 => "1 finished survey on this tablet could not be sent".to_owned(),
-                        n => format!("{n} finished surveys on this tablet could not be sent"),
-                    }}</h2>
-                    <p>"They stay on this tablet until they are sent. Heard said:"</p>
-                    <ul class="list">{reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
-                    <p>"If the round has closed, a worker can accept late surveys for longer (heard round late), then try again."</p>
-                    <button type="button" class="button button-secondary" on:click=retry>"Try sending them again"</button>
-                </div>
-            }
-        })
+    let step = initial.progress.step;
+    let (code, survey) = (initial.code.clone(), initial.survey.clone());
+    view! {
+        <div id="survey-screen" data-survey=for_client data-step=step data-stage=stage>
+            <SurveyScreenView screen=initial.screen()/>
+        </div>
+        <ScreenTemplates code survey/>
     }
 }
 
@@ -338,20 +358,37 @@ fn UnknownCode() -> impl IntoView {
     }
 }
 
+/// A worker who opens the kiosk link here sees what the tablet kept (the
+/// tablet client puts it above the heading).
 #[component]
 fn SurveyClosed() -> impl IntoView {
-    let for_worker = RwSignal::new(Vec::<String>::new());
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if tablet::kiosk_link_opened() {
-            for_worker.set(tablet::refused());
-        }
-    });
     view! {
-        <KeptForWorker for_worker/>
         <Title text="Survey closed - Heard"/>
         <h1>"This survey has closed"</h1>
         <p>"Thank you for wanting to take part. Ask your worker if there is a new one."</p>
         <p><a class="button" href="/">"Back to the start"</a></p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tablet_script_loses_its_comment_lines_and_keeps_its_code() {
+        let script = "// why\nconst a = 1; // kept\n  /** one line */\n/* two\n   lines */ const b = '//';\n\nlet c = a / b;\n";
+        assert_eq!(
+            without_comment_lines(script),
+            "const a = 1; // kept\nconst b = '//';\nlet c = a / b;\n"
+        );
+        let shipped = tablet_script();
+        assert!(shipped.len() < include_str!("tablet.mjs").len() * 4 / 5);
+        for needed in [
+            "export function afterTry",
+            "function takeOver()",
+            "if (typeof document !== 'undefined') takeOver();",
+        ] {
+            assert!(shipped.contains(needed), "{needed}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 use super::{ScreenView, SurveyScreen};
 use crate::domain::answers::MAX_TEXT_CHARS;
 use crate::domain::progress::{ANSWER_PREFIX, FIELD_NAV, Nav};
-use crate::domain::survey::{Question, QuestionKind};
+use crate::domain::survey::{Question, QuestionKind, Survey};
 use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,13 +19,89 @@ const WELCOME_POINTS: [&str; 5] = [
 ];
 
 /// One screen: a Back form (except on the first screen), the main form
-/// (both carrying the hidden fields) and a Read aloud button. `on_submit`
-/// lets the live page take the forms over; without JavaScript they post.
+/// (both carrying the hidden fields) and a Read aloud button. Without
+/// JavaScript the forms post; with it, the tablet client (`tablet.mjs`)
+/// catches them and shows the next screen from the page's templates.
 #[component]
-pub fn SurveyScreenView(
-    screen: SurveyScreen,
-    on_submit: Callback<leptos::ev::SubmitEvent>,
-) -> impl IntoView {
+pub fn SurveyScreenView(screen: SurveyScreen) -> impl IntoView {
+    let title = view! { <Title text=title_for(&screen)/> };
+    view! { {title} <ScreenBody screen/> }
+}
+
+/// Every screen a young person can reach, as `<template>`s the tablet
+/// client copies from (`data-screen`: a step number, `sending`, `sent` or
+/// `queued`; `data-title`: the window's title). Drawn by the same code as
+/// the pages without JavaScript, so both say the same; the answers, the
+/// count on "ready to send" and the receipt are filled in on the tablet.
+#[component]
+pub fn ScreenTemplates(code: String, survey: Survey) -> impl IntoView {
+    let question_count = survey.questions.len();
+    let base = |step: usize, view: ScreenView| SurveyScreen {
+        code: code.clone(),
+        title: survey.title.clone(),
+        hidden: Vec::new(),
+        step,
+        question_count,
+        view,
+        problem: None,
+    };
+    let mut screens: Vec<(String, SurveyScreen)> =
+        vec![("0".to_owned(), base(0, ScreenView::Welcome))];
+    for (i, question) in survey.questions.iter().enumerate() {
+        screens.push((
+            (i + 1).to_string(),
+            base(
+                i + 1,
+                ScreenView::Question {
+                    question: question.clone(),
+                    number: i + 1,
+                    values: Vec::new(),
+                },
+            ),
+        ));
+    }
+    let last = question_count + 1;
+    screens.push((
+        last.to_string(),
+        base(last, ScreenView::Ready { answered: 0 }),
+    ));
+    screens.push(("sending".to_owned(), base(last, ScreenView::Sending)));
+    for (name, queued) in [("sent", false), ("queued", true)] {
+        screens.push((
+            name.to_owned(),
+            base(
+                last,
+                ScreenView::Thanks {
+                    queued,
+                    receipt: Some(String::new()),
+                },
+            ),
+        ));
+    }
+    screens
+        .into_iter()
+        .map(|(name, screen)| {
+            let title = title_for(&screen);
+            view! { <template data-screen=name data-title=title><ScreenBody screen/></template> }
+        })
+        .collect_view()
+}
+
+/// The window's title on a screen.
+fn title_for(screen: &SurveyScreen) -> String {
+    let what = match &screen.view {
+        ScreenView::Welcome => screen.title.clone(),
+        ScreenView::Question { question, .. } => question.text.clone(),
+        ScreenView::Ready { .. } => "Ready to send".to_owned(),
+        ScreenView::Sending => "Sending".to_owned(),
+        ScreenView::Thanks { .. } => "Thank you".to_owned(),
+    };
+    format!("{what} - Heard")
+}
+
+/// A screen without its window title.
+#[component]
+fn ScreenBody(screen: SurveyScreen) -> impl IntoView {
     let action = format!("/survey/{}", screen.code);
     let speech = speech_for(&screen);
     let progress = match &screen.view {
@@ -40,11 +116,7 @@ pub fn SurveyScreenView(
     let read_aloud = view! { <ReadAloud text=speech/> };
     let body = match screen.view {
         ScreenView::Sending => {
-            return view! {
-                <Title text="Sending - Heard"/>
-                <h1>"Sending your answers…"</h1>
-            }
-            .into_any();
+            return view! { <h1>"Sending your answers…"</h1> }.into_any();
         }
         ScreenView::Thanks { queued, receipt } => {
             return view! { {read_aloud} <Thanks queued receipt code=screen.code/> }.into_any();
@@ -79,7 +151,7 @@ pub fn SurveyScreenView(
     };
     let back = (screen.step > 0).then(|| {
         view! {
-            <form method="post" action=action.clone() class="back-form" on:submit=move |ev| on_submit.run(ev)>
+            <form method="post" action=action.clone() class="back-form">
                 {hidden_inputs.clone()()}
                 <button class="back-link" type="submit" name=FIELD_NAV value=Nav::Back.as_str()>"Back"</button>
             </form>
@@ -90,7 +162,7 @@ pub fn SurveyScreenView(
         {back}
         {progress.map(|p| view! { <p class="survey-progress">{p}</p> })}
         {read_aloud}
-        <form method="post" action=action id="survey-form" class="survey-form" on:submit=move |ev| on_submit.run(ev)>
+        <form method="post" action=action id="survey-form" class="survey-form">
             {hidden_inputs()}
             {body}
             {buttons}
@@ -143,19 +215,13 @@ fn speech_for(screen: &SurveyScreen) -> String {
 const QUEUED_MESSAGE: &str =
     "Your answers are saved on this tablet. They will be sent when the tablet is back online.";
 
-/// Speaks the screen with the browser's speech synthesis. Shown only once
-/// the page is live and the browser can speak (see `hydrate`); otherwise
-/// hidden, so it is never a dead button.
+/// Speaks the screen (`data-say`) with the browser's speech synthesis.
+/// Shown only once the tablet client is running and the browser can
+/// speak; otherwise hidden, so it is never a dead button.
 #[component]
 fn ReadAloud(text: String) -> impl IntoView {
-    let speak = move |_| {
-        #[cfg(feature = "hydrate")]
-        super::tablet::speak(&text);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &text;
-    };
     view! {
-        <button type="button" class="read-aloud" on:click=speak>
+        <button type="button" class="read-aloud" data-say=text>
             <span aria-hidden="true">"🔊 "</span>
             "Read aloud"
         </button>
@@ -174,7 +240,6 @@ fn NavButton(nav: Nav, label: &'static str, #[prop(optional)] secondary: bool) -
 #[component]
 fn Welcome(title: String) -> impl IntoView {
     view! {
-        <Title text=format!("{title} - Heard")/>
         <h1>{title}</h1>
         <p class="lead">"We want to know what you think."</p>
         <ul class="list">{WELCOME_POINTS.map(|point| view! { <li>{point}</li> }).to_vec()}</ul>
@@ -184,17 +249,10 @@ fn Welcome(title: String) -> impl IntoView {
 #[component]
 fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
     let name = format!("{ANSWER_PREFIX}{}", question.key);
-    let title = view! { <Title text=format!("{} - Heard", question.text)/> };
-    // On the live page the next screen is drawn into the same elements, so
-    // what was typed or ticked is set as a property (the element's live
-    // value) as well as in the markup (its default, for pages without
-    // JavaScript); otherwise one question's answer would show on the next.
     match question.kind.name() {
         QuestionKind::Text => {
             let text = values.into_iter().next().unwrap_or_default();
-            let live_text = text.clone();
             view! {
-                {title}
                 <h1 class="question"><label for="answer">{question.text}</label></h1>
                 <p class="hint" id="answer-hint">"Write as much or as little as you like."</p>
                 <textarea
@@ -204,7 +262,6 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
                     rows="6"
                     maxlength=MAX_TEXT_CHARS.to_string()
                     aria-describedby="answer-hint"
-                    prop:value=live_text
                 >
                     {text}
                 </textarea>
@@ -236,14 +293,13 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
                         .map(|emoji| view! { <span class="scale-picture" aria-hidden="true">{emoji.clone()}</span> });
                     view! {
                         <div class="choice">
-                            <input class="choice-input" type=input_type id=id.clone() name=name.clone() value=option.clone() checked=checked prop:checked=checked/>
+                            <input class="choice-input" type=input_type id=id.clone() name=name.clone() value=option.clone() checked=checked/>
                             <label class="choice-label" for=id>{picture}{option.clone()}</label>
                         </div>
                     }
                 })
                 .collect_view();
             view! {
-                {title}
                 <fieldset class="fieldset">
                     <legend class="legend"><h1 class="question">{question.text}</h1></legend>
                     {hint}
@@ -258,9 +314,8 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
 #[component]
 fn Ready(answered: usize, total: usize) -> impl IntoView {
     view! {
-        <Title text="Ready to send - Heard"/>
         <h1>"Ready to send?"</h1>
-        <p class="lead">{format!("You answered {answered} of {total} questions.")}</p>
+        <p class="lead">"You answered "<span data-answered="">{answered}</span>{format!(" of {total} questions.")}</p>
         <p>"Press the button to send your answers. You can go back to change them first."</p>
     }
 }
@@ -280,7 +335,6 @@ fn Thanks(queued: bool, receipt: Option<String>, code: String) -> impl IntoView 
         }
     });
     view! {
-        <Title text="Thank you - Heard"/>
         <div class="panel-done">
             <h1>"Thank you"</h1>
             <p class="lead">{if queued { QUEUED_MESSAGE } else { "Your answers have been sent." }}</p>

@@ -65,6 +65,14 @@ pub enum SubmitError {
 }
 
 impl SubmitError {
+    /// Seconds to wait before trying again, when throttled.
+    pub fn retry_after(&self) -> Option<i64> {
+        match self {
+            SubmitError::Throttled(seconds) | SubmitError::TooMany(seconds) => Some(*seconds),
+            _ => None,
+        }
+    }
+
     /// What the JSON endpoint answers: its status from [`AppError::status`]
     /// (the one mapping) and this error's own message, which names the
     /// field or value at fault.

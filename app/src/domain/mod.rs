@@ -15,7 +15,6 @@ pub mod join_code;
 pub mod late;
 pub mod learn;
 pub mod notification;
-pub mod outbox;
 pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod qdpx;

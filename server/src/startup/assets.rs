@@ -162,6 +162,11 @@ impl Site {
             css: self.url("pkg/heard.css"),
             js: self.url("pkg/heard.js"),
             wasm: self.url(self.wasm_name().unwrap_or("pkg/heard_bg.wasm")),
+            css_text: self
+                .files
+                .get("pkg/heard.css")
+                .map(|css| std::sync::Arc::from(String::from_utf8_lossy(&css.plain).as_ref()))
+                .unwrap_or_else(|| std::sync::Arc::from("")),
         }
     }
 

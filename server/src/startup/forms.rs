@@ -121,7 +121,15 @@ pub async fn receive_response(State(state): State<AppState>, request: Request<Bo
             if status.is_server_error() {
                 tracing::error!(%error, "storing a response failed");
             }
-            json_error(status, error.to_string())
+            let mut response = json_error(status, error.to_string());
+            // A throttled tablet waits as long as it is told, not less.
+            if let Some(seconds) = error.retry_after() {
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(seconds.max(1)),
+                );
+            }
+            response
         }
     }
 }
