@@ -115,7 +115,7 @@ impl Browser {
                 Ok(h1) => h1.text().await.unwrap_or_default(),
                 Err(_) => String::new(),
             };
-            if h1.trim() == text && self.hydrated_if_js().await {
+            if h1.trim() == text && self.live_if_js().await {
                 return;
             }
             if started.elapsed() > WAIT {
@@ -146,7 +146,7 @@ impl Browser {
                 Ok(body) => body.text().await.unwrap_or_default(),
                 Err(_) => String::new(),
             };
-            if body.contains(text) && self.hydrated_if_js().await {
+            if body.contains(text) && self.live_if_js().await {
                 return;
             }
             assert!(
@@ -161,15 +161,15 @@ impl Browser {
     /// With JavaScript on: whether the page is live. With it off: true,
     /// after checking that it is not (a page that were would mean the
     /// JavaScript-off run tested the live page instead).
-    async fn hydrated_if_js(&self) -> bool {
+    async fn live_if_js(&self) -> bool {
         match self.js {
             Js::Off => {
-                let hydrated = self
+                let live = self
                     .client
                     .find(Locator::Css("html[data-live]"))
                     .await
                     .is_ok();
-                assert!(!hydrated, "JavaScript is off, yet the page hydrated");
+                assert!(!live, "JavaScript is off, yet the page came alive");
                 true
             }
             Js::On => self
