@@ -167,7 +167,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <a class="skip-link" href="#main">"Skip to main content"</a>
             <header class="site-header">
-                <a class="brand" href="/">"Heard"</a>
+                // The start page is the young person's: loaded whole, with
+                // the tablet client, never drawn by the staff app's router.
+                <a class="brand" href="/" rel="external">"Heard"</a>
             </header>
             <main id="main" class="page">
                 <Routes fallback=ui::NotFound>

@@ -1,6 +1,6 @@
 // The tablet client's outbox rules, through the module's exports, on a
 // fake clock (never by waiting). Run by `node --test`, which
-// tests/api/tablet.rs calls from the test command.
+// tests/tablet/main.rs calls from the test command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -121,7 +121,7 @@ impl SurveyState {
         let progress = &self.progress;
         let view = match (&self.stage, progress.screen(survey)) {
             (Stage::Sent, _) => ScreenView::Thanks {
-                queued: false,
+                delivery: Delivery::Sent,
                 receipt: self.receipt.clone(),
             },
             (_, Screen::Welcome) => ScreenView::Welcome,
@@ -197,11 +197,25 @@ pub enum ScreenView {
         answered: usize,
     },
     Sending,
-    /// `queued`: kept on the tablet, to be sent when it is back online.
     Thanks {
-        queued: bool,
+        delivery: Delivery,
         receipt: Option<String>,
     },
+}
+
+/// Where the answers are once the young person has sent them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Heard has them.
+    Sent,
+    /// Kept on the tablet, to be sent when it is back online.
+    Queued,
+    /// Kept on the tablet: Heard would not take them (a worker will see
+    /// why when they open the kiosk link).
+    KeptForWorker,
+    /// Held by the open page only (the browser's storage is full or
+    /// blocked), to be sent when the tablet is back online.
+    HeldInPage,
 }
 
 /// The survey state for `code`: the one a posted form led to (the POST

@@ -1,7 +1,7 @@
 //! The survey's screens as young people see them: plain English, one thing
 //! per screen, big buttons (GOV.UK Design System patterns).
 
-use super::{ScreenView, SurveyScreen};
+use super::{Delivery, ScreenView, SurveyScreen};
 use crate::domain::answers::MAX_TEXT_CHARS;
 use crate::domain::progress::{ANSWER_PREFIX, FIELD_NAV, Nav};
 use crate::domain::survey::{Question, QuestionKind, Survey};
@@ -29,8 +29,8 @@ pub fn SurveyScreenView(screen: SurveyScreen) -> impl IntoView {
 }
 
 /// Every screen a young person can reach, as `<template>`s the tablet
-/// client copies from (`data-screen`: a step number, `sending`, `sent` or
-/// `queued`; `data-title`: the window's title). Drawn by the same code as
+/// client copies from (`data-screen`: a step number, `sending`, `sent`,
+/// `queued`, `kept` or `held`; `data-title`: the window's title). Drawn by the same code as
 /// the pages without JavaScript, so both say the same; the answers, the
 /// count on "ready to send" and the receipt are filled in on the tablet.
 #[component]
@@ -66,13 +66,18 @@ pub fn ScreenTemplates(code: String, survey: Survey) -> impl IntoView {
         base(last, ScreenView::Ready { answered: 0 }),
     ));
     screens.push(("sending".to_owned(), base(last, ScreenView::Sending)));
-    for (name, queued) in [("sent", false), ("queued", true)] {
+    for (name, delivery) in [
+        ("sent", Delivery::Sent),
+        ("queued", Delivery::Queued),
+        ("kept", Delivery::KeptForWorker),
+        ("held", Delivery::HeldInPage),
+    ] {
         screens.push((
             name.to_owned(),
             base(
                 last,
                 ScreenView::Thanks {
-                    queued,
+                    delivery,
                     receipt: Some(String::new()),
                 },
             ),
@@ -118,8 +123,8 @@ fn ScreenBody(screen: SurveyScreen) -> impl IntoView {
         ScreenView::Sending => {
             return view! { <h1>"Sending your answers…"</h1> }.into_any();
         }
-        ScreenView::Thanks { queued, receipt } => {
-            return view! { {read_aloud} <Thanks queued receipt code=screen.code/> }.into_any();
+        ScreenView::Thanks { delivery, receipt } => {
+            return view! { {read_aloud} <Thanks delivery receipt code=screen.code/> }.into_any();
         }
         ScreenView::Welcome => view! { <Welcome title=screen.title.clone()/> }.into_any(),
         ScreenView::Question {
@@ -204,16 +209,28 @@ fn speech_for(screen: &SurveyScreen) -> String {
         ),
         ScreenView::Sending => "Sending your answers.".to_owned(),
         // Never the receipt code: others in the room would hear it.
-        ScreenView::Thanks { queued: false, .. } => {
-            "Thank you. Your answers have been sent.".to_owned()
+        ScreenView::Thanks { delivery, .. } => {
+            format!("Thank you. {}", delivery_message(*delivery))
         }
-        ScreenView::Thanks { queued: true, .. } => format!("Thank you. {QUEUED_MESSAGE}"),
     }
 }
 
-/// Shown when answers wait on the tablet: reassurance, not an error.
-const QUEUED_MESSAGE: &str =
-    "Your answers are saved on this tablet. They will be sent when the tablet is back online.";
+/// Where the answers are, in plain words: when they wait on the tablet,
+/// reassurance, not an error.
+fn delivery_message(delivery: Delivery) -> &'static str {
+    match delivery {
+        Delivery::Sent => "Your answers have been sent.",
+        Delivery::Queued => {
+            "Your answers are saved on this tablet. They will be sent when the tablet is back online."
+        }
+        Delivery::KeptForWorker => {
+            "Your answers are saved on this tablet. A worker will make sure they are sent."
+        }
+        Delivery::HeldInPage => {
+            "Your answers will be sent when the tablet is back online. Please leave this page open until then."
+        }
+    }
+}
 
 /// Speaks the screen (`data-say`) with the browser's speech synthesis.
 /// Shown only once the tablet client is running and the browser can
@@ -321,7 +338,7 @@ fn Ready(answered: usize, total: usize) -> impl IntoView {
 }
 
 #[component]
-fn Thanks(queued: bool, receipt: Option<String>, code: String) -> impl IntoView {
+fn Thanks(delivery: Delivery, receipt: Option<String>, code: String) -> impl IntoView {
     // Folded away: only those who want a code open it, and it is gone
     // when the next young person starts.
     let receipt = receipt.map(|receipt| {
@@ -337,9 +354,11 @@ fn Thanks(queued: bool, receipt: Option<String>, code: String) -> impl IntoView 
     view! {
         <div class="panel-done">
             <h1>"Thank you"</h1>
-            <p class="lead">{if queued { QUEUED_MESSAGE } else { "Your answers have been sent." }}</p>
+            <p class="lead">{delivery_message(delivery)}</p>
         </div>
         {receipt}
-        <p><a class="button" href=format!("/survey/{code}")>"Finish"</a></p>
+        // The tablet client catches this link (`data-finish`) and starts the
+        // next young person without a page load, online or not.
+        <p><a class="button" href=format!("/survey/{code}") data-finish="">"Finish"</a></p>
     }
 }

@@ -17,7 +17,8 @@
 // - Read aloud, with the browser's speech synthesis.
 //
 // The outbox's rules are exported and tested with a fake clock
-// (tests/tablet/outbox.test.mjs); the rest by the browser tests.
+// (tests/tablet/outbox.test.mjs, run by tests/tablet/main.rs); the rest
+// by the browser tests.
 
 const OUTBOX = 'heard.outbox.';
 /** Where an earlier Heard kept the whole outbox as one list. */
@@ -108,11 +109,13 @@ function load(key) {
   }
 }
 
+/** Whether storage took it (it may be full, or blocked). */
 function save(key, value) {
   try {
     localStorage.setItem(key, JSON.stringify(value));
+    return true;
   } catch {
-    // Full or forbidden: the survey still goes if the network is up.
+    return false;
   }
 }
 
@@ -136,24 +139,47 @@ function newClientId() {
 
 // --- The outbox ---
 
+/** How long one try may take before it counts as no answer (a captive
+ * portal may hold a request open for ever). */
+const TRY_MS = 15000;
+
+/** Finished surveys storage would not take (full, or blocked): kept in
+ * this page and sent like the rest while it is open. */
+const inMemory = new Map();
+
 /** Every waiting survey, oldest first. */
 function outbox() {
-  const items = [];
-  for (let i = 0; i < localStorage.length; i++) {
-    const key = localStorage.key(i);
-    const item = key && key.startsWith(OUTBOX) ? load(key) : null;
-    if (item && item.client_id) items.push(item);
+  const items = [...inMemory.values()];
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      const item = key && key.startsWith(OUTBOX) ? load(key) : null;
+      if (item && item.client_id) items.push(item);
+    }
+  } catch {
+    // No storage: what this page holds.
   }
   return items.sort((a, b) => (a.queued_at || 0) - (b.queued_at || 0));
 }
 
+/** Puts a finished survey in the outbox; whether storage kept it (if not,
+ * this page does). */
 function enqueue(item) {
-  if (load(OUTBOX + item.client_id) === null) save(OUTBOX + item.client_id, item);
+  const key = OUTBOX + item.client_id;
+  if (load(key) !== null || (save(key, item) && load(key) !== null)) return true;
+  inMemory.set(item.client_id, item);
+  return false;
 }
 
-/** Puts the outcome of a try into storage: only this survey's key, and
- * only while it is still there (another tab may have had it stored). */
+/** Puts the outcome of a try where the survey is kept: only this survey's
+ * key, and only while it is still there (another tab may have had it
+ * stored meanwhile). */
 function settle({ outcome, item }) {
+  if (inMemory.has(item.client_id)) {
+    if (outcome === 'done') inMemory.delete(item.client_id);
+    else inMemory.set(item.client_id, item);
+    return;
+  }
   const key = OUTBOX + item.client_id;
   if (outcome === 'done') forget(key);
   else if (load(key) !== null) save(key, item);
@@ -164,58 +190,91 @@ const waiting = () => outbox().some((i) => !i.refused);
 /** This tab's name for the sending lease. */
 const TAB = typeof crypto === 'undefined' ? '' : newClientId();
 
-/** Takes the lease unless another tab holds it: tabs of one tablet share the
- * outbox and one sends at a time (Heard stores a survey once however often
- * it comes, so this only saves requests). */
+/** Takes the lease in storage unless another tab holds it. Storage that
+ * takes no lease cannot share one: then this tab sends. */
 function takeLease() {
   const now = Date.now();
   if (!maySend(load(LEASE), TAB, now)) return false;
-  save(LEASE, { tab: TAB, until: now + LEASE_MS });
+  if (!save(LEASE, { tab: TAB, until: now + LEASE_MS })) return true;
   // Two tabs may have written at once: the one whose write stuck sends.
   const lease = load(LEASE);
   return !!lease && lease.tab === TAB;
 }
 
-/** Sends what is due, oldest first. */
-async function flushOutbox() {
-  if (!takeLease()) return;
+/**
+ * Runs `job` while no other tab of this tablet, nor this tab, is sending:
+ * they share the outbox, and one sends at a time (Heard stores a survey
+ * once however often it comes, so this saves requests, not answers). With
+ * the browser's Web Locks where it has them (HTTPS and localhost); on
+ * plain HTTP, with a lease in storage, renewed as the job goes on.
+ */
+let sending = false;
+async function exclusively(job) {
+  if (sending) return;
+  sending = true;
   try {
-    for (const item of outbox()) {
-      if (item.refused || item.due_at > Date.now()) continue;
-      const next = afterTry(item, await post(item.body), Date.now());
-      if (next.outcome === 'refused') {
-        console.warn(`Heard: a finished survey was refused (${next.item.refused}); it stays on this tablet for a worker`);
+    if (navigator.locks) {
+      await navigator.locks.request('heard.outbox', { ifAvailable: true }, (lock) => lock && job(() => {}));
+    } else if (takeLease()) {
+      try {
+        await job(() => save(LEASE, { tab: TAB, until: Date.now() + LEASE_MS }));
+      } finally {
+        const lease = load(LEASE);
+        if (lease && lease.tab === TAB) forget(LEASE);
       }
-      settle(next);
     }
   } finally {
-    forget(LEASE);
+    sending = false;
   }
 }
 
+/** Sends what is due, oldest first; each leaves only on Heard's word. */
+function flushOutbox() {
+  return exclusively(async (stillSending) => {
+    for (const item of outbox()) {
+      if (item.refused || item.due_at > Date.now()) continue;
+      stillSending();
+      settle(await tryToSend(item));
+    }
+  });
+}
+
+/** One try of one survey: what to do with it next (see `afterTry`). */
+async function tryToSend(item) {
+  const next = afterTry(item, await post(item.body), Date.now());
+  if (next.outcome === 'refused') {
+    console.warn(`Heard: a finished survey was refused (${next.item.refused}); it stays on this tablet for a worker`);
+  }
+  return next;
+}
+
 async function post(body) {
-  let response;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), TRY_MS);
   try {
-    response = await fetch('/api/v1/responses', {
+    const response = await fetch('/api/v1/responses', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
+      signal: abort.signal,
     });
+    let json = null;
+    try {
+      json = await response.json();
+    } catch {
+      // Not Heard's JSON: neither an acknowledgement nor a refusal.
+    }
+    return {
+      status: response.status,
+      acknowledged: !!json && (json.status === 'stored' || json.status === 'already stored'),
+      error: json && typeof json.error === 'string' ? json.error : null,
+      retryAfter: retryAfterSeconds(response.headers.get('retry-after'), Date.now()),
+    };
   } catch {
     return null;
+  } finally {
+    clearTimeout(timer);
   }
-  let json = null;
-  try {
-    json = await response.json();
-  } catch {
-    // Not Heard's JSON: neither an acknowledgement nor a refusal.
-  }
-  return {
-    status: response.status,
-    acknowledged: !!json && (json.status === 'stored' || json.status === 'already stored'),
-    error: json && typeof json.error === 'string' ? json.error : null,
-    retryAfter: retryAfterSeconds(response.headers.get('retry-after'), Date.now()),
-  };
 }
 
 let looping = false;
@@ -231,25 +290,30 @@ const nap = (ms) =>
   });
 
 /** Keeps trying, each item when it is due, while anything may still be
- * sent. Storage is looked at again at least every 5 seconds: another tab's
- * lease may have ended, or the network come back. One loop per page. */
+ * sent. Storage is looked at again at least every 5 seconds: another tab
+ * may have finished, or the network come back. One loop per page. */
 async function startOutbox() {
   if (looping || !waiting()) return;
   looping = true;
-  while (waiting()) {
-    await flushOutbox();
-    const due = Math.min(...outbox().filter((i) => !i.refused).map((i) => i.due_at || 0));
-    await nap(Math.min(5000, Math.max(1000, due - Date.now())));
+  try {
+    while (waiting()) {
+      await flushOutbox();
+      const due = Math.min(...outbox().filter((i) => !i.refused).map((i) => i.due_at || 0));
+      await nap(Math.min(5000, Math.max(1000, due - Date.now())));
+    }
+  } finally {
+    looping = false;
   }
-  looping = false;
 }
 
-/** Moves an outbox an earlier Heard kept as one list to a key per survey. */
+/** Moves an outbox an earlier Heard kept as one list to a key per survey;
+ * the list goes only once every survey in it is kept elsewhere. */
 function moveOldOutbox() {
   const items = load(OLD_OUTBOX);
   if (Array.isArray(items)) {
-    items.forEach((item) => enqueue({ ...item, queued_at: item.queued_at || Date.now() }));
-    forget(OLD_OUTBOX);
+    let all = true;
+    for (const item of items) all = enqueue({ ...item, queued_at: item.queued_at || Date.now() }) && all;
+    if (all) forget(OLD_OUTBOX);
   }
 }
 
@@ -292,6 +356,17 @@ function show(name) {
       else input.value = values[0] || '';
     }
   }
+  // The hidden fields the server would have drawn: should this page stop
+  // catching a form (a browser that does not say which button was pressed),
+  // the form posts and the server takes the same step.
+  const onScreen = question && question[0];
+  for (const form of screen.querySelectorAll('form')) {
+    const fields = [['client_id', progress.client_id], ['step', String(progress.step)]];
+    for (const [key, values] of Object.entries(progress.answers)) {
+      if (key !== onScreen) values.forEach((v) => fields.push([`a:${key}`, v]));
+    }
+    form.prepend(...fields.map(([name, value]) => Object.assign(document.createElement('input'), { type: 'hidden', name, value })));
+  }
   const count = screen.querySelector('[data-answered]');
   if (count) {
     const n = survey.questions.filter(([key]) => answered(progress.answers[key])).length;
@@ -312,9 +387,10 @@ function show(name) {
 
 /** A form of the survey was submitted: one step on the device. */
 function onSubmit(event) {
-  if (!screen.contains(event.target)) return;
+  // Without the button pressed, the form posts as without JavaScript.
+  if (!screen.contains(event.target) || !event.submitter) return;
   event.preventDefault();
-  const nav = (event.submitter && event.submitter.value) || 'next';
+  const nav = event.submitter.value;
   const last = survey.questions.length + 1;
   const question = survey.questions[progress.step - 1];
   const form = document.getElementById('survey-form');
@@ -352,15 +428,27 @@ function submission(clientId) {
   });
 }
 
+/** Sends the finished survey: into the outbox first, then one try of its
+ * own (the outbox's loop may be busy with older ones), and "thank you"
+ * says where the answers are. While this try is out, the outbox leaves it
+ * alone (due after the try's time limit). */
 async function send() {
   const clientId = progress.client_id;
-  enqueue({ client_id: clientId, body: submission(clientId), tries: 0, due_at: 0, refused: null, queued_at: Date.now() });
+  const item = {
+    client_id: clientId,
+    body: submission(clientId),
+    tries: 0,
+    due_at: Date.now() + TRY_MS,
+    refused: null,
+    queued_at: Date.now(),
+  };
+  const stored = enqueue(item);
   forget(progressKey());
   progress = start();
   show('sending');
-  await flushOutbox();
-  // The outbox keeps the answers whatever happens to this page.
-  show(load(OUTBOX + clientId) === null ? 'sent' : 'queued');
+  const next = await tryToSend(item);
+  settle(next);
+  show(next.outcome === 'done' ? 'sent' : !stored ? 'held' : next.outcome === 'retry' ? 'queued' : 'kept');
   const receipt = screen.querySelector('.receipt-code');
   if (receipt) {
     receipt.textContent = receiptFor(clientId);
@@ -369,7 +457,7 @@ async function send() {
   startOutbox();
   if (load(KIOSK)) {
     setTimeout(() => {
-      if (shown === 'sent' || shown === 'queued') reset();
+      if (['sent', 'queued', 'kept', 'held'].includes(shown)) reset();
     }, KIOSK_THANKS_SECONDS * 1000);
   }
 }
@@ -461,8 +549,15 @@ function takeOver() {
   const root = document.documentElement;
   if ('speechSynthesis' in window) root.setAttribute('data-speech', '');
   document.addEventListener('click', (event) => {
-    const button = event.target.closest && event.target.closest('.read-aloud');
+    const target = event.target.closest ? event.target : event.target.parentElement;
+    const button = target && target.closest('.read-aloud');
     if (button) speak(button.dataset.say);
+    // "Finish": the next young person starts here, with no page load, so a
+    // tablet that is offline stays on the survey.
+    if (screen && target && target.closest('[data-finish]')) {
+      event.preventDefault();
+      reset();
+    }
   });
   moveOldOutbox();
   const kioskLink = applyKioskLink();

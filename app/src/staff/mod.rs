@@ -195,10 +195,12 @@ fn OnTheTablet(tablet: TabletLink, join_code: String) -> impl IntoView {
             <div class="tablet-link-body">
                 <div>
                     <p>"Join code: " <strong class="join-code">{join_code}</strong></p>
-                    <p>"Survey link: " <a href=tablet.url.clone()>{tablet.url.clone()}</a></p>
+                    // rel="external": a full page load, so the survey runs
+                    // the tablet client, not the staff app's router.
+                    <p>"Survey link: " <a href=tablet.url.clone() rel="external">{tablet.url.clone()}</a></p>
                     <p>
                         "Kiosk link (for a shared tablet: back to the start after each young person, and after 3 minutes untouched): "
-                        <a href=tablet.kiosk_url.clone()>{tablet.kiosk_url.clone()}</a>
+                        <a href=tablet.kiosk_url.clone() rel="external">{tablet.kiosk_url.clone()}</a>
                     </p>
                 </div>
                 <div class="qr" role="img" aria-label=format!("QR code of the kiosk link {}", tablet.kiosk_url) inner_html=tablet.qr_svg></div>
