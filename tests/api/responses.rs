@@ -36,19 +36,20 @@ fn unix_now() -> i64 {
         .as_secs() as i64
 }
 
-/// The round's open token, as the survey page hands it to the tablet.
+/// The round's open token, as the survey page hands it to the tablet
+/// client (in `data-survey`, JSON in an attribute).
 async fn open_token_of(app: &TestApp) -> String {
     let page = app.get_text(&format!("/survey/{}", app.join_code)).await;
-    let at = page
-        .find("open_token")
-        .unwrap_or_else(|| panic!("no open token in {page}"));
-    // `"open_token":"1796040000.0123…"`, however the page quotes it.
-    let token: String = page[at + "open_token".len()..]
-        .chars()
-        .skip_while(|c| !c.is_ascii_digit())
-        .take_while(|c| c.is_ascii_hexdigit() || *c == '.')
-        .collect();
-    assert!(token.len() > 40, "{token:?} in {page}");
+    let attribute = page
+        .split("data-survey=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no data-survey in {page}"));
+    let json: Value =
+        serde_json::from_str(&attribute.replace("&quot;", "\"").replace("&amp;", "&"))
+            .unwrap_or_else(|e| panic!("{e}: {attribute}"));
+    let token = json["token"].as_str().unwrap_or_default().to_owned();
+    assert!(token.len() > 40, "{token:?} in {attribute}");
     token
 }
 

@@ -1,6 +1,22 @@
 //! Just enough HTML reading for the tests to do what a browser without
 //! JavaScript does: find a form and carry its hidden fields forward.
 
+/// The page as a browser shows it: `<template>` contents (the survey's
+/// other screens, for the tablet client) are not part of it.
+pub fn without_templates(html: &str) -> String {
+    let mut shown = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<template") {
+        shown.push_str(&rest[..start]);
+        match rest[start..].find("</template>") {
+            Some(end) => rest = &rest[start + end + "</template>".len()..],
+            None => rest = "",
+        }
+    }
+    shown.push_str(rest);
+    shown
+}
+
 /// The `<form>` element containing `id="<form_id>"` (as source text).
 pub fn form<'a>(html: &'a str, form_id: &str) -> Option<&'a str> {
     let marker = format!("id=\"{form_id}\"");
@@ -142,5 +158,15 @@ mod tests {
         let html = "<title>A &amp; B</title><h1 class=\"q\"><label for=\"x\">What needs to change?</label></h1>";
         assert_eq!(title(html).unwrap(), "A & B");
         assert_eq!(h1(html).unwrap(), "What needs to change?");
+    }
+
+    #[test]
+    fn templates_are_not_part_of_the_page() {
+        assert_eq!(
+            without_templates(
+                "<h1>a</h1><template data-screen=\"1\"><h1>b</h1></template><p>c</p><template>d</template>"
+            ),
+            "<h1>a</h1><p>c</p>"
+        );
     }
 }
