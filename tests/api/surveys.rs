@@ -327,7 +327,20 @@ on_both_databases! {
         assert_eq!(lines[2], "nothing really,,,", "an answer with no suggestion still has its row");
         assert!(lines[3].starts_with("\"'=HYPERLINK"), "formulas are neutralised: {}", lines[3]);
 
+        // Input longer than the blocks the cores share: every answer once,
+        // in the order given, whichever core took it.
+        let answers: Vec<String> = (0..12_000)
+            .map(|n| if n % 3 == 0 { format!("answer {n}: more help please") } else { format!("answer {n}: nothing") })
+            .collect();
+        let long = stdout(&app.heard(&["suggest", "--survey", "feelings", "--question", "change"], &(answers.join("\n") + "\n")));
+        let texts: Vec<&str> = long.lines().skip(1).map(|row| row.split(',').next().unwrap_or_default()).collect();
+        assert_eq!(texts.len(), answers.len());
+        assert!(texts.iter().zip(&answers).all(|(printed, given)| printed == given), "answers out of order");
+        assert_eq!(long.lines().filter(|row| row.contains(",Help and support,")).count(), 4_000);
+
         let no_keywords = app.heard(&["suggest", "--survey", "feelings", "--question", "mood", "x"], "");
         assert!(String::from_utf8_lossy(&no_keywords.stderr).contains("no themes with keywords"));
+        let not_text = app.heard_bytes(&["suggest", "--survey", "feelings", "--question", "change"], b"\xff\xfe\n");
+        assert!(String::from_utf8_lossy(&not_text.stderr).contains("standard input is not UTF-8 text"));
     }
 }

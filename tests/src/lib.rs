@@ -392,12 +392,17 @@ impl TestApp {
 
     /// `heard ARGS` against this app's database, in its folder.
     pub fn heard(&self, args: &[&str], stdin: &str) -> Output {
+        self.heard_bytes(args, stdin.as_bytes())
+    }
+
+    /// [`TestApp::heard`] with any bytes on standard input.
+    pub fn heard_bytes(&self, args: &[&str], stdin: &[u8]) -> Output {
         let env: &[(&str, &str)] = if self.set_database_url {
             &[("DATABASE_URL", &self.database_url)]
         } else {
             &[]
         };
-        run_heard(self.dir.path(), env, args, stdin)
+        run_heard_bytes(self.dir.path(), env, args, stdin)
     }
 
     /// Adds an account through the command line; panics if that fails. An
@@ -564,6 +569,11 @@ impl Drop for TestApp {
 
 /// Runs `heard` to completion with extra environment and standard input.
 pub fn run_heard(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
+    run_heard_bytes(dir, env, args, stdin.as_bytes())
+}
+
+/// [`run_heard`] with any bytes on standard input.
+pub fn run_heard_bytes(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: &[u8]) -> Output {
     let mut command = Command::new(heard_binary());
     command
         .current_dir(dir)
@@ -576,21 +586,22 @@ pub fn run_heard(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: &str) -
         command.env(name, value);
     }
     let mut child = command.spawn().expect("the heard binary starts");
+    // Written from another thread: heard may print while it still reads
+    // (`heard suggest` streams), and a full pipe each way would hang both.
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || pipe.write_all(&input));
+    let output = child.wait_with_output().expect("heard finishes");
     // heard may refuse its arguments and exit before reading standard
     // input: a closed pipe then is not the test's failure.
-    let written = child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin.as_bytes());
-    if let Err(error) = written {
+    if let Err(error) = writer.join().expect("the writing thread does not panic") {
         assert_eq!(
             error.kind(),
             std::io::ErrorKind::BrokenPipe,
             "stdin takes the input: {error}"
         );
     }
-    child.wait_with_output().expect("heard finishes")
+    output
 }
 
 /// The word after `marker` in `text`, up to whitespace.

@@ -10,7 +10,7 @@
 //! counts a little, not double.
 
 use super::survey::Theme;
-use super::text::{Found, PhraseFinder};
+use super::text::{Found, PhraseFinder, WordCache};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -65,6 +65,12 @@ impl Suggester {
         self.rank(self.finder.find(text))
     }
 
+    /// [`Suggester::suggest`], remembering the words met (see
+    /// [`WordCache`]): for many answers, one cache per thread.
+    pub fn suggest_with(&self, cache: &mut WordCache, text: &str) -> Vec<Suggestion> {
+        self.rank(self.finder.find_with(cache, text))
+    }
+
     /// Suggestions for many answers, in order, spread over the machine's
     /// cores (one thread where there are no threads, as in a browser).
     pub fn suggest_many(&self, answers: &[&str]) -> Vec<Vec<Suggestion>> {
@@ -76,8 +82,12 @@ impl Suggester {
                 let parts: Vec<_> = answers
                     .chunks(chunk)
                     .map(|part| {
-                        scope
-                            .spawn(move || part.iter().map(|a| self.suggest(a)).collect::<Vec<_>>())
+                        scope.spawn(move || {
+                            let mut cache = WordCache::default();
+                            part.iter()
+                                .map(|a| self.suggest_with(&mut cache, a))
+                                .collect::<Vec<_>>()
+                        })
                     })
                     .collect();
                 parts
@@ -88,7 +98,11 @@ impl Suggester {
         }
         #[cfg(target_arch = "wasm32")]
         {
-            answers.iter().map(|a| self.suggest(a)).collect()
+            let mut cache = WordCache::default();
+            answers
+                .iter()
+                .map(|a| self.suggest_with(&mut cache, a))
+                .collect()
         }
     }
 

@@ -8,6 +8,7 @@
 //! offsets into the original text so a page can highlight it.
 
 use rust_stemmers::{Algorithm, Stemmer};
+use std::collections::HashMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// One word of a text.
@@ -23,14 +24,82 @@ pub struct Token {
 /// The words of `text`, in order.
 pub fn tokens(text: &str) -> Vec<Token> {
     let stemmer = Stemmer::create(Algorithm::English);
-    text.split_word_bound_indices()
-        .filter(|(_, word)| word.chars().any(char::is_alphanumeric))
-        .map(|(start, word)| Token {
+    let mut words = Vec::new();
+    for_each_word(text, |start, end| {
+        words.push(Token {
             start,
-            end: start + word.len(),
-            stem: stem_word(&stemmer, word),
-        })
-        .collect()
+            end,
+            stem: stem_word(&stemmer, &text[start..end]),
+        });
+    });
+    words
+}
+
+/// Calls `found(start, end)` with the byte range of each word of `text`, in
+/// order: the pieces between Unicode word boundaries (UAX #29) that hold a
+/// letter or digit. Text that is all ASCII (most answers) takes a fast path
+/// that gives the same words (a property test holds it to the general one).
+pub fn for_each_word(text: &str, mut found: impl FnMut(usize, usize)) {
+    if text.is_ascii() {
+        ascii_words(text.as_bytes(), found);
+    } else {
+        for (start, word) in text.split_word_bound_indices() {
+            if word.chars().any(char::is_alphanumeric) {
+                found(start, start + word.len());
+            }
+        }
+    }
+}
+
+/// UAX #29's word rules as they apply to ASCII: letters, digits and `_`
+/// run together (WB5, WB8-10, WB13a-b); one `'` or `.` joins two letters
+/// or two digits, `:` two letters, `,` or `;` two digits (WB6-7, WB11-12).
+fn ascii_words(bytes: &[u8], mut found: impl FnMut(usize, usize)) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Class {
+        Letter,
+        Digit,
+        Underscore,
+        Other,
+    }
+    let class = |b: u8| match b {
+        b'a'..=b'z' | b'A'..=b'Z' => Class::Letter,
+        b'0'..=b'9' => Class::Digit,
+        b'_' => Class::Underscore,
+        _ => Class::Other,
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        if class(bytes[i]) == Class::Other {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        while i < bytes.len() {
+            if class(bytes[i]) != Class::Other {
+                i += 1;
+                continue;
+            }
+            let (before, after) = (
+                class(bytes[i - 1]),
+                bytes.get(i + 1).map_or(Class::Other, |&b| class(b)),
+            );
+            let joins = match bytes[i] {
+                b'\'' | b'.' => before == after && matches!(before, Class::Letter | Class::Digit),
+                b':' => before == Class::Letter && after == Class::Letter,
+                b',' | b';' => before == Class::Digit && after == Class::Digit,
+                _ => false,
+            };
+            if !joins {
+                break;
+            }
+            i += 2;
+        }
+        if bytes[start..i].iter().any(u8::is_ascii_alphanumeric) {
+            found(start, i);
+        }
+    }
 }
 
 fn stem_word(stemmer: &Stemmer, word: &str) -> String {
@@ -56,12 +125,46 @@ pub struct Found {
     pub end: usize,
 }
 
+type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
+
 /// Finds any of a list of words and phrases in texts, by stem.
+///
+/// Stems are numbered: a phrase is a list of stem numbers, and a text's
+/// words are looked up, as written, in a [`WordCache`] that remembers
+/// each word's stem number (or that no keyword has its stem), so each
+/// different word is stemmed once and the matching compares numbers.
 #[derive(Clone, Debug)]
 pub struct PhraseFinder {
     phrases: Vec<String>,
-    stems: Vec<Vec<String>>,
+    /// Each phrase's words, as stem numbers.
+    stems: Vec<Vec<u32>>,
+    /// The number of each stem a phrase has.
+    numbers: FastMap<String, u32>,
+    /// The phrases (indices) starting with each stem number, in order.
+    starting_with: Vec<Vec<usize>>,
 }
+
+/// The words a finder has met and their stem numbers, and room for a
+/// text's words: one per thread, kept from text to text.
+pub struct WordCache {
+    stemmer: Stemmer,
+    numbers: FastMap<Box<str>, Option<u32>>,
+    words: Vec<(usize, usize, Option<u32>)>,
+}
+
+impl Default for WordCache {
+    fn default() -> WordCache {
+        WordCache {
+            stemmer: Stemmer::create(Algorithm::English),
+            numbers: FastMap::default(),
+            words: Vec::new(),
+        }
+    }
+}
+
+/// Words remembered at most: a text of endless made-up words must not
+/// take the machine's memory (real answers use far fewer different words).
+const MOST_WORDS_REMEMBERED: usize = 1_000_000;
 
 impl PhraseFinder {
     /// A finder for these phrases; phrases with no words are ignored.
@@ -73,11 +176,23 @@ impl PhraseFinder {
         let mut finder = PhraseFinder {
             phrases: Vec::new(),
             stems: Vec::new(),
+            numbers: FastMap::default(),
+            starting_with: Vec::new(),
         };
         for phrase in phrases {
             let phrase = phrase.into();
-            let stems: Vec<String> = tokens(&phrase).into_iter().map(|t| t.stem).collect();
-            if !stems.is_empty() {
+            let stems: Vec<u32> = tokens(&phrase)
+                .into_iter()
+                .map(|t| {
+                    let next = finder.numbers.len() as u32;
+                    *finder.numbers.entry(t.stem).or_insert(next)
+                })
+                .collect();
+            if let Some(&first) = stems.first() {
+                finder
+                    .starting_with
+                    .resize(finder.numbers.len(), Vec::new());
+                finder.starting_with[first as usize].push(finder.phrases.len());
                 finder.phrases.push(phrase);
                 finder.stems.push(stems);
             }
@@ -92,27 +207,48 @@ impl PhraseFinder {
 
     /// Every place in `text` where a phrase occurs, in text order.
     pub fn find(&self, text: &str) -> Vec<Found> {
-        let words = tokens(text);
+        self.find_with(&mut WordCache::default(), text)
+    }
+
+    /// [`PhraseFinder::find`], with the words met before remembered.
+    pub fn find_with(&self, cache: &mut WordCache, text: &str) -> Vec<Found> {
+        let mut words = std::mem::take(&mut cache.words);
+        words.clear();
+        for_each_word(text, |start, end| {
+            words.push((start, end, self.number_of(cache, &text[start..end])));
+        });
         let mut found = Vec::new();
-        for (i, _) in words.iter().enumerate() {
-            for (phrase, stems) in self.stems.iter().enumerate() {
+        for (i, &(start, _, number)) in words.iter().enumerate() {
+            let Some(number) = number else { continue };
+            for &phrase in &self.starting_with[number as usize] {
+                let stems = &self.stems[phrase];
                 let Some(window) = words.get(i..i + stems.len()) else {
                     continue;
                 };
-                if window
-                    .iter()
-                    .zip(stems)
-                    .all(|(word, stem)| &word.stem == stem)
-                {
+                if window.iter().zip(stems).all(|(w, &s)| w.2 == Some(s)) {
                     found.push(Found {
                         phrase,
-                        start: window[0].start,
-                        end: window[window.len() - 1].end,
+                        start,
+                        end: window[window.len() - 1].1,
                     });
                 }
             }
         }
+        cache.words = words;
         found
+    }
+
+    /// The stem number of `word` (as written), if a phrase has its stem.
+    fn number_of(&self, cache: &mut WordCache, word: &str) -> Option<u32> {
+        if let Some(&number) = cache.numbers.get(word) {
+            return number;
+        }
+        if cache.numbers.len() >= MOST_WORDS_REMEMBERED {
+            cache.numbers.clear();
+        }
+        let number = self.numbers.get(&stem_word(&cache.stemmer, word)).copied();
+        cache.numbers.insert(word.into(), number);
+        number
     }
 }
 
@@ -182,5 +318,48 @@ mod tests {
     fn phrases_without_words_are_ignored() {
         let finder = PhraseFinder::new(["", "!!", "drugs"]);
         assert_eq!(finder.phrases(), ["drugs"]);
+    }
+
+    #[test]
+    fn the_ascii_fast_path_finds_the_same_words_as_the_unicode_rules() {
+        let general = |text: &str| -> Vec<(usize, usize)> {
+            text.split_word_bound_indices()
+                .filter(|(_, w)| w.chars().any(char::is_alphanumeric))
+                .map(|(s, w)| (s, s + w.len()))
+                .collect()
+        };
+        let fast = |text: &str| {
+            let mut words = Vec::new();
+            ascii_words(text.as_bytes(), |s, e| words.push((s, e)));
+            words
+        };
+        for text in [
+            "didn't e.g. 1:1 a:b 3.5 1,000 1;2 a'1 1'a a.1 __ a_b _1 x__ 'a' a''b a..b 1.a a:1 ab: :ab",
+            "Nothing. They hated me.",
+            "",
+        ] {
+            assert_eq!(fast(text), general(text), "{text:?}");
+        }
+        // Every string of these characters up to five long (every way two
+        // words can meet, around one or two joiners): the two agree.
+        let alphabet = b"aZ09_'.:,; -!";
+        let mut text = Vec::new();
+        let mut counter = [0usize; 5];
+        'all: loop {
+            for len in 1..=counter.len() {
+                text.clear();
+                text.extend(counter[..len].iter().map(|&i| alphabet[i]));
+                let text = std::str::from_utf8(&text).unwrap();
+                assert_eq!(fast(text), general(text), "{text:?}");
+            }
+            for digit in counter.iter_mut() {
+                *digit += 1;
+                if *digit < alphabet.len() {
+                    continue 'all;
+                }
+                *digit = 0;
+            }
+            break;
+        }
     }
 }

@@ -7,9 +7,10 @@ use heard_app::db::Db;
 use heard_app::domain::spreadsheet::safe_cell;
 use heard_app::domain::suggest::Suggester;
 use heard_app::domain::survey_file;
+use heard_app::domain::text::WordCache;
 use heard_app::use_cases::surveys::{Saved, save_survey};
 use heard_app::use_cases::{question_by_key, round_by_name, survey_by_slug};
-use std::io::BufRead;
+use std::io::{Read, Write};
 
 #[derive(Debug, Subcommand)]
 pub enum SurveyCommand {
@@ -448,24 +449,112 @@ pub async fn suggest(database_url: &str, args: SuggestArgs) -> anyhow::Result<()
     if question.themes().iter().all(|t| t.keywords.is_empty()) {
         bail!("question \"{key}\" has no themes with keywords to suggest from");
     }
-    let answers: Vec<String> = match text {
-        Some(text) => vec![text],
-        None => std::io::stdin()
-            .lock()
-            .lines()
-            .collect::<Result<_, _>>()
-            .context("could not read standard input")?,
-    };
-    let answers: Vec<&str> = answers
-        .iter()
-        .map(String::as_str)
-        .filter(|a| !a.trim().is_empty())
-        .collect();
-    let suggester = Suggester::new(question.themes());
-    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
-    out.write_record(["text", "theme", "score", "matched"])?;
-    for (answer, suggestions) in answers.iter().zip(suggester.suggest_many(&answers)) {
+    print_suggestions(text, &Suggester::new(question.themes()), question.themes())
+}
+
+/// Input `heard suggest` hands a core at a time: whole lines, about this
+/// many bytes.
+const SUGGEST_BLOCK_BYTES: usize = 256 * 1024;
+
+/// Prints the suggestions for `text`, or for every line of standard input,
+/// as CSV. A national consultation's half a million answers stream
+/// through: one thread reads blocks of lines, every core takes the next
+/// block and writes its rows (each with its own word cache), and this
+/// thread prints the blocks in order as they come, so memory stays small
+/// and no core waits for the input to be read whole.
+fn print_suggestions(
+    text: Option<String>,
+    suggester: &Suggester,
+    themes: &[heard_app::domain::survey::Theme],
+) -> anyhow::Result<()> {
+    use std::sync::mpsc::sync_channel;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (send_block, blocks) = sync_channel::<(usize, String)>(threads * 2);
+    let blocks = std::sync::Mutex::new(blocks);
+    let (send_rows, rows) = sync_channel::<(usize, anyhow::Result<Vec<u8>>)>(threads * 2);
+    let mut out = std::io::stdout().lock();
+    out.write_all(b"text,theme,score,matched\n")?;
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let reader = scope.spawn(move || read_blocks(text, send_block));
+        for _ in 0..threads {
+            let (send_rows, blocks) = (send_rows.clone(), &blocks);
+            scope.spawn(move || {
+                let mut cache = WordCache::default();
+                loop {
+                    let next = blocks.lock().map(|b| b.recv());
+                    let Ok(Ok((index, block))) = next else { break };
+                    let answers: Vec<&str> =
+                        block.lines().filter(|a| !a.trim().is_empty()).collect();
+                    let written = suggestion_rows(suggester, themes, &mut cache, &answers);
+                    if send_rows.send((index, written)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send_rows);
+        let mut early = std::collections::BTreeMap::new();
+        let mut printed = 0;
+        for (index, written) in rows {
+            early.insert(index, written);
+            while let Some(written) = early.remove(&printed) {
+                out.write_all(&written?)?;
+                printed += 1;
+            }
+        }
+        reader.join().expect("the reading thread does not panic")
+    })?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Sends `text`, or standard input in blocks of whole lines, numbered.
+fn read_blocks(
+    text: Option<String>,
+    blocks: std::sync::mpsc::SyncSender<(usize, String)>,
+) -> anyhow::Result<()> {
+    if let Some(text) = text {
+        let _ = blocks.send((0, text));
+        return Ok(());
+    }
+    let mut input = std::io::stdin().lock();
+    let mut block: Vec<u8> = Vec::with_capacity(SUGGEST_BLOCK_BYTES);
+    let mut index = 0;
+    loop {
+        let read = (&mut input)
+            .take(SUGGEST_BLOCK_BYTES as u64)
+            .read_to_end(&mut block)
+            .context("could not read standard input")?;
+        let ended = read == 0;
+        // Up to the last line break; the rest starts the next block (a
+        // line longer than a block makes the block longer).
+        let cut = match block.iter().rposition(|&b| b == b'\n') {
+            _ if ended => block.len(),
+            Some(at) => at + 1,
+            None => continue,
+        };
+        let rest = block.split_off(cut);
+        let lines = String::from_utf8(std::mem::replace(&mut block, rest))
+            .map_err(|_| anyhow::anyhow!("standard input is not UTF-8 text"))?;
+        if blocks.send((index, lines)).is_err() || ended {
+            return Ok(());
+        }
+        index += 1;
+    }
+}
+
+/// `heard suggest`'s CSV rows for some answers, best theme first; an
+/// answer with no suggestion gets one row with the last three empty.
+fn suggestion_rows(
+    suggester: &Suggester,
+    themes: &[heard_app::domain::survey::Theme],
+    cache: &mut WordCache,
+    answers: &[&str],
+) -> anyhow::Result<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    for answer in answers {
         let text = safe_cell(answer);
+        let suggestions = suggester.suggest_with(cache, answer);
         if suggestions.is_empty() {
             out.write_record([text.as_ref(), "", "", ""])?;
         }
@@ -477,12 +566,11 @@ pub async fn suggest(database_url: &str, args: SuggestArgs) -> anyhow::Result<()
                 .collect();
             out.write_record([
                 text.as_ref(),
-                safe_cell(&question.themes()[suggestion.theme].name).as_ref(),
+                safe_cell(&themes[suggestion.theme].name).as_ref(),
                 &suggestion.score.to_string(),
                 safe_cell(&words.join("; ")).as_ref(),
             ])?;
         }
     }
-    out.flush()?;
-    Ok(())
+    Ok(out.into_inner()?)
 }
