@@ -460,66 +460,83 @@ const SUGGEST_BLOCK_BYTES: usize = 256 * 1024;
 /// as CSV. A national consultation's half a million answers stream
 /// through: one thread reads blocks of lines, every core takes the next
 /// block and writes its rows (each with its own word cache), and this
-/// thread prints the blocks in order as they come, so memory stays small
-/// and no core waits for the input to be read whole.
+/// thread prints the blocks in order as they come, so no core waits for
+/// the input to be read whole. A reader that goes away (`| head`) ends it
+/// quietly; any other error stops every thread and is reported.
 fn print_suggestions(
     text: Option<String>,
     suggester: &Suggester,
     themes: &[heard_app::domain::survey::Theme],
 ) -> anyhow::Result<()> {
     use std::sync::mpsc::sync_channel;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (send_block, blocks) = sync_channel::<(usize, String)>(threads * 2);
-    let blocks = std::sync::Mutex::new(blocks);
-    let (send_rows, rows) = sync_channel::<(usize, anyhow::Result<Vec<u8>>)>(threads * 2);
+    use std::sync::{Arc, Mutex};
     let mut out = std::io::stdout().lock();
-    out.write_all(b"text,theme,score,matched\n")?;
-    std::thread::scope(|scope| -> anyhow::Result<()> {
-        let reader = scope.spawn(move || read_blocks(text, send_block));
-        for _ in 0..threads {
-            let (send_rows, blocks) = (send_rows.clone(), &blocks);
-            scope.spawn(move || {
-                let mut cache = WordCache::default();
-                loop {
-                    let next = blocks.lock().map(|b| b.recv());
-                    let Ok(Ok((index, block))) = next else { break };
-                    let answers: Vec<&str> =
-                        block.lines().filter(|a| !a.trim().is_empty()).collect();
-                    let written = suggestion_rows(suggester, themes, &mut cache, &answers);
-                    if send_rows.send((index, written)).is_err() {
-                        break;
+    let printed = (|| -> anyhow::Result<()> {
+        out.write_all(b"text,theme,score,matched\n")?;
+        if let Some(text) = text {
+            let rows = suggestion_rows(suggester, themes, &mut WordCache::default(), &[&text])?;
+            return Ok(out.write_all(&rows)?);
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (send_block, blocks) = sync_channel::<(usize, String)>(threads * 2);
+        // Shared by the workers only: when the last one stops, the reader's
+        // next send fails and it stops too.
+        let blocks = Arc::new(Mutex::new(blocks));
+        let (send_rows, rows) = sync_channel::<(usize, anyhow::Result<Vec<u8>>)>(threads * 2);
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            let reader = scope.spawn(move || read_blocks(send_block));
+            for _ in 0..threads {
+                let (send_rows, blocks) = (send_rows.clone(), Arc::clone(&blocks));
+                scope.spawn(move || {
+                    let mut cache = WordCache::default();
+                    loop {
+                        let next = blocks.lock().map(|b| b.recv());
+                        let Ok(Ok((index, block))) = next else { break };
+                        let answers: Vec<&str> =
+                            block.lines().filter(|a| !a.trim().is_empty()).collect();
+                        let written = suggestion_rows(suggester, themes, &mut cache, &answers);
+                        if send_rows.send((index, written)).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
-        }
-        drop(send_rows);
-        let mut early = std::collections::BTreeMap::new();
-        let mut printed = 0;
-        for (index, written) in rows {
-            early.insert(index, written);
-            while let Some(written) = early.remove(&printed) {
-                out.write_all(&written?)?;
-                printed += 1;
+                });
             }
+            drop((send_rows, blocks));
+            let mut early = std::collections::BTreeMap::new();
+            let mut next = 0;
+            for (index, written) in rows {
+                early.insert(index, written);
+                while let Some(written) = early.remove(&next) {
+                    out.write_all(&written?)?;
+                    next += 1;
+                }
+            }
+            reader.join().expect("the reading thread does not panic")
+        })?;
+        Ok(out.flush()?)
+    })();
+    match printed {
+        Err(error)
+            if error
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
         }
-        reader.join().expect("the reading thread does not panic")
-    })?;
-    out.flush()?;
-    Ok(())
+        other => other,
+    }
 }
 
-/// Sends `text`, or standard input in blocks of whole lines, numbered.
-fn read_blocks(
-    text: Option<String>,
-    blocks: std::sync::mpsc::SyncSender<(usize, String)>,
-) -> anyhow::Result<()> {
-    if let Some(text) = text {
-        let _ = blocks.send((0, text));
-        return Ok(());
-    }
+/// Sends standard input in blocks of whole lines, numbered. A block that
+/// is not UTF-8 stops it with the line at fault (the blocks before it are
+/// printed: the output is suggestions, nothing is stored).
+fn read_blocks(blocks: std::sync::mpsc::SyncSender<(usize, String)>) -> anyhow::Result<()> {
     let mut input = std::io::stdin().lock();
     let mut block: Vec<u8> = Vec::with_capacity(SUGGEST_BLOCK_BYTES);
     let mut index = 0;
+    let mut lines_before = 0;
+    // How much of `block` is known to hold no line break.
+    let mut scanned = 0;
     loop {
         let read = (&mut input)
             .take(SUGGEST_BLOCK_BYTES as u64)
@@ -528,14 +545,27 @@ fn read_blocks(
         let ended = read == 0;
         // Up to the last line break; the rest starts the next block (a
         // line longer than a block makes the block longer).
-        let cut = match block.iter().rposition(|&b| b == b'\n') {
+        let cut = match block[scanned..].iter().rposition(|&b| b == b'\n') {
             _ if ended => block.len(),
-            Some(at) => at + 1,
-            None => continue,
+            Some(at) => scanned + at + 1,
+            None => {
+                scanned = block.len();
+                continue;
+            }
         };
         let rest = block.split_off(cut);
-        let lines = String::from_utf8(std::mem::replace(&mut block, rest))
-            .map_err(|_| anyhow::anyhow!("standard input is not UTF-8 text"))?;
+        let lines = String::from_utf8(std::mem::replace(&mut block, rest)).map_err(|error| {
+            let bad = error.utf8_error().valid_up_to();
+            let line = lines_before
+                + 1
+                + error.as_bytes()[..bad]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+            anyhow::anyhow!("standard input is not UTF-8 text (line {line})")
+        })?;
+        lines_before += lines.matches('\n').count();
+        scanned = 0;
         if blocks.send((index, lines)).is_err() || ended {
             return Ok(());
         }
