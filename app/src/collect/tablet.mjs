@@ -213,9 +213,20 @@ async function exclusively(job) {
   if (sending) return;
   sending = true;
   try {
+    // Whether the browser's locks answered (with the lock or without).
+    let answered = false;
     if (navigator.locks) {
-      await navigator.locks.request('heard.outbox', { ifAvailable: true }, (lock) => lock && job(() => {}));
-    } else if (takeLease()) {
+      try {
+        await navigator.locks.request('heard.outbox', { ifAvailable: true }, (lock) => {
+          answered = true;
+          return lock && job(() => {});
+        });
+      } catch (error) {
+        // Locks refused (a sandboxed page, say): the lease in storage.
+        if (answered) throw error;
+      }
+    }
+    if (!answered && takeLease()) {
       try {
         await job(() => save(LEASE, { tab: TAB, until: Date.now() + LEASE_MS }));
       } finally {
