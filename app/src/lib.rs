@@ -58,7 +58,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // page waits for costs a round trip, which is more than these few KB
     // take to arrive with the page.
     let style = if young {
-        view! { <style inner_html=site.css_text.to_string()></style> }.into_any()
+        view! { <style inner_html=site.css_text></style> }.into_any()
     } else {
         view! { <link rel="stylesheet" href=site.css/> }.into_any()
     };

@@ -304,6 +304,18 @@ fn set_late_hours(app: &TestApp, hours: &str) {
     );
 }
 
+/// Waits until Heard has stored a response (or fails with `why` after 45 s).
+async fn wait_until_stored(app: &TestApp, why: &str) {
+    let started = std::time::Instant::now();
+    while app.stored_responses().await == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(45),
+            "{why}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
 /// Waits until the outbox holds `count` items (or fails after `seconds`).
 async fn wait_for_outbox(browser: &Browser, count: u64, seconds: u64) {
     let started = std::time::Instant::now();
@@ -404,14 +416,7 @@ async fn a_survey_finished_while_the_server_is_down_is_stored_exactly_once_when_
     assert_eq!(waiting, 1, "the finished survey waits on the device");
 
     let app = app.restart_on_same_port().await;
-    let started = std::time::Instant::now();
-    while app.stored_responses().await == 0 {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(45),
-            "the tablet did not send its outbox"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
+    wait_until_stored(&app, "the tablet did not send its outbox").await;
     wait_for_outbox(&browser, 0, 10).await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(app.stored_responses().await, 1, "stored exactly once");
@@ -722,14 +727,7 @@ async fn with_storage_full_a_finished_survey_waits_in_the_open_page() {
     wait_for_outbox(&browser, 0, 1).await;
 
     let app = app.restart_on_same_port().await;
-    let started = std::time::Instant::now();
-    while app.stored_responses().await == 0 {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(45),
-            "the page did not send the survey it held"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
+    wait_until_stored(&app, "the page did not send the survey it held").await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(app.stored_responses().await, 1);
     browser.close().await;
