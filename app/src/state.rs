@@ -21,6 +21,8 @@ pub struct AppState {
     /// Take the client's address from the last `X-Forwarded-For` entry (set
     /// only when Heard runs behind a proxy that writes it).
     pub trust_forwarded_for: bool,
+    /// The operator's token for `/metrics` (none: no `/metrics`).
+    pub metrics_token: Option<Arc<str>>,
     /// The key addresses and accounts are hashed with before they are
     /// counted for throttling (the same on every instance: it is stored in
     /// the database).

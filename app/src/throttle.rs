@@ -12,7 +12,7 @@
 //! IPv6 addresses count by their /64: one home or phone gets a whole /64
 //! and could otherwise take a new address for every guess.
 
-use crate::db::{Db, DbError, now};
+use crate::db::{Allowance, Db, DbError, now};
 use crate::domain::throttle::Limit;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -89,6 +89,32 @@ pub async fn remember(db: &Db, kind: &str, source: &str, mark: &str) -> Result<(
     db.count_hit(&seen_bucket(kind, source, mark), now())
         .await?;
     Ok(())
+}
+
+/// What [`remember`] writes, for a caller that writes it in a transaction
+/// of its own (the submission writer): the bucket, and the second.
+pub fn mark(kind: &str, source: &str, mark: &str) -> (String, i64) {
+    (seen_bucket(kind, source, mark), now())
+}
+
+/// One attempt of `source` against `limit`, for the submission writer to
+/// count in the transaction that stores it (see [`reserve`]).
+pub fn allowance(limit: Limit, source: &str) -> Allowance {
+    let at = now();
+    Allowance {
+        bucket: limit.bucket(source),
+        at,
+        since: limit.window_opens(at),
+        most: limit.max_failures,
+    }
+}
+
+/// How long a source whose [`allowance`] was used up must wait, from the
+/// counts per second the writer found.
+pub fn over_allowance(limit: Limit, allowance: &Allowance, per_second: &[(i64, i64)]) -> Throttled {
+    Throttled {
+        seconds_left: limit.seconds_left(allowance.at, per_second),
+    }
 }
 
 /// Whether [`remember`] marked `mark` for `source` in the last `seconds`.

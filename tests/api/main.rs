@@ -42,6 +42,10 @@ mod coding;
 /// Published summaries: reading before and after one child sends tells a
 /// viewer nothing; no free text reaches a viewer.
 mod disclosure;
+/// Two Heard instances on one database, as behind a load balancer.
+mod instances;
+/// What an operator watches: health and metrics.
+mod operator;
 /// Cross-site requests refused; security headers on every answer.
 mod protection;
 /// Receipt codes: a young person's own answers deleted at their request.

@@ -186,6 +186,7 @@ on_both_databases! {
             ("POST /join", 303),
             ("POST /survey/{code}", 200),
             ("POST /api/v1/responses", 400),
+            ("GET /health", 200),
             ("POST /api/log_in", 400),
             ("POST /api/log_out", 200),
             ("POST /api/load_survey_state", 400),
@@ -209,6 +210,8 @@ on_both_databases! {
                     seen_public.push(expected.0);
                 }
                 "session" | "session-or-share-link" => assert_eq!(status, 401, "{method} {path} without a session"),
+                // No operator's token is configured here: not there at all.
+                "operator-token" => assert_eq!(status, 404, "{method} {path} without HEARD_METRICS_TOKEN"),
                 other => panic!("{path}: unknown access {other}"),
             }
         }

@@ -265,6 +265,27 @@ impl TestApp {
             .expect("VmHWM in /proc status")
     }
 
+    /// Another Heard instance on this one's database (as behind a load
+    /// balancer), with a folder of its own. The database stays this
+    /// app's: dropping the other instance only stops it.
+    pub async fn second_instance(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let database_url = match self.database_url.strip_prefix("sqlite://data/") {
+            Some(file) => format!("sqlite://{}/data/{file}", self.dir.path().display()),
+            None => self.database_url.clone(),
+        };
+        Self::start(
+            dir,
+            database_url,
+            true,
+            self.backend,
+            None,
+            "127.0.0.1:0",
+            self.env.clone(),
+        )
+        .await
+    }
+
     /// Stops Heard and starts it again on the same folder and database.
     pub async fn restart(self) -> TestApp {
         self.restart_on("127.0.0.1:0").await

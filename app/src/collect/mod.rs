@@ -251,7 +251,7 @@ pub async fn load_survey_state(code: String) -> Result<SurveyState, AppError> {
     let token = submit::open_token(&state.round_key, &round.round_id, crate::db::now());
     Ok(submit::state_for(
         &code,
-        round.survey.for_young_people(),
+        round.survey.clone().for_young_people(),
         outcome,
         token,
     ))

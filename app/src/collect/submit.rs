@@ -2,7 +2,7 @@
 //! storing finished answers exactly once.
 
 use super::{Stage, SurveyState};
-use crate::db::{Db, DbError, RoundForCode, StoreOutcome, now, start_of_day};
+use crate::db::{Db, DbError, RoundForCode, StoreOutcome, Written, now, start_of_day};
 use crate::domain::answers::{AnswerError, Answers};
 use crate::domain::join_code::JoinCode;
 use crate::domain::late::{LateProof, LateRefusal, OpenToken, accepts_late};
@@ -17,6 +17,7 @@ use crate::state::AppState;
 use crate::throttle::{self, ServerKey, Throttled};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Where a posted survey form led. Put in context for `load_survey_state`.
 #[derive(Clone, Debug)]
@@ -150,7 +151,9 @@ pub async fn receive_json(
 ) -> Result<StoreOutcome, SubmitError> {
     let submission: Submission =
         serde_json::from_slice(body).map_err(|e| SubmitError::Malformed(e.to_string()))?;
-    let round = match look_up(&state.db, &submission.join_code, source).await? {
+    // The join code is marked as working from this source in the
+    // transaction that stores the answers, not in one of its own.
+    let round = match look_up_unmarked(&state.db, &submission.join_code, source).await? {
         Lookup::Found(round) => round,
         Lookup::Throttled(throttled) => return Err(SubmitError::Throttled(throttled.seconds_left)),
         Lookup::Malformed | Lookup::Unknown => {
@@ -188,6 +191,7 @@ pub async fn receive_json(
         submitted,
         source,
         late,
+        vec![throttle::mark(JOIN_CODE_WORKED, source, &round.join_code)],
     )
     .await
 }
@@ -205,6 +209,7 @@ pub async fn save_response<I>(
     submitted: I,
     source: &str,
     late: LateProof,
+    marks: Vec<(String, i64)>,
 ) -> Result<StoreOutcome, SubmitError>
 where
     I: IntoIterator<Item = (String, Vec<String>)>,
@@ -231,29 +236,44 @@ where
         }
         return Err(SubmitError::Closed(round.join_code.clone(), refusal));
     }
-    let sending = throttle::reserve(
-        &state.db,
+    let concerns = state.safeguarding.check(&round.survey, &answers);
+    let allowance = throttle::allowance(
         SUBMISSIONS_PER_ROUND,
         &format!("{source}:{}", round.round_id),
-    )
-    .await?;
-    if let Err(throttled) = sending.outcome {
-        sending.forgive(&state.db).await?;
-        return Err(SubmitError::TooMany(throttled.seconds_left));
-    }
-    let concerns = state.safeguarding.check(&round.survey, &answers);
-    match state
+    );
+    let at = allowance.at;
+    let written = state
         .db
-        .store_response(round, client_id, &answers, &concerns, start_of_day(now()))
-        .await?
-    {
-        StoreOutcome::ClientIdReused => Err(SubmitError::ClientIdReused(client_id.to_owned())),
-        outcome => {
-            // Never the answer text, nor the flagged words, at info level.
-            tracing::info!(round = %round.round_name, ?outcome, flagged = !concerns.is_empty(), "response received");
-            Ok(outcome)
+        .store_response(
+            round,
+            client_id,
+            &answers,
+            &concerns,
+            start_of_day(at),
+            Some(allowance.clone()),
+            marks,
+        )
+        .await?;
+    let counted = match &written {
+        Written::Stored => "stored",
+        Written::AlreadyStored => "already_stored",
+        Written::ClientIdReused => "client_id_reused",
+        Written::OverAllowance(_) => "over_allowance",
+    };
+    metrics::counter!("heard_submissions_total", "outcome" => counted).increment(1);
+    let outcome = match written {
+        Written::Stored => StoreOutcome::Stored,
+        Written::AlreadyStored => StoreOutcome::AlreadyStored,
+        Written::ClientIdReused => return Err(SubmitError::ClientIdReused(client_id.to_owned())),
+        Written::OverAllowance(per_second) => {
+            let throttled =
+                throttle::over_allowance(SUBMISSIONS_PER_ROUND, &allowance, &per_second);
+            return Err(SubmitError::TooMany(throttled.seconds_left));
         }
-    }
+    };
+    // Never the answer text, nor the flagged words, at info level.
+    tracing::info!(round = %round.round_name, ?outcome, flagged = !concerns.is_empty(), "response received");
+    Ok(outcome)
 }
 
 /// Where typing `typed` on the start page leads: the survey, or back to the
@@ -271,7 +291,7 @@ pub async fn join_target(db: &Db, typed: &str, source: &str) -> Result<String, D
 /// What a typed join code leads to.
 #[derive(Debug)]
 pub enum Lookup {
-    Found(RoundForCode),
+    Found(Arc<RoundForCode>),
     /// Not a join code at all.
     Malformed,
     /// Well formed, but no round has it.
@@ -290,6 +310,16 @@ pub enum Lookup {
 /// from this source today: the class keeps going while someone at its
 /// router guesses. Right codes never count.
 pub async fn look_up(db: &Db, typed: &str, source: &str) -> Result<Lookup, DbError> {
+    let found = look_up_unmarked(db, typed, source).await?;
+    if let Lookup::Found(round) = &found {
+        throttle::remember(db, JOIN_CODE_WORKED, source, &round.join_code).await?;
+    }
+    Ok(found)
+}
+
+/// [`look_up`] without marking a code that worked: for a caller that
+/// marks it with [`throttle::mark`] in a transaction of its own.
+async fn look_up_unmarked(db: &Db, typed: &str, source: &str) -> Result<Lookup, DbError> {
     let code = JoinCode::parse(typed).ok();
     let allowed = match &code {
         Some(code) => may_use(db, source, code).await?,
@@ -314,7 +344,6 @@ pub async fn look_up(db: &Db, typed: &str, source: &str) -> Result<Lookup, DbErr
             Lookup::Malformed
         });
     };
-    throttle::remember(db, JOIN_CODE_WORKED, source, &round.join_code).await?;
     Ok(Lookup::Found(round))
 }
 
@@ -380,7 +409,17 @@ pub async fn take_step(
                 token: OpenToken::Missing,
                 finished_at: None,
             };
-            match save_response(state, &round, &progress.client_id, submitted, source, late).await {
+            match save_response(
+                state,
+                &round,
+                &progress.client_id,
+                submitted,
+                source,
+                late,
+                Vec::new(),
+            )
+            .await
+            {
                 Ok(_) => StepOutcome::Sent {
                     receipt: Receipt::for_client_id(&progress.client_id).map(|r| r.to_string()),
                 },

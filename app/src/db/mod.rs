@@ -15,6 +15,7 @@ mod reports;
 mod responses;
 mod retention;
 mod rounds;
+mod submissions;
 mod surveys;
 mod throttle;
 
@@ -25,6 +26,7 @@ pub use responses::StoreOutcome;
 pub use retention::{ERASED, Erased};
 pub use rounds::RoundForCode;
 pub use rounds::RoundRef;
+pub use submissions::{Allowance, Written};
 
 /// A transaction on either database.
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
@@ -51,16 +53,37 @@ pub enum DbError {
     Corrupt(String),
 }
 
-/// A pool of connections to Heard's database.
+/// A pool of connections to Heard's database, with this instance's
+/// submission writer and its cache of the surveys behind join codes
+/// (checked against the database before each use, so nothing in it is
+/// state another instance needs).
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    writer: submissions::SubmissionWriter,
+    rounds: std::sync::Arc<rounds::RoundCache>,
 }
 
 impl Db {
     /// Opens (creating it if need be) the database at `url` and brings its
     /// schema up to date. `sqlite://PATH` or `postgres://...`.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Db::open(url, false).await
+    }
+
+    /// [`Db::connect`] for the web server: on SQLite, the write-ahead log
+    /// is folded into the database file by a task of its own every second
+    /// instead of inside whichever commit finds it long, so no young
+    /// person's submission waits for a checkpoint.
+    pub async fn connect_for_serving(url: &str) -> Result<Db, DbError> {
+        let db = Db::open(url, true).await?;
+        if db.is_sqlite() {
+            tokio::spawn(checkpoint_every_second(db.pool.clone()));
+        }
+        Ok(db)
+    }
+
+    async fn open(url: &str, checkpoints_apart: bool) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let is_sqlite = url.starts_with("sqlite:");
         let url = if is_sqlite {
@@ -70,6 +93,22 @@ impl Db {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if is_sqlite { 8 } else { 10 })
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if is_sqlite {
+                        // Every commit synced before it is acknowledged
+                        // (WAL's default would not sync the log on commit),
+                        // and a writer waits its turn rather than failing.
+                        use sqlx::Executor;
+                        connection.execute("PRAGMA synchronous = FULL").await?;
+                        connection.execute("PRAGMA busy_timeout = 10000").await?;
+                        if checkpoints_apart {
+                            connection.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await
             .map_err(|source| DbError::Connect {
@@ -84,7 +123,11 @@ impl Db {
                 .await?;
         }
         sqlx::migrate!("../migrations").run(&pool).await?;
-        let db = Db { pool };
+        let db = Db {
+            writer: submissions::SubmissionWriter::start(pool.clone()),
+            rounds: std::sync::Arc::default(),
+            pool,
+        };
         let moved = db.move_concerns_to_rows().await?;
         if moved > 0 {
             tracing::info!(flags = moved, "safeguarding concerns moved to rows");
@@ -96,8 +139,44 @@ impl Db {
         &self.pool
     }
 
+    /// Surveys waiting for the submission writer now.
+    pub fn submissions_waiting(&self) -> usize {
+        self.writer.waiting()
+    }
+
+    /// Connections the pool holds open, and how many of them are idle.
+    pub fn connections(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    /// Whether the database answers a trivial query within `limit`.
+    pub async fn answers_within(&self, limit: std::time::Duration) -> bool {
+        let probe = sqlx::query("SELECT 1").execute(&self.pool);
+        matches!(tokio::time::timeout(limit, probe).await, Ok(Ok(_)))
+    }
+
     pub(crate) fn is_sqlite(&self) -> bool {
         self.pool.connect_options().database_url.scheme() == "sqlite"
+    }
+}
+
+/// Folds SQLite's write-ahead log into the database file every second
+/// (passively: never waiting for a writer or a reader) until the pool
+/// closes.
+async fn checkpoint_every_second(pool: AnyPool) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(%error, "could not fold the write-ahead log into the database");
+        }
     }
 }
 

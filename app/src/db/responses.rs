@@ -1,7 +1,8 @@
 //! A young person's finished survey, stored exactly once, and a round's
 //! answers read back for workers.
 
-use super::{Db, DbError, RoundForCode, is_unique_violation, new_id};
+use super::submissions::{Allowance, NewResponse, Written};
+use super::{Db, DbError, RoundForCode};
 use crate::domain::answers::Answers;
 use crate::domain::rounds::RoundAnswers;
 use crate::domain::safeguarding::Concern;
@@ -20,11 +21,11 @@ pub enum StoreOutcome {
 }
 
 impl Db {
-    /// Stores a young person's answers exactly once per `client_id`.
-    ///
-    /// The UNIQUE constraint on `responses.client_id` is what guarantees it:
-    /// of two racing identical submissions one inserts and the other hits the
-    /// constraint, then finds the first and reports [`StoreOutcome::AlreadyStored`].
+    /// Stores a young person's answers exactly once per `client_id`,
+    /// through the instance's submission writer (many surveys to a
+    /// commit; see `submissions`). Counts the survey against `allowance`
+    /// and marks `marks` in the same transaction, so a refused survey
+    /// leaves nothing behind and a stored one is counted exactly once.
     pub async fn store_response(
         &self,
         round: &RoundForCode,
@@ -32,75 +33,31 @@ impl Db {
         answers: &Answers,
         concerns: &[Concern],
         submitted_on: i64,
-    ) -> Result<StoreOutcome, DbError> {
-        let fingerprint = answers.fingerprint();
-        if let Some(outcome) = self
-            .earlier_submission(&round.round_id, client_id, &fingerprint)
-            .await?
-        {
-            return Ok(outcome);
-        }
-        let mut tx = self.pool().begin().await?;
-        let response_id = new_id();
-        let inserted = sqlx::query(
-            "INSERT INTO responses (id, round_id, client_id, fingerprint, submitted_on) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&response_id)
-        .bind(&round.round_id)
-        .bind(client_id)
-        .bind(&fingerprint)
-        .bind(submitted_on)
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                tx.rollback().await?;
-                return self
-                    .earlier_submission(&round.round_id, client_id, &fingerprint)
-                    .await?
-                    .ok_or_else(|| {
-                        DbError::Corrupt("client id clashed but no response holds it".into())
-                    });
-            }
-            Err(e) => return Err(e.into()),
-        }
-        for (key, values) in answers.iter() {
+        allowance: Option<Allowance>,
+        marks: Vec<(String, i64)>,
+    ) -> Result<Written, DbError> {
+        let mut values = Vec::new();
+        for (key, given) in answers.iter() {
             let question_id = round
                 .question_ids
                 .get(key)
                 .ok_or_else(|| DbError::Corrupt(format!("answer to unknown question {key}")))?;
-            for (position, value) in values.iter().enumerate() {
-                sqlx::query("INSERT INTO answers (response_id, question_id, position, value) VALUES ($1, $2, $3, $4)")
-                    .bind(&response_id)
-                    .bind(question_id)
-                    .bind(position as i64)
-                    .bind(value)
-                    .execute(&mut *tx)
-                    .await?;
+            for (position, value) in given.iter().enumerate() {
+                values.push((question_id.clone(), position as i64, value.clone()));
             }
         }
-        if !concerns.is_empty() {
-            sqlx::query("INSERT INTO safeguarding_flags (response_id, concerns, raised_on) VALUES ($1, '', $2)")
-                .bind(&response_id)
-                .bind(submitted_on)
-                .execute(&mut *tx)
-                .await?;
-            for (position, concern) in concerns.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO safeguarding_concerns (response_id, position, question_key, words, reason) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&response_id)
-                .bind(position as i64)
-                .bind(&concern.question)
-                .bind(&concern.words)
-                .bind(&concern.reason)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(StoreOutcome::Stored)
+        self.writer
+            .write(NewResponse {
+                round_id: round.round_id.clone(),
+                client_id: client_id.to_owned(),
+                fingerprint: answers.fingerprint(),
+                values,
+                concerns: concerns.to_vec(),
+                submitted_on,
+                allowance,
+                marks,
+            })
+            .await
     }
 
     /// What a submission with this id was: the same one stored before

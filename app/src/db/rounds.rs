@@ -7,7 +7,8 @@ use crate::domain::report::Disclosure;
 use crate::domain::rounds::RoundSummary;
 use crate::domain::survey::Survey;
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 /// A survey's round, by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +88,49 @@ pub struct RoundForCode {
     pub survey: Survey,
     /// Database id of each question, by key.
     pub question_ids: BTreeMap<String, String>,
+    /// Which state of the round and survey this copy shows.
+    generation: Generation,
+}
+
+/// A round's and its survey's change counters, as read with a copy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Generation {
+    round_id: String,
+    round: i64,
+    survey: i64,
+}
+
+/// This instance's copies of the rounds behind join codes.
+#[derive(Debug, Default)]
+pub(super) struct RoundCache {
+    by_code: Mutex<HashMap<String, Arc<RoundForCode>>>,
+}
+
+/// Copies kept at most; past it the cache starts again (only real join
+/// codes get in, so this is a deployment with very many rounds).
+const MOST_ROUNDS_KEPT: usize = 10_000;
+
+impl RoundCache {
+    fn get(&self, code: &str, current: &Generation) -> Option<Arc<RoundForCode>> {
+        let by_code = self.by_code.lock().unwrap_or_else(|e| e.into_inner());
+        by_code
+            .get(code)
+            .filter(|round| round.generation == *current)
+            .cloned()
+    }
+
+    fn keep(&self, code: &str, round: Arc<RoundForCode>) {
+        let mut by_code = self.by_code.lock().unwrap_or_else(|e| e.into_inner());
+        if by_code.len() >= MOST_ROUNDS_KEPT {
+            by_code.clear();
+        }
+        by_code.insert(code.to_owned(), round);
+    }
+
+    fn forget(&self, code: &str) {
+        let mut by_code = self.by_code.lock().unwrap_or_else(|e| e.into_inner());
+        by_code.remove(code);
+    }
 }
 
 impl Db {
@@ -130,7 +174,7 @@ impl Db {
         // Closing a closed round keeps the time it first closed.
         let done = sqlx::query(
             "UPDATE rounds SET closed_at = CASE WHEN is_open = 1 THEN $3 ELSE closed_at END, \
-             is_open = 0 WHERE survey_id = $1 AND name = $2",
+             is_open = 0, generation = generation + 1 WHERE survey_id = $1 AND name = $2",
         )
         .bind(survey_id)
         .bind(name)
@@ -165,7 +209,7 @@ impl Db {
     /// Opens or closes a round. `Ok(false)` when there is no such round.
     async fn set_round_open(&self, round_id: &str, open: bool) -> Result<bool, DbError> {
         let done = sqlx::query(
-            "UPDATE rounds SET is_open = $1, \
+            "UPDATE rounds SET is_open = $1, generation = generation + 1, \
              closed_at = CASE WHEN $1 = 1 THEN NULL ELSE closed_at END WHERE id = $2",
         )
         .bind(i64::from(open))
@@ -178,11 +222,13 @@ impl Db {
     /// Sets how long after closing a round takes late surveys. `Ok(false)`
     /// when there is no such round.
     pub async fn set_late_hours(&self, round_id: &str, hours: i64) -> Result<bool, DbError> {
-        let done = sqlx::query("UPDATE rounds SET late_hours = $1 WHERE id = $2")
-            .bind(hours)
-            .bind(round_id)
-            .execute(self.pool())
-            .await?;
+        let done = sqlx::query(
+            "UPDATE rounds SET late_hours = $1, generation = generation + 1 WHERE id = $2",
+        )
+        .bind(hours)
+        .bind(round_id)
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -222,13 +268,49 @@ impl Db {
             .collect()
     }
 
-    /// The round a join code leads to (open or closed), with its survey.
+    /// The round behind a join code, with its survey. Kept in memory per
+    /// instance and read again only when the round or its survey changed
+    /// (their `generation`s, which every change moves on, on whichever
+    /// instance made it): one small read instead of the survey's rows on
+    /// every submission.
     pub async fn round_for_join_code(
+        &self,
+        code: &JoinCode,
+    ) -> Result<Option<Arc<RoundForCode>>, DbError> {
+        let Some(row) = sqlx::query(
+            "SELECT r.id, r.generation AS round_generation, s.generation AS survey_generation \
+             FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.join_code = $1",
+        )
+        .bind(code.as_str())
+        .fetch_optional(self.pool())
+        .await?
+        else {
+            self.rounds.forget(code.as_str());
+            return Ok(None);
+        };
+        let current = Generation {
+            round_id: row.try_get("id")?,
+            round: row.try_get("round_generation")?,
+            survey: row.try_get("survey_generation")?,
+        };
+        if let Some(cached) = self.rounds.get(code.as_str(), &current) {
+            return Ok(Some(cached));
+        }
+        let Some(round) = self.read_round_for_join_code(code).await? else {
+            return Ok(None);
+        };
+        let round = Arc::new(round);
+        self.rounds.keep(code.as_str(), Arc::clone(&round));
+        Ok(Some(round))
+    }
+
+    async fn read_round_for_join_code(
         &self,
         code: &JoinCode,
     ) -> Result<Option<RoundForCode>, DbError> {
         let Some(row) = sqlx::query(
-            "SELECT r.id, r.name, r.is_open, r.closed_at, r.late_hours, r.survey_id, s.slug, s.title \
+            "SELECT r.id, r.name, r.is_open, r.closed_at, r.late_hours, r.survey_id, s.slug, s.title, \
+                    r.generation AS round_generation, s.generation AS survey_generation \
              FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.join_code = $1",
         )
         .bind(code.as_str())
@@ -238,6 +320,8 @@ impl Db {
             return Ok(None);
         };
         let survey_id: String = row.try_get("survey_id")?;
+        // Read after the generations: a change in between makes the copy
+        // newer than its generation says, so it is only read again.
         let (questions, question_ids) = self.questions_of(&survey_id).await?;
         Ok(Some(RoundForCode {
             round_id: row.try_get("id")?,
@@ -252,6 +336,11 @@ impl Db {
                 questions,
             },
             question_ids,
+            generation: Generation {
+                round_id: row.try_get("id")?,
+                round: row.try_get("round_generation")?,
+                survey: row.try_get("survey_generation")?,
+            },
         }))
     }
 }

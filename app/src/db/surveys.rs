@@ -41,7 +41,7 @@ impl Db {
     pub async fn update_survey(&self, survey_id: &str, survey: &Survey) -> Result<(), DbError> {
         let (stored_questions, ids) = self.questions_of(survey_id).await?;
         let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE surveys SET title = $1 WHERE id = $2")
+        sqlx::query("UPDATE surveys SET title = $1, generation = generation + 1 WHERE id = $2")
             .bind(&survey.title)
             .bind(survey_id)
             .execute(&mut *tx)

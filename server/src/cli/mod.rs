@@ -158,6 +158,15 @@ struct ServeArgs {
     /// only when Heard runs behind a reverse proxy that writes it.
     #[arg(long, env = "HEARD_TRUST_FORWARDED_FOR", global = true)]
     trust_forwarded_for: bool,
+    /// A token an operator's Prometheus sends (`Authorization: Bearer
+    /// TOKEN`) to read /metrics. Unset: no /metrics.
+    #[arg(
+        long,
+        env = "HEARD_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
     /// Seconds a client may take to send a request's headers before the
     /// connection is closed (slow clients must not hold connections).
     #[arg(
@@ -241,6 +250,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 place_names: cli.serve.place_names,
                 public_url: cli.serve.public_url,
                 trust_forwarded_for: cli.serve.trust_forwarded_for,
+                metrics_token: cli.serve.metrics_token.filter(|t| !t.is_empty()),
                 header_timeout: std::time::Duration::from_secs(
                     cli.serve.header_timeout_seconds.max(1),
                 ),

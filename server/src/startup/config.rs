@@ -25,6 +25,8 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// Believe the last X-Forwarded-For entry (behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// The token `/metrics` asks for; `None`: no `/metrics`.
+    pub metrics_token: Option<String>,
     /// How long a client may take to send a request's headers.
     pub header_timeout: std::time::Duration,
     /// Safeguarding e-mails, when an SMTP server is configured.

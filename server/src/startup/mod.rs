@@ -13,6 +13,7 @@ mod downloads;
 mod forms;
 mod mail;
 mod middleware;
+mod operator;
 mod protect;
 
 pub use config::{MailConfig, ServeConfig, load_redaction_lists, load_safeguarding};
@@ -39,6 +40,8 @@ pub enum Access {
     SessionOrShareLink,
     /// A logged-in account (each endpoint then checks the role).
     Session,
+    /// The operator's token (`HEARD_METRICS_TOKEN`), not an account.
+    OperatorToken,
 }
 
 impl Access {
@@ -47,6 +50,7 @@ impl Access {
             Access::Public => "public",
             Access::SessionOrShareLink => "session-or-share-link",
             Access::Session => "session",
+            Access::OperatorToken => "operator-token",
         }
     }
 }
@@ -69,6 +73,13 @@ fn plain_routes() -> Vec<(&'static str, &'static str, Access, MethodRouter<AppSt
             "/api/v1/responses",
             Access::Public,
             post(forms::receive_response),
+        ),
+        ("GET", "/health", Access::Public, get(operator::health)),
+        (
+            "GET",
+            "/metrics",
+            Access::OperatorToken,
+            get(operator::metrics),
         ),
         (
             "GET",
@@ -129,13 +140,14 @@ pub fn endpoints() -> Vec<(String, String, Access)> {
 /// Opens the database, seeds the demo survey if asked, and serves until
 /// Ctrl-C or SIGTERM.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    operator::install();
     let site = Arc::new(load_site(config.site_root.as_deref())?);
     let safeguarding = load_safeguarding(
         config.safeguarding_words.as_deref(),
         config.safeguarding_rules.as_deref(),
     )?;
     tracing::info!(words = safeguarding.len(), "safeguarding list ready");
-    let db = Db::connect(&config.database_url).await?;
+    let db = Db::connect_for_serving(&config.database_url).await?;
     tracing::info!(database = %redact_password(&config.database_url), "database ready");
     if config.demo
         && let Some(code) = demo::seed_if_empty(&db).await?
@@ -174,6 +186,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         )?),
         public_url: config.public_url.clone(),
         trust_forwarded_for: config.trust_forwarded_for,
+        metrics_token: config.metrics_token.as_deref().map(Arc::from),
         source_key,
         round_key,
         site: site.urls(),
@@ -333,6 +346,9 @@ fn router(state: AppState, site: Arc<assets::Site>) -> Router {
     };
     router
         .leptos_routes_with_context(&state, routes, context, render_shell)
+        // Routed requests only: a path matched no route has no pattern
+        // to be counted under, and static files are not worth timing.
+        .route_layer(axum::middleware::from_fn(operator::time_requests))
         .fallback(files_or_not_found)
         // Inside compression, so that it reads errors as the function wrote them.
         .layer(axum::middleware::from_fn(
