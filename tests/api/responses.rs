@@ -78,6 +78,64 @@ on_both_databases! {
         assert_eq!(app.stored_responses().await, 60);
     }
 
+    // The server is killed (SIGKILL: no shutdown, mid-commit as likely as
+    // not) while forty tablets send, and started again; the tablets keep
+    // trying as their outbox does. Every survey Heard acknowledged is
+    // there, and every survey is there once, with its answers once.
+    async fn a_server_killed_in_a_burst_keeps_every_acknowledged_survey_once(app: TestApp) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
+        const TABLETS: usize = 40;
+        const SURVEYS_EACH: usize = 5;
+        let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+        let acks = Arc::new(AtomicUsize::new(0));
+        let tablets = (0..TABLETS).map(|tablet| {
+            let (client, url, code) = (app.client(), app.url("/api/v1/responses"), app.join_code.clone());
+            let (acknowledged, acks) = (Arc::clone(&acknowledged), Arc::clone(&acks));
+            tokio::spawn(async move {
+                for survey in 0..SURVEYS_EACH {
+                    let client_id = format!("9c1c2a55-54b8-4a52-9d0c-{:06x}{:06x}", tablet, survey);
+                    let body = json!({ "join_code": code, "client_id": client_id, "answers": { "key_stage": "KS4", "change": "Listen to us" } });
+                    let started = std::time::Instant::now();
+                    loop {
+                        match client.post(&url).json(&body).send().await.map(|r| r.status()) {
+                            Ok(StatusCode::CREATED | StatusCode::OK) => break,
+                            Ok(status) if status.is_client_error() => panic!("{client_id}: {status}"),
+                            _ => {
+                                assert!(started.elapsed().as_secs() < 60, "{client_id} never acknowledged");
+                                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            }
+                        }
+                    }
+                    acknowledged.lock().unwrap().push(client_id);
+                    acks.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        }).collect::<Vec<_>>();
+        let started = std::time::Instant::now();
+        while acks.load(Ordering::SeqCst) < TABLETS {
+            assert!(started.elapsed().as_secs() < 30, "no acknowledgements");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let mut app = app;
+        app.stop();
+        let before_restart = acknowledged.lock().unwrap().clone();
+        assert!(before_restart.len() < TABLETS * SURVEYS_EACH, "the kill came after the burst, not in it");
+        let app = app.restart_on_same_port().await;
+        for tablet in tablets {
+            tablet.await.unwrap();
+        }
+        let db = app.database().await;
+        for client_id in &before_restart {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM responses WHERE client_id = $1")
+                .bind(client_id).fetch_one(&db).await.unwrap();
+            assert_eq!(n, 1, "{client_id} was acknowledged before the kill");
+        }
+        assert_eq!(app.stored_responses().await, (TABLETS * SURVEYS_EACH) as i64);
+        let (answers,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM answers").fetch_one(&db).await.unwrap();
+        assert_eq!(answers, (2 * TABLETS * SURVEYS_EACH) as i64, "each survey's two answers, once");
+    }
+
     async fn a_new_response_is_201_and_an_identical_repeat_is_200_without_storing_again(app: TestApp) {
         let body = submission(&app, CLIENT_ID, json!({ "key_stage": "KS4", "change": "Listen to us" }));
         let (status, answer) = post(&app, &body).await;

@@ -55,7 +55,7 @@ fn call_for(path: &str, caller: &str, f: &Fixture) -> Option<Call> {
         "POST /join" => form(&[("code", &code)]),
         "/survey/{code}" => form(&[]),
         "/api/v1/responses" => Call::Json(json!({ "join_code": code })),
-        "/surveys/{slug}/survey.toml" => Call::Query(vec![]),
+        "/surveys/{slug}/survey.toml" | "/health" | "/metrics" => Call::Query(vec![]),
         "/rounds/{id}/report.csv" | "/rounds/{id}/summary.json" => {
             Call::Query(share.map(|s| vec![("share", s)]).unwrap_or_default())
         }

@@ -27,6 +27,10 @@ use tokio::sync::{mpsc, oneshot};
 /// the write lock (and the coding screen's writes) for long.
 const MOST_IN_A_BATCH: usize = 256;
 
+/// Writer tasks on PostgreSQL (each holds one of the pool's connections
+/// while it writes).
+const WRITERS_ON_POSTGRES: usize = 4;
+
 /// Surveys waiting for the writer beyond this make senders wait: memory
 /// stays bounded however many tablets send at once.
 const MOST_WAITING: usize = 4096;
@@ -84,11 +88,22 @@ pub(super) struct SubmissionWriter {
 }
 
 impl SubmissionWriter {
-    /// Starts the writer task on `pool`. It ends when the last sender is
-    /// dropped.
+    /// Starts the writer tasks on `pool`: one on SQLite, which takes one
+    /// writer at a time whatever is asked of it; on PostgreSQL a few, so
+    /// that while one batch waits for its commit the next is being
+    /// written (each takes whatever is waiting when it is free). They end
+    /// when the last sender is dropped.
     pub(super) fn start(pool: AnyPool) -> SubmissionWriter {
         let (jobs, waiting) = mpsc::channel(MOST_WAITING);
-        tokio::spawn(run(pool, waiting));
+        let writers = if is_sqlite(&pool) {
+            1
+        } else {
+            WRITERS_ON_POSTGRES
+        };
+        let waiting = std::sync::Arc::new(tokio::sync::Mutex::new(waiting));
+        for _ in 0..writers {
+            tokio::spawn(run(pool.clone(), std::sync::Arc::clone(&waiting)));
+        }
         SubmissionWriter { jobs }
     }
 
@@ -111,9 +126,18 @@ impl SubmissionWriter {
     }
 }
 
-async fn run(pool: AnyPool, mut waiting: mpsc::Receiver<Job>) {
+async fn run(pool: AnyPool, waiting: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
     let mut batch = Vec::with_capacity(MOST_IN_A_BATCH);
-    while waiting.recv_many(&mut batch, MOST_IN_A_BATCH).await > 0 {
+    loop {
+        // Held only while taking a batch, not while writing it.
+        let taken = waiting
+            .lock()
+            .await
+            .recv_many(&mut batch, MOST_IN_A_BATCH)
+            .await;
+        if taken == 0 {
+            return;
+        }
         let started = Instant::now();
         let size = batch.len();
         write_batch(&pool, &mut batch).await;
@@ -124,8 +148,21 @@ async fn run(pool: AnyPool, mut waiting: mpsc::Receiver<Job>) {
     }
 }
 
+fn is_sqlite(pool: &AnyPool) -> bool {
+    pool.connect_options().database_url.scheme() == "sqlite"
+}
+
 /// Stores every job of `batch` and answers each (emptying `batch`).
 async fn write_batch(pool: &AnyPool, batch: &mut Vec<Job>) {
+    // Rows are locked in one order in every batch (throttle counts by
+    // bucket, then responses by client id), so two writers on
+    // PostgreSQL wait for each other rather than deadlock.
+    fn lock_order(job: &Job) -> (Option<&str>, &str) {
+        let response = &job.response;
+        let bucket = response.allowance.as_ref().map(|a| a.bucket.as_str());
+        (bucket, response.client_id.as_str())
+    }
+    batch.sort_by(|a, b| lock_order(a).cmp(&lock_order(b)));
     if batch.len() > 1 {
         match write_together(pool, batch).await {
             Ok(outcomes) => {
@@ -153,7 +190,7 @@ async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, Db
     // transaction that read first and then found another process had
     // written meanwhile could not write at all (SQLITE_BUSY_SNAPSHOT),
     // where one that waits for the lock sees the other's rows.
-    let mut tx = if pool.connect_options().database_url.scheme() == "sqlite" {
+    let mut tx = if is_sqlite(pool) {
         pool.begin_with("BEGIN IMMEDIATE").await?
     } else {
         pool.begin().await?
