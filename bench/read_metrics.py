@@ -18,8 +18,8 @@ def total(prefix):
     return sum(v for k, v in samples.items() if k.startswith(prefix))
 
 stored = samples.get('heard_submissions_total{outcome="stored"}', 0)
-print(f"metrics: submissions stored {stored:.0f}, "
-      f"already stored {samples.get('heard_submissions_total{outcome=\"already_stored\"}', 0):.0f}")
+repeats = samples.get('heard_submissions_total{outcome="already_stored"}', 0)
+print(f"metrics: submissions stored {stored:.0f}, already stored {repeats:.0f}")
 batches = samples.get("heard_submission_batch_size_count", 0)
 if batches:
     print(f"metrics: {batches:.0f} commits, {samples['heard_submission_batch_size_sum'] / batches:.1f} surveys a commit on average, "

@@ -201,6 +201,28 @@ on_both_databases! {
         assert_eq!(send_answers(&app, &other, 700).await, StatusCode::CREATED);
     }
 
+    // The same limit when the flood comes at once: the submission writer
+    // stores many surveys to a commit, and still takes exactly the 600.
+    async fn a_flood_at_once_is_held_back_to_exactly_the_limit(app: TestApp) {
+        let sends: Vec<_> = (0..650)
+            .map(|n| {
+                let body = serde_json::json!({
+                    "join_code": app.join_code,
+                    "client_id": format!("00000000-0000-4000-8000-{n:012}"),
+                    "answers": { "key_stage": "KS4" }
+                });
+                let request = app.client().post(app.url("/api/v1/responses")).json(&body);
+                tokio::spawn(async move { request.send().await.unwrap().status() })
+            })
+            .collect();
+        let mut statuses = std::collections::BTreeMap::new();
+        for send in sends {
+            *statuses.entry(send.await.unwrap().as_u16()).or_insert(0) += 1;
+        }
+        assert_eq!(statuses, [(201, 600), (429, 50)].into_iter().collect(), "{statuses:?}");
+        assert_eq!(app.stored_responses().await, 600);
+    }
+
     async fn wrong_passwords_lock_an_account_for_a_while_but_its_owner_gets_in_with_a_second_factor(app: TestApp) {
         app.add_user("admin", "admin@example.org", PASSWORD);
         app.add_user("worker", "worker@example.org", PASSWORD);

@@ -20,6 +20,7 @@
 use super::{DbError, Tx, new_id};
 use crate::domain::safeguarding::Concern;
 use sqlx::{AnyPool, Row};
+use std::collections::HashMap;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
@@ -177,14 +178,35 @@ async fn write_batch(pool: &AnyPool, batch: &mut Vec<Job>) {
         }
     }
     for job in batch.drain(..) {
-        let outcome = write_together(pool, std::slice::from_ref(&job))
-            .await
-            .map(|mut outcomes| outcomes.remove(0));
+        let mut outcome = write_alone(pool, &job).await;
+        // Another writer (of this instance on PostgreSQL, or of another
+        // instance) stored the same survey between this one's look for
+        // it and its insert: the constraint refused the copy, and a second
+        // look finds the first.
+        if matches!(&outcome, Err(DbError::Query(e)) if super::is_unique_violation(e)) {
+            outcome = write_alone(pool, &job).await;
+        }
+        if let Err(error) = &outcome {
+            tracing::warn!(%error, "a survey could not be stored");
+        }
         let _ = job.reply.send(outcome);
     }
 }
 
+async fn write_alone(pool: &AnyPool, job: &Job) -> Result<Written, DbError> {
+    let mut outcomes = write_together(pool, std::slice::from_ref(job)).await?;
+    outcomes
+        .pop()
+        .ok_or_else(|| DbError::Corrupt("a survey was given no outcome".into()))
+}
+
 /// Stores `jobs` in one transaction: all of them, or (on an error) none.
+///
+/// A handful of statements for the whole batch, not a handful per
+/// survey: each statement costs a round trip to the database's thread or
+/// server, and those, not the disk, had become the limit. The outcome of
+/// each survey is what storing them one after another in this order
+/// would give (see `decide_allowances`).
 async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, DbError> {
     // On SQLite the transaction takes the write lock before it reads: a
     // transaction that read first and then found another process had
@@ -195,117 +217,302 @@ async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, Db
     } else {
         pool.begin().await?
     };
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        outcomes.push(write_one(&mut tx, &job.response).await?);
-    }
-    tx.commit().await?;
-    Ok(outcomes)
-}
+    let responses: Vec<&NewResponse> = jobs.iter().map(|job| &job.response).collect();
+    let mut outcomes: Vec<Option<Written>> = vec![None; responses.len()];
 
-async fn write_one(tx: &mut Tx<'_>, response: &NewResponse) -> Result<Written, DbError> {
-    // A repeat is answered before anything is counted: a tablet retrying
-    // after a lost acknowledgement must not use up its class's allowance.
-    if let Some(row) =
-        sqlx::query("SELECT round_id, fingerprint FROM responses WHERE client_id = $1")
-            .bind(&response.client_id)
-            .fetch_optional(&mut **tx)
-            .await?
-    {
-        let same = row.try_get::<String, _>("round_id")? == response.round_id
-            && row.try_get::<String, _>("fingerprint")? == response.fingerprint;
-        return Ok(if same {
-            Written::AlreadyStored
+    // Repeats: stored before, or earlier in this batch (whose outcome
+    // they then share).
+    let stored_before = stored_client_ids(&mut tx, &responses).await?;
+    let mut first_of: HashMap<&str, usize> = HashMap::new();
+    let mut repeats = Vec::new();
+    for (i, response) in responses.iter().enumerate() {
+        if let Some((round_id, fingerprint)) = stored_before.get(response.client_id.as_str()) {
+            let same = *round_id == response.round_id && *fingerprint == response.fingerprint;
+            outcomes[i] = Some(if same {
+                Written::AlreadyStored
+            } else {
+                Written::ClientIdReused
+            });
+        } else if let Some(&first) = first_of.get(response.client_id.as_str()) {
+            repeats.push((i, first));
         } else {
-            Written::ClientIdReused
-        });
-    }
-    if let Some(allowance) = &response.allowance {
-        count_hit(tx, &allowance.bucket, allowance.at, 1).await?;
-        let per_second = sqlx::query(
-            "SELECT window_start, hits FROM throttle WHERE bucket = $1 AND window_start >= $2 AND hits > 0 ORDER BY window_start",
-        )
-        .bind(&allowance.bucket)
-        .bind(allowance.since)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("window_start")?, r.try_get("hits")?)))
-        .collect::<Result<Vec<(i64, i64)>, DbError>>()?;
-        if per_second.iter().map(|(_, n)| n).sum::<i64>() > allowance.most {
-            count_hit(tx, &allowance.bucket, allowance.at, -1).await?;
-            return Ok(Written::OverAllowance(per_second));
+            first_of.insert(&response.client_id, i);
         }
     }
-    for (bucket, at) in &response.marks {
-        count_hit(tx, bucket, *at, 1).await?;
+    let fresh: Vec<usize> = first_of.into_values().collect();
+
+    decide_allowances(&mut tx, &responses, &fresh, &mut outcomes).await?;
+    let stored: Vec<usize> = {
+        let mut stored: Vec<usize> = fresh
+            .into_iter()
+            .filter(|&i| outcomes[i].is_none())
+            .collect();
+        stored.sort_unstable();
+        stored
+    };
+
+    let marks = sum_by_key(stored.iter().flat_map(|&i| {
+        responses[i]
+            .marks
+            .iter()
+            .map(|(b, at)| ((b.as_str(), *at), 1))
+    }));
+    add_hits(&mut tx, &marks).await?;
+
+    let ids: Vec<String> = stored.iter().map(|_| new_id()).collect();
+    for chunk in stored.iter().zip(&ids).collect::<Vec<_>>().chunks(200) {
+        let sql = format!(
+            "INSERT INTO responses (id, round_id, client_id, fingerprint, submitted_on) VALUES {}",
+            rows_of_placeholders(chunk.len(), 5)
+        );
+        let mut insert = sqlx::query(&sql);
+        for (i, id) in chunk {
+            let response = responses[**i];
+            insert = insert
+                .bind(id.as_str())
+                .bind(response.round_id.as_str())
+                .bind(response.client_id.as_str())
+                .bind(response.fingerprint.as_str())
+                .bind(response.submitted_on);
+        }
+        insert.execute(&mut *tx).await?;
     }
-    let response_id = new_id();
-    sqlx::query(
-        "INSERT INTO responses (id, round_id, client_id, fingerprint, submitted_on) VALUES ($1, $2, $3, $4, $5)",
+    let values: Vec<(&str, &(String, i64, String))> = stored
+        .iter()
+        .zip(&ids)
+        .flat_map(|(&i, id)| responses[i].values.iter().map(move |v| (id.as_str(), v)))
+        .collect();
+    for chunk in values.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO answers (response_id, question_id, position, value) VALUES {}",
+            rows_of_placeholders(chunk.len(), 4)
+        );
+        let mut insert = sqlx::query(&sql);
+        for (id, (question_id, position, value)) in chunk {
+            insert = insert
+                .bind(*id)
+                .bind(question_id.as_str())
+                .bind(*position)
+                .bind(value.as_str());
+        }
+        insert.execute(&mut *tx).await?;
+    }
+    for (&i, id) in stored.iter().zip(&ids) {
+        store_concerns(&mut tx, id, responses[i]).await?;
+        outcomes[i] = Some(Written::Stored);
+    }
+
+    for (i, first) in repeats {
+        let (response, other) = (responses[i], responses[first]);
+        let same = response.round_id == other.round_id && response.fingerprint == other.fingerprint;
+        outcomes[i] = Some(match &outcomes[first] {
+            Some(Written::Stored) if same => Written::AlreadyStored,
+            // Refused for its allowance: so is its repeat (same source).
+            Some(refused @ Written::OverAllowance(_)) => refused.clone(),
+            _ => Written::ClientIdReused,
+        });
+    }
+    tx.commit().await?;
+    outcomes
+        .into_iter()
+        .map(|o| {
+            o.ok_or_else(|| DbError::Corrupt("a survey in a batch was given no outcome".into()))
+        })
+        .collect()
+}
+
+/// The round and fingerprint of every survey of `responses` already
+/// stored under its client id.
+async fn stored_client_ids(
+    tx: &mut Tx<'_>,
+    responses: &[&NewResponse],
+) -> Result<HashMap<String, (String, String)>, DbError> {
+    let mut found = HashMap::new();
+    for chunk in responses.chunks(200) {
+        let sql = format!(
+            "SELECT client_id, round_id, fingerprint FROM responses WHERE client_id IN {}",
+            rows_of_placeholders(1, chunk.len())
+        );
+        let mut select = sqlx::query(&sql);
+        for response in chunk {
+            select = select.bind(response.client_id.as_str());
+        }
+        for row in select.fetch_all(&mut **tx).await? {
+            found.insert(
+                row.try_get("client_id")?,
+                (row.try_get("round_id")?, row.try_get("fingerprint")?),
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// Counts each fresh survey against its allowance and refuses those over
+/// it, as if they had come one after another in batch order: the k-th
+/// survey of a bucket in the batch sees the hits counted before the batch
+/// plus k, and is refused (its hit taken back) past the bucket's most.
+async fn decide_allowances(
+    tx: &mut Tx<'_>,
+    responses: &[&NewResponse],
+    fresh: &[usize],
+    outcomes: &mut [Option<Written>],
+) -> Result<(), DbError> {
+    let counted: Vec<(usize, &Allowance)> = {
+        let mut counted: Vec<(usize, &Allowance)> = fresh
+            .iter()
+            .filter_map(|&i| responses[i].allowance.as_ref().map(|a| (i, a)))
+            .collect();
+        counted.sort_unstable_by_key(|(i, _)| *i);
+        counted
+    };
+    if counted.is_empty() {
+        return Ok(());
+    }
+    add_hits(
+        tx,
+        &sum_by_key(counted.iter().map(|(_, a)| ((a.bucket.as_str(), a.at), 1))),
     )
-    .bind(&response_id)
-    .bind(&response.round_id)
-    .bind(&response.client_id)
-    .bind(&response.fingerprint)
+    .await?;
+    // Every bucket's counts per second, the batch's own included.
+    let since = counted
+        .iter()
+        .map(|(_, a)| a.since)
+        .min()
+        .unwrap_or_default();
+    let mut per_second: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
+    let buckets: Vec<&str> = {
+        let mut buckets: Vec<&str> = counted.iter().map(|(_, a)| a.bucket.as_str()).collect();
+        buckets.sort_unstable();
+        buckets.dedup();
+        buckets
+    };
+    for chunk in buckets.chunks(200) {
+        let sql = format!(
+            "SELECT bucket, window_start, hits FROM throttle WHERE hits > 0 AND window_start >= $1 \
+             AND bucket IN {} ORDER BY bucket, window_start",
+            placeholders_from(2, 1, chunk.len())
+        );
+        let mut select = sqlx::query(&sql).bind(since);
+        for bucket in chunk {
+            select = select.bind(*bucket);
+        }
+        for row in select.fetch_all(&mut **tx).await? {
+            per_second
+                .entry(row.try_get("bucket")?)
+                .or_default()
+                .push((row.try_get("window_start")?, row.try_get("hits")?));
+        }
+    }
+    let in_batch = sum_by_key(counted.iter().map(|(_, a)| (a.bucket.as_str(), 1)));
+    let mut seen_in_batch: HashMap<&str, i64> = HashMap::new();
+    let mut taken_back = Vec::new();
+    for (i, allowance) in counted {
+        let window: Vec<(i64, i64)> = per_second
+            .get(allowance.bucket.as_str())
+            .map(|rows| {
+                rows.iter()
+                    .copied()
+                    .filter(|(second, _)| *second >= allowance.since)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let before_batch =
+            window.iter().map(|(_, n)| n).sum::<i64>() - in_batch[allowance.bucket.as_str()];
+        let k = seen_in_batch.entry(allowance.bucket.as_str()).or_default();
+        *k += 1;
+        if before_batch + *k > allowance.most {
+            taken_back.push(((allowance.bucket.as_str(), allowance.at), -1));
+            outcomes[i] = Some(Written::OverAllowance(window));
+        }
+    }
+    add_hits(tx, &sum_by_key(taken_back)).await
+}
+
+/// `($1, $2), ($3, $4)`: `rows` groups of `columns` numbered
+/// placeholders, the form both databases take through the `Any` driver.
+fn rows_of_placeholders(rows: usize, columns: usize) -> String {
+    placeholders_from(1, rows, columns)
+}
+
+/// [`rows_of_placeholders`] numbered from `first`.
+fn placeholders_from(first: usize, rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(first + row * columns + column).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Sums the numbers of equal keys.
+fn sum_by_key<K: std::hash::Hash + Eq>(
+    items: impl IntoIterator<Item = (K, i64)>,
+) -> HashMap<K, i64> {
+    let mut sums = HashMap::new();
+    for (key, n) in items {
+        *sums.entry(key).or_default() += n;
+    }
+    sums
+}
+
+/// Adds each count to its bucket's second, in one statement per few
+/// hundred (keys are unique here, as PostgreSQL requires of one upsert).
+async fn add_hits(tx: &mut Tx<'_>, hits: &HashMap<(&str, i64), i64>) -> Result<(), DbError> {
+    let mut rows: Vec<(&(&str, i64), &i64)> = hits.iter().filter(|(_, n)| **n != 0).collect();
+    // One order for every batch, so concurrent writers lock rows alike.
+    rows.sort_unstable();
+    for chunk in rows.chunks(300) {
+        let sql = format!(
+            "INSERT INTO throttle (bucket, window_start, hits) VALUES {} \
+             ON CONFLICT (bucket, window_start) DO UPDATE SET hits = throttle.hits + excluded.hits",
+            rows_of_placeholders(chunk.len(), 3)
+        );
+        let mut upsert = sqlx::query(&sql);
+        for ((bucket, at), n) in chunk {
+            upsert = upsert.bind(*bucket).bind(*at).bind(**n);
+        }
+        upsert.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A flagged survey's safeguarding flag and its concerns.
+async fn store_concerns(
+    tx: &mut Tx<'_>,
+    response_id: &str,
+    response: &NewResponse,
+) -> Result<(), DbError> {
+    if response.concerns.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO safeguarding_flags (response_id, concerns, raised_on) VALUES ($1, '', $2)",
+    )
+    .bind(response_id)
     .bind(response.submitted_on)
     .execute(&mut **tx)
     .await?;
-    // All of a survey's answers in one statement (a few in a long one).
-    for values in response.values.chunks(200) {
-        let mut sql =
-            String::from("INSERT INTO answers (response_id, question_id, position, value) VALUES ");
-        for i in 0..values.len() {
-            let n = 4 * i;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4));
-        }
-        let mut insert = sqlx::query(&sql);
-        for (question_id, position, value) in values {
-            insert = insert
-                .bind(&response_id)
-                .bind(question_id)
-                .bind(*position)
-                .bind(value);
-        }
-        insert.execute(&mut **tx).await?;
-    }
-    if !response.concerns.is_empty() {
+    for (position, concern) in response.concerns.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO safeguarding_flags (response_id, concerns, raised_on) VALUES ($1, '', $2)",
+            "INSERT INTO safeguarding_concerns (response_id, position, question_key, words, reason) VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(&response_id)
-        .bind(response.submitted_on)
+        .bind(response_id)
+        .bind(position as i64)
+        .bind(&concern.question)
+        .bind(&concern.words)
+        .bind(&concern.reason)
         .execute(&mut **tx)
         .await?;
-        for (position, concern) in response.concerns.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO safeguarding_concerns (response_id, position, question_key, words, reason) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&response_id)
-            .bind(position as i64)
-            .bind(&concern.question)
-            .bind(&concern.words)
-            .bind(&concern.reason)
-            .execute(&mut **tx)
-            .await?;
-        }
     }
-    Ok(Written::Stored)
-}
-
-/// Adds `by` to `bucket`'s count for the second `at`.
-async fn count_hit(tx: &mut Tx<'_>, bucket: &str, at: i64, by: i64) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO throttle (bucket, window_start, hits) VALUES ($1, $2, $3) \
-         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = throttle.hits + $3",
-    )
-    .bind(bucket)
-    .bind(at)
-    .bind(by)
-    .execute(&mut **tx)
-    .await?;
     Ok(())
 }
