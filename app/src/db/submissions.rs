@@ -28,6 +28,12 @@ use tokio::sync::{mpsc, oneshot};
 /// the write lock (and the coding screen's writes) for long.
 const MOST_IN_A_BATCH: usize = 256;
 
+/// Rows in one multi-row statement. SQLite finds each `$n` parameter by
+/// scanning the statement's parameter names, so binding costs grow with
+/// the square of their number: profiled, a few hundred rows a statement
+/// spent more time binding than storing.
+const ROWS_A_STATEMENT: usize = 48;
+
 /// Writer tasks on PostgreSQL (each holds one of the pool's connections
 /// while it writes).
 const WRITERS_ON_POSTGRES: usize = 4;
@@ -260,7 +266,12 @@ async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, Db
     add_hits(&mut tx, &marks).await?;
 
     let ids: Vec<String> = stored.iter().map(|_| new_id()).collect();
-    for chunk in stored.iter().zip(&ids).collect::<Vec<_>>().chunks(200) {
+    for chunk in stored
+        .iter()
+        .zip(&ids)
+        .collect::<Vec<_>>()
+        .chunks(ROWS_A_STATEMENT)
+    {
         let sql = format!(
             "INSERT INTO responses (id, round_id, client_id, fingerprint, submitted_on) VALUES {}",
             rows_of_placeholders(chunk.len(), 5)
@@ -282,7 +293,7 @@ async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, Db
         .zip(&ids)
         .flat_map(|(&i, id)| responses[i].values.iter().map(move |v| (id.as_str(), v)))
         .collect();
-    for chunk in values.chunks(1000) {
+    for chunk in values.chunks(ROWS_A_STATEMENT) {
         let sql = format!(
             "INSERT INTO answers (response_id, question_id, position, value) VALUES {}",
             rows_of_placeholders(chunk.len(), 4)
@@ -328,7 +339,7 @@ async fn stored_client_ids(
     responses: &[&NewResponse],
 ) -> Result<HashMap<String, (String, String)>, DbError> {
     let mut found = HashMap::new();
-    for chunk in responses.chunks(200) {
+    for chunk in responses.chunks(ROWS_A_STATEMENT) {
         let sql = format!(
             "SELECT client_id, round_id, fingerprint FROM responses WHERE client_id IN {}",
             rows_of_placeholders(1, chunk.len())
@@ -386,7 +397,7 @@ async fn decide_allowances(
         buckets.dedup();
         buckets
     };
-    for chunk in buckets.chunks(200) {
+    for chunk in buckets.chunks(ROWS_A_STATEMENT) {
         let sql = format!(
             "SELECT bucket, window_start, hits FROM throttle WHERE hits > 0 AND window_start >= $1 \
              AND bucket IN {} ORDER BY bucket, window_start",
@@ -471,7 +482,7 @@ async fn add_hits(tx: &mut Tx<'_>, hits: &HashMap<(&str, i64), i64>) -> Result<(
     let mut rows: Vec<(&(&str, i64), &i64)> = hits.iter().filter(|(_, n)| **n != 0).collect();
     // One order for every batch, so concurrent writers lock rows alike.
     rows.sort_unstable();
-    for chunk in rows.chunks(300) {
+    for chunk in rows.chunks(ROWS_A_STATEMENT) {
         let sql = format!(
             "INSERT INTO throttle (bucket, window_start, hits) VALUES {} \
              ON CONFLICT (bucket, window_start) DO UPDATE SET hits = throttle.hits + excluded.hits",
