@@ -48,6 +48,11 @@ pub enum AppError {
     /// Something failed on the server; the log has the details.
     #[error("Something went wrong on our side. Please try again in a minute.")]
     Internal,
+    /// Nothing was stored because the database could not take it just now
+    /// (down, restarting, or its disk full): the same request, sent again
+    /// in a few seconds, can succeed.
+    #[error("Heard cannot store this just now. It will be tried again in a few seconds.")]
+    Unavailable,
     /// The request did not reach the server function or its answer was garbled.
     #[error("Heard could not be reached. Check the connection and try again.")]
     Transport(String),
@@ -90,6 +95,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::Unprocessable(_) => 422,
             AppError::Internal | AppError::Transport(_) => 500,
+            AppError::Unavailable => 503,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! storing finished answers exactly once.
 
 use super::{Stage, SurveyState};
-use crate::db::{Db, DbError, RoundForCode, StoreOutcome, Written, now, start_of_day};
+use crate::db::{Counted, Db, DbError, RoundForCode, StoreOutcome, Written, now, start_of_day};
 use crate::domain::answers::{AnswerError, Answers};
 use crate::domain::join_code::JoinCode;
 use crate::domain::late::{LateProof, LateRefusal, OpenToken, accepts_late};
@@ -66,10 +66,13 @@ pub enum SubmitError {
 }
 
 impl SubmitError {
-    /// Seconds to wait before trying again, when throttled.
+    /// Seconds to wait before trying again: when throttled, and when the
+    /// database could not take the answers (a tablet's outbox keeps them
+    /// and tries again).
     pub fn retry_after(&self) -> Option<i64> {
         match self {
             SubmitError::Throttled(seconds) | SubmitError::TooMany(seconds) => Some(*seconds),
+            SubmitError::Db(_) => Some(DATABASE_RETRY_SECONDS),
             _ => None,
         }
     }
@@ -96,10 +99,15 @@ impl From<&SubmitError> for AppError {
             SubmitError::Throttled(seconds) | SubmitError::TooMany(seconds) => {
                 AppError::Throttled(*seconds)
             }
-            SubmitError::Db(_) => AppError::Internal,
+            SubmitError::Db(_) => AppError::Unavailable,
         }
     }
 }
+
+/// How long a tablet is asked to wait after the database could not take
+/// its answers: long enough for a restart, short enough that a class
+/// does not notice.
+const DATABASE_RETRY_SECONDS: i64 = 5;
 
 /// A finished survey as the JSON API receives it.
 #[derive(Debug, Deserialize)]
@@ -250,8 +258,10 @@ where
             &answers,
             &concerns,
             start_of_day(at),
-            Some(allowance.clone()),
-            marks,
+            Counted {
+                allowance: Some(allowance.clone()),
+                marks,
+            },
         )
         .await?;
     let counted = match &written {

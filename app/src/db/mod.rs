@@ -26,7 +26,7 @@ pub use responses::StoreOutcome;
 pub use retention::{ERASED, Erased};
 pub use rounds::RoundForCode;
 pub use rounds::RoundRef;
-pub use submissions::{Allowance, Written};
+pub use submissions::{Allowance, Counted, Written};
 
 /// A transaction on either database.
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
@@ -51,6 +51,10 @@ pub enum DbError {
     Query(#[from] sqlx::Error),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// A batch of young people's surveys could not be stored together
+    /// because the database failed (the error as it was).
+    #[error("the database could not store a batch of surveys: {0}")]
+    Unavailable(String),
 }
 
 /// A pool of connections to Heard's database, with this instance's
@@ -68,22 +72,6 @@ impl Db {
     /// Opens (creating it if need be) the database at `url` and brings its
     /// schema up to date. `sqlite://PATH` or `postgres://...`.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
-        Db::open(url, false).await
-    }
-
-    /// [`Db::connect`] for the web server: on SQLite, the write-ahead log
-    /// is folded into the database file by a task of its own every second
-    /// instead of inside whichever commit finds it long, so no young
-    /// person's submission waits for a checkpoint.
-    pub async fn connect_for_serving(url: &str) -> Result<Db, DbError> {
-        let db = Db::open(url, true).await?;
-        if db.is_sqlite() {
-            tokio::spawn(checkpoint_every_second(db.pool.clone()));
-        }
-        Ok(db)
-    }
-
-    async fn open(url: &str, checkpoints_apart: bool) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let is_sqlite = url.starts_with("sqlite:");
         let url = if is_sqlite {
@@ -102,11 +90,25 @@ impl Db {
                         use sqlx::Executor;
                         connection.execute("PRAGMA synchronous = FULL").await?;
                         connection.execute("PRAGMA busy_timeout = 10000").await?;
-                        if checkpoints_apart {
-                            connection.execute("PRAGMA wal_autocheckpoint = 0").await?;
-                        }
                     }
                     Ok(())
+                })
+            })
+            // A connection whose COMMIT failed (SQLite with its disk full)
+            // can come back to the pool still counted as inside its
+            // transaction, and every later transaction on it would fail
+            // or, worse, nest inside the dead one: such a connection is
+            // closed instead of used, and a fresh one opened.
+            .before_acquire(|connection, _| {
+                Box::pin(async move {
+                    use sqlx::Connection;
+                    let usable = !connection.is_in_transaction();
+                    if !usable {
+                        tracing::warn!(
+                            "closed a database connection left inside a failed transaction"
+                        );
+                    }
+                    Ok(usable)
                 })
             })
             .connect(&url)
@@ -157,26 +159,6 @@ impl Db {
 
     pub(crate) fn is_sqlite(&self) -> bool {
         self.pool.connect_options().database_url.scheme() == "sqlite"
-    }
-}
-
-/// Folds SQLite's write-ahead log into the database file every second
-/// (passively: never waiting for a writer or a reader) until the pool
-/// closes.
-async fn checkpoint_every_second(pool: AnyPool) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if pool.is_closed() {
-            return;
-        }
-        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
-            tracing::warn!(%error, "could not fold the write-ahead log into the database");
-        }
     }
 }
 

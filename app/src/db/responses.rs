@@ -1,7 +1,7 @@
 //! A young person's finished survey, stored exactly once, and a round's
 //! answers read back for workers.
 
-use super::submissions::{Allowance, NewResponse, Written};
+use super::submissions::{Counted, NewResponse, Written};
 use super::{Db, DbError, RoundForCode};
 use crate::domain::answers::Answers;
 use crate::domain::rounds::RoundAnswers;
@@ -23,8 +23,8 @@ pub enum StoreOutcome {
 impl Db {
     /// Stores a young person's answers exactly once per `client_id`,
     /// through the instance's submission writer (many surveys to a
-    /// commit; see `submissions`). Counts the survey against `allowance`
-    /// and marks `marks` in the same transaction, so a refused survey
+    /// commit; see `submissions`). Counts the survey as `counted` says in
+    /// the same transaction, so a refused survey
     /// leaves nothing behind and a stored one is counted exactly once.
     pub async fn store_response(
         &self,
@@ -33,8 +33,7 @@ impl Db {
         answers: &Answers,
         concerns: &[Concern],
         submitted_on: i64,
-        allowance: Option<Allowance>,
-        marks: Vec<(String, i64)>,
+        counted: Counted,
     ) -> Result<Written, DbError> {
         let mut values = Vec::new();
         for (key, given) in answers.iter() {
@@ -54,8 +53,8 @@ impl Db {
                 values,
                 concerns: concerns.to_vec(),
                 submitted_on,
-                allowance,
-                marks,
+                allowance: counted.allowance,
+                marks: counted.marks,
             })
             .await
     }

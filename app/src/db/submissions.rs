@@ -60,6 +60,15 @@ pub struct NewResponse {
     pub marks: Vec<(String, i64)>,
 }
 
+/// What a survey counts against, written with it.
+#[derive(Debug, Default)]
+pub struct Counted {
+    /// Refused without being stored when over it.
+    pub allowance: Option<Allowance>,
+    /// Throttle buckets to mark as used at a second (a join code that worked).
+    pub marks: Vec<(String, i64)>,
+}
+
 /// One hit counted in `bucket` at the second `at`; over `most` hits since
 /// the second `since`, the survey is refused and the hit taken back.
 #[derive(Clone, Debug)]
@@ -178,8 +187,23 @@ async fn write_batch(pool: &AnyPool, batch: &mut Vec<Job>) {
                 }
                 return;
             }
-            Err(error) => {
+            // One survey's rows broke a rule of the schema (a race with
+            // another writer, a round deleted meanwhile): the others must
+            // not fail with it.
+            Err(error) if breaks_a_constraint(&error) => {
                 tracing::warn!(%error, size = batch.len(), "a submission batch failed; storing its surveys one by one");
+            }
+            // The database itself failed (down, restarting, disk full):
+            // every survey alone would fail the same way, one slow try
+            // after another. All are answered now, and their tablets try
+            // again.
+            Err(error) => {
+                tracing::warn!(%error, size = batch.len(), "a submission batch could not be stored");
+                let message = error.to_string();
+                for job in batch.drain(..) {
+                    let _ = job.reply.send(Err(DbError::Unavailable(message.clone())));
+                }
+                return;
             }
         }
     }
@@ -197,6 +221,15 @@ async fn write_batch(pool: &AnyPool, batch: &mut Vec<Job>) {
         }
         let _ = job.reply.send(outcome);
     }
+}
+
+fn breaks_a_constraint(error: &DbError) -> bool {
+    let DbError::Query(error) = error else {
+        return false;
+    };
+    error.as_database_error().is_some_and(|e| {
+        e.is_unique_violation() || e.is_foreign_key_violation() || e.is_check_violation()
+    })
 }
 
 async fn write_alone(pool: &AnyPool, job: &Job) -> Result<Written, DbError> {

@@ -147,7 +147,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         config.safeguarding_rules.as_deref(),
     )?;
     tracing::info!(words = safeguarding.len(), "safeguarding list ready");
-    let db = Db::connect_for_serving(&config.database_url).await?;
+    let db = Db::connect(&config.database_url).await?;
     tracing::info!(database = %redact_password(&config.database_url), "database ready");
     if config.demo
         && let Some(code) = demo::seed_if_empty(&db).await?

@@ -43,7 +43,7 @@ pub fn install() {
                     BATCH_BUCKETS,
                 )
             })
-            .and_then(|b| b.install_recorder().map_err(Into::into));
+            .and_then(|b| b.install_recorder());
         match built {
             Ok(handle) => Some(handle),
             Err(error) => {
