@@ -53,6 +53,13 @@ async fn the_operators_figures_need_its_token_and_show_the_submissions() {
         }
     }
     app.get_text(&format!("/survey/{}", app.join_code)).await;
+    // Anyone may send a method of their own: it must not become a series.
+    let brew = reqwest::Method::from_bytes(b"BREW").unwrap();
+    app.client()
+        .request(brew, app.url("/health"))
+        .send()
+        .await
+        .unwrap();
 
     let (status, text) = metrics(&app, Some(TOKEN)).await;
     assert_eq!(status, StatusCode::OK, "{text}");

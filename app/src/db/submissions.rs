@@ -280,7 +280,7 @@ async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, Db
     }
     let fresh: Vec<usize> = first_of.into_values().collect();
 
-    decide_allowances(&mut tx, &responses, &fresh, &mut outcomes).await?;
+    decide_allowances(&mut tx, is_sqlite(pool), &responses, &fresh, &mut outcomes).await?;
     let stored: Vec<usize> = {
         let mut stored: Vec<usize> = fresh
             .into_iter()
@@ -392,11 +392,13 @@ async fn stored_client_ids(
 }
 
 /// Counts each fresh survey against its allowance and refuses those over
-/// it, as if they had come one after another in batch order: the k-th
-/// survey of a bucket in the batch sees the hits counted before the batch
-/// plus k, and is refused (its hit taken back) past the bucket's most.
+/// it, as if they had come one after another in batch order: a survey
+/// sees the hits counted before the batch, those of the batch's surveys
+/// taken before it, and its own, and is refused (its hit taken back) past
+/// the bucket's most.
 async fn decide_allowances(
     tx: &mut Tx<'_>,
+    sqlite: bool,
     responses: &[&NewResponse],
     fresh: &[usize],
     outcomes: &mut [Option<Written>],
@@ -412,6 +414,32 @@ async fn decide_allowances(
     if counted.is_empty() {
         return Ok(());
     }
+    let buckets: Vec<&str> = {
+        let mut buckets: Vec<&str> = counted.iter().map(|(_, a)| a.bucket.as_str()).collect();
+        buckets.sort_unstable();
+        buckets.dedup();
+        buckets
+    };
+    if !sqlite {
+        // PostgreSQL's other writers (of this instance and others) count
+        // in transactions this one cannot see until they commit: without
+        // a lock per bucket, two could each see room for one more and
+        // both store. (SQLite's BEGIN IMMEDIATE already lets one writer
+        // in at a time.) Taken in one order, so writers wait, not
+        // deadlock.
+        for chunk in buckets.chunks(ROWS_A_STATEMENT) {
+            let sql = format!(
+                "SELECT pg_advisory_xact_lock(hashtext(b)) FROM \
+                 (SELECT b FROM (VALUES {}) AS v (b) ORDER BY b) AS sorted",
+                rows_of_placeholders(chunk.len(), 1)
+            );
+            let mut lock = sqlx::query(&sql);
+            for bucket in chunk {
+                lock = lock.bind(*bucket);
+            }
+            lock.execute(&mut **tx).await?;
+        }
+    }
     add_hits(
         tx,
         &sum_by_key(counted.iter().map(|(_, a)| ((a.bucket.as_str(), a.at), 1))),
@@ -424,12 +452,6 @@ async fn decide_allowances(
         .min()
         .unwrap_or_default();
     let mut per_second: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
-    let buckets: Vec<&str> = {
-        let mut buckets: Vec<&str> = counted.iter().map(|(_, a)| a.bucket.as_str()).collect();
-        buckets.sort_unstable();
-        buckets.dedup();
-        buckets
-    };
     for chunk in buckets.chunks(ROWS_A_STATEMENT) {
         let sql = format!(
             "SELECT bucket, window_start, hits FROM throttle WHERE hits > 0 AND window_start >= $1 \
@@ -462,11 +484,14 @@ async fn decide_allowances(
             .unwrap_or_default();
         let before_batch =
             window.iter().map(|(_, n)| n).sum::<i64>() - in_batch[allowance.bucket.as_str()];
-        let k = seen_in_batch.entry(allowance.bucket.as_str()).or_default();
-        *k += 1;
-        if before_batch + *k > allowance.most {
+        // Taken before it in this batch (a refused one is taken back
+        // before the next comes, as one at a time).
+        let taken = seen_in_batch.entry(allowance.bucket.as_str()).or_default();
+        if before_batch + *taken + 1 > allowance.most {
             taken_back.push(((allowance.bucket.as_str(), allowance.at), -1));
             outcomes[i] = Some(Written::OverAllowance(window));
+        } else {
+            *taken += 1;
         }
     }
     add_hits(tx, &sum_by_key(taken_back)).await
