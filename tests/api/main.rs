@@ -39,6 +39,9 @@ mod bad_input;
 mod cli;
 /// The coding screen's server functions: coding, history, bulk, quotes, second coder.
 mod coding;
+/// Every figure the database counts, checked against the young people
+/// counted one by one.
+mod counts;
 /// Published summaries: reading before and after one child sends tells a
 /// viewer nothing; no free text reaches a viewer.
 mod disclosure;

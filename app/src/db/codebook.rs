@@ -205,13 +205,16 @@ impl Db {
                 .await?;
             let mut after: Vec<String> = before.iter().filter(|n| *n != from).cloned().collect();
             if !after.iter().any(|n| n == into) {
-                sqlx::query("INSERT INTO codings (response_id, question_id, pass, theme_id) VALUES ($1, $2, $3, $4)")
-                    .bind(&response_id)
-                    .bind(question_id)
-                    .bind(&pass)
-                    .bind(&into_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO codings (response_id, round_id, question_id, pass, theme_id) \
+                     VALUES ($1, (SELECT round_id FROM responses WHERE id = $1), $2, $3, $4)",
+                )
+                .bind(&response_id)
+                .bind(question_id)
+                .bind(&pass)
+                .bind(&into_id)
+                .execute(&mut *tx)
+                .await?;
                 after.push(into.to_owned());
             }
             sqlx::query(
@@ -230,6 +233,13 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
+        sqlx::query(
+            "UPDATE rounds SET counted_generation = counted_generation + 1 \
+             WHERE survey_id = (SELECT survey_id FROM questions WHERE id = $1)",
+        )
+        .bind(question_id)
+        .execute(&mut *tx)
+        .await?;
         // The merged theme's keywords now suggest the theme it joined.
         let keywords = sqlx::query("SELECT id, keywords FROM themes WHERE id = $1 OR id = $2")
             .bind(&from_id)

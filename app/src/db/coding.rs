@@ -296,13 +296,25 @@ pub(super) async fn write_coding(
         let theme_id = ids
             .get(name)
             .ok_or_else(|| DbError::Corrupt(format!("question {key} has no theme {name:?}")))?;
-        sqlx::query("INSERT INTO codings (response_id, question_id, pass, theme_id) VALUES ($1, $2, $3, $4)")
-            .bind(response_id)
-            .bind(question_id)
-            .bind(pass)
-            .bind(theme_id)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO codings (response_id, round_id, question_id, pass, theme_id) \
+             VALUES ($1, (SELECT round_id FROM responses WHERE id = $1), $2, $3, $4)",
+        )
+        .bind(response_id)
+        .bind(question_id)
+        .bind(pass)
+        .bind(theme_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if pass == "main" {
+        sqlx::query(
+            "UPDATE rounds SET counted_generation = counted_generation + 1 \
+             WHERE id = (SELECT round_id FROM responses WHERE id = $1)",
+        )
+        .bind(response_id)
+        .execute(&mut **tx)
+        .await?;
     }
     sqlx::query(
         "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, from_themes, to_themes, how, seq) \

@@ -80,17 +80,6 @@ impl Db {
         }))
     }
 
-    /// A round's responses as reports count them: answers by question key
-    /// and the main coding's theme names.
-    pub async fn report_rows(&self, round_id: &str) -> Result<Vec<ResponseRow>, DbError> {
-        Ok(self
-            .report_rows_with_ids(round_id)
-            .await?
-            .into_iter()
-            .map(|(_, row)| row)
-            .collect())
-    }
-
     async fn report_rows_with_ids(
         &self,
         round_id: &str,

@@ -131,7 +131,7 @@ impl Db {
         fresh_code: impl FnOnce() -> JoinCode,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<(), DbError> {
-        let (_, question_ids) = self.questions_of(survey_id).await?;
+        let (questions, question_ids) = self.questions_of(survey_id).await?;
         let mut conn = self.pool().acquire().await?;
         let sqlite = self.is_sqlite();
         if sqlite {
@@ -186,12 +186,21 @@ impl Db {
                         let question_id = question_ids.get(key).ok_or_else(|| {
                             DbError::Corrupt(format!("answer to unknown question {key}"))
                         })?;
+                        let is_choice = questions
+                            .iter()
+                            .any(|q| q.key == key && q.kind.has_options());
                         for (position, value) in values.iter().enumerate() {
                             answers.push(vec![
                                 Value::from(response_id.as_str()),
+                                Value::from(round_id.as_str()),
                                 Value::from(question_id.as_str()),
                                 Value::from(position as i64),
                                 Value::from(value.as_str()),
+                                if is_choice {
+                                    Value::from(value.as_str())
+                                } else {
+                                    Value::Optional(None)
+                                },
                             ]);
                         }
                     }
@@ -223,8 +232,8 @@ impl Db {
                 insert_many(
                     &mut tx,
                     "answers",
-                    "response_id, question_id, position, value",
-                    4,
+                    "response_id, round_id, question_id, position, value, choice",
+                    6,
                     answers,
                 )
                 .await?;
@@ -272,6 +281,23 @@ impl Db {
         .await?
         .iter()
         .map(|row| Ok((row.try_get("respondent")?, row.try_get("id")?)))
+        .collect()
+    }
+
+    /// The answers a round holds, as (response id, question key).
+    pub async fn answers_held(
+        &self,
+        round_id: &str,
+    ) -> Result<std::collections::HashSet<(String, String)>, DbError> {
+        sqlx::query(
+            "SELECT a.response_id, q.key FROM answers a JOIN questions q ON q.id = a.question_id \
+             WHERE a.round_id = $1 AND a.position = 0",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("response_id")?, row.try_get("key")?)))
         .collect()
     }
 

@@ -17,6 +17,7 @@ mod retention;
 mod rounds;
 mod submissions;
 mod surveys;
+mod tallies;
 mod throttle;
 
 pub use accounts::{SessionUser, StoredUser};
@@ -66,6 +67,7 @@ pub struct Db {
     pool: AnyPool,
     writer: submissions::SubmissionWriter,
     rounds: std::sync::Arc<rounds::RoundCache>,
+    tallies: std::sync::Arc<tallies::TallyCache>,
 }
 
 impl Db {
@@ -128,6 +130,7 @@ impl Db {
         let db = Db {
             writer: submissions::SubmissionWriter::start(pool.clone()),
             rounds: std::sync::Arc::default(),
+            tallies: std::sync::Arc::default(),
             pool,
         };
         let moved = db.move_concerns_to_rows().await?;

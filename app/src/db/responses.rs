@@ -1,7 +1,7 @@
 //! A young person's finished survey, stored exactly once, and a round's
 //! answers read back for workers.
 
-use super::submissions::{Counted, NewResponse, Written};
+use super::submissions::{Counted, NewAnswer, NewResponse, Written};
 use super::{Db, DbError, RoundForCode};
 use crate::domain::answers::Answers;
 use crate::domain::rounds::RoundAnswers;
@@ -41,8 +41,17 @@ impl Db {
                 .question_ids
                 .get(key)
                 .ok_or_else(|| DbError::Corrupt(format!("answer to unknown question {key}")))?;
+            let is_choice = round
+                .survey
+                .question(key)
+                .is_some_and(|q| q.kind.has_options());
             for (position, value) in given.iter().enumerate() {
-                values.push((question_id.clone(), position as i64, value.clone()));
+                values.push(NewAnswer {
+                    question_id: question_id.clone(),
+                    position: position as i64,
+                    value: value.clone(),
+                    is_choice,
+                });
             }
         }
         self.writer

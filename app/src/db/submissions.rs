@@ -49,8 +49,8 @@ pub struct NewResponse {
     pub client_id: String,
     /// Identifies the answers, so a repeat is told from a reused id.
     pub fingerprint: String,
-    /// `(question id, position, value)` for every value given.
-    pub values: Vec<(String, i64, String)>,
+    /// Every value given.
+    pub values: Vec<NewAnswer>,
     pub concerns: Vec<Concern>,
     pub submitted_on: i64,
     /// The allowance this survey counts against, if any: refused without
@@ -58,6 +58,17 @@ pub struct NewResponse {
     pub allowance: Option<Allowance>,
     /// Throttle buckets to mark as used at `at` (a join code that worked).
     pub marks: Vec<(String, i64)>,
+}
+
+/// One value of a young person's answer.
+#[derive(Debug)]
+pub struct NewAnswer {
+    pub question_id: String,
+    /// Its place among the question's values (0 for the first).
+    pub position: i64,
+    pub value: String,
+    /// The value is an option chosen, not free text: reports count it.
+    pub is_choice: bool,
 }
 
 /// What a survey counts against, written with it.
@@ -321,26 +332,35 @@ async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, Db
         }
         insert.execute(&mut *tx).await?;
     }
-    let values: Vec<(&str, &(String, i64, String))> = stored
+    let values: Vec<(&str, &str, &NewAnswer)> = stored
         .iter()
         .zip(&ids)
-        .flat_map(|(&i, id)| responses[i].values.iter().map(move |v| (id.as_str(), v)))
+        .flat_map(|(&i, id)| {
+            let round_id = responses[i].round_id.as_str();
+            responses[i]
+                .values
+                .iter()
+                .map(move |v| (id.as_str(), round_id, v))
+        })
         .collect();
     for chunk in values.chunks(ROWS_A_STATEMENT) {
         let sql = format!(
-            "INSERT INTO answers (response_id, question_id, position, value) VALUES {}",
-            rows_of_placeholders(chunk.len(), 4)
+            "INSERT INTO answers (response_id, round_id, question_id, position, value, choice) VALUES {}",
+            rows_of_placeholders(chunk.len(), 6)
         );
         let mut insert = sqlx::query(&sql);
-        for (id, (question_id, position, value)) in chunk {
+        for (id, round_id, answer) in chunk {
             insert = insert
                 .bind(*id)
-                .bind(question_id.as_str())
-                .bind(*position)
-                .bind(value.as_str());
+                .bind(*round_id)
+                .bind(answer.question_id.as_str())
+                .bind(answer.position)
+                .bind(answer.value.as_str())
+                .bind(answer.is_choice.then_some(answer.value.as_str()));
         }
         insert.execute(&mut *tx).await?;
     }
+
     for (&i, id) in stored.iter().zip(&ids) {
         store_concerns(&mut tx, id, responses[i]).await?;
         outcomes[i] = Some(Written::Stored);

@@ -133,7 +133,9 @@ pub async fn import_codes(
     let rows = read_codes(&survey, file).map_err(UseCaseError::Problems)?;
     let round = round_by_name(db, &survey_id, &survey, round).await?;
     let responses = db.response_ids_by_respondent(&round.round_id).await?;
-    let wanted = codes_by_answer(&rows, &responses, &round.name).map_err(UseCaseError::Problems)?;
+    let answered = db.answers_held(&round.round_id).await?;
+    let wanted = codes_by_answer(&rows, &responses, &answered, &round.name)
+        .map_err(UseCaseError::Problems)?;
     let changed = db
         .store_imported_codes(&survey_id, &round.round_id, &wanted, who)
         .await?;

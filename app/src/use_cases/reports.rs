@@ -6,9 +6,9 @@
 use super::{UseCaseError, breakdown_question, question_by_key, round_by_name};
 use crate::db::{Db, RoundRef, RoundWithSurvey};
 use crate::domain::report::{
-    Audience, Comparison, Disclosure, LastPublished, Published as LastPublication, QuestionReport,
-    RoundCounts, compare, comparison_categories, published_counts, question_report, round_counts,
-    survey_report,
+    Audience, Comparison, Disclosure, GroupTally, LastPublished, Published as LastPublication,
+    QuestionReport, RoundCounts, compare, comparison_categories, published_counts, question_report,
+    round_counts, survey_report,
 };
 use crate::domain::summary::{QuestionComparison, Summary};
 use crate::domain::survey::Question;
@@ -30,11 +30,13 @@ pub async fn round_report(
     if let Some(key) = question {
         question_by_key(survey, key)?;
     }
-    let rows = db.report_rows(&round.round.round_id).await?;
+    let tally = db
+        .tally(&round.round.round_id, &round.survey_id, by)
+        .await?;
     let disclosure = db.disclosure(&round.survey_id).await?;
     Ok(survey_report(
         survey,
-        &rows,
+        &tally,
         by,
         audience,
         disclosure,
@@ -114,8 +116,8 @@ pub async fn compare_rounds(
         let round = round_by_name(db, &survey_id, &survey, name).await?;
         match audience {
             Audience::Worker => {
-                let rows = db.report_rows(&round.round_id).await?;
-                counts.push(round_counts(question, name, &rows));
+                let tally = db.tally(&round.round_id, &survey_id, None).await?;
+                counts.push(round_counts(question, name, &tally.everyone));
             }
             // Viewers compare rounds as published (an unpublished round
             // counts as withheld).
@@ -231,7 +233,11 @@ pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, Us
         .await?
         .ok_or(UseCaseError::NotFound)?;
     let disclosure = db.disclosure(&found.survey_id).await?;
-    let responses = db.report_rows(round_id).await?.len() as i64;
+    let responses = db
+        .tally(round_id, &found.survey_id, None)
+        .await?
+        .everyone
+        .responses;
     let respondents = db.respondents_fingerprint(round_id).await?;
     if let Some(last) = db.publication(round_id).await? {
         let new = responses - last.responses;
@@ -296,21 +302,21 @@ async fn live_summary(
         .filter(|b| !b.is_empty())
         .map(|key| breakdown_question(survey, key))
         .transpose()?;
-    let rows = db.report_rows(round_id).await?;
-    let questions = survey_report(survey, &rows, by, audience, disclosure, last);
+    let tally = db.tally(round_id, &found.survey_id, by).await?;
+    let questions = survey_report(survey, &tally, by, audience, disclosure, last);
     // Earlier rounds to compare with: workers see them live; viewers as
     // they were published (a round never published is not compared).
     let mut earlier = Vec::new();
     for round in earlier_rounds(db, &found).await? {
         match audience {
             Audience::Worker => {
-                let rows = db.report_rows(&round.round_id).await?;
-                earlier.push((round.name, rows, Vec::new()));
+                let tally = db.tally(&round.round_id, &found.survey_id, None).await?;
+                earlier.push((round.name, tally.everyone, Vec::new()));
             }
             Audience::Viewer => {
                 if db.publication(&round.round_id).await?.is_some() {
                     let published = published_reports(db, &round.round_id, "").await?;
-                    earlier.push((round.name, Vec::new(), published));
+                    earlier.push((round.name, GroupTally::default(), published));
                 }
             }
         }
@@ -326,11 +332,11 @@ async fn live_summary(
                 Audience::Worker => (
                     earlier
                         .iter()
-                        .map(|(name, rows, _)| round_counts(question, name, rows))
+                        .map(|(name, everyone, _)| round_counts(question, name, everyone))
                         .chain(std::iter::once(round_counts(
                             question,
                             &found.round.name,
-                            &rows,
+                            &tally.everyone,
                         )))
                         .collect(),
                     Vec::new(),
@@ -340,7 +346,7 @@ async fn live_summary(
                     let overall = question_report(
                         question,
                         None,
-                        &rows,
+                        &tally,
                         audience,
                         disclosure,
                         LastPublished {
@@ -379,7 +385,7 @@ async fn live_summary(
         survey_title: survey.title.clone(),
         round_name: found.round.name.clone(),
         audience,
-        responses: rows.len() as i64,
+        responses: tally.everyone.responses,
         attributes: survey
             .questions
             .iter()

@@ -3,7 +3,7 @@
 
 use super::{Lines, Problem, headings, reader, squash, text_record, without_bom};
 use crate::domain::survey::Survey;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One row of a codes file: a respondent's answer to a question coded with
 /// a theme (the theme as the codebook spells it).
@@ -133,18 +133,33 @@ pub fn read_codes(survey: &Survey, bytes: &[u8]) -> Result<Vec<CodeRow>, Vec<Pro
 pub type ThemesByAnswer = BTreeMap<(String, String), BTreeSet<String>>;
 
 /// The themes each answer is to be given, by (response id, question key),
-/// from a codes file's rows and the round's responses by respondent id.
-/// Every respondent must be in the round: those who are not are problems,
-/// named with their lines, and then nothing is to be stored.
+/// from a codes file's rows, the round's responses by respondent id and
+/// the answers they hold (response id, question key). Every respondent must
+/// be in the round and have answered the question coded: the rows that
+/// are not are problems, named with their lines, and then nothing is to be
+/// stored (a theme on no answer would be counted nowhere).
 pub fn codes_by_answer(
     rows: &[CodeRow],
     responses: &HashMap<String, String>,
+    answered: &HashSet<(String, String)>,
     round_name: &str,
 ) -> Result<ThemesByAnswer, Vec<Problem>> {
     let mut wanted = ThemesByAnswer::new();
     let mut problems = Vec::new();
     for row in rows {
         match responses.get(&row.respondent) {
+            Some(response_id)
+                if !answered.contains(&(response_id.clone(), row.question.clone())) =>
+            {
+                problems.push(Problem {
+                    line: row.line,
+                    column: Some("question".to_owned()),
+                    reason: format!(
+                        "respondent \"{}\" did not answer question \"{}\", so there is nothing to code",
+                        row.respondent, row.question
+                    ),
+                })
+            }
             Some(response_id) => {
                 wanted
                     .entry((response_id.clone(), row.question.clone()))

@@ -1,7 +1,7 @@
 use super::*;
 use crate::domain::survey::Survey;
 use crate::domain::survey::{Codebook, CodingMode, Kind, Question, Theme};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 fn survey() -> Survey {
     Survey {
@@ -207,7 +207,10 @@ fn codes_go_to_the_answers_of_known_respondents_only() {
         ("r2".to_owned(), "id-2".to_owned()),
     ]
     .into();
-    let problems = codes_by_answer(&rows, &responses, "Summer").unwrap_err();
+    let answered: HashSet<(String, String)> = ["id-1", "id-2"]
+        .map(|id| (id.to_owned(), "change".to_owned()))
+        .into();
+    let problems = codes_by_answer(&rows, &responses, &answered, "Summer").unwrap_err();
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].line, 4);
     assert!(
@@ -217,7 +220,7 @@ fn codes_go_to_the_answers_of_known_respondents_only() {
         "{}",
         problems[0]
     );
-    let wanted = codes_by_answer(&rows[..2], &responses, "Summer").unwrap();
+    let wanted = codes_by_answer(&rows[..2], &responses, &answered, "Summer").unwrap();
     let given = |id: &str| -> Vec<String> {
         wanted[&(id.to_owned(), "change".to_owned())]
             .iter()
@@ -226,4 +229,16 @@ fn codes_go_to_the_answers_of_known_respondents_only() {
     };
     assert_eq!(given("id-1"), ["Nothing"]);
     assert_eq!(given("id-2"), ["Help and support"]);
+    // r2 skipped the question: a theme there would be counted nowhere.
+    let skipped: HashSet<(String, String)> = [("id-1".to_owned(), "change".to_owned())].into();
+    let problems = codes_by_answer(&rows[..2], &responses, &skipped, "Summer").unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].line, 3);
+    assert!(
+        problems[0]
+            .reason
+            .contains("respondent \"r2\" did not answer question \"change\""),
+        "{}",
+        problems[0]
+    );
 }

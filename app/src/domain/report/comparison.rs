@@ -1,6 +1,6 @@
 //! A question compared across rounds, as in table 3.3 of the 2024 report.
 
-use super::{ResponseRow, categories, count_block, count_of, percent_tenths, ratio_rounded};
+use super::{GroupTally, categories, count_block, count_of, percent_tenths, ratio_rounded};
 use crate::domain::survey::Question;
 use serde::{Deserialize, Serialize};
 
@@ -86,12 +86,11 @@ pub fn compare(categories: &[String], rounds: &[RoundCounts]) -> Comparison {
     }
 }
 
-/// A question's counts in one round, in the order of its categories (for
+/// A question's counts in one round (`everyone` in it), in the order of its categories (for
 /// [`compare`]). A free-text question's uncoded answers are left out of the
 /// counts but not out of the base.
-pub fn round_counts(question: &Question, round: &str, responses: &[ResponseRow]) -> RoundCounts {
-    let everyone: Vec<&ResponseRow> = responses.iter().collect();
-    let block = count_block(question, &everyone, None);
+pub fn round_counts(question: &Question, round: &str, everyone: &GroupTally) -> RoundCounts {
+    let block = count_block(question, everyone, None);
     RoundCounts {
         round: round.to_owned(),
         counts: categories(question)

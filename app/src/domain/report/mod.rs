@@ -200,52 +200,35 @@ pub(super) fn counting(question: &Question) -> Counting {
     }
 }
 
-/// Counts a question among `responses`: answered, skipped, and per category.
+/// A question's block among one group of young people: answered, skipped,
+/// and per category (with the free text nobody has coded yet).
 pub(super) fn count_block(
     question: &Question,
-    responses: &[&ResponseRow],
+    counted: &GroupTally,
     group: Option<String>,
 ) -> Block {
-    let names = categories(question);
-    let mut counts = vec![0i64; names.len()];
-    let (mut answered, mut uncoded) = (0, 0);
-    for response in responses {
-        let values = response
-            .answers
-            .get(&question.key)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        if values.iter().all(|v| v.trim().is_empty()) {
-            continue;
-        }
-        answered += 1;
-        let chosen: &[String] = if question.kind.is_coded() {
-            let themes = response
-                .themes
-                .get(&question.key)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            if themes.is_empty() {
-                uncoded += 1;
-            }
-            themes
-        } else {
-            values
-        };
-        for (name, count) in names.iter().zip(counts.iter_mut()) {
-            if chosen.contains(name) {
-                *count += 1;
-            }
-        }
-    }
-    let mut lines: Vec<Line> = names
+    let counts = counted.question(&question.key);
+    let coded = question.kind.is_coded();
+    let mut lines: Vec<Line> = categories(question)
         .into_iter()
-        .zip(counts)
-        .map(|(category, count)| Line {
-            category,
-            count: Figure::Exact(count),
+        .map(|category| {
+            let of = if coded {
+                &counts.themes
+            } else {
+                &counts.chosen
+            };
+            let count = of.get(&category).copied().unwrap_or_default();
+            Line {
+                category,
+                count: Figure::Exact(count),
+            }
         })
         .collect();
+    let uncoded = if coded {
+        counts.answered - counts.coded
+    } else {
+        0
+    };
     if uncoded > 0 {
         lines.push(Line {
             category: NOT_YET_CODED.to_owned(),
@@ -254,8 +237,8 @@ pub(super) fn count_block(
     }
     Block {
         group,
-        answered: Figure::Exact(answered),
-        skipped: Some(responses.len() as i64 - answered),
+        answered: Figure::Exact(counts.answered),
+        skipped: Some(counted.responses - counts.answered),
         lines,
     }
 }
@@ -269,20 +252,20 @@ pub struct LastPublished<'a> {
     pub overall: Option<&'a QuestionReport>,
 }
 
-/// A question's report over a round's responses, optionally broken down by
-/// the about-you question `by`, for `audience`. For viewers, `last` is what
-/// the round's last publication showed: what it hid stays hidden, and a
-/// figure that changed by fewer than `min_cell` since is hidden too.
+/// A question's report over a round's counts (`tally`, counted by `by` when
+/// that is given), optionally broken down by the about-you question `by`,
+/// for `audience`. For viewers, `last` is what the round's last
+/// publication showed: what it hid stays hidden, and a figure that changed
+/// by fewer than `min_cell` since is hidden too.
 pub fn question_report(
     question: &Question,
     by: Option<&Question>,
-    responses: &[ResponseRow],
+    tally: &Tally,
     audience: Audience,
     disclosure: Disclosure,
     last: LastPublished,
 ) -> QuestionReport {
-    let everyone: Vec<&ResponseRow> = responses.iter().collect();
-    let mut overall = count_block(question, &everyone, None);
+    let mut overall = count_block(question, &tally.everyone, None);
     if audience == Audience::Viewer {
         suppress_overall(&mut overall, counting(question), disclosure, last);
     }
@@ -327,42 +310,27 @@ pub fn question_report(
         );
         return report;
     }
-    let mut groups: Vec<(String, Vec<&ResponseRow>)> = by
-        .options()
-        .iter()
-        .map(|o| (o.clone(), Vec::new()))
-        .collect();
     // A young person is in the group of every option they chose (several,
     // for a multi-choice attribute: its groups overlap), or in "Not
     // answered" when they chose none.
-    let mut not_answered = Vec::new();
-    for response in responses {
-        let chosen = response
-            .answers
-            .get(&by.key)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let mut placed = false;
-        for (option, members) in groups.iter_mut() {
-            if chosen.contains(option) {
-                members.push(response);
-                placed = true;
-            }
-        }
-        if !placed {
-            not_answered.push(response);
-        }
-    }
+    let mut groups: Vec<(String, GroupTally)> = by
+        .options()
+        .iter()
+        .map(|o| (o.clone(), tally.group(o).cloned().unwrap_or_default()))
+        .collect();
     // For a multi-choice attribute, those who chose none are not a part
     // of a whole (the groups overlap), so their figures would be the
     // overall less a union nobody sees: viewers do not get that group.
     let several = by.kind.takes_several() && audience == Audience::Viewer;
-    if !not_answered.is_empty() && !several {
-        groups.push((NOT_ANSWERED.to_owned(), not_answered));
+    if let Some((_, not_answered)) = tally.groups.get(by.options().len())
+        && not_answered.responses > 0
+        && !several
+    {
+        groups.push((NOT_ANSWERED.to_owned(), not_answered.clone()));
     }
     report.blocks = groups
         .into_iter()
-        .map(|(group, members)| count_block(question, &members, Some(group)))
+        .map(|(group, counted)| count_block(question, &counted, Some(group)))
         .collect();
     if audience == Audience::Viewer {
         suppress(
@@ -401,11 +369,11 @@ pub(super) fn count_of(block: &Block, category: &str) -> i64 {
 }
 
 /// The reports of every question of a survey that reports count (all but
-/// the about-you questions when `by` is given for them). `last` is the
+/// the about-you question `by` when given), from the round's counts. `last` is the
 /// round's last publication, for [`question_report`].
 pub fn survey_report(
     survey: &Survey,
-    responses: &[ResponseRow],
+    tally: &Tally,
     by: Option<&Question>,
     audience: Audience,
     disclosure: Disclosure,
@@ -415,7 +383,7 @@ pub fn survey_report(
         .questions
         .iter()
         .filter(|q| by.is_none_or(|b| b.key != q.key))
-        .map(|q| question_report(q, by, responses, audience, disclosure, last.of(&q.key)))
+        .map(|q| question_report(q, by, tally, audience, disclosure, last.of(&q.key)))
         .collect()
 }
 
@@ -439,6 +407,7 @@ impl Published {
 
 mod comparison;
 mod disclosure;
+mod tally;
 #[cfg(test)]
 mod tests;
 
@@ -447,3 +416,4 @@ pub use comparison::{
     round_counts,
 };
 use disclosure::{suppress, suppress_overall};
+pub use tally::{GroupTally, QuestionTally, Tally};

@@ -50,6 +50,11 @@ fn key_stage() -> Question {
     }
 }
 
+/// Counts `rows` as the database would: "change" is the coded question.
+fn counted(rows: &[ResponseRow], by: Option<&Question>) -> Tally {
+    Tally::of_rows(rows, by, &|key| key == "change")
+}
+
 fn row(ks: &str, answer: &str, themes: &[&str]) -> ResponseRow {
     let mut r = ResponseRow::default();
     if !ks.is_empty() {
@@ -76,7 +81,7 @@ fn free_text_counts_by_theme_with_uncoded_and_skips_apart() {
     let report = question_report(
         &text_question(false),
         None,
-        &rows,
+        &counted(&rows, None),
         Audience::Worker,
         Disclosure::default(),
         LastPublished::default(),
@@ -110,7 +115,7 @@ fn viewers_do_not_see_a_question_too_few_answered() {
     let viewer = question_report(
         &q,
         None,
-        &rows,
+        &counted(&rows, None),
         Audience::Viewer,
         d,
         LastPublished::default(),
@@ -119,7 +124,7 @@ fn viewers_do_not_see_a_question_too_few_answered() {
     let worker = question_report(
         &q,
         None,
-        &rows,
+        &counted(&rows, None),
         Audience::Worker,
         d,
         LastPublished::default(),
@@ -130,7 +135,7 @@ fn viewers_do_not_see_a_question_too_few_answered() {
     let viewer = question_report(
         &q,
         None,
-        &ten,
+        &counted(&ten, None),
         Audience::Viewer,
         d,
         LastPublished::default(),
@@ -173,7 +178,7 @@ fn small_cells_are_hidden_with_a_second_cell_so_totals_do_not_give_them_away() {
     let worker = question_report(
         &text_question(false),
         Some(&ks),
-        &rows,
+        &counted(&rows, Some(&ks)),
         Audience::Worker,
         d,
         LastPublished::default(),
@@ -185,7 +190,7 @@ fn small_cells_are_hidden_with_a_second_cell_so_totals_do_not_give_them_away() {
     let viewer = question_report(
         &text_question(false),
         Some(&ks),
-        &rows,
+        &counted(&rows, Some(&ks)),
         Audience::Viewer,
         d,
         LastPublished::default(),
@@ -214,7 +219,7 @@ fn one_hidden_cell_in_a_row_takes_a_second_with_it() {
     let viewer = question_report(
         &text_question(false),
         Some(&ks),
-        &rows,
+        &counted(&rows, Some(&ks)),
         Audience::Viewer,
         Disclosure::default(),
         LastPublished::default(),
@@ -238,7 +243,7 @@ fn a_small_group_is_hidden_whole_and_another_group_with_it() {
     let viewer = question_report(
         &text_question(false),
         Some(&ks),
-        &rows,
+        &counted(&rows, Some(&ks)),
         Audience::Viewer,
         Disclosure::default(),
         LastPublished::default(),
@@ -268,7 +273,7 @@ fn assert_nothing_hidden_can_be_worked_out(report: &QuestionReport, rows: &[Resp
     let worker = question_report(
         &text_question(false),
         Some(&key_stage()),
-        rows,
+        &counted(rows, Some(&key_stage())),
         Audience::Worker,
         Disclosure::default(),
         LastPublished::default(),
@@ -413,7 +418,7 @@ fn a_survey_can_hide_small_overall_counts_with_a_second_so_the_total_keeps_them(
     let shown_in_full = question_report(
         &text_question(false),
         None,
-        &rows,
+        &counted(&rows, None),
         Audience::Viewer,
         Disclosure::default(),
         LastPublished::default(),
@@ -424,7 +429,7 @@ fn a_survey_can_hide_small_overall_counts_with_a_second_so_the_total_keeps_them(
     let hidden = question_report(
         &text_question(false),
         None,
-        &rows,
+        &counted(&rows, None),
         Audience::Viewer,
         hiding,
         LastPublished::default(),
@@ -434,7 +439,7 @@ fn a_survey_can_hide_small_overall_counts_with_a_second_so_the_total_keeps_them(
     let worker = question_report(
         &text_question(false),
         None,
-        &rows,
+        &counted(&rows, None),
         Audience::Worker,
         hiding,
         LastPublished::default(),
@@ -444,7 +449,7 @@ fn a_survey_can_hide_small_overall_counts_with_a_second_so_the_total_keeps_them(
     let multi = question_report(
         &text_question(true),
         None,
-        &rows,
+        &counted(&rows, None),
         Audience::Viewer,
         hiding,
         LastPublished::default(),
@@ -466,7 +471,7 @@ fn what_the_last_publication_hid_stays_hidden() {
     let first = question_report(
         &text_question(false),
         Some(&ks),
-        &rows,
+        &counted(&rows, Some(&ks)),
         Audience::Viewer,
         d,
         LastPublished::default(),
@@ -484,7 +489,7 @@ fn what_the_last_publication_hid_stays_hidden() {
     let fresh = question_report(
         &text_question(false),
         Some(&ks),
-        &rows,
+        &counted(&rows, Some(&ks)),
         Audience::Viewer,
         d,
         LastPublished::default(),
@@ -503,7 +508,7 @@ fn what_the_last_publication_hid_stays_hidden() {
     let next = question_report(
         &text_question(false),
         Some(&ks),
-        &rows,
+        &counted(&rows, Some(&ks)),
         Audience::Viewer,
         d,
         LastPublished {
@@ -538,7 +543,7 @@ fn a_young_person_is_in_every_group_of_a_multi_choice_attribute_they_chose() {
     let worker = question_report(
         &text_question(false),
         Some(&needs),
-        &rows,
+        &counted(&rows, Some(&needs)),
         Audience::Worker,
         Disclosure::default(),
         LastPublished::default(),
@@ -563,7 +568,7 @@ fn a_figure_that_moved_by_fewer_than_the_threshold_since_the_last_publication_is
     let first = question_report(
         &text_question(false),
         Some(&ks),
-        &rows,
+        &counted(&rows, Some(&ks)),
         Audience::Viewer,
         d,
         LastPublished::default(),
@@ -582,7 +587,7 @@ fn a_figure_that_moved_by_fewer_than_the_threshold_since_the_last_publication_is
     let next = question_report(
         &text_question(false),
         Some(&ks),
-        &rows,
+        &counted(&rows, Some(&ks)),
         Audience::Viewer,
         d,
         last,
@@ -612,7 +617,7 @@ fn viewers_see_about_you_questions_on_their_own_and_no_not_answered_group_for_se
     let crossed = question_report(
         &key_stage(),
         Some(&ks),
-        &rows,
+        &counted(&rows, Some(&ks)),
         Audience::Viewer,
         Disclosure::default(),
         LastPublished::default(),
@@ -629,7 +634,7 @@ fn viewers_see_about_you_questions_on_their_own_and_no_not_answered_group_for_se
     let viewer = question_report(
         &text_question(false),
         Some(&multi),
-        &rows,
+        &counted(&rows, Some(&multi)),
         Audience::Viewer,
         Disclosure::default(),
         LastPublished::default(),
@@ -643,7 +648,7 @@ fn viewers_see_about_you_questions_on_their_own_and_no_not_answered_group_for_se
     let worker = question_report(
         &text_question(false),
         Some(&multi),
-        &rows,
+        &counted(&rows, Some(&multi)),
         Audience::Worker,
         Disclosure::default(),
         LastPublished::default(),

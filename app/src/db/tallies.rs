@@ -1,0 +1,310 @@
+//! A round counted by the database: a handful of GROUP BY queries over
+//! indexes that hold a round's answers and codings side by side
+//! (migration `..._reports_counted_in_the_database`), so a report reads a
+//! few dozen numbers, not every answer, and Heard's memory does not grow
+//! with the round.
+//!
+//! Each instance keeps the counts it made, by round and breakdown, with
+//! what they counted: the round's `counted_generation`, its survey's
+//! `generation` and how many responses it held. Every write that changes a
+//! round's answers or codings, other than adding a response, moves the
+//! first on in its own transaction (coding, merging themes, erasing a
+//! response); a change to the survey
+//! (its options decide who is in which group) moves the second; a new
+//! response moves the third. (The submission writers do not touch the
+//! round's row: on PostgreSQL they would queue on its lock, one commit
+//! at a time.) A copy is used only while all three are unchanged, so
+//! another instance's change is never missed.
+
+use super::{Db, DbError};
+use crate::domain::report::{GroupTally, NOT_ANSWERED, QuestionTally, Tally};
+use crate::domain::survey::Question;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// The counts as the database gives them: by question and theme ids, so
+/// that renaming a theme (which changes no count) needs no recount.
+#[derive(Debug, Default)]
+struct Counted {
+    responses: i64,
+    answered: HashMap<String, i64>,
+    /// (question id, option chosen).
+    chosen: HashMap<(String, String), i64>,
+    /// (question id, theme id).
+    themes: HashMap<(String, String), i64>,
+    coded: HashMap<String, i64>,
+}
+
+/// A round's counts overall, or by an attribute: `None` is those who chose
+/// none of its options.
+#[derive(Debug, Default)]
+struct CountedRound {
+    everyone: Counted,
+    groups: HashMap<Option<String>, Counted>,
+}
+
+/// Which state of the round and survey a copy counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Generations {
+    counted: i64,
+    survey: i64,
+    responses: i64,
+}
+
+/// Which counts: (round id, breakdown question id or "").
+type TallyKey = (String, String);
+
+/// This instance's counts, each with the generations it counts.
+#[derive(Debug, Default)]
+pub(super) struct TallyCache {
+    kept: Mutex<HashMap<TallyKey, (Generations, Arc<CountedRound>)>>,
+}
+
+/// Counts kept at most; past it the cache starts again. Each is a few
+/// dozen numbers per question.
+const MOST_TALLIES_KEPT: usize = 1_000;
+
+impl TallyCache {
+    fn get(&self, key: &TallyKey, now: Generations) -> Option<Arc<CountedRound>> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.get(key)
+            .filter(|(generations, _)| *generations == now)
+            .map(|(_, counted)| Arc::clone(counted))
+    }
+
+    fn keep(&self, key: TallyKey, generations: Generations, counted: Arc<CountedRound>) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= MOST_TALLIES_KEPT {
+            kept.clear();
+        }
+        kept.insert(key, (generations, counted));
+    }
+}
+
+impl Db {
+    /// `round_id` of survey `survey_id` counted overall and, if `by` is
+    /// given, by that question's options (see [`Tally`]).
+    pub async fn tally(
+        &self,
+        round_id: &str,
+        survey_id: &str,
+        by: Option<&Question>,
+    ) -> Result<Tally, DbError> {
+        let ids = self.theme_ids(survey_id).await?;
+        let by_id = match by {
+            Some(by) => Some(
+                ids.get(&by.key)
+                    .map(|(question_id, _)| question_id.clone())
+                    .ok_or_else(|| DbError::Corrupt(format!("no question {}", by.key)))?,
+            ),
+            None => None,
+        };
+        let key = (round_id.to_owned(), by_id.clone().unwrap_or_default());
+        let now = self.generations(round_id).await?;
+        let counted = match self.tallies.get(&key, now) {
+            Some(counted) => counted,
+            None => {
+                // Counted after the generations were read: a change in
+                // between makes the copy newer than its generations say,
+                // so it is only counted again.
+                let counted = Arc::new(self.count_round(round_id, by_id.as_deref()).await?);
+                self.tallies.keep(key, now, Arc::clone(&counted));
+                counted
+            }
+        };
+        // Ids to names, as the survey is now.
+        let mut question_keys: HashMap<&str, &str> = HashMap::new();
+        let mut theme_names: HashMap<&str, &str> = HashMap::new();
+        for (key, (question_id, themes)) in &ids {
+            question_keys.insert(question_id, key);
+            for (name, theme_id) in themes {
+                theme_names.insert(theme_id, name);
+            }
+        }
+        let named = |counted: &Counted| named_group(counted, &question_keys, &theme_names);
+        let Some(by) = by else {
+            return Ok(Tally {
+                everyone: named(&counted.everyone),
+                ..Tally::default()
+            });
+        };
+        let mut groups: Vec<(String, GroupTally)> = by
+            .options()
+            .iter()
+            .map(|option| {
+                let group = counted.groups.get(&Some(option.clone()));
+                (option.clone(), group.map(named).unwrap_or_default())
+            })
+            .collect();
+        if let Some(none) = counted.groups.get(&None).filter(|g| g.responses > 0) {
+            groups.push((NOT_ANSWERED.to_owned(), named(none)));
+        }
+        Ok(Tally {
+            everyone: named(&counted.everyone),
+            by: Some(by.key.clone()),
+            groups,
+        })
+    }
+
+    async fn generations(&self, round_id: &str) -> Result<Generations, DbError> {
+        let row = sqlx::query(
+            "SELECT r.counted_generation, s.generation, \
+             (SELECT COUNT(*) FROM responses x WHERE x.round_id = r.id) AS responses \
+             FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.id = $1",
+        )
+        .bind(round_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| DbError::Corrupt(format!("no round {round_id}")))?;
+        Ok(Generations {
+            counted: row.try_get("counted_generation")?,
+            survey: row.try_get("generation")?,
+            responses: row.try_get("responses")?,
+        })
+    }
+
+    /// Counts a round with one query per figure, each a GROUP BY over an
+    /// index range (see the migration). Answers and codings are written
+    /// checked (`domain::answers`): no blank values, each option at most
+    /// once per answer, the first value at position 0, and codings only
+    /// on answers that exist, so plain row counts are counts of young
+    /// people.
+    async fn count_round(
+        &self,
+        round_id: &str,
+        by_id: Option<&str>,
+    ) -> Result<CountedRound, DbError> {
+        // Who is in which group: the option of `by` they chose (several
+        // rows for several options), or NULL when they chose none.
+        let (group, join, grouped) = match by_id {
+            None => ("", String::new(), ""),
+            Some(_) => (
+                "g.choice AS grp, ",
+                "LEFT JOIN answers g ON g.response_id = {t}.response_id AND g.question_id = $2 \
+                 AND g.choice IN (SELECT label FROM question_options WHERE question_id = $2)"
+                    .to_owned(),
+                "g.choice, ",
+            ),
+        };
+        let on = |table: &str| join.replace("{t}", table);
+        let queries = [
+            format!(
+                "SELECT {group}COUNT(*) AS n FROM responses x {} WHERE x.round_id = $1 {}",
+                join.replace("{t}.response_id", "x.id"),
+                if by_id.is_some() {
+                    "GROUP BY g.choice"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "SELECT {group}a.question_id, COUNT(*) AS n FROM answers a {} \
+                 WHERE a.round_id = $1 AND a.position = 0 GROUP BY {grouped}a.question_id",
+                on("a")
+            ),
+            // Grouped by position too, so that the rows come in the
+            // index's order and need no sorting; added up below.
+            format!(
+                "SELECT {group}a.question_id, a.choice, COUNT(*) AS n FROM answers a {} \
+                 WHERE a.round_id = $1 AND a.choice IS NOT NULL \
+                 GROUP BY {grouped}a.question_id, a.position, a.choice",
+                on("a")
+            ),
+            format!(
+                "SELECT {group}c.question_id, c.theme_id, COUNT(*) AS n FROM codings c {} \
+                 WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY {grouped}c.question_id, c.theme_id",
+                on("c")
+            ),
+            format!(
+                "SELECT {group}c.question_id, COUNT(DISTINCT c.response_id) AS n FROM codings c {} \
+                 WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY {grouped}c.question_id",
+                on("c")
+            ),
+        ];
+        let mut counted = CountedRound::default();
+        for (which, sql) in queries.iter().enumerate() {
+            let mut query = sqlx::query(sql).bind(round_id);
+            if let Some(by_id) = by_id {
+                query = query.bind(by_id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                let n: i64 = row.try_get("n")?;
+                let target = match by_id {
+                    None => &mut counted.everyone,
+                    Some(_) => counted
+                        .groups
+                        .entry(row.try_get::<Option<String>, _>("grp")?)
+                        .or_default(),
+                };
+                match which {
+                    0 => target.responses += n,
+                    1 => {
+                        *target
+                            .answered
+                            .entry(row.try_get("question_id")?)
+                            .or_default() += n
+                    }
+                    2 => {
+                        let key = (row.try_get("question_id")?, row.try_get("choice")?);
+                        *target.chosen.entry(key).or_default() += n;
+                    }
+                    3 => {
+                        let key = (row.try_get("question_id")?, row.try_get("theme_id")?);
+                        *target.themes.entry(key).or_default() += n;
+                    }
+                    _ => *target.coded.entry(row.try_get("question_id")?).or_default() += n,
+                }
+            }
+        }
+        if by_id.is_some() {
+            // Everyone, counted once more without the breakdown: a young
+            // person in several groups is one young person.
+            counted.everyone = Box::pin(self.count_round(round_id, None)).await?.everyone;
+        }
+        Ok(counted)
+    }
+}
+
+fn named_group(
+    counted: &Counted,
+    question_keys: &HashMap<&str, &str>,
+    theme_names: &HashMap<&str, &str>,
+) -> GroupTally {
+    let mut questions: BTreeMap<String, QuestionTally> = BTreeMap::new();
+    // Answers to questions the survey no longer has are not counted.
+    fn entry<'a>(
+        questions: &'a mut BTreeMap<String, QuestionTally>,
+        keys: &HashMap<&str, &str>,
+        id: &str,
+    ) -> Option<&'a mut QuestionTally> {
+        let key = keys.get(id)?;
+        Some(questions.entry((*key).to_owned()).or_default())
+    }
+    for (id, n) in &counted.answered {
+        if let Some(q) = entry(&mut questions, question_keys, id) {
+            q.answered += n;
+        }
+    }
+    for ((id, choice), n) in &counted.chosen {
+        if let Some(q) = entry(&mut questions, question_keys, id) {
+            *q.chosen.entry(choice.clone()).or_default() += n;
+        }
+    }
+    for ((id, theme_id), n) in &counted.themes {
+        if let Some(name) = theme_names.get(theme_id.as_str())
+            && let Some(q) = entry(&mut questions, question_keys, id)
+        {
+            *q.themes.entry((*name).to_owned()).or_default() += n;
+        }
+    }
+    for (id, n) in &counted.coded {
+        if let Some(q) = entry(&mut questions, question_keys, id) {
+            q.coded += n;
+        }
+    }
+    GroupTally {
+        responses: counted.responses,
+        questions,
+    }
+}

@@ -1,0 +1,334 @@
+use super::*;
+use std::collections::BTreeMap;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+const SURVEY: &str = r#"
+slug = "counted"
+title = "Counted"
+
+[[questions]]
+key = "ks"
+kind = "single"
+text = "Key stage?"
+options = ["KS3", "KS4", "KS5"]
+about_you = true
+
+[[questions]]
+key = "needs"
+kind = "multi"
+text = "Any of these?"
+options = ["SEN", "FSM", "EAL"]
+about_you = true
+
+[[questions]]
+key = "likes"
+kind = "multi"
+text = "What do you like?"
+options = ["Sport", "Art", "Music", "Nothing"]
+
+[[questions]]
+key = "say"
+kind = "text"
+text = "Anything to say?"
+coding = "multi"
+[[questions.themes]]
+name = "A"
+[[questions.themes]]
+name = "B"
+[[questions.themes]]
+name = "C"
+
+[[questions]]
+key = "why"
+kind = "text"
+text = "Why?"
+[[questions.themes]]
+name = "X"
+[[questions.themes]]
+name = "Y"
+"#;
+
+/// A young person as the test made them: values by question key, and the
+/// themes given to their free text.
+#[derive(Clone, Default)]
+struct Person {
+    id: String,
+    answers: BTreeMap<&'static str, Vec<&'static str>>,
+    themes: BTreeMap<&'static str, Vec<&'static str>>,
+}
+
+/// A small deterministic generator, so a failure can be replayed.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, sides: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % sides
+    }
+
+    /// Each of `from` with even odds.
+    fn some_of(&mut self, from: &[&'static str]) -> Vec<&'static str> {
+        from.iter().copied().filter(|_| self.roll(2) == 0).collect()
+    }
+}
+
+fn people(count: usize, dice: &mut Dice) -> Vec<Person> {
+    (0..count)
+        .map(|i| {
+            let mut person = Person {
+                id: format!("p{i:04}"),
+                ..Person::default()
+            };
+            // About one in seven skips each question.
+            if dice.roll(7) > 0 {
+                let ks = ["KS3", "KS4", "KS5"][dice.roll(3) as usize];
+                person.answers.insert("ks", vec![ks]);
+            }
+            for (key, options) in [
+                ("needs", &["SEN", "FSM", "EAL"][..]),
+                ("likes", &["Sport", "Art", "Music", "Nothing"][..]),
+            ] {
+                let chosen = dice.some_of(options);
+                if !chosen.is_empty() {
+                    person.answers.insert(key, chosen);
+                }
+            }
+            if dice.roll(5) > 0 {
+                person.answers.insert("say", vec!["some words"]);
+                // Some answers are left uncoded: no theme.
+                person.themes.insert("say", dice.some_of(&["A", "B", "C"]));
+            }
+            if dice.roll(4) > 0 {
+                person.answers.insert("why", vec!["because"]);
+                let theme = ["X", "Y", ""][dice.roll(3) as usize];
+                person.themes.insert(
+                    "why",
+                    [theme].into_iter().filter(|t| !t.is_empty()).collect(),
+                );
+            }
+            person
+        })
+        .collect()
+}
+
+fn responses_csv(people: &[Person]) -> String {
+    let mut csv = String::from("respondent,ks,needs,likes,say,why\n");
+    for p in people {
+        let cell = |key: &str| p.answers.get(key).map(|v| v.join(";")).unwrap_or_default();
+        csv += &format!(
+            "{},{},{},{},{},{}\n",
+            p.id,
+            cell("ks"),
+            cell("needs"),
+            cell("likes"),
+            cell("say"),
+            cell("why")
+        );
+    }
+    csv
+}
+
+fn codes_csv(people: &[Person]) -> String {
+    let mut csv = String::from("respondent,question,theme\n");
+    for p in people {
+        for (key, themes) in &p.themes {
+            for theme in themes {
+                csv += &format!("{},{key},{theme}\n", p.id);
+            }
+        }
+    }
+    csv
+}
+
+/// The worker's report lines `heard report` prints, counted one young
+/// person at a time: (question, group, category) to (count, answered).
+fn counted_by_hand(
+    people: &[Person],
+    by: Option<&str>,
+) -> BTreeMap<(String, String, String), (i64, i64)> {
+    let categories: [(&str, &[&str]); 5] = [
+        ("ks", &["KS3", "KS4", "KS5"]),
+        ("needs", &["SEN", "FSM", "EAL"]),
+        ("likes", &["Sport", "Art", "Music", "Nothing"]),
+        ("say", &["A", "B", "C"]),
+        ("why", &["X", "Y"]),
+    ];
+    // Groups: each option of `by`, and "Not answered" when anybody chose none.
+    let mut groups: Vec<(String, Vec<&Person>)> = Vec::new();
+    match by {
+        None => groups.push((String::new(), people.iter().collect())),
+        Some(by) => {
+            let options = categories.iter().find(|(k, _)| *k == by).unwrap().1;
+            for option in options {
+                let members = people
+                    .iter()
+                    .filter(|p| p.answers.get(by).is_some_and(|v| v.contains(option)))
+                    .collect();
+                groups.push(((*option).to_owned(), members));
+            }
+            let none: Vec<&Person> = people
+                .iter()
+                .filter(|p| !p.answers.contains_key(by))
+                .collect();
+            if !none.is_empty() {
+                groups.push(("Not answered".to_owned(), none));
+            }
+        }
+    }
+    let mut lines = BTreeMap::new();
+    for (key, options) in categories {
+        if Some(key) == by {
+            continue;
+        }
+        let coded = key == "say" || key == "why";
+        for (group, members) in &groups {
+            let answered: Vec<&&Person> = members
+                .iter()
+                .filter(|p| p.answers.contains_key(key))
+                .collect();
+            let n = answered.len() as i64;
+            for option in options {
+                let count = answered
+                    .iter()
+                    .filter(|p| {
+                        let given = if coded { &p.themes } else { &p.answers };
+                        given.get(key).is_some_and(|v| v.contains(option))
+                    })
+                    .count() as i64;
+                lines.insert(
+                    (key.to_owned(), group.clone(), (*option).to_owned()),
+                    (count, n),
+                );
+            }
+            let uncoded = answered
+                .iter()
+                .filter(|p| coded && p.themes.get(key).is_none_or(|t| t.is_empty()))
+                .count() as i64;
+            if uncoded > 0 {
+                lines.insert(
+                    (key.to_owned(), group.clone(), "Not yet coded".to_owned()),
+                    (uncoded, n),
+                );
+            }
+        }
+    }
+    lines
+}
+
+/// A report CSV's lines as (question, group, category) to (count, n).
+/// (No name here holds a comma or a quote.)
+fn report_lines(csv: &str) -> BTreeMap<(String, String, String), (i64, i64)> {
+    let mut lines = csv.lines();
+    let by = lines.next().unwrap().starts_with("question,attribute,");
+    lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            let (group, rest) = if by { (cells[1], 2) } else { ("", 1) };
+            let number = |i: usize| cells[i].parse::<i64>().unwrap_or_else(|_| panic!("{line}"));
+            (
+                (
+                    cells[0].to_owned(),
+                    group.to_owned(),
+                    cells[rest].to_owned(),
+                ),
+                (number(rest + 1), number(rest + 3)),
+            )
+        })
+        .collect()
+}
+
+fn write(app: &TestApp, name: &str, text: &str) -> String {
+    let path = app.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn heard_ok(app: &TestApp, args: &[&str]) -> String {
+    let output = app.heard(args, "");
+    assert!(
+        output.status.success(),
+        "heard {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+async fn worker_csv(app: &TestApp, cookie: &str, round: &str, by: Option<&str>) -> String {
+    let path = match by {
+        Some(by) => format!("/rounds/{round}/report.csv?by={by}"),
+        None => format!("/rounds/{round}/report.csv"),
+    };
+    let response = app
+        .client()
+        .get(app.url(&path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{path}");
+    response.text().await.unwrap()
+}
+
+on_both_databases! {
+    // Reports are counted by the database (GROUP BY over indexes), not
+    // from every answer in memory. Every figure, for every breakdown
+    // (by a single-choice attribute, and by a multi-choice one whose
+    // groups overlap), must equal the same figure counted one young
+    // person at a time; through the CLI and through the server, whose
+    // kept counts must follow a change another process makes.
+    async fn every_figure_the_database_counts_equals_the_young_people_counted_one_by_one(app: TestApp) {
+        let mut dice = Dice(15);
+        let mut everyone = people(160, &mut dice);
+        heard_ok(&app, &["survey", "import", &write(&app, "survey.toml", SURVEY)]);
+        let responses = write(&app, "responses.csv", &responses_csv(&everyone));
+        heard_ok(&app, &["import", "responses", "--survey", "counted", "--round", "R", &responses]);
+        let codes = write(&app, "codes.csv", &codes_csv(&everyone));
+        heard_ok(&app, &["import", "codes", "--survey", "counted", "--round", "R", &codes]);
+        let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'R'")
+            .fetch_one(&app.database().await)
+            .await
+            .unwrap();
+        app.add_user("worker", "worker@example.org", PASSWORD);
+        let cookie = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        for by in [None, Some("ks"), Some("needs")] {
+            let expected = counted_by_hand(&everyone, by);
+            let mut args = vec!["report", "--survey", "counted", "--round", "R"];
+            args.extend(by.iter().flat_map(|b| ["--by", *b]));
+            assert_eq!(report_lines(&heard_ok(&app, &args)), expected, "heard report, by {by:?}");
+            let served = worker_csv(&app, &cookie, &round, by).await;
+            assert_eq!(report_lines(&served), expected, "report.csv, by {by:?}");
+        }
+
+        // Recoded elsewhere (another process): every answer to "say" now
+        // has theme C alone, and the server's figures follow at once.
+        for person in &mut everyone {
+            if person.answers.contains_key("say") {
+                person.themes.insert("say", vec!["C"]);
+            }
+        }
+        let codes = write(&app, "codes2.csv", &codes_csv(&everyone));
+        heard_ok(&app, &["import", "codes", "--survey", "counted", "--round", "R", &codes]);
+        for by in [None, Some("needs")] {
+            let served = worker_csv(&app, &cookie, &round, by).await;
+            assert_eq!(report_lines(&served), counted_by_hand(&everyone, by), "after recoding, by {by:?}");
+        }
+
+        // More young people, added by another process: counted at once too.
+        let mut more = people(7, &mut Dice(99));
+        for person in &mut more {
+            person.id = format!("late-{}", person.id);
+            person.themes.clear();
+        }
+        let responses = write(&app, "more.csv", &responses_csv(&more));
+        heard_ok(&app, &["import", "responses", "--survey", "counted", "--round", "R", &responses]);
+        everyone.extend(more);
+        for by in [None, Some("ks")] {
+            let served = worker_csv(&app, &cookie, &round, by).await;
+            assert_eq!(report_lines(&served), counted_by_hand(&everyone, by), "after more responses, by {by:?}");
+        }
+    }
+}
