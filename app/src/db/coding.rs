@@ -23,7 +23,7 @@ impl Db {
                     qu.redacted, qu.approved_at \
              FROM answers a JOIN responses x ON x.id = a.response_id \
              LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
-             WHERE x.round_id = $1 AND a.question_id = $2 \
+             WHERE a.round_id = $1 AND a.question_id = $2 \
              ORDER BY x.submitted_on, x.respondent, x.id",
         )
         .bind(round_id)
@@ -50,13 +50,18 @@ impl Db {
                 }),
             });
         }
-        let attributes = sqlx::query(
-            "SELECT a.response_id, a.question_id, a.value FROM answers a \
-             JOIN responses x ON x.id = a.response_id WHERE x.round_id = $1 AND a.position = 0",
-        )
-        .bind(round_id)
-        .fetch_all(self.pool())
-        .await?;
+        // Only the about-you answers (choices: free text never is one).
+        let attributes = if attribute_ids.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query(
+                "SELECT a.response_id, a.question_id, a.value FROM answers a \
+                 WHERE a.round_id = $1 AND a.position = 0 AND a.choice IS NOT NULL",
+            )
+            .bind(round_id)
+            .fetch_all(self.pool())
+            .await?
+        };
         for row in &attributes {
             let question: String = row.try_get("question_id")?;
             let Some(column) = attribute_ids.iter().position(|a| *a == question) else {
@@ -69,8 +74,7 @@ impl Db {
         }
         let codings = sqlx::query(
             "SELECT c.response_id, t.name FROM codings c JOIN themes t ON t.id = c.theme_id \
-             JOIN responses x ON x.id = c.response_id \
-             WHERE x.round_id = $1 AND c.question_id = $2 AND c.pass = $3 ORDER BY t.position",
+             WHERE c.round_id = $1 AND c.question_id = $2 AND c.pass = $3 ORDER BY t.position",
         )
         .bind(round_id)
         .bind(question_id)
@@ -84,6 +88,79 @@ impl Db {
             }
         }
         Ok(answers)
+    }
+
+    /// The text of `response_id`'s answer to question `question_id` in
+    /// round `round_id`, if it holds one.
+    pub async fn answer_text(
+        &self,
+        round_id: &str,
+        question_id: &str,
+        response_id: &str,
+    ) -> Result<Option<String>, DbError> {
+        let row = sqlx::query(
+            "SELECT value FROM answers \
+             WHERE response_id = $1 AND question_id = $2 AND position = 0 AND round_id = $3",
+        )
+        .bind(response_id)
+        .bind(question_id)
+        .bind(round_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| row.try_get("value"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Of `response_ids`, the answers to question `question_id` in round
+    /// `round_id` with no main coding yet: (response id, text).
+    pub async fn uncoded_answers_among(
+        &self,
+        round_id: &str,
+        question_id: &str,
+        response_ids: &[String],
+    ) -> Result<Vec<(String, String)>, DbError> {
+        // A few dozen ids a statement: sqlx's SQLite driver binds in time
+        // that grows with the square of the parameters.
+        const IDS_A_STATEMENT: usize = 48;
+        let mut found = Vec::new();
+        for ids in response_ids.chunks(IDS_A_STATEMENT) {
+            let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+            let sql = format!(
+                "SELECT a.response_id, a.value FROM answers a \
+                 WHERE a.round_id = $1 AND a.question_id = $2 AND a.position = 0 \
+                 AND a.response_id IN ({}) AND NOT EXISTS (SELECT 1 FROM codings c \
+                 WHERE c.response_id = a.response_id AND c.question_id = a.question_id AND c.pass = 'main')",
+                list.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(round_id).bind(question_id);
+            for id in ids {
+                query = query.bind(id.as_str());
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                found.push((row.try_get("response_id")?, row.try_get("value")?));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Gives each answer its themes in the main coding, in one
+    /// transaction, each change recorded as `how` by `who`.
+    pub async fn code_many(
+        &self,
+        survey_id: &str,
+        key: &str,
+        coded: &[(String, Vec<String>)],
+        who: &str,
+        how: &str,
+    ) -> Result<(), DbError> {
+        let themes = self.theme_ids(survey_id).await?;
+        let mut tx = self.pool().begin().await?;
+        for (response_id, names) in coded {
+            write_coding(&mut tx, &themes, response_id, key, "main", names, who, how).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Sets the themes of one answer in one pass, recording the change.

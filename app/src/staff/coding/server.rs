@@ -36,16 +36,21 @@ impl Context {
         round_id: &str,
         response_id: &str,
     ) -> Result<(), AppError> {
-        let answers = self
-            .state
+        self.answer_text(round_id, response_id).await.map(|_| ())
+    }
+
+    /// The text of `response_id`'s answer, or NotFound unless it answered
+    /// the question in the round.
+    pub(crate) async fn answer_text(
+        &self,
+        round_id: &str,
+        response_id: &str,
+    ) -> Result<String, AppError> {
+        self.state
             .db
-            .coding_answers(round_id, &self.question_id, &[], Pass::Main)
-            .await?;
-        if answers.iter().any(|a| a.response_id == response_id) {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
+            .answer_text(round_id, &self.question_id, response_id)
+            .await?
+            .ok_or(AppError::NotFound)
     }
 }
 
@@ -232,38 +237,36 @@ pub async fn bulk_accept(
         )));
     }
     let cx = context(&round_id, &question).await?;
+    // Only the answers listed, and only those still uncoded; all coded in
+    // one transaction.
     let answers = cx
         .state
         .db
-        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
+        .uncoded_answers_among(&round_id, &cx.question_id, &response_ids)
         .await?;
     let suggester = Suggester::new(cx.question.themes());
-    let mut coded = 0;
-    for answer in answers
-        .iter()
-        .filter(|a| a.themes.is_empty() && response_ids.contains(&a.response_id))
-    {
-        let Some(top) = suggester.suggest(&answer.text).into_iter().next() else {
-            continue;
-        };
-        let theme = cx.question.themes()[top.theme].name.clone();
-        cx.state
-            .db
-            .set_coding(
-                &cx.found.survey_id,
-                &round_id,
-                &answer.response_id,
-                &question,
-                Pass::Main,
-                &[theme],
-                &user.email,
-                How::Bulk.as_str(),
-            )
-            .await?;
-        coded += 1;
-    }
-    tracing::info!(user = %user.email, coded, "bulk accepted top suggestions");
-    Ok(coded)
+    let coded: Vec<(String, Vec<String>)> = answers
+        .into_iter()
+        .filter_map(|(response_id, text)| {
+            let top = suggester.suggest(&text).into_iter().next()?;
+            Some((
+                response_id,
+                vec![cx.question.themes()[top.theme].name.clone()],
+            ))
+        })
+        .collect();
+    cx.state
+        .db
+        .code_many(
+            &cx.found.survey_id,
+            &question,
+            &coded,
+            &user.email,
+            How::Bulk.as_str(),
+        )
+        .await?;
+    tracing::info!(user = %user.email, coded = coded.len(), "bulk accepted top suggestions");
+    Ok(coded.len())
 }
 
 /// Every change to one answer's coding.
@@ -293,16 +296,8 @@ pub async fn star_quote(
     use crate::domain::redact::propose_redaction;
     crate::auth::require(Role::Worker).await?;
     let cx = context(&round_id, &question).await?;
-    let answers = cx
-        .state
-        .db
-        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
-        .await?;
-    let answer = answers
-        .iter()
-        .find(|a| a.response_id == response_id)
-        .ok_or(AppError::NotFound)?;
-    let proposal = propose_redaction(&answer.text, &cx.state.redaction);
+    let text = cx.answer_text(&round_id, &response_id).await?;
+    let proposal = propose_redaction(&text, &cx.state.redaction);
     cx.state
         .db
         .save_quote(&response_id, &cx.question_id, Some(&proposal), None)
