@@ -3,8 +3,10 @@
 -- round, so a round's rows are one range of an index, never a join through
 -- `responses` (a lookup per row: seconds at a million answers).
 
+-- (COALESCE: a row whose response is gone, possible only in a database
+-- once opened without foreign keys, belongs to no round.)
 ALTER TABLE answers ADD COLUMN round_id TEXT NOT NULL DEFAULT '';
-UPDATE answers SET round_id = (SELECT round_id FROM responses WHERE responses.id = answers.response_id);
+UPDATE answers SET round_id = COALESCE((SELECT round_id FROM responses WHERE responses.id = answers.response_id), '');
 
 -- The option chosen: the value again for questions with options, NULL for
 -- free text. Counting choices needs the value in the index, and free text
@@ -16,7 +18,13 @@ UPDATE answers SET choice = value
     WHERE question_id IN (SELECT id FROM questions WHERE kind <> 'text');
 
 ALTER TABLE codings ADD COLUMN round_id TEXT NOT NULL DEFAULT '';
-UPDATE codings SET round_id = (SELECT round_id FROM responses WHERE responses.id = codings.response_id);
+UPDATE codings SET round_id = COALESCE((SELECT round_id FROM responses WHERE responses.id = codings.response_id), '');
+
+-- A theme on an answer that was never given (importing codes allowed it
+-- until now; it refuses them now) was counted nowhere, and would now be
+-- counted. Its history stays in coding_changes.
+DELETE FROM codings WHERE NOT EXISTS (SELECT 1 FROM answers a
+    WHERE a.response_id = codings.response_id AND a.question_id = codings.question_id);
 
 -- Who answered each question (position 0 is every answer's first value),
 -- and how many chose each option: both read from this index alone.

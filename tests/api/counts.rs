@@ -330,5 +330,14 @@ on_both_databases! {
             let served = worker_csv(&app, &cookie, &round, by).await;
             assert_eq!(report_lines(&served), counted_by_hand(&everyone, by), "after more responses, by {by:?}");
         }
+        // Every answer and coding carries its response's round.
+        let (answers, codings): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM answers a JOIN responses x ON x.id = a.response_id WHERE a.round_id <> x.round_id), \
+                    (SELECT COUNT(*) FROM codings c JOIN responses x ON x.id = c.response_id WHERE c.round_id <> x.round_id)",
+        )
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+        assert_eq!((answers, codings), (0, 0));
     }
 }

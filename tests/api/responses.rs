@@ -76,6 +76,17 @@ on_both_databases! {
         assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::OK), "{statuses:?}");
         assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 60);
         assert_eq!(app.stored_responses().await, 60);
+        // Each answer carries its round (reports count by it), and the
+        // key stage its option as chosen; the free text none.
+        let (untagged, chosen, texts): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM answers a JOIN responses x ON x.id = a.response_id WHERE a.round_id <> x.round_id), \
+                    (SELECT COUNT(*) FROM answers WHERE choice = 'KS4' AND value = 'KS4'), \
+                    (SELECT COUNT(*) FROM answers WHERE choice IS NULL AND value = 'Listen to us')",
+        )
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+        assert_eq!((untagged, chosen, texts), (0, 60, 60));
     }
 
     // The server is killed (SIGKILL: no shutdown, mid-commit as likely as

@@ -159,6 +159,9 @@ impl Db {
         for (response_id, names) in coded {
             write_coding(&mut tx, &themes, response_id, key, "main", names, who, how).await?;
         }
+        if let Some((response_id, _)) = coded.first() {
+            recount_round_of(&mut tx, response_id).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -206,6 +209,9 @@ impl Db {
             how,
         )
         .await?;
+        if pass == Pass::Main {
+            recount_round_of(&mut tx, response_id).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -333,6 +339,21 @@ impl Db {
     }
 }
 
+/// Marks the counts of `response_id`'s round as changed (see
+/// `db::tallies`). Last in a transaction that changed main codings, so
+/// that codings are always locked before the round's row (a merge does
+/// the same), and once however many answers it coded.
+pub(super) async fn recount_round_of(tx: &mut Tx<'_>, response_id: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE rounds SET counted_generation = counted_generation + 1 \
+         WHERE id = (SELECT round_id FROM responses WHERE id = $1)",
+    )
+    .bind(response_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Question key -> (question id, theme name -> theme id).
 pub(super) type ThemeIds = BTreeMap<String, (String, BTreeMap<String, String>)>;
 
@@ -381,15 +402,6 @@ pub(super) async fn write_coding(
         .bind(question_id)
         .bind(pass)
         .bind(theme_id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    if pass == "main" {
-        sqlx::query(
-            "UPDATE rounds SET counted_generation = counted_generation + 1 \
-             WHERE id = (SELECT round_id FROM responses WHERE id = $1)",
-        )
-        .bind(response_id)
         .execute(&mut **tx)
         .await?;
     }

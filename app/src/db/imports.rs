@@ -338,6 +338,14 @@ impl Db {
             .await?;
             changed += 1;
         }
+        if changed > 0 {
+            sqlx::query(
+                "UPDATE rounds SET counted_generation = counted_generation + 1 WHERE id = $1",
+            )
+            .bind(round_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(changed)
     }

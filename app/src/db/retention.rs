@@ -120,13 +120,6 @@ impl Db {
         let (Some(response_id), ReceiptLookup::Found(response)) = (response_id, &found) else {
             return Ok(found);
         };
-        sqlx::query(
-            "UPDATE rounds SET counted_generation = counted_generation + 1 \
-             WHERE id = (SELECT round_id FROM responses WHERE id = $1)",
-        )
-        .bind(&response_id)
-        .execute(&mut *tx)
-        .await?;
         // The schema cascades these; deleting them by name keeps the
         // erasure complete even on a database opened without foreign keys.
         for table in [
@@ -142,6 +135,15 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
         }
+        // After the codings, as everywhere: codings are locked before
+        // the round's row.
+        sqlx::query(
+            "UPDATE rounds SET counted_generation = counted_generation + 1 \
+             WHERE id = (SELECT round_id FROM responses WHERE id = $1)",
+        )
+        .bind(&response_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM responses WHERE id = $1")
             .bind(&response_id)
             .execute(&mut *tx)

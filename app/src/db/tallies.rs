@@ -16,7 +16,7 @@
 //! at a time.) A copy is used only while all three are unchanged, so
 //! another instance's change is never missed.
 
-use super::{Db, DbError};
+use super::{Db, DbError, Tx};
 use crate::domain::report::{GroupTally, NOT_ANSWERED, QuestionTally, Tally};
 use crate::domain::survey::Question;
 use sqlx::Row;
@@ -101,18 +101,28 @@ impl Db {
             None => None,
         };
         let key = (round_id.to_owned(), by_id.clone().unwrap_or_default());
-        let now = self.generations(round_id).await?;
+        // One snapshot for the generations and every count, so that the
+        // figures agree with each other (never more answered than
+        // responded) and with the generations they are kept under. SQLite
+        // (WAL) reads one snapshot through a transaction; PostgreSQL does
+        // when asked for REPEATABLE READ.
+        let mut tx = if self.is_sqlite() {
+            self.pool().begin().await?
+        } else {
+            self.pool()
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await?
+        };
+        let now = generations(&mut tx, round_id).await?;
         let counted = match self.tallies.get(&key, now) {
             Some(counted) => counted,
             None => {
-                // Counted after the generations were read: a change in
-                // between makes the copy newer than its generations say,
-                // so it is only counted again.
-                let counted = Arc::new(self.count_round(round_id, by_id.as_deref()).await?);
+                let counted = Arc::new(count_round(&mut tx, round_id, by_id.as_deref()).await?);
                 self.tallies.keep(key, now, Arc::clone(&counted));
                 counted
             }
         };
+        tx.commit().await?;
         // Ids to names, as the survey is now.
         let mut question_keys: HashMap<&str, &str> = HashMap::new();
         let mut theme_names: HashMap<&str, &str> = HashMap::new();
@@ -146,124 +156,124 @@ impl Db {
             groups,
         })
     }
+}
 
-    async fn generations(&self, round_id: &str) -> Result<Generations, DbError> {
-        let row = sqlx::query(
-            "SELECT r.counted_generation, s.generation, \
-             (SELECT COUNT(*) FROM responses x WHERE x.round_id = r.id) AS responses \
-             FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.id = $1",
-        )
-        .bind(round_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or_else(|| DbError::Corrupt(format!("no round {round_id}")))?;
-        Ok(Generations {
-            counted: row.try_get("counted_generation")?,
-            survey: row.try_get("generation")?,
-            responses: row.try_get("responses")?,
-        })
-    }
+async fn generations(tx: &mut Tx<'_>, round_id: &str) -> Result<Generations, DbError> {
+    let row = sqlx::query(
+        "SELECT r.counted_generation, s.generation, \
+         (SELECT COUNT(*) FROM responses x WHERE x.round_id = r.id) AS responses \
+         FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.id = $1",
+    )
+    .bind(round_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| DbError::Corrupt(format!("no round {round_id}")))?;
+    Ok(Generations {
+        counted: row.try_get("counted_generation")?,
+        survey: row.try_get("generation")?,
+        responses: row.try_get("responses")?,
+    })
+}
 
-    /// Counts a round with one query per figure, each a GROUP BY over an
-    /// index range (see the migration). Answers and codings are written
-    /// checked (`domain::answers`): no blank values, each option at most
-    /// once per answer, the first value at position 0, and codings only
-    /// on answers that exist, so plain row counts are counts of young
-    /// people.
-    async fn count_round(
-        &self,
-        round_id: &str,
-        by_id: Option<&str>,
-    ) -> Result<CountedRound, DbError> {
-        // Who is in which group: the option of `by` they chose (several
-        // rows for several options), or NULL when they chose none.
-        let (group, join, grouped) = match by_id {
-            None => ("", String::new(), ""),
-            Some(_) => (
-                "g.choice AS grp, ",
-                "LEFT JOIN answers g ON g.response_id = {t}.response_id AND g.question_id = $2 \
-                 AND g.choice IN (SELECT label FROM question_options WHERE question_id = $2)"
-                    .to_owned(),
-                "g.choice, ",
-            ),
-        };
-        let on = |table: &str| join.replace("{t}", table);
-        let queries = [
-            format!(
-                "SELECT {group}COUNT(*) AS n FROM responses x {} WHERE x.round_id = $1 {}",
-                join.replace("{t}.response_id", "x.id"),
-                if by_id.is_some() {
-                    "GROUP BY g.choice"
-                } else {
-                    ""
-                }
-            ),
-            format!(
-                "SELECT {group}a.question_id, COUNT(*) AS n FROM answers a {} \
-                 WHERE a.round_id = $1 AND a.position = 0 GROUP BY {grouped}a.question_id",
-                on("a")
-            ),
-            // Grouped by position too, so that the rows come in the
-            // index's order and need no sorting; added up below.
-            format!(
-                "SELECT {group}a.question_id, a.choice, COUNT(*) AS n FROM answers a {} \
-                 WHERE a.round_id = $1 AND a.choice IS NOT NULL \
-                 GROUP BY {grouped}a.question_id, a.position, a.choice",
-                on("a")
-            ),
-            format!(
-                "SELECT {group}c.question_id, c.theme_id, COUNT(*) AS n FROM codings c {} \
-                 WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY {grouped}c.question_id, c.theme_id",
-                on("c")
-            ),
-            format!(
-                "SELECT {group}c.question_id, COUNT(DISTINCT c.response_id) AS n FROM codings c {} \
-                 WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY {grouped}c.question_id",
-                on("c")
-            ),
-        ];
-        let mut counted = CountedRound::default();
-        for (which, sql) in queries.iter().enumerate() {
-            let mut query = sqlx::query(sql).bind(round_id);
-            if let Some(by_id) = by_id {
-                query = query.bind(by_id);
+/// Counts a round with one query per figure, each a GROUP BY over an
+/// index range (see the migration). Answers and codings are written
+/// checked (`domain::answers`): no blank values, each option at most
+/// once per answer, the first value at position 0, and codings only
+/// on answers that exist, so plain row counts are counts of young
+/// people.
+async fn count_round(
+    tx: &mut Tx<'_>,
+    round_id: &str,
+    by_id: Option<&str>,
+) -> Result<CountedRound, DbError> {
+    // Who is in which group: the option of `by` they chose (several
+    // rows for several options), or NULL when they chose none.
+    let (group, join, grouped) = match by_id {
+        None => ("", String::new(), ""),
+        Some(_) => (
+            "g.choice AS grp, ",
+            "LEFT JOIN answers g ON g.response_id = {t}.response_id AND g.question_id = $2 \
+             AND g.choice IN (SELECT label FROM question_options WHERE question_id = $2)"
+                .to_owned(),
+            "g.choice, ",
+        ),
+    };
+    let on = |table: &str| join.replace("{t}", table);
+    let queries = [
+        format!(
+            "SELECT {group}COUNT(*) AS n FROM responses x {} WHERE x.round_id = $1 {}",
+            join.replace("{t}.response_id", "x.id"),
+            if by_id.is_some() {
+                "GROUP BY g.choice"
+            } else {
+                ""
             }
-            for row in query.fetch_all(self.pool()).await? {
-                let n: i64 = row.try_get("n")?;
-                let target = match by_id {
-                    None => &mut counted.everyone,
-                    Some(_) => counted
-                        .groups
-                        .entry(row.try_get::<Option<String>, _>("grp")?)
-                        .or_default(),
-                };
-                match which {
-                    0 => target.responses += n,
-                    1 => {
-                        *target
-                            .answered
-                            .entry(row.try_get("question_id")?)
-                            .or_default() += n
-                    }
-                    2 => {
-                        let key = (row.try_get("question_id")?, row.try_get("choice")?);
-                        *target.chosen.entry(key).or_default() += n;
-                    }
-                    3 => {
-                        let key = (row.try_get("question_id")?, row.try_get("theme_id")?);
-                        *target.themes.entry(key).or_default() += n;
-                    }
-                    _ => *target.coded.entry(row.try_get("question_id")?).or_default() += n,
+        ),
+        format!(
+            "SELECT {group}a.question_id, COUNT(*) AS n FROM answers a {} \
+             WHERE a.round_id = $1 AND a.position = 0 GROUP BY {grouped}a.question_id",
+            on("a")
+        ),
+        // Grouped by position too, so that the rows come in the
+        // index's order and need no sorting; added up below.
+        format!(
+            "SELECT {group}a.question_id, a.choice, COUNT(*) AS n FROM answers a {} \
+             WHERE a.round_id = $1 AND a.choice IS NOT NULL \
+             GROUP BY {grouped}a.question_id, a.position, a.choice",
+            on("a")
+        ),
+        format!(
+            "SELECT {group}c.question_id, c.theme_id, COUNT(*) AS n FROM codings c {} \
+             WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY {grouped}c.question_id, c.theme_id",
+            on("c")
+        ),
+        format!(
+            "SELECT {group}c.question_id, COUNT(DISTINCT c.response_id) AS n FROM codings c {} \
+             WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY {grouped}c.question_id",
+            on("c")
+        ),
+    ];
+    let mut counted = CountedRound::default();
+    for (which, sql) in queries.iter().enumerate() {
+        let mut query = sqlx::query(sql).bind(round_id);
+        if let Some(by_id) = by_id {
+            query = query.bind(by_id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            let n: i64 = row.try_get("n")?;
+            let target = match by_id {
+                None => &mut counted.everyone,
+                Some(_) => counted
+                    .groups
+                    .entry(row.try_get::<Option<String>, _>("grp")?)
+                    .or_default(),
+            };
+            match which {
+                0 => target.responses += n,
+                1 => {
+                    *target
+                        .answered
+                        .entry(row.try_get("question_id")?)
+                        .or_default() += n
                 }
+                2 => {
+                    let key = (row.try_get("question_id")?, row.try_get("choice")?);
+                    *target.chosen.entry(key).or_default() += n;
+                }
+                3 => {
+                    let key = (row.try_get("question_id")?, row.try_get("theme_id")?);
+                    *target.themes.entry(key).or_default() += n;
+                }
+                _ => *target.coded.entry(row.try_get("question_id")?).or_default() += n,
             }
         }
-        if by_id.is_some() {
-            // Everyone, counted once more without the breakdown: a young
-            // person in several groups is one young person.
-            counted.everyone = Box::pin(self.count_round(round_id, None)).await?.everyone;
-        }
-        Ok(counted)
     }
+    if by_id.is_some() {
+        // Everyone, counted once more without the breakdown: a young
+        // person in several groups is one young person.
+        counted.everyone = Box::pin(count_round(tx, round_id, None)).await?.everyone;
+    }
+    Ok(counted)
 }
 
 fn named_group(
