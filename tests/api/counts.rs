@@ -1,3 +1,4 @@
+use super::reports::ok;
 use super::*;
 use std::collections::BTreeMap;
 
@@ -247,16 +248,6 @@ fn write(app: &TestApp, name: &str, text: &str) -> String {
     path.display().to_string()
 }
 
-fn heard_ok(app: &TestApp, args: &[&str]) -> String {
-    let output = app.heard(args, "");
-    assert!(
-        output.status.success(),
-        "heard {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
 async fn worker_csv(app: &TestApp, cookie: &str, round: &str, by: Option<&str>) -> String {
     let path = match by {
         Some(by) => format!("/rounds/{round}/report.csv?by={by}"),
@@ -283,11 +274,11 @@ on_both_databases! {
     async fn every_figure_the_database_counts_equals_the_young_people_counted_one_by_one(app: TestApp) {
         let mut dice = Dice(15);
         let mut everyone = people(160, &mut dice);
-        heard_ok(&app, &["survey", "import", &write(&app, "survey.toml", SURVEY)]);
+        ok(&app, &["survey", "import", &write(&app, "survey.toml", SURVEY)]);
         let responses = write(&app, "responses.csv", &responses_csv(&everyone));
-        heard_ok(&app, &["import", "responses", "--survey", "counted", "--round", "R", &responses]);
+        ok(&app, &["import", "responses", "--survey", "counted", "--round", "R", &responses]);
         let codes = write(&app, "codes.csv", &codes_csv(&everyone));
-        heard_ok(&app, &["import", "codes", "--survey", "counted", "--round", "R", &codes]);
+        ok(&app, &["import", "codes", "--survey", "counted", "--round", "R", &codes]);
         let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'R'")
             .fetch_one(&app.database().await)
             .await
@@ -298,7 +289,7 @@ on_both_databases! {
             let expected = counted_by_hand(&everyone, by);
             let mut args = vec!["report", "--survey", "counted", "--round", "R"];
             args.extend(by.iter().flat_map(|b| ["--by", *b]));
-            assert_eq!(report_lines(&heard_ok(&app, &args)), expected, "heard report, by {by:?}");
+            assert_eq!(report_lines(&ok(&app, &args)), expected, "heard report, by {by:?}");
             let served = worker_csv(&app, &cookie, &round, by).await;
             assert_eq!(report_lines(&served), expected, "report.csv, by {by:?}");
         }
@@ -311,7 +302,7 @@ on_both_databases! {
             }
         }
         let codes = write(&app, "codes2.csv", &codes_csv(&everyone));
-        heard_ok(&app, &["import", "codes", "--survey", "counted", "--round", "R", &codes]);
+        ok(&app, &["import", "codes", "--survey", "counted", "--round", "R", &codes]);
         for by in [None, Some("needs")] {
             let served = worker_csv(&app, &cookie, &round, by).await;
             assert_eq!(report_lines(&served), counted_by_hand(&everyone, by), "after recoding, by {by:?}");
@@ -324,7 +315,7 @@ on_both_databases! {
             person.themes.clear();
         }
         let responses = write(&app, "more.csv", &responses_csv(&more));
-        heard_ok(&app, &["import", "responses", "--survey", "counted", "--round", "R", &responses]);
+        ok(&app, &["import", "responses", "--survey", "counted", "--round", "R", &responses]);
         everyone.extend(more);
         for by in [None, Some("ks")] {
             let served = worker_csv(&app, &cookie, &round, by).await;

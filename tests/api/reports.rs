@@ -8,7 +8,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// `heard ARGS`, asserting success; returns standard output.
-fn ok(app: &TestApp, args: &[&str]) -> String {
+pub(crate) fn ok(app: &TestApp, args: &[&str]) -> String {
     let output = app.heard(args, "");
     assert!(
         output.status.success(),

@@ -125,13 +125,12 @@ impl Db {
         const IDS_A_STATEMENT: usize = 48;
         let mut found = Vec::new();
         for ids in response_ids.chunks(IDS_A_STATEMENT) {
-            let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
             let sql = format!(
                 "SELECT a.response_id, a.value FROM answers a \
                  WHERE a.round_id = $1 AND a.question_id = $2 AND a.position = 0 \
-                 AND a.response_id IN ({}) AND NOT EXISTS (SELECT 1 FROM codings c \
+                 AND a.response_id IN {} AND NOT EXISTS (SELECT 1 FROM codings c \
                  WHERE c.response_id = a.response_id AND c.question_id = a.question_id AND c.pass = 'main')",
-                list.join(", ")
+                super::submissions::placeholders_from(3, 1, ids.len())
             );
             let mut query = sqlx::query(&sql).bind(round_id).bind(question_id);
             for id in ids {
@@ -160,7 +159,7 @@ impl Db {
             write_coding(&mut tx, &themes, response_id, key, "main", names, who, how).await?;
         }
         if let Some((response_id, _)) = coded.first() {
-            recount_round_of(&mut tx, response_id).await?;
+            super::tallies::recount_round_of(&mut tx, response_id).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -210,7 +209,7 @@ impl Db {
         )
         .await?;
         if pass == Pass::Main {
-            recount_round_of(&mut tx, response_id).await?;
+            super::tallies::recount_round_of(&mut tx, response_id).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -337,21 +336,6 @@ impl Db {
         }
         Ok(codings)
     }
-}
-
-/// Marks the counts of `response_id`'s round as changed (see
-/// `db::tallies`). Last in a transaction that changed main codings, so
-/// that codings are always locked before the round's row (a merge does
-/// the same), and once however many answers it coded.
-pub(super) async fn recount_round_of(tx: &mut Tx<'_>, response_id: &str) -> Result<(), DbError> {
-    sqlx::query(
-        "UPDATE rounds SET counted_generation = counted_generation + 1 \
-         WHERE id = (SELECT round_id FROM responses WHERE id = $1)",
-    )
-    .bind(response_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Question key -> (question id, theme name -> theme id).

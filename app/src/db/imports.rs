@@ -339,12 +339,7 @@ impl Db {
             changed += 1;
         }
         if changed > 0 {
-            sqlx::query(
-                "UPDATE rounds SET counted_generation = counted_generation + 1 WHERE id = $1",
-            )
-            .bind(round_id)
-            .execute(&mut *tx)
-            .await?;
+            super::tallies::recount_round(&mut tx, round_id).await?;
         }
         tx.commit().await?;
         Ok(changed)

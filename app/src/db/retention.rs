@@ -137,13 +137,7 @@ impl Db {
         }
         // After the codings, as everywhere: codings are locked before
         // the round's row.
-        sqlx::query(
-            "UPDATE rounds SET counted_generation = counted_generation + 1 \
-             WHERE id = (SELECT round_id FROM responses WHERE id = $1)",
-        )
-        .bind(&response_id)
-        .execute(&mut *tx)
-        .await?;
+        super::tallies::recount_round_of(&mut tx, &response_id).await?;
         sqlx::query("DELETE FROM responses WHERE id = $1")
             .bind(&response_id)
             .execute(&mut *tx)

@@ -524,7 +524,7 @@ fn rows_of_placeholders(rows: usize, columns: usize) -> String {
 }
 
 /// [`rows_of_placeholders`] numbered from `first`.
-fn placeholders_from(first: usize, rows: usize, columns: usize) -> String {
+pub(super) fn placeholders_from(first: usize, rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         if row > 0 {

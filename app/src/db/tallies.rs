@@ -23,6 +23,30 @@ use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+/// Marks the counts of `response_id`'s round as changed (see
+/// `db::tallies`). Last in a transaction that changed main codings, so
+/// that codings are always locked before the round's row (a merge does
+/// the same), and once however many answers it coded.
+pub(super) async fn recount_round_of(tx: &mut Tx<'_>, response_id: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE rounds SET counted_generation = counted_generation + 1 \
+         WHERE id = (SELECT round_id FROM responses WHERE id = $1)",
+    )
+    .bind(response_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks round `round_id`'s counts as changed, like [`recount_round_of`].
+pub(super) async fn recount_round(tx: &mut Tx<'_>, round_id: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE rounds SET counted_generation = counted_generation + 1 WHERE id = $1")
+        .bind(round_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The counts as the database gives them: by question and theme ids, so
 /// that renaming a theme (which changes no count) needs no recount.
 #[derive(Debug, Default)]
