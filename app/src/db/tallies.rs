@@ -49,7 +49,7 @@ pub(super) async fn recount_round(tx: &mut Tx<'_>, round_id: &str) -> Result<(),
 
 /// The counts as the database gives them: by question and theme ids, so
 /// that renaming a theme (which changes no count) needs no recount.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Counted {
     responses: i64,
     answered: HashMap<String, i64>,
@@ -138,15 +138,42 @@ impl Db {
                 .await?
         };
         let now = generations(&mut tx, round_id).await?;
-        let counted = match self.tallies.get(&key, now) {
+        // Everyone first, also under a breakdown: a young person in
+        // several groups is one young person.
+        let overall_key = (round_id.to_owned(), String::new());
+        let overall = match self.tallies.get(&overall_key, now) {
             Some(counted) => counted,
             None => {
-                let counted = Arc::new(count_round(&mut tx, round_id, by_id.as_deref()).await?);
-                self.tallies.keep(key, now, Arc::clone(&counted));
+                let everyone = count_everyone(&mut tx, round_id).await?;
+                let counted = Arc::new(CountedRound {
+                    everyone,
+                    groups: HashMap::new(),
+                });
+                self.tallies.keep(overall_key, now, Arc::clone(&counted));
                 counted
             }
         };
-        tx.commit().await?;
+        let counted = match (&by_id, by) {
+            (Some(by_id), Some(by)) => match self.tallies.get(&key, now) {
+                Some(counted) => counted,
+                None => {
+                    let groups =
+                        count_groups(&mut tx, self.is_sqlite(), round_id, by_id, by.options())
+                            .await?;
+                    let counted = Arc::new(CountedRound {
+                        everyone: overall.everyone.clone(),
+                        groups,
+                    });
+                    self.tallies.keep(key, now, Arc::clone(&counted));
+                    counted
+                }
+            },
+            _ => overall,
+        };
+        // Rolled back, not committed: nothing here is written, except
+        // SQLite's temporary table of who is in which group, which
+        // goes with it.
+        tx.rollback().await?;
         // Ids to names, as the survey is now.
         let mut question_keys: HashMap<&str, &str> = HashMap::new();
         let mut theme_names: HashMap<&str, &str> = HashMap::new();
@@ -200,104 +227,191 @@ async fn generations(tx: &mut Tx<'_>, round_id: &str) -> Result<Generations, DbE
 }
 
 /// Counts a round with one query per figure, each a GROUP BY over an
-/// index range (see the migration). Answers and codings are written
+/// index range (see the migrations). Answers and codings are written
 /// checked (`domain::answers`): no blank values, each option at most
 /// once per answer, the first value at position 0, and codings only
 /// on answers that exist, so plain row counts are counts of young
 /// people.
-async fn count_round(
-    tx: &mut Tx<'_>,
-    round_id: &str,
-    by_id: Option<&str>,
-) -> Result<CountedRound, DbError> {
-    // Who is in which group: the option of `by` they chose (several
-    // rows for several options), or NULL when they chose none.
-    let (group, join, grouped) = match by_id {
-        None => ("", String::new(), ""),
-        Some(_) => (
-            "g.choice AS grp, ",
-            "LEFT JOIN answers g ON g.response_id = {t}.response_id AND g.question_id = $2 \
-             AND g.choice IN (SELECT label FROM question_options WHERE question_id = $2)"
-                .to_owned(),
-            "g.choice, ",
-        ),
-    };
-    let on = |table: &str| join.replace("{t}", table);
-    let queries = [
-        format!(
-            "SELECT {group}COUNT(*) AS n FROM responses x {} WHERE x.round_id = $1 {}",
-            join.replace("{t}.response_id", "x.id"),
-            if by_id.is_some() {
-                "GROUP BY g.choice"
-            } else {
-                ""
-            }
-        ),
-        format!(
-            "SELECT {group}a.question_id, COUNT(*) AS n FROM answers a {} \
-             WHERE a.round_id = $1 AND a.position = 0 GROUP BY {grouped}a.question_id",
-            on("a")
-        ),
-        // Grouped by position too, so that the rows come in the
-        // index's order and need no sorting; added up below.
-        format!(
-            "SELECT {group}a.question_id, a.choice, COUNT(*) AS n FROM answers a {} \
-             WHERE a.round_id = $1 AND a.choice IS NOT NULL \
-             GROUP BY {grouped}a.question_id, a.position, a.choice",
-            on("a")
-        ),
-        format!(
-            "SELECT {group}c.question_id, c.theme_id, COUNT(*) AS n FROM codings c {} \
-             WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY {grouped}c.question_id, c.theme_id",
-            on("c")
-        ),
-        format!(
-            "SELECT {group}c.question_id, COUNT(DISTINCT c.response_id) AS n FROM codings c {} \
-             WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY {grouped}c.question_id",
-            on("c")
-        ),
-    ];
-    let mut counted = CountedRound::default();
-    for (which, sql) in queries.iter().enumerate() {
-        let mut query = sqlx::query(sql).bind(round_id);
-        if let Some(by_id) = by_id {
-            query = query.bind(by_id);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            let n: i64 = row.try_get("n")?;
-            let target = match by_id {
-                None => &mut counted.everyone,
-                Some(_) => counted
-                    .groups
-                    .entry(row.try_get::<Option<String>, _>("grp")?)
-                    .or_default(),
-            };
-            match which {
-                0 => target.responses += n,
-                1 => {
-                    *target
-                        .answered
-                        .entry(row.try_get("question_id")?)
-                        .or_default() += n
-                }
-                2 => {
-                    let key = (row.try_get("question_id")?, row.try_get("choice")?);
-                    *target.chosen.entry(key).or_default() += n;
-                }
-                3 => {
-                    let key = (row.try_get("question_id")?, row.try_get("theme_id")?);
-                    *target.themes.entry(key).or_default() += n;
-                }
-                _ => *target.coded.entry(row.try_get("question_id")?).or_default() += n,
-            }
-        }
+async fn count_everyone(tx: &mut Tx<'_>, round_id: &str) -> Result<Counted, DbError> {
+    let mut counted = Counted::default();
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM responses x WHERE x.round_id = $1")
+        .bind(round_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    counted.responses = row.try_get("n")?;
+    let rows = sqlx::query(
+        "SELECT a.question_id, COUNT(*) AS n FROM answers a \
+         WHERE a.round_id = $1 AND a.position = 0 GROUP BY a.question_id",
+    )
+    .bind(round_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in rows {
+        counted
+            .answered
+            .insert(row.try_get("question_id")?, row.try_get("n")?);
     }
-    if by_id.is_some() {
-        // Everyone, counted once more without the breakdown: a young
-        // person in several groups is one young person.
-        counted.everyone = Box::pin(count_round(tx, round_id, None)).await?.everyone;
+    // Grouped by position too, so that the rows come in the index's
+    // order and need no sorting; added up here.
+    let rows = sqlx::query(
+        "SELECT a.question_id, a.choice, COUNT(*) AS n FROM answers a \
+         WHERE a.round_id = $1 AND a.choice IS NOT NULL \
+         GROUP BY a.question_id, a.position, a.choice",
+    )
+    .bind(round_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in rows {
+        let key = (row.try_get("question_id")?, row.try_get("choice")?);
+        *counted.chosen.entry(key).or_default() += row.try_get::<i64, _>("n")?;
+    }
+    let rows = sqlx::query(
+        "SELECT c.question_id, c.theme_id, COUNT(*) AS n FROM codings c \
+         WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY c.question_id, c.theme_id",
+    )
+    .bind(round_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in rows {
+        let key = (row.try_get("question_id")?, row.try_get("theme_id")?);
+        counted.themes.insert(key, row.try_get("n")?);
+    }
+    let rows = sqlx::query(
+        "SELECT c.question_id, COUNT(DISTINCT c.response_id) AS n FROM codings c \
+         WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY c.question_id",
+    )
+    .bind(round_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in rows {
+        counted
+            .coded
+            .insert(row.try_get("question_id")?, row.try_get("n")?);
     }
     Ok(counted)
+}
+
+/// The same figures for each group of a breakdown by question `by_id`:
+/// those who chose each of `options`, and (under `None`) those who chose
+/// none of them.
+///
+/// Who is in which group is gathered once (a temporary table on SQLite,
+/// which has no hash join; a WITH clause PostgreSQL hashes), and each
+/// counted row, still read from its index alone, is joined to it by
+/// response id. The groups are columns (`COUNT(*) FILTER`), not a GROUP
+/// BY term, so the rows stay in the index's order and need no sorting.
+/// A young person who chose several options is joined once per option,
+/// so counted in each of their groups.
+async fn count_groups(
+    tx: &mut Tx<'_>,
+    sqlite: bool,
+    round_id: &str,
+    by_id: &str,
+    options: &[String],
+) -> Result<HashMap<Option<String>, Counted>, DbError> {
+    const MEMBERS: &str = "SELECT response_id, choice FROM answers \
+         WHERE round_id = $1 AND question_id = $2 \
+         AND choice IN (SELECT label FROM question_options WHERE question_id = $2)";
+    let with = if sqlite {
+        sqlx::query(
+            "CREATE TEMP TABLE tally_group (response_id TEXT NOT NULL, choice TEXT NOT NULL, \
+             PRIMARY KEY (response_id, choice)) WITHOUT ROWID",
+        )
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(&format!("INSERT OR IGNORE INTO tally_group {MEMBERS}"))
+            .bind(round_id)
+            .bind(by_id)
+            .execute(&mut **tx)
+            .await?;
+        String::new()
+    } else {
+        format!("WITH tally_group AS ({MEMBERS}) ")
+    };
+    // $1 the round, $2 the question (PostgreSQL's WITH; SQLite has no
+    // use for it, and numbered parameters may skip one), then the options.
+    let columns = |counted: &str| {
+        let mut columns: Vec<String> = (0..options.len())
+            .map(|i| format!("{counted} FILTER (WHERE g.choice = ${}) AS n{i}", i + 3))
+            .collect();
+        columns.push(format!(
+            "{counted} FILTER (WHERE g.choice IS NULL) AS n_none"
+        ));
+        columns.join(", ")
+    };
+    let rows = columns("COUNT(*)");
+    let join = |table: &str| format!("LEFT JOIN tally_group g ON g.response_id = {table}");
+    let queries = [
+        format!(
+            "{with}SELECT {rows} FROM responses x {} WHERE x.round_id = $1",
+            join("x.id")
+        ),
+        format!(
+            "{with}SELECT a.question_id, {rows} FROM answers a {} \
+             WHERE a.round_id = $1 AND a.position = 0 GROUP BY a.question_id",
+            join("a.response_id")
+        ),
+        format!(
+            "{with}SELECT a.question_id, a.choice, {rows} FROM answers a {} \
+             WHERE a.round_id = $1 AND a.choice IS NOT NULL \
+             GROUP BY a.question_id, a.position, a.choice",
+            join("a.response_id")
+        ),
+        format!(
+            "{with}SELECT c.question_id, c.theme_id, {rows} FROM codings c {} \
+             WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY c.question_id, c.theme_id",
+            join("c.response_id")
+        ),
+        format!(
+            "{with}SELECT c.question_id, {} FROM codings c {} \
+             WHERE c.round_id = $1 AND c.pass = 'main' GROUP BY c.question_id",
+            columns("COUNT(DISTINCT c.response_id)"),
+            join("c.response_id")
+        ),
+    ];
+    let mut groups: Vec<(Option<String>, Counted)> = options
+        .iter()
+        .map(|option| (Some(option.clone()), Counted::default()))
+        .chain([(None, Counted::default())])
+        .collect();
+    for (which, sql) in queries.iter().enumerate() {
+        let mut query = sqlx::query(sql).bind(round_id).bind(by_id);
+        for option in options {
+            query = query.bind(option);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            for (i, (_, target)) in groups.iter_mut().enumerate() {
+                let column = if i < options.len() {
+                    format!("n{i}")
+                } else {
+                    "n_none".to_owned()
+                };
+                let n: i64 = row.try_get(column.as_str())?;
+                if n == 0 {
+                    continue;
+                }
+                match which {
+                    0 => target.responses += n,
+                    1 => {
+                        *target
+                            .answered
+                            .entry(row.try_get("question_id")?)
+                            .or_default() += n
+                    }
+                    2 => {
+                        let key = (row.try_get("question_id")?, row.try_get("choice")?);
+                        *target.chosen.entry(key).or_default() += n;
+                    }
+                    3 => {
+                        let key = (row.try_get("question_id")?, row.try_get("theme_id")?);
+                        *target.themes.entry(key).or_default() += n;
+                    }
+                    _ => *target.coded.entry(row.try_get("question_id")?).or_default() += n,
+                }
+            }
+        }
+    }
+    Ok(groups.into_iter().collect())
 }
 
 fn named_group(
