@@ -1,5 +1,6 @@
 use super::reports::ok;
 use super::*;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -264,6 +265,59 @@ async fn worker_csv(app: &TestApp, cookie: &str, round: &str, by: Option<&str>) 
     response.text().await.unwrap()
 }
 
+/// A young person's receipt code: the first 48 bits of the client id
+/// their tablet made, in Crockford base 32 (as the tablet shows it).
+fn receipt(client_id: &str) -> String {
+    let hex: String = client_id.chars().filter(|c| *c != '-').take(12).collect();
+    let bits = u64::from_str_radix(&hex, 16).unwrap();
+    let alphabet = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let code: String = (0..10)
+        .rev()
+        .map(|i| char::from(alphabet[((bits >> (5 * i)) & 31) as usize]))
+        .collect();
+    format!("{}-{}", &code[..5], &code[5..])
+}
+
+/// Sends `person` from a tablet to `app`, as client `client_id`.
+async fn send(app: &TestApp, code: &str, client_id: &str, person: &Person) {
+    let answers: serde_json::Map<String, Value> = person
+        .answers
+        .iter()
+        .map(|(key, values)| ((*key).to_owned(), json!(values)))
+        .collect();
+    let response = app
+        .client()
+        .post(app.url("/api/v1/responses"))
+        .json(&json!({ "join_code": code, "client_id": client_id, "answers": answers }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::CREATED,
+        "{client_id}"
+    );
+}
+
+/// A server function called with a JSON body (`form` false) or a form;
+/// its status and answer.
+async fn call(app: &TestApp, name: &str, cookie: &str, body: Value, form: bool) -> String {
+    let request = app
+        .client()
+        .post(app.url(&format!("/api/{name}")))
+        .header("cookie", cookie);
+    let request = if form {
+        request.form(&body)
+    } else {
+        request.json(&body)
+    };
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "{name}: {status} {text}");
+    text
+}
+
 on_both_databases! {
     // Reports are counted by the database (GROUP BY over indexes), not
     // from every answer in memory. Every figure, for every breakdown
@@ -330,5 +384,79 @@ on_both_databases! {
         .await
         .unwrap();
         assert_eq!((answers, codings), (0, 0));
+    }
+
+    // Each instance keeps the counts it made. Every change that moves a
+    // figure without adding a response, made through the other instance,
+    // must show at once on this one: themes merged, a response erased by
+    // its receipt code (with another sent, so the number of responses,
+    // which also marks counts stale, comes back to where it was).
+    async fn kept_counts_follow_merges_and_erasures_made_through_another_instance(app: TestApp) {
+        let mut everyone = people(40, &mut Dice(7));
+        ok(&app, &["survey", "import", &write(&app, "survey.toml", SURVEY)]);
+        let responses = write(&app, "responses.csv", &responses_csv(&everyone));
+        ok(&app, &["import", "responses", "--survey", "counted", "--round", "R", &responses]);
+        let codes = write(&app, "codes.csv", &codes_csv(&everyone));
+        ok(&app, &["import", "codes", "--survey", "counted", "--round", "R", &codes]);
+        let opened = ok(&app, &["round", "open", "--survey", "counted", "--round", "T"]);
+        let join_code = opened.lines().last().unwrap().trim().to_owned();
+        let rounds: Vec<(String, String)> = sqlx::query_as("SELECT name, id FROM rounds")
+            .fetch_all(&app.database().await)
+            .await
+            .unwrap();
+        let id_of = |name: &str| rounds.iter().find(|(n, _)| n == name).unwrap().1.clone();
+        let (round, tablets) = (id_of("R"), id_of("T"));
+        let other = app.second_instance().await;
+        app.add_user("worker", "worker@example.org", PASSWORD);
+        app.add_user("admin", "admin@example.org", PASSWORD);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let admin = app.log_in("admin@example.org", PASSWORD).await.unwrap();
+        let mut sent = people(4, &mut Dice(3));
+        let client_ids: Vec<String> = (1..=4).map(|n| format!("{n:x}e1c2a55-54b8-4a52-9d0c-8d0f6f4e2c11")).collect();
+        for (person, client_id) in sent.iter_mut().zip(&client_ids).take(3) {
+            person.themes.clear();
+            send(&other, &join_code, client_id, person).await;
+        }
+        let breakdowns = [None, Some("ks"), Some("needs")];
+        let check = async |app: &TestApp, round: &str, people: &[Person], drop_b: bool, when: &str| {
+            for by in breakdowns {
+                let mut expected = counted_by_hand(people, by);
+                if drop_b {
+                    expected.retain(|(question, _, category), _| !(question == "say" && category == "B"));
+                }
+                let served = worker_csv(app, &worker, round, by).await;
+                assert_eq!(report_lines(&served), expected, "{when}, by {by:?}");
+            }
+        };
+        // Both instances count, and keep, every breakdown of both rounds.
+        for instance in [&app, &other] {
+            check(instance, &round, &everyone, false, "first").await;
+            check(instance, &tablets, &sent[..3], false, "first").await;
+        }
+
+        // Theme B merged into A through the other instance.
+        let merge = json!({"round_id": round, "question": "say", "edit": {"Merge": {"from": "B", "into": "A"}}});
+        call(&other, "edit_codebook", &worker, merge, false).await;
+        for person in &mut everyone {
+            if let Some(themes) = person.themes.get_mut("say")
+                && let Some(b) = themes.iter().position(|t| *t == "B")
+            {
+                themes.remove(b);
+                if !themes.contains(&"A") {
+                    themes.push("A");
+                }
+            }
+        }
+        check(&app, &round, &everyone, true, "after the merge").await;
+        check(&app, &tablets, &sent[..3], true, "after the merge").await;
+
+        // The first tablet's response erased through the other instance,
+        // and a fourth sent: three responses again, not the same three.
+        let code = receipt(&client_ids[0]);
+        let erased = call(&other, "erase_receipt", &admin, json!({"code": code}), true).await;
+        assert!(erased.contains("Found"), "{erased}");
+        send(&other, &join_code, &client_ids[3], &sent[3]).await;
+        sent.remove(0);
+        check(&app, &tablets, &sent, true, "after an erasure").await;
     }
 }
