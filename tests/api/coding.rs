@@ -133,6 +133,44 @@ fn answer<'a>(sheet: &'a Value, text: &str) -> &'a Value {
         .unwrap()
 }
 
+/// The coding screen's page for a view (address values as on the page).
+async fn sheet_page(app: &TestApp, round: &str, view: &[(&str, &str)], cookie: &str) -> Value {
+    let mut form = vec![
+        ("round_id", round),
+        ("question", "change"),
+        ("pass", "main"),
+    ];
+    form.extend_from_slice(view);
+    let (status, sheet) = form_call(app, "load_coding_sheet", &form, cookie).await;
+    assert_eq!(status, StatusCode::OK, "{view:?}: {sheet}");
+    sheet
+}
+
+/// Every page of a view, until the sheet says all were shown: the texts
+/// in order, and the number the sheet said it shows.
+async fn every_page(
+    app: &TestApp,
+    round: &str,
+    view: &[(&str, &str)],
+    cookie: &str,
+) -> (Vec<Value>, u64) {
+    let mut answers = Vec::new();
+    for page in 0.. {
+        let page = page.to_string();
+        let mut with_page = view.to_vec();
+        with_page.push(("page", &page));
+        let sheet = sheet_page(app, round, &with_page, cookie).await;
+        let these = sheet["answers"].as_array().unwrap().clone();
+        assert!(these.len() <= 100, "a page holds at most 100 answers");
+        let shown = sheet["shown"].as_u64().unwrap();
+        answers.extend(these);
+        if answers.len() as u64 >= shown || sheet["answers"].as_array().unwrap().is_empty() {
+            return (answers, shown);
+        }
+    }
+    unreachable!()
+}
+
 on_both_databases! {
     async fn workers_code_answers_by_hand_or_by_suggestion_and_every_change_is_recorded(app: TestApp) {
         set_up(&app);
@@ -324,5 +362,91 @@ on_both_databases! {
         assert_eq!(status, StatusCode::OK);
         let again = sheet(&app, &round, "main", &worker).await;
         assert_eq!(answer(&again, "idk")["suggestions"][0]["theme"], "Nothing");
+    }
+
+    // A round of any size opens at once: the coding screen reads one page
+    // of answers, filtered and ordered by the database, with the
+    // question's progress over all of them.
+    async fn the_coding_screen_pages_through_a_large_round_filtered_by_the_database(app: TestApp) {
+        set_up(&app);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        // 250 more young people in round "Big": key stage by turns (every
+        // seventh skipped), a quarter coded Connect and belong, a quarter
+        // Help and support (63 each).
+        let stage = |i: usize| if i.is_multiple_of(7) { "" } else { ["KS3", "KS4"][i % 2] };
+        let theme = |i: usize| match i % 4 {
+            0 => Some("Connect and belong"),
+            1 => Some("Help and support"),
+            _ => None,
+        };
+        let mut responses = String::from("respondent,ks,change\n");
+        let mut codes = String::from("respondent,question,theme\n");
+        for i in 0..250 {
+            responses += &format!("b{i:03},{},answer number {i}\n", stage(i));
+            if let Some(theme) = theme(i) {
+                codes += &format!("b{i:03},change,{theme}\n");
+            }
+        }
+        std::fs::write(app.dir.path().join("big.csv"), responses).unwrap();
+        std::fs::write(app.dir.path().join("codes.csv"), codes).unwrap();
+        for args in [
+            &["import", "responses", "--survey", "s", "--round", "Big", "big.csv"][..],
+            &["import", "codes", "--survey", "s", "--round", "Big", "codes.csv"][..],
+        ] {
+            let out = app.heard(args, "");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'Big'")
+            .fetch_one(&app.database().await)
+            .await
+            .unwrap();
+        let texts = |answers: &[Value]| -> Vec<String> {
+            answers.iter().map(|a| a["text"].as_str().unwrap().to_owned()).collect()
+        };
+        let expected = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+            (0..250).filter(|&i| keep(i)).map(|i| format!("answer number {i}")).collect()
+        };
+
+        // The first page: 100 answers in the order answered, the progress
+        // over all 250.
+        let first = sheet_page(&app, &round, &[], &worker).await;
+        assert_eq!(first["answers"].as_array().unwrap().len(), 100);
+        assert_eq!((first["shown"].clone(), first["total"].clone(), first["coded"].clone()), (json!(250), json!(250), json!(126)));
+        assert_eq!(first["about_you_values"], json!([[0, "KS3"], [0, "KS4"]]));
+        // Each page's answers carry their themes and about-you answers.
+        let a4 = answer(&first, "answer number 4");
+        assert_eq!((a4["themes"].clone(), a4["about_you"].clone()), (json!(["Connect and belong"]), json!(["KS3"])));
+
+        // Every answer once, over three pages.
+        let (all, shown) = every_page(&app, &round, &[], &worker).await;
+        assert_eq!((texts(&all), shown), (expected(&|_| true), 250));
+        let (uncoded, shown) = every_page(&app, &round, &[("show", "uncoded")], &worker).await;
+        assert_eq!((texts(&uncoded), shown), (expected(&|i| theme(i).is_none()), 124));
+        let (helped, shown) = every_page(&app, &round, &[("show", "theme:Help and support")], &worker).await;
+        assert_eq!((texts(&helped), shown), (expected(&|i| theme(i) == Some("Help and support")), 63));
+        let (ks4, _) = every_page(&app, &round, &[("about", "0:KS4")], &worker).await;
+        assert_eq!(texts(&ks4), expected(&|i| stage(i) == "KS4"));
+        let (both, shown) = every_page(&app, &round, &[("show", "uncoded"), ("about", "0:KS3")], &worker).await;
+        let wanted = expected(&|i| stage(i) == "KS3" && theme(i).is_none());
+        assert_eq!((texts(&both), shown as usize), (wanted.clone(), wanted.len()));
+
+        // Ordered by key stage: those who skipped it, then KS3, then KS4,
+        // each in the order answered.
+        let (ordered, _) = every_page(&app, &round, &[("order", "0")], &worker).await;
+        let mut by_stage: Vec<usize> = (0..250).collect();
+        by_stage.sort_by_key(|&i| stage(i));
+        assert_eq!(texts(&ordered), by_stage.iter().map(|i| format!("answer number {i}")).collect::<Vec<_>>());
+
+        // Coding an answer moves the progress and the "not yet coded" count.
+        let id = answer(&first, "answer number 2")["response_id"].as_str().unwrap().to_owned();
+        let (status, _) = json_call(&app, "code_answer", json!({"round_id": round, "question": "change", "pass": "main", "response_id": id, "themes": ["Help and support"], "how": "hand"}), &worker).await;
+        assert_eq!(status, StatusCode::OK);
+        let after = sheet_page(&app, &round, &[("show", "uncoded")], &worker).await;
+        assert_eq!((after["shown"].clone(), after["coded"].clone()), (json!(123), json!(127)));
+        assert!(!texts(after["answers"].as_array().unwrap()).contains(&"answer number 2".to_owned()));
+
+        // Past the last page: no answers, and nothing else goes wrong.
+        let beyond = sheet_page(&app, &round, &[("page", "9")], &worker).await;
+        assert_eq!((beyond["answers"].clone(), beyond["shown"].clone()), (json!([]), json!(250)));
     }
 }

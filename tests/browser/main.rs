@@ -1034,6 +1034,29 @@ async fn a_worker_codes_with_the_keyboard_and_the_summary_shows_it() {
         .wait_for_text("Approved quote (viewers see this)")
         .await;
 
+    // Only the answers not yet coded: the choice goes into the page's
+    // address and the server sends that view (the one answer left).
+    browser.select("#show", "uncoded").await;
+    let mut shown = serde_json::Value::Null;
+    for _ in 0..100 {
+        shown = browser
+            .run_script("return location.search.includes('show=uncoded') ? Array.from(document.querySelectorAll('.coding-answer')).map(a => a.textContent.includes('idk')) : null;")
+            .await;
+        if shown == serde_json::json!([true]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        shown,
+        serde_json::json!([true]),
+        "the answer not yet coded, alone"
+    );
+    browser.wait_for_text("2 of 3 coded").await;
+    browser
+        .check_accessibility("coding screen, answers not yet coded")
+        .await;
+
     sqlx::query("UPDATE surveys SET min_answers = 1")
         .execute(&app.database().await)
         .await

@@ -2,43 +2,161 @@
 //! quotes.
 
 use super::{Db, DbError, Tx, new_id, now};
-use crate::domain::coding::{AnswerToCode, CodingChange, Pass, QuoteState};
+use crate::domain::agreement::CodedTwice;
+use crate::domain::coding::{
+    AnswerToCode, CodingChange, PAGE_SIZE, Pass, QuoteState, SheetView, Show,
+};
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 impl Db {
-    /// The answers of a round to one free-text question, for coding in
-    /// `pass`: text, about-you answers, themes, flag and quote. Suggestions
-    /// are left to the caller, which has the codebook.
-    pub async fn coding_answers(
+    /// The answers to `question_id` in `round_id` that have themes in the
+    /// main coding: each one's text and themes (in codebook order). What
+    /// keywords are learned from; reads only the coded answers.
+    pub async fn coded_answers(
         &self,
         round_id: &str,
         question_id: &str,
-        attribute_ids: &[String],
-        pass: Pass,
-    ) -> Result<Vec<AnswerToCode>, DbError> {
+    ) -> Result<Vec<(String, Vec<String>)>, DbError> {
         let rows = sqlx::query(
-            "SELECT a.response_id, a.value, \
-                    (SELECT COUNT(*) FROM safeguarding_flags f WHERE f.response_id = a.response_id) AS flagged, \
-                    qu.redacted, qu.approved_at \
-             FROM answers a JOIN responses x ON x.id = a.response_id \
-             LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
-             WHERE a.round_id = $1 AND a.question_id = $2 \
-             ORDER BY x.submitted_on, x.respondent, x.id",
+            "SELECT c.response_id, a.value, t.name FROM codings c \
+             JOIN themes t ON t.id = c.theme_id \
+             JOIN answers a ON a.response_id = c.response_id AND a.question_id = c.question_id \
+                  AND a.position = 0 \
+             WHERE c.round_id = $1 AND c.pass = 'main' AND c.question_id = $2 \
+             ORDER BY c.response_id, t.position",
         )
         .bind(round_id)
         .bind(question_id)
         .fetch_all(self.pool())
         .await?;
-        let mut answers: Vec<AnswerToCode> = Vec::with_capacity(rows.len());
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut coded: Vec<(String, String, Vec<String>)> = Vec::new();
         for row in &rows {
             let response_id: String = row.try_get("response_id")?;
+            let theme: String = row.try_get("name")?;
+            match coded.last_mut() {
+                Some((id, _, themes)) if *id == response_id => themes.push(theme),
+                _ => coded.push((response_id, row.try_get("value")?, vec![theme])),
+            }
+        }
+        Ok(coded
+            .into_iter()
+            .map(|(_, text, themes)| (text, themes))
+            .collect())
+    }
+
+    /// One page of a round's answers to free-text question `question_id`,
+    /// for coding in `pass`: those `view` shows, in its order, each with
+    /// its text, about-you answers (`attribute_ids`' first values),
+    /// themes, flag and quote; and how many `view` shows over all pages.
+    /// Filtered, ordered and cut by the database, so a page reads a page
+    /// of rows however large the round.
+    pub async fn coding_page(
+        &self,
+        round_id: &str,
+        question_id: &str,
+        attribute_ids: &[String],
+        pass: Pass,
+        view: &SheetView,
+    ) -> Result<(Vec<AnswerToCode>, usize), DbError> {
+        // Parameters numbered as they are added, so each is used.
+        let mut params: Vec<String> = vec![round_id.to_owned(), question_id.to_owned()];
+        let mut param = |value: &str| {
+            params.push(value.to_owned());
+            format!("${}", params.len())
+        };
+        let mut filter = String::new();
+        match &view.show {
+            Show::All => {}
+            Show::Uncoded => {
+                filter += &format!(
+                    " AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.response_id = a.response_id \
+                     AND c.question_id = a.question_id AND c.pass = {})",
+                    param(pass.as_str())
+                )
+            }
+            Show::Flagged => {
+                filter += " AND EXISTS (SELECT 1 FROM safeguarding_flags f \
+                           WHERE f.response_id = a.response_id)"
+            }
+            Show::Theme(name) => {
+                filter += &format!(
+                    " AND EXISTS (SELECT 1 FROM codings c JOIN themes t ON t.id = c.theme_id \
+                     WHERE c.response_id = a.response_id AND c.question_id = a.question_id \
+                     AND c.pass = {} AND t.name = {})",
+                    param(pass.as_str()),
+                    param(name)
+                )
+            }
+        }
+        if let Some(about) = &view.about
+            && let Some(attribute_id) = attribute_ids.get(about.column)
+        {
+            filter += &format!(
+                " AND EXISTS (SELECT 1 FROM answers b WHERE b.response_id = a.response_id \
+                 AND b.question_id = {} AND b.position = 0 AND b.value = {})",
+                param(attribute_id),
+                param(&about.value)
+            );
+        }
+        let (order_join, order_by) = match view.order.and_then(|i| attribute_ids.get(i)) {
+            Some(attribute_id) => (
+                format!(
+                    "LEFT JOIN answers o ON o.response_id = a.response_id \
+                     AND o.question_id = {} AND o.position = 0 ",
+                    param(attribute_id)
+                ),
+                "COALESCE(o.value, ''), ",
+            ),
+            None => (String::new(), ""),
+        };
+        let count_sql = format!(
+            "SELECT COUNT(*) AS n FROM answers a \
+             WHERE a.round_id = $1 AND a.question_id = $2 AND a.position = 0{filter}"
+        );
+        let page_sql = format!(
+            "SELECT a.response_id, a.value, \
+                    (SELECT COUNT(*) FROM safeguarding_flags f WHERE f.response_id = a.response_id) AS flagged, \
+                    qu.redacted, qu.approved_at \
+             FROM responses x CROSS JOIN answers a \
+             LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
+             {order_join}\
+             WHERE x.round_id = $1 AND a.response_id = x.id \
+             AND a.question_id = $2 AND a.position = 0{filter} \
+             ORDER BY {order_by}x.submitted_on, x.respondent, x.id LIMIT {PAGE_SIZE} OFFSET {}",
+            view.page.saturating_mul(PAGE_SIZE)
+        );
+        // How many are shown: for all answers, or those not yet coded,
+        // read off the progress's indexes; otherwise counted with the
+        // filter (binding only the parameters it uses: the order's come
+        // last).
+        let shown = match (&view.show, &view.about) {
+            (Show::All, None) => self.coding_progress(round_id, question_id, pass).await?.0,
+            (Show::Uncoded, None) => {
+                let (total, coded) = self.coding_progress(round_id, question_id, pass).await?;
+                total.saturating_sub(coded)
+            }
+            _ => {
+                let used = params.len() - usize::from(!order_join.is_empty());
+                let mut count = sqlx::query(&count_sql);
+                for value in &params[..used] {
+                    count = count.bind(value);
+                }
+                let n: i64 = count.fetch_one(self.pool()).await?.try_get("n")?;
+                n as usize
+            }
+        };
+        let mut page = sqlx::query(&page_sql);
+        for value in &params {
+            page = page.bind(value);
+        }
+        let rows = page.fetch_all(self.pool()).await?;
+        let mut answers: Vec<AnswerToCode> = Vec::with_capacity(rows.len());
+        for row in &rows {
             let redacted: Option<String> = row.try_get("redacted")?;
             let approved: Option<i64> = row.try_get("approved_at")?;
-            index.insert(response_id.clone(), answers.len());
             answers.push(AnswerToCode {
-                response_id,
+                response_id: row.try_get("response_id")?,
                 text: row.try_get("value")?,
                 about_you: vec![String::new(); attribute_ids.len()],
                 themes: Vec::new(),
@@ -50,44 +168,129 @@ impl Db {
                 }),
             });
         }
-        // Only the about-you answers (choices: free text never is one).
-        let attributes = if attribute_ids.is_empty() {
-            Vec::new()
-        } else {
-            sqlx::query(
+        if answers.is_empty() {
+            return Ok((answers, shown));
+        }
+        let index: HashMap<String, usize> = answers
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.response_id.clone(), i))
+            .collect();
+        if !attribute_ids.is_empty() {
+            // Only choices: free text never is an about-you answer.
+            let sql = format!(
                 "SELECT a.response_id, a.question_id, a.value FROM answers a \
-                 WHERE a.round_id = $1 AND a.position = 0 AND a.choice IS NOT NULL",
-            )
-            .bind(round_id)
-            .fetch_all(self.pool())
-            .await?
-        };
-        for row in &attributes {
-            let question: String = row.try_get("question_id")?;
-            let Some(column) = attribute_ids.iter().position(|a| *a == question) else {
-                continue;
-            };
-            let response_id: String = row.try_get("response_id")?;
-            if let Some(&i) = index.get(&response_id) {
-                answers[i].about_you[column] = row.try_get("value")?;
+                 WHERE a.round_id = $1 AND a.position = 0 AND a.choice IS NOT NULL \
+                 AND a.response_id IN {}",
+                super::submissions::placeholders_from(2, 1, answers.len())
+            );
+            let mut query = sqlx::query(&sql).bind(round_id);
+            for answer in &answers {
+                query = query.bind(&answer.response_id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                let question: String = row.try_get("question_id")?;
+                let Some(column) = attribute_ids.iter().position(|a| *a == question) else {
+                    continue;
+                };
+                let response_id: String = row.try_get("response_id")?;
+                if let Some(&i) = index.get(&response_id) {
+                    answers[i].about_you[column] = row.try_get("value")?;
+                }
             }
         }
-        let codings = sqlx::query(
+        let sql = format!(
             "SELECT c.response_id, t.name FROM codings c JOIN themes t ON t.id = c.theme_id \
-             WHERE c.round_id = $1 AND c.question_id = $2 AND c.pass = $3 ORDER BY t.position",
-        )
-        .bind(round_id)
-        .bind(question_id)
-        .bind(pass.as_str())
-        .fetch_all(self.pool())
-        .await?;
-        for row in &codings {
+             WHERE c.question_id = $1 AND c.pass = $2 AND c.response_id IN {} \
+             ORDER BY t.position",
+            super::submissions::placeholders_from(3, 1, answers.len())
+        );
+        let mut query = sqlx::query(&sql).bind(question_id).bind(pass.as_str());
+        for answer in &answers {
+            query = query.bind(&answer.response_id);
+        }
+        for row in query.fetch_all(self.pool()).await? {
             let response_id: String = row.try_get("response_id")?;
             if let Some(&i) = index.get(&response_id) {
                 answers[i].themes.push(row.try_get("name")?);
             }
         }
-        Ok(answers)
+        Ok((answers, shown))
+    }
+
+    /// How many answers free-text question `question_id` has in round
+    /// `round_id`, and how many of them have a theme in `pass`.
+    pub async fn coding_progress(
+        &self,
+        round_id: &str,
+        question_id: &str,
+        pass: Pass,
+    ) -> Result<(usize, usize), DbError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM answers a \
+                     WHERE a.round_id = $1 AND a.question_id = $2 AND a.position = 0) AS total, \
+                    (SELECT COUNT(DISTINCT c.response_id) FROM codings c \
+                     WHERE c.round_id = $1 AND c.pass = $3 AND c.question_id = $2) AS coded",
+        )
+        .bind(round_id)
+        .bind(question_id)
+        .bind(pass.as_str())
+        .fetch_one(self.pool())
+        .await?;
+        let total: i64 = row.try_get("total")?;
+        let coded: i64 = row.try_get("coded")?;
+        Ok((total as usize, coded as usize))
+    }
+
+    /// The answers to `question_id` in `round_id` that both the main
+    /// coder and a second coder have given themes, in the order answered:
+    /// what agreement is measured on. Reads only the answers coded twice.
+    pub async fn coded_twice(
+        &self,
+        round_id: &str,
+        question_id: &str,
+    ) -> Result<Vec<CodedTwice>, DbError> {
+        let rows = sqlx::query(
+            "SELECT c.response_id, c.pass, t.name, a.value FROM codings c \
+             JOIN themes t ON t.id = c.theme_id \
+             JOIN answers a ON a.response_id = c.response_id AND a.question_id = c.question_id \
+                  AND a.position = 0 \
+             JOIN responses x ON x.id = c.response_id \
+             WHERE c.round_id = $1 AND c.question_id = $2 AND c.response_id IN \
+                  (SELECT k.response_id FROM codings k \
+                   WHERE k.round_id = $1 AND k.pass = 'check' AND k.question_id = $2) \
+             ORDER BY x.submitted_on, x.respondent, x.id, t.position",
+        )
+        .bind(round_id)
+        .bind(question_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut twice: Vec<(String, CodedTwice)> = Vec::new();
+        for row in &rows {
+            let response_id: String = row.try_get("response_id")?;
+            if twice.last().is_none_or(|(id, _)| *id != response_id) {
+                let answer = CodedTwice {
+                    answer: row.try_get("value")?,
+                    first: Default::default(),
+                    second: Default::default(),
+                };
+                twice.push((response_id, answer));
+            }
+            let Some((_, answer)) = twice.last_mut() else {
+                continue;
+            };
+            let theme: String = row.try_get("name")?;
+            if row.try_get::<String, _>("pass")? == Pass::Check.as_str() {
+                answer.second.insert(theme);
+            } else {
+                answer.first.insert(theme);
+            }
+        }
+        Ok(twice
+            .into_iter()
+            .map(|(_, answer)| answer)
+            .filter(|a| !a.first.is_empty() && !a.second.is_empty())
+            .collect())
     }
 
     /// The text of `response_id`'s answer to question `question_id` in

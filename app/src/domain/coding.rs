@@ -76,16 +76,110 @@ pub struct CodingSheet {
     pub pass: Pass,
     /// The about-you questions' texts, in order.
     pub attributes: Vec<String>,
+    /// What a worker may filter by: each about-you question's options,
+    /// as (column, option).
+    pub about_you_values: Vec<(usize, String)>,
+    /// Which answers, in which order, and which page of them.
+    pub view: SheetView,
+    /// One page of the answers `view` shows.
     pub answers: Vec<AnswerToCode>,
+    /// How many answers `view` shows over all its pages.
+    pub shown: usize,
+    /// How many answers the question has in the round, and how many of
+    /// them have a theme in this pass.
+    pub total: usize,
+    pub coded: usize,
     /// Main coding: agreement with a second coder, once one has coded.
     pub agreement: Option<super::agreement::Agreement>,
 }
 
-impl CodingSheet {
-    /// How many answers have at least one theme.
-    pub fn coded(&self) -> usize {
-        self.answers.iter().filter(|a| !a.themes.is_empty()).count()
+/// Answers on one page of the coding screen: enough to code for a while,
+/// few enough that a round of half a million answers opens at once.
+pub const PAGE_SIZE: usize = 100;
+
+/// Which of a question's answers the coding screen shows, in what order,
+/// and which page of them: chosen on the screen, carried in its address
+/// (`?show=uncoded&about=0:KS3&order=0&page=2`) and applied by the
+/// database, so a page costs the same in a round of any size.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetView {
+    pub show: Show,
+    pub about: Option<AttributeFilter>,
+    /// Sort by this about-you answer (none: in the order answered).
+    pub order: Option<usize>,
+    /// From 0.
+    pub page: usize,
+}
+
+impl SheetView {
+    /// Reads the address's values (empty when absent).
+    pub fn parse(show: &str, about: &str, order: &str, page: &str) -> SheetView {
+        SheetView {
+            show: Show::parse(show),
+            about: AttributeFilter::parse(about),
+            order: order.parse().ok(),
+            page: page.parse().unwrap_or(0),
+        }
     }
+
+    /// The address's values for this view, as [`SheetView::parse`] reads
+    /// them: show, about, order and page.
+    pub fn values(&self) -> [String; 4] {
+        [
+            self.show.value(),
+            self.about
+                .as_ref()
+                .map(|about| format!("{}:{}", about.column, about.value))
+                .unwrap_or_default(),
+            self.order
+                .map(|order| order.to_string())
+                .unwrap_or_default(),
+            self.page.to_string(),
+        ]
+    }
+
+    /// The address's query for this view at page `page`, coding in `pass`
+    /// (values that say nothing left out).
+    pub fn query(&self, pass: Pass, page: usize) -> String {
+        let at_page = SheetView {
+            page,
+            ..self.clone()
+        };
+        let mut parts = Vec::new();
+        if pass == Pass::Check {
+            parts.push("pass=check".to_owned());
+        }
+        for (name, value) in ["show", "about", "order", "page"]
+            .into_iter()
+            .zip(at_page.values())
+        {
+            let says_nothing = value.is_empty()
+                || (name, value.as_str()) == ("show", "all")
+                || (name, value.as_str()) == ("page", "0");
+            if !says_nothing {
+                parts.push(format!("{name}={}", encode(&value)));
+            }
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// `value` percent-encoded for a query string (a theme or option may hold
+/// any character).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// One change to an answer's coding.
@@ -149,7 +243,7 @@ impl How {
 }
 
 /// Which answers the coding screen shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Show {
     #[default]
     All,
@@ -171,6 +265,16 @@ impl Show {
         }
     }
 
+    /// The "Show" choice's value, as [`Show::parse`] reads it.
+    pub fn value(&self) -> String {
+        match self {
+            Show::All => "all".to_owned(),
+            Show::Uncoded => "uncoded".to_owned(),
+            Show::Flagged => "flagged".to_owned(),
+            Show::Theme(theme) => format!("theme:{theme}"),
+        }
+    }
+
     pub fn keeps(&self, answer: &AnswerToCode) -> bool {
         match self {
             Show::All => true,
@@ -183,7 +287,7 @@ impl Show {
 
 /// Answers whose about-you answer `column` (in the sheet's attribute
 /// order) is `value`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttributeFilter {
     pub column: usize,
     pub value: String,
@@ -256,6 +360,30 @@ pub fn with_suggestion(themes: &[String], top: &str, mode: CodingMode) -> Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sheet_view_goes_into_the_address_and_back() {
+        let view = SheetView {
+            show: Show::Theme("Help & support".to_owned()),
+            about: Some(AttributeFilter {
+                column: 0,
+                value: "Year 10".to_owned(),
+            }),
+            order: Some(0),
+            page: 3,
+        };
+        assert_eq!(
+            view.query(Pass::Main, 3),
+            "?show=theme:Help%20%26%20support&about=0:Year%2010&order=0&page=3"
+        );
+        let [show, about, order, page] = view.values();
+        assert_eq!(SheetView::parse(&show, &about, &order, &page), view);
+        // The first page of everything, in the order answered, says nothing
+        // but the pass.
+        assert_eq!(SheetView::default().query(Pass::Main, 0), "");
+        assert_eq!(SheetView::default().query(Pass::Check, 0), "?pass=check");
+        assert_eq!(SheetView::parse("", "", "", ""), SheetView::default());
+    }
 
     fn answer(themes: &[&str], flagged: bool, about_you: &[&str]) -> AnswerToCode {
         AnswerToCode {

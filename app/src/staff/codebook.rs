@@ -174,7 +174,6 @@ pub async fn edit_codebook(
 /// Keywords that set each theme apart in the answers coded so far.
 #[server(endpoint = "learned_keywords")]
 pub async fn learned_keywords(round_id: String, question: String) -> Result<Learned, AppError> {
-    use crate::domain::coding::Pass;
     use crate::domain::text::tokens;
     crate::auth::require(Role::Worker).await?;
     let super::coding::Context {
@@ -183,20 +182,17 @@ pub async fn learned_keywords(round_id: String, question: String) -> Result<Lear
         question_id,
         ..
     } = super::coding::context(&round_id, &question).await?;
-    let answers = state
+    let coded: Vec<(String, Vec<usize>)> = state
         .db
-        .coding_answers(&round_id, &question_id, &[], Pass::Main)
-        .await?;
-    let coded: Vec<(String, Vec<usize>)> = answers
-        .iter()
-        .filter(|a| !a.themes.is_empty())
-        .map(|a| {
-            let themes = a
-                .themes
+        .coded_answers(&round_id, &question_id)
+        .await?
+        .into_iter()
+        .map(|(text, names)| {
+            let themes = names
                 .iter()
                 .filter_map(|n| current.themes().iter().position(|t| &t.name == n))
                 .collect();
-            (a.text.clone(), themes)
+            (text, themes)
         })
         .collect();
     let known: Vec<std::collections::BTreeSet<String>> = current

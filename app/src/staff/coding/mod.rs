@@ -10,8 +10,8 @@
 
 use crate::domain::agreement::Agreement;
 use crate::domain::coding::{
-    AnswerToCode, AttributeFilter, CodingChange, CodingSheet, How, Pass, Show, shown, toggled,
-    with_suggestion,
+    AnswerToCode, AttributeFilter, CodingChange, CodingSheet, How, PAGE_SIZE, Pass, SheetView,
+    Show, shown, toggled, with_suggestion,
 };
 use crate::domain::flags::highlight;
 use crate::ui::{LogOutButton, unless_error};
@@ -32,13 +32,23 @@ pub fn CodingPage() -> impl IntoView {
     let query = use_query_map();
     let sheet = Resource::new(
         move || {
+            let query = query.read();
+            let value = |name: &str| query.get(name).unwrap_or_default();
             (
                 params.read().get("id").unwrap_or_default(),
                 params.read().get("question").unwrap_or_default(),
-                query.read().get("pass").unwrap_or_default(),
+                [
+                    value("pass"),
+                    value("show"),
+                    value("about"),
+                    value("order"),
+                    value("page"),
+                ],
             )
         },
-        |(round_id, question, pass)| load_coding_sheet(round_id, question, pass),
+        |(round_id, question, [pass, show, about, order, page])| {
+            load_coding_sheet(round_id, question, pass, show, about, order, page)
+        },
     );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -58,15 +68,36 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         question,
         pass,
         attributes,
+        about_you_values,
+        view,
         answers,
+        shown: shown_in_all,
+        total,
+        coded: coded_in_all,
         agreement,
     } = sheet;
-    let total = answers.len();
+    let coded_here = |list: &[AnswerToCode]| list.iter().filter(|a| !a.themes.is_empty()).count();
+    // Answers coded on other pages: the progress is those and this page's.
+    let coded_elsewhere = RwSignal::new(coded_in_all.saturating_sub(coded_here(&answers)));
     let answers = RwSignal::new(answers);
-    let show = RwSignal::new(Show::All);
-    let attribute_filter = RwSignal::new(None::<AttributeFilter>);
-    // Sort by this about-you answer (none: in the order answered).
-    let order = RwSignal::new(None::<usize>);
+    // The page applies the view again as answers are coded, so an answer
+    // coded under "Not yet coded" leaves it at once.
+    let chosen = StoredValue::new((view.show.clone(), view.about.clone(), view.order));
+    let navigate = leptos_router::hooks::use_navigate();
+    let path = format!("/rounds/{round_id}/code/{}", question.key);
+    // Goes to the page of the screen's view changed by `change`.
+    let go = {
+        let (view, path) = (view.clone(), path.clone());
+        move |change: &dyn Fn(&mut SheetView)| {
+            let mut view = view.clone();
+            change(&mut view);
+            view.page = 0;
+            navigate(
+                &format!("{path}{}", view.query(pass, 0)),
+                Default::default(),
+            );
+        }
+    };
     let current = RwSignal::new(0usize);
     let one_at_a_time = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
@@ -82,10 +113,11 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     );
     let mode = question.coding();
     let key = question.key.clone();
-    let coded = move || answers.with(|a| a.iter().filter(|a| !a.themes.is_empty()).count());
+    let coded = move || coded_elsewhere.get() + answers.with(|a| coded_here(a));
     let visible = move || -> Vec<usize> {
-        let (show, filter, order) = (show.get(), attribute_filter.get(), order.get());
-        answers.with(|list| shown(list, &show, filter.as_ref(), order))
+        chosen.with_value(|(show, about, order)| {
+            answers.with(|list| shown(list, show, about.as_ref(), *order))
+        })
     };
 
     // Sets answer `i`'s themes on the server, then here.
@@ -195,19 +227,31 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         })
     };
     let confirm_bulk = {
-        let (round_id, key) = (round_id.clone(), key.clone());
+        let (round_id, key, view) = (round_id.clone(), key.clone(), view.clone());
         move |_| {
             let Some(list) = preview.get_untracked() else {
                 return;
             };
             let ids: Vec<String> = list.iter().map(|(id, _, _)| id.clone()).collect();
-            let (round_id, key) = (round_id.clone(), key.clone());
+            let (round_id, key, view) = (round_id.clone(), key.clone(), view.clone());
             leptos::task::spawn_local(async move {
                 match bulk_accept(round_id.clone(), key.clone(), ids).await {
                     Ok(_) => {
                         preview.set(None);
-                        if let Ok(fresh) = load_coding_sheet(round_id, key, "main".to_owned()).await
-                        {
+                        let [show, about, order, page] = view.values();
+                        let fresh = load_coding_sheet(
+                            round_id,
+                            key,
+                            "main".to_owned(),
+                            show,
+                            about,
+                            order,
+                            page,
+                        )
+                        .await;
+                        if let Ok(fresh) = fresh {
+                            coded_elsewhere
+                                .set(fresh.coded.saturating_sub(coded_here(&fresh.answers)));
                             answers.set(fresh.answers);
                         }
                     }
@@ -238,43 +282,50 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         }.into_any())}
         <div class="coding-controls">
             <label for="show">"Show"</label>
-            <select id="show" on:change=move |ev| {
-                show.set(Show::parse(&event_target_value(&ev)));
+            <select id="show" on:change={
+                let go = go.clone();
+                move |ev| {
+                    let value = Show::parse(&event_target_value(&ev));
+                    go(&|view| view.show = value.clone());
+                }
             }>
-                <option value="all">"All answers"</option>
-                <option value="uncoded">"Not yet coded"</option>
-                <option value="flagged">"Flagged for a look"</option>
-                {themes.iter().map(|t| view! { <option value=format!("theme:{t}")>{format!("Coded {t}")}</option> }).collect_view()}
+                <option value="all" selected=view.show == Show::All>"All answers"</option>
+                <option value="uncoded" selected=view.show == Show::Uncoded>"Not yet coded"</option>
+                <option value="flagged" selected=view.show == Show::Flagged>"Flagged for a look"</option>
+                {themes.iter().map(|t| {
+                    let selected = view.show == Show::Theme(t.clone());
+                    view! { <option value=format!("theme:{t}") selected=selected>{format!("Coded {t}")}</option> }
+                }).collect_view()}
             </select>
             {(!attributes.is_empty()).then(|| {
-                let values: Vec<(usize, String)> = answers.with_untracked(|list| {
-                    let mut values: Vec<(usize, String)> = list
-                        .iter()
-                        .flat_map(|a| a.about_you.iter().cloned().enumerate())
-                        .filter(|(_, v)| !v.is_empty())
-                        .collect();
-                    values.sort();
-                    values.dedup();
-                    values
-                });
+                let go = go.clone();
+                let chosen = view.about.clone();
                 view! {
                     <label for="about">"About you"</label>
                     <select id="about" on:change=move |ev| {
-                        attribute_filter.set(AttributeFilter::parse(&event_target_value(&ev)));
+                        let value = AttributeFilter::parse(&event_target_value(&ev));
+                        go(&|view| view.about = value.clone());
                     }>
-                        <option value="">"Everyone"</option>
-                        {values.into_iter().map(|(column, value)| view! {
-                            <option value=format!("{column}:{value}")>{value.clone()}</option>
+                        <option value="" selected=chosen.is_none()>"Everyone"</option>
+                        {about_you_values.into_iter().map(|(column, value)| {
+                            let selected = chosen.as_ref().is_some_and(|c| c.column == column && c.value == value);
+                            view! { <option value=format!("{column}:{value}") selected=selected>{value.clone()}</option> }
                         }).collect_view()}
                     </select>
                 }
             })}
-            {(!attributes.is_empty()).then(|| view! {
-                <label for="order">"Order"</label>
-                <select id="order" on:change=move |ev| order.set(event_target_value(&ev).parse().ok())>
-                    <option value="">"As answered"</option>
-                    {attributes.iter().enumerate().map(|(i, a)| view! { <option value=i.to_string()>{format!("By {a}")}</option> }).collect_view()}
-                </select>
+            {(!attributes.is_empty()).then(|| {
+                let go = go.clone();
+                view! {
+                    <label for="order">"Order"</label>
+                    <select id="order" on:change=move |ev| {
+                        let value = event_target_value(&ev).parse().ok();
+                        go(&|view| view.order = value);
+                    }>
+                        <option value="" selected=view.order.is_none()>"As answered"</option>
+                        {attributes.iter().enumerate().map(|(i, a)| view! { <option value=i.to_string() selected=view.order == Some(i)>{format!("By {a}")}</option> }).collect_view()}
+                    </select>
+                }
             })}
             <label class="check">
                 <input type="checkbox" on:change=move |ev| one_at_a_time.set(event_target_checked(&ev))/>
@@ -332,6 +383,18 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             }
             }
         </ol>
+        {(shown_in_all > PAGE_SIZE).then(|| {
+            let first = view.page * PAGE_SIZE;
+            let last = (first + PAGE_SIZE).min(shown_in_all);
+            let link = |page: usize| format!("{path}{}", view.query(pass, page));
+            view! {
+                <nav class="pager" aria-label="Pages of answers">
+                    {(view.page > 0).then(|| view! { <a href=link(view.page - 1) rel="prev">"Previous answers"</a> })}
+                    <span>{format!("Answers {} to {last} of {shown_in_all}", first + 1)}</span>
+                    {(last < shown_in_all).then(|| view! { <a href=link(view.page + 1) rel="next">"Next answers"</a> })}
+                </nav>
+            }
+        })}
         {(pass == Pass::Main).then(|| view! {
             {agreement.map(|agreement| view! { <AgreementSection agreement/> }.into_any())}
             <p><a href=format!("{agreement_link}?pass=check")>"Code these answers again as a second coder (blind)"</a></p>

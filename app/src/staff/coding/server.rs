@@ -5,7 +5,7 @@ use crate::domain::agreement::Agreement;
 use crate::domain::coding::{CodingChange, CodingSheet};
 #[cfg(feature = "ssr")]
 use crate::domain::{
-    coding::{AnswerToCode, How, Pass},
+    coding::{How, Pass, SheetView},
     survey::CodingMode,
 };
 use crate::error::AppError;
@@ -89,17 +89,26 @@ fn parse_pass(pass: &str) -> Result<Pass, AppError> {
         .ok_or_else(|| AppError::BadInput(format!("\"{pass}\" is not a coding pass")))
 }
 
-/// A round's answers to a free-text question, for coding in `pass`.
+/// One page of a round's answers to a free-text question, for coding in
+/// `pass`: those the screen's choices show (`show`, `about`, `order`,
+/// `page`, as in its address; see [`SheetView`]), with the question's
+/// progress over all its answers.
+#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "load_coding_sheet")]
 pub async fn load_coding_sheet(
     round_id: String,
     question: String,
     pass: String,
+    #[server(default)] show: String,
+    #[server(default)] about: String,
+    #[server(default)] order: String,
+    #[server(default)] page: String,
 ) -> Result<CodingSheet, AppError> {
     use crate::domain::coding::ShownSuggestion;
     use crate::domain::suggest::Suggester;
     crate::auth::require(Role::Worker).await?;
     let pass = parse_pass(&pass)?;
+    let view = SheetView::parse(&show, &about, &order, &page);
     let cx = context(&round_id, &question).await?;
     let attributes: Vec<&crate::domain::survey::Question> = cx
         .found
@@ -110,10 +119,15 @@ pub async fn load_coding_sheet(
         .collect();
     let ids = cx.state.db.question_ids(&cx.found.survey_id).await?;
     let attribute_ids: Vec<String> = attributes.iter().map(|q| ids[&q.key].clone()).collect();
-    let mut answers = cx
+    let (mut answers, shown) = cx
         .state
         .db
-        .coding_answers(&round_id, &cx.question_id, &attribute_ids, pass)
+        .coding_page(&round_id, &cx.question_id, &attribute_ids, pass, &view)
+        .await?;
+    let (total, coded) = cx
+        .state
+        .db
+        .coding_progress(&round_id, &cx.question_id, pass)
         .await?;
     if pass == Pass::Main {
         let suggester = Suggester::new(cx.question.themes());
@@ -135,15 +149,15 @@ pub async fn load_coding_sheet(
         }
     }
     let agreement = if pass == Pass::Main {
-        let check = cx
-            .state
-            .db
-            .coding_answers(&round_id, &cx.question_id, &[], Pass::Check)
-            .await?;
-        Some(agreement_of(&cx.question, &answers, &check)).filter(|a| a.overall.units() > 0)
+        Some(agreement_of(&cx).await?).filter(|a| a.overall.units() > 0)
     } else {
         None
     };
+    let about_you_values = attributes
+        .iter()
+        .enumerate()
+        .flat_map(|(column, q)| q.options().iter().map(move |o| (column, o.clone())))
+        .collect();
     Ok(CodingSheet {
         agreement,
         round_id,
@@ -152,7 +166,12 @@ pub async fn load_coding_sheet(
         question: cx.question,
         pass,
         attributes: attributes.iter().map(|q| q.text.clone()).collect(),
+        about_you_values,
+        view,
         answers,
+        shown,
+        total,
+        coded,
     })
 }
 
@@ -376,38 +395,23 @@ pub async fn raise_concern(
 pub async fn coding_agreement(round_id: String, question: String) -> Result<Agreement, AppError> {
     crate::auth::require(Role::Worker).await?;
     let cx = context(&round_id, &question).await?;
-    let main = cx
-        .state
-        .db
-        .coding_answers(&round_id, &cx.question_id, &[], Pass::Main)
-        .await?;
-    let check = cx
-        .state
-        .db
-        .coding_answers(&round_id, &cx.question_id, &[], Pass::Check)
-        .await?;
-    Ok(agreement_of(&cx.question, &main, &check))
+    agreement_of(&cx).await
 }
 
-/// Agreement over the answers both passes have coded (both lists come from
-/// the same query, so they are in the same order).
+/// Agreement between the main coding and a second coder's, over the
+/// answers both have coded (only those are read).
 #[cfg(feature = "ssr")]
-fn agreement_of(
-    question: &crate::domain::survey::Question,
-    main: &[AnswerToCode],
-    check: &[AnswerToCode],
-) -> Agreement {
-    use crate::domain::agreement::{CodedTwice, agreement};
-    let both: Vec<CodedTwice> = main
+async fn agreement_of(cx: &Context) -> Result<Agreement, AppError> {
+    let names: Vec<String> = cx
+        .question
+        .themes()
         .iter()
-        .zip(check)
-        .filter(|(m, c)| !m.themes.is_empty() && !c.themes.is_empty())
-        .map(|(m, c)| CodedTwice {
-            answer: m.text.clone(),
-            first: m.themes.iter().cloned().collect(),
-            second: c.themes.iter().cloned().collect(),
-        })
+        .map(|t| t.name.clone())
         .collect();
-    let names: Vec<String> = question.themes().iter().map(|t| t.name.clone()).collect();
-    agreement(&names, &both)
+    let twice = cx
+        .state
+        .db
+        .coded_twice(&cx.found.round.round_id, &cx.question_id)
+        .await?;
+    Ok(crate::domain::agreement::agreement(&names, &twice))
 }
