@@ -48,7 +48,8 @@ impl Db {
     /// One page of a round's answers to free-text question `question_id`,
     /// for coding in `pass`: those `view` shows, in its order, each with
     /// its text, about-you answers (`attribute_ids`' first values),
-    /// themes, flag and quote; and how many `view` shows over all pages.
+    /// themes, flag and quote; and how many `view` shows over all pages
+    /// (`progress` is the question's [`Db::coding_progress`]).
     /// Filtered, ordered and cut by the database, so a page reads a page
     /// of rows however large the round.
     pub async fn coding_page(
@@ -58,6 +59,7 @@ impl Db {
         attribute_ids: &[String],
         pass: Pass,
         view: &SheetView,
+        progress: (usize, usize),
     ) -> Result<(Vec<AnswerToCode>, usize), DbError> {
         // Parameters numbered as they are added, so each is used.
         let mut params: Vec<String> = vec![round_id.to_owned(), question_id.to_owned()];
@@ -130,12 +132,10 @@ impl Db {
         // read off the progress's indexes; otherwise counted with the
         // filter (binding only the parameters it uses: the order's come
         // last).
+        let (total, coded) = progress;
         let shown = match (&view.show, &view.about) {
-            (Show::All, None) => self.coding_progress(round_id, question_id, pass).await?.0,
-            (Show::Uncoded, None) => {
-                let (total, coded) = self.coding_progress(round_id, question_id, pass).await?;
-                total.saturating_sub(coded)
-            }
+            (Show::All, None) => total,
+            (Show::Uncoded, None) => total.saturating_sub(coded),
             _ => {
                 let used = params.len() - usize::from(!order_join.is_empty());
                 let mut count = sqlx::query(&count_sql);
@@ -251,14 +251,17 @@ impl Db {
         question_id: &str,
     ) -> Result<Vec<CodedTwice>, DbError> {
         let rows = sqlx::query(
-            "SELECT c.response_id, c.pass, t.name, a.value FROM codings c \
+            // From the second coder's answers (CROSS JOIN: SQLite keeps
+            // that order), never a scan of the round's codings.
+            "SELECT c.response_id, c.pass, t.name, a.value \
+             FROM (SELECT DISTINCT k.response_id FROM codings k \
+                   WHERE k.round_id = $1 AND k.pass = 'check' AND k.question_id = $2) k \
+             CROSS JOIN codings c \
              JOIN themes t ON t.id = c.theme_id \
              JOIN answers a ON a.response_id = c.response_id AND a.question_id = c.question_id \
                   AND a.position = 0 \
              JOIN responses x ON x.id = c.response_id \
-             WHERE c.round_id = $1 AND c.question_id = $2 AND c.response_id IN \
-                  (SELECT k.response_id FROM codings k \
-                   WHERE k.round_id = $1 AND k.pass = 'check' AND k.question_id = $2) \
+             WHERE c.response_id = k.response_id AND c.question_id = $2 \
              ORDER BY x.submitted_on, x.respondent, x.id, t.position",
         )
         .bind(round_id)

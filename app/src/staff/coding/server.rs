@@ -119,15 +119,22 @@ pub async fn load_coding_sheet(
         .collect();
     let ids = cx.state.db.question_ids(&cx.found.survey_id).await?;
     let attribute_ids: Vec<String> = attributes.iter().map(|q| ids[&q.key].clone()).collect();
-    let (mut answers, shown) = cx
-        .state
-        .db
-        .coding_page(&round_id, &cx.question_id, &attribute_ids, pass, &view)
-        .await?;
     let (total, coded) = cx
         .state
         .db
         .coding_progress(&round_id, &cx.question_id, pass)
+        .await?;
+    let (mut answers, shown) = cx
+        .state
+        .db
+        .coding_page(
+            &round_id,
+            &cx.question_id,
+            &attribute_ids,
+            pass,
+            &view,
+            (total, coded),
+        )
         .await?;
     if pass == Pass::Main {
         let suggester = Suggester::new(cx.question.themes());
