@@ -155,10 +155,10 @@ async fn every_page(
     cookie: &str,
 ) -> (Vec<Value>, u64) {
     let mut answers = Vec::new();
-    for page in 0.. {
-        let page = page.to_string();
+    for _ in 0..10 {
+        let from = answers.len().to_string();
         let mut with_page = view.to_vec();
-        with_page.push(("page", &page));
+        with_page.push(("from", &from));
         let sheet = sheet_page(app, round, &with_page, cookie).await;
         let these = sheet["answers"].as_array().unwrap().clone();
         assert!(these.len() <= 100, "a page holds at most 100 answers");
@@ -168,7 +168,7 @@ async fn every_page(
             return (answers, shown);
         }
     }
-    unreachable!()
+    panic!("more than ten pages of {view:?}")
 }
 
 on_both_databases! {
@@ -424,8 +424,8 @@ on_both_databases! {
         assert_eq!((texts(&uncoded), shown), (expected(&|i| theme(i).is_none()), 124));
         let (helped, shown) = every_page(&app, &round, &[("show", "theme:Help and support")], &worker).await;
         assert_eq!((texts(&helped), shown), (expected(&|i| theme(i) == Some("Help and support")), 63));
-        let (ks4, _) = every_page(&app, &round, &[("about", "0:KS4")], &worker).await;
-        assert_eq!(texts(&ks4), expected(&|i| stage(i) == "KS4"));
+        let (ks4, shown) = every_page(&app, &round, &[("about", "0:KS4")], &worker).await;
+        assert_eq!((texts(&ks4), shown as usize), (expected(&|i| stage(i) == "KS4"), 107));
         let (both, shown) = every_page(&app, &round, &[("show", "uncoded"), ("about", "0:KS3")], &worker).await;
         let wanted = expected(&|i| stage(i) == "KS3" && theme(i).is_none());
         assert_eq!((texts(&both), shown as usize), (wanted.clone(), wanted.len()));
@@ -437,6 +437,13 @@ on_both_databases! {
         by_stage.sort_by_key(|&i| stage(i));
         assert_eq!(texts(&ordered), by_stage.iter().map(|i| format!("answer number {i}")).collect::<Vec<_>>());
 
+        // A filter and an order together: those coded Connect and belong,
+        // by key stage.
+        let (ordered, shown) = every_page(&app, &round, &[("show", "theme:Connect and belong"), ("order", "0")], &worker).await;
+        let mut wanted: Vec<usize> = (0..250).filter(|&i| theme(i) == Some("Connect and belong")).collect();
+        wanted.sort_by_key(|&i| stage(i));
+        assert_eq!((texts(&ordered), shown), (wanted.iter().map(|i| format!("answer number {i}")).collect::<Vec<_>>(), 63));
+
         // Coding an answer moves the progress and the "not yet coded" count.
         let id = answer(&first, "answer number 2")["response_id"].as_str().unwrap().to_owned();
         let (status, _) = json_call(&app, "code_answer", json!({"round_id": round, "question": "change", "pass": "main", "response_id": id, "themes": ["Help and support"], "how": "hand"}), &worker).await;
@@ -445,8 +452,11 @@ on_both_databases! {
         assert_eq!((after["shown"].clone(), after["coded"].clone()), (json!(123), json!(127)));
         assert!(!texts(after["answers"].as_array().unwrap()).contains(&"answer number 2".to_owned()));
 
-        // Past the last page: no answers, and nothing else goes wrong.
-        let beyond = sheet_page(&app, &round, &[("page", "9")], &worker).await;
-        assert_eq!((beyond["answers"].clone(), beyond["shown"].clone()), (json!([]), json!(250)));
+        // Past the last answer, however far: no answers, and nothing else
+        // goes wrong.
+        for from in ["900", "99999999999999999999"] {
+            let beyond = sheet_page(&app, &round, &[("from", from)], &worker).await;
+            assert_eq!((beyond["answers"].clone(), beyond["shown"].clone()), (json!([]), json!(250)));
+        }
     }
 }

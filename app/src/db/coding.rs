@@ -23,8 +23,9 @@ impl Db {
              JOIN themes t ON t.id = c.theme_id \
              JOIN answers a ON a.response_id = c.response_id AND a.question_id = c.question_id \
                   AND a.position = 0 \
+             JOIN responses x ON x.id = c.response_id \
              WHERE c.round_id = $1 AND c.pass = 'main' AND c.question_id = $2 \
-             ORDER BY c.response_id, t.position",
+             ORDER BY x.submitted_on, x.respondent, x.id, t.position",
         )
         .bind(round_id)
         .bind(question_id)
@@ -108,7 +109,12 @@ impl Db {
                      AND o.question_id = {} AND o.position = 0 ",
                     param(attribute_id)
                 ),
-                "COALESCE(o.value, ''), ",
+                // Byte order on both databases, as the screen sorts.
+                if self.is_sqlite() {
+                    "COALESCE(o.value, ''), "
+                } else {
+                    "COALESCE(o.value, '') COLLATE \"C\", "
+                },
             ),
             None => (String::new(), ""),
         };
@@ -126,7 +132,7 @@ impl Db {
              WHERE x.round_id = $1 AND a.response_id = x.id \
              AND a.question_id = $2 AND a.position = 0{filter} \
              ORDER BY {order_by}x.submitted_on, x.respondent, x.id LIMIT {PAGE_SIZE} OFFSET {}",
-            view.page.saturating_mul(PAGE_SIZE)
+            view.from
         );
         // How many are shown: for all answers, or those not yet coded,
         // read off the progress's indexes; otherwise counted with the

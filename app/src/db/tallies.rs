@@ -313,6 +313,11 @@ async fn count_groups(
          WHERE round_id = $1 AND question_id = $2 \
          AND choice IN (SELECT label FROM question_options WHERE question_id = $2)";
     let with = if sqlite {
+        // (Gone with the transaction's rollback; dropped first in case a
+        // connection ever kept one.)
+        sqlx::query("DROP TABLE IF EXISTS temp.tally_group")
+            .execute(&mut **tx)
+            .await?;
         sqlx::query(
             "CREATE TEMP TABLE tally_group (response_id TEXT NOT NULL, choice TEXT NOT NULL, \
              PRIMARY KEY (response_id, choice)) WITHOUT ROWID",

@@ -97,33 +97,46 @@ pub struct CodingSheet {
 /// few enough that a round of half a million answers opens at once.
 pub const PAGE_SIZE: usize = 100;
 
+/// The most answers a page may start after.
+pub const MOST_ANSWERS_SKIPPED: usize = 1_000_000_000;
+
 /// Which of a question's answers the coding screen shows, in what order,
-/// and which page of them: chosen on the screen, carried in its address
-/// (`?show=uncoded&about=0:KS3&order=0&page=2`) and applied by the
-/// database, so a page costs the same in a round of any size.
+/// and where its page starts: chosen on the screen, carried in its
+/// address (`?show=uncoded&about=0:KS3&order=0&from=200`) and applied by
+/// the database. A page starts at an answer, not a page number: under
+/// "Not yet coded" the answers coded on one page leave the view, so the
+/// next page starts as many answers earlier.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SheetView {
     pub show: Show,
     pub about: Option<AttributeFilter>,
     /// Sort by this about-you answer (none: in the order answered).
     pub order: Option<usize>,
-    /// From 0.
-    pub page: usize,
+    /// How many of the answers shown come before this page.
+    pub from: usize,
 }
 
 impl SheetView {
     /// Reads the address's values (empty when absent).
-    pub fn parse(show: &str, about: &str, order: &str, page: &str) -> SheetView {
+    pub fn parse(show: &str, about: &str, order: &str, from: &str) -> SheetView {
         SheetView {
             show: Show::parse(show),
             about: AttributeFilter::parse(about),
             order: order.parse().ok(),
-            page: page.parse().unwrap_or(0),
+            // Capped beyond any round (and what a database's OFFSET takes);
+            // too many digits for a number is past the cap too.
+            from: match from.parse::<usize>() {
+                Ok(from) => from.min(MOST_ANSWERS_SKIPPED),
+                Err(_) if !from.is_empty() && from.bytes().all(|b| b.is_ascii_digit()) => {
+                    MOST_ANSWERS_SKIPPED
+                }
+                Err(_) => 0,
+            },
         }
     }
 
     /// The address's values for this view, as [`SheetView::parse`] reads
-    /// them: show, about, order and page.
+    /// them: show, about, order and from.
     pub fn values(&self) -> [String; 4] {
         [
             self.show.value(),
@@ -134,28 +147,28 @@ impl SheetView {
             self.order
                 .map(|order| order.to_string())
                 .unwrap_or_default(),
-            self.page.to_string(),
+            self.from.to_string(),
         ]
     }
 
-    /// The address's query for this view at page `page`, coding in `pass`
-    /// (values that say nothing left out).
-    pub fn query(&self, pass: Pass, page: usize) -> String {
+    /// The address's query for this view's page starting at `from`,
+    /// coding in `pass` (values that say nothing left out).
+    pub fn query(&self, pass: Pass, from: usize) -> String {
         let at_page = SheetView {
-            page,
+            from,
             ..self.clone()
         };
         let mut parts = Vec::new();
         if pass == Pass::Check {
             parts.push("pass=check".to_owned());
         }
-        for (name, value) in ["show", "about", "order", "page"]
+        for (name, value) in ["show", "about", "order", "from"]
             .into_iter()
             .zip(at_page.values())
         {
             let says_nothing = value.is_empty()
                 || (name, value.as_str()) == ("show", "all")
-                || (name, value.as_str()) == ("page", "0");
+                || (name, value.as_str()) == ("from", "0");
             if !says_nothing {
                 parts.push(format!("{name}={}", encode(&value)));
             }
@@ -370,14 +383,18 @@ mod tests {
                 value: "Year 10".to_owned(),
             }),
             order: Some(0),
-            page: 3,
+            from: 300,
         };
         assert_eq!(
-            view.query(Pass::Main, 3),
-            "?show=theme:Help%20%26%20support&about=0:Year%2010&order=0&page=3"
+            view.query(Pass::Main, 300),
+            "?show=theme:Help%20%26%20support&about=0:Year%2010&order=0&from=300"
         );
-        let [show, about, order, page] = view.values();
-        assert_eq!(SheetView::parse(&show, &about, &order, &page), view);
+        let [show, about, order, from] = view.values();
+        assert_eq!(SheetView::parse(&show, &about, &order, &from), view);
+        assert_eq!(
+            SheetView::parse("", "", "", "99999999999999999999").from,
+            MOST_ANSWERS_SKIPPED
+        );
         // The first page of everything, in the order answered, says nothing
         // but the pass.
         assert_eq!(SheetView::default().query(Pass::Main, 0), "");

@@ -42,12 +42,12 @@ pub fn CodingPage() -> impl IntoView {
                     value("show"),
                     value("about"),
                     value("order"),
-                    value("page"),
+                    value("from"),
                 ],
             )
         },
-        |(round_id, question, [pass, show, about, order, page])| {
-            load_coding_sheet(round_id, question, pass, show, about, order, page)
+        |(round_id, question, [pass, show, about, order, from])| {
+            load_coding_sheet(round_id, question, pass, show, about, order, from)
         },
     );
     view! {
@@ -91,7 +91,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         move |change: &dyn Fn(&mut SheetView)| {
             let mut view = view.clone();
             change(&mut view);
-            view.page = 0;
+            view.from = 0;
             navigate(
                 &format!("{path}{}", view.query(pass, 0)),
                 Default::default(),
@@ -135,7 +135,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                     round_id,
                     key,
                     pass.as_str().to_owned(),
-                    response_id,
+                    response_id.clone(),
                     wanted,
                     how.as_str().to_owned(),
                 )
@@ -143,7 +143,15 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                 {
                     Ok(now) => {
                         problem.set(None);
-                        answers.update(|a| a[i].themes = now);
+                        // By id: a bulk accept may have changed the page
+                        // while this was on its way.
+                        answers.update(|list| {
+                            if let Some(answer) =
+                                list.iter_mut().find(|a| a.response_id == response_id)
+                            {
+                                answer.themes = now;
+                            }
+                        });
                     }
                     Err(error) => problem.set(Some(error.to_string())),
                 }
@@ -238,7 +246,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                 match bulk_accept(round_id.clone(), key.clone(), ids).await {
                     Ok(_) => {
                         preview.set(None);
-                        let [show, about, order, page] = view.values();
+                        let [show, about, order, from] = view.values();
                         let fresh = load_coding_sheet(
                             round_id,
                             key,
@@ -246,7 +254,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                             show,
                             about,
                             order,
-                            page,
+                            from,
                         )
                         .await;
                         if let Ok(fresh) = fresh {
@@ -383,15 +391,32 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             }
             }
         </ol>
-        {(shown_in_all > PAGE_SIZE).then(|| {
-            let first = view.page * PAGE_SIZE;
-            let last = (first + PAGE_SIZE).min(shown_in_all);
-            let link = |page: usize| format!("{path}{}", view.query(pass, page));
+        {(shown_in_all > PAGE_SIZE || view.from > 0).then(|| {
+            // The view may lose answers as they are coded ("Not yet
+            // coded"): the next page starts after those still shown.
+            let from = view.from;
+            let still_shown = move || visible().len();
+            let left_the_view = {
+                let on_page = answers.with_untracked(|list| list.len());
+                move || on_page - still_shown()
+            };
+            let (view, path) = (view.clone(), path.clone());
+            let link = move |from: usize| format!("{path}{}", view.query(pass, from));
+            let next = link.clone();
             view! {
                 <nav class="pager" aria-label="Pages of answers">
-                    {(view.page > 0).then(|| view! { <a href=link(view.page - 1) rel="prev">"Previous answers"</a> })}
-                    <span>{format!("Answers {} to {last} of {shown_in_all}", first + 1)}</span>
-                    {(last < shown_in_all).then(|| view! { <a href=link(view.page + 1) rel="next">"Next answers"</a> })}
+                    {(from > 0).then(|| view! { <a href=link(from.saturating_sub(PAGE_SIZE)) rel="prev">"Previous answers"</a> })}
+                    <span>{move || {
+                        let total = shown_in_all.saturating_sub(left_the_view());
+                        if still_shown() == 0 {
+                            format!("No more answers here: {total} shown in all")
+                        } else {
+                            format!("Answers {} to {} of {total}", from + 1, from + still_shown())
+                        }
+                    }}</span>
+                    {move || (from + still_shown() < shown_in_all.saturating_sub(left_the_view())).then(|| {
+                        view! { <a href=next(from + still_shown()) rel="next">"Next answers"</a> }
+                    })}
                 </nav>
             }
         })}

@@ -91,7 +91,7 @@ fn parse_pass(pass: &str) -> Result<Pass, AppError> {
 
 /// One page of a round's answers to a free-text question, for coding in
 /// `pass`: those the screen's choices show (`show`, `about`, `order`,
-/// `page`, as in its address; see [`SheetView`]), with the question's
+/// `from`, as in its address; see [`SheetView`]), with the question's
 /// progress over all its answers.
 #[allow(clippy::too_many_arguments)]
 #[server(endpoint = "load_coding_sheet")]
@@ -102,13 +102,13 @@ pub async fn load_coding_sheet(
     #[server(default)] show: String,
     #[server(default)] about: String,
     #[server(default)] order: String,
-    #[server(default)] page: String,
+    #[server(default)] from: String,
 ) -> Result<CodingSheet, AppError> {
     use crate::domain::coding::ShownSuggestion;
     use crate::domain::suggest::Suggester;
     crate::auth::require(Role::Worker).await?;
     let pass = parse_pass(&pass)?;
-    let view = SheetView::parse(&show, &about, &order, &page);
+    let view = SheetView::parse(&show, &about, &order, &from);
     let cx = context(&round_id, &question).await?;
     let attributes: Vec<&crate::domain::survey::Question> = cx
         .found
