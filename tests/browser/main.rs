@@ -1077,6 +1077,80 @@ async fn a_worker_codes_with_the_keyboard_and_the_summary_shows_it() {
     browser.close().await;
 }
 
+/// A question with more answers than a page: the worker codes answers
+/// under "Not yet coded", and the next page starts at the first answer
+/// still not coded (coded ones leave the view, so the next page starts as
+/// many answers earlier), not a page further on.
+#[tokio::test]
+async fn the_next_page_of_answers_not_yet_coded_skips_none() {
+    let app = TestApp::spawn().await;
+    std::fs::write(
+        app.dir.path().join("s.toml"),
+        "slug = \"s\"\ntitle = \"Small\"\n\n[[questions]]\nkey = \"change\"\nkind = \"text\"\ntext = \"What needs to change?\"\n[[questions.themes]]\nname = \"Connect and belong\"\n",
+    )
+    .unwrap();
+    let mut csv = String::from("respondent,change\n");
+    for i in 0..130 {
+        csv += &format!("r{i:03},answer {i:03}\n");
+    }
+    std::fs::write(app.dir.path().join("r.csv"), csv).unwrap();
+    for args in [
+        &["survey", "import", "s.toml"][..],
+        &[
+            "import",
+            "responses",
+            "--survey",
+            "s",
+            "--round",
+            "R",
+            "r.csv",
+        ][..],
+    ] {
+        assert!(app.heard(args, "").status.success(), "{args:?}");
+    }
+    let round: (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'R'")
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+    app.add_user("worker", "worker@example.org", PASSWORD);
+    let browser = Browser::open(Js::On).await;
+    log_in(&browser, &app, "worker@example.org", "Rounds").await;
+    browser
+        .goto(&app.url(&format!("/rounds/{}/code/change?show=uncoded", round.0)))
+        .await;
+    browser.wait_for_h1("What needs to change?").await;
+    browser.wait_for_text("Answers 1 to 100 of 130").await;
+    // The first two answers get the theme (key 1, then down, key 1).
+    for key in ["1", "ArrowDown", "1"] {
+        browser
+            .run_script(&format!("window.dispatchEvent(new KeyboardEvent('keydown', {{key: '{key}', bubbles: true}})); return true;"))
+            .await;
+        if key == "1" {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    }
+    browser.wait_for_text("2 of 130 coded").await;
+    browser.wait_for_text("Answers 1 to 98 of 128").await;
+    browser.click("a[rel=next]").await;
+    browser.wait_for_text("Answers 99 to 128 of 128").await;
+    let first = browser
+        .run_script("return document.querySelector('.coding-answer').textContent;")
+        .await;
+    assert!(
+        first.as_str().unwrap().contains("answer 100"),
+        "the page starts at the first answer not yet seen: {first}"
+    );
+    assert!(
+        browser.current_url().await.contains("from=98"),
+        "{}",
+        browser.current_url().await
+    );
+    browser
+        .check_accessibility("coding screen, second page")
+        .await;
+    browser.close().await;
+}
+
 /// Logs `email` in (with the test password) and waits for `landing`.
 async fn log_in(browser: &Browser, app: &TestApp, email: &str, landing: &str) {
     browser.goto(&app.url("/login")).await;
