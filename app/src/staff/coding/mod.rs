@@ -79,6 +79,11 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     let coded_here = |list: &[AnswerToCode]| list.iter().filter(|a| !a.themes.is_empty()).count();
     // Answers coded on other pages: the progress is those and this page's.
     let coded_elsewhere = RwSignal::new(coded_in_all.saturating_sub(coded_here(&answers)));
+    // What the server last said of the view: how many it shows in all, and
+    // how many of them came on this page (a bulk accept loads it again).
+    let first_shown_in_all = shown_in_all;
+    let shown_in_all = RwSignal::new(shown_in_all);
+    let on_page = RwSignal::new(answers.len());
     let answers = RwSignal::new(answers);
     // The page applies the view again as answers are coded, so an answer
     // coded under "Not yet coded" leaves it at once.
@@ -260,6 +265,8 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                         if let Ok(fresh) = fresh {
                             coded_elsewhere
                                 .set(fresh.coded.saturating_sub(coded_here(&fresh.answers)));
+                            shown_in_all.set(fresh.shown);
+                            on_page.set(fresh.answers.len());
                             answers.set(fresh.answers);
                         }
                     }
@@ -391,15 +398,12 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             }
             }
         </ol>
-        {(shown_in_all > PAGE_SIZE || view.from > 0).then(|| {
+        {(first_shown_in_all > PAGE_SIZE || view.from > 0).then(|| {
             // The view may lose answers as they are coded ("Not yet
             // coded"): the next page starts after those still shown.
             let from = view.from;
             let still_shown = move || visible().len();
-            let left_the_view = {
-                let on_page = answers.with_untracked(|list| list.len());
-                move || on_page - still_shown()
-            };
+            let left_the_view = move || on_page.get().saturating_sub(still_shown());
             let (view, path) = (view.clone(), path.clone());
             let link = move |from: usize| format!("{path}{}", view.query(pass, from));
             let next = link.clone();
@@ -407,14 +411,14 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                 <nav class="pager" aria-label="Pages of answers">
                     {(from > 0).then(|| view! { <a href=link(from.saturating_sub(PAGE_SIZE)) rel="prev">"Previous answers"</a> })}
                     <span>{move || {
-                        let total = shown_in_all.saturating_sub(left_the_view());
+                        let total = shown_in_all.get().saturating_sub(left_the_view());
                         if still_shown() == 0 {
                             format!("No more answers here: {total} shown in all")
                         } else {
                             format!("Answers {} to {} of {total}", from + 1, from + still_shown())
                         }
                     }}</span>
-                    {move || (from + still_shown() < shown_in_all.saturating_sub(left_the_view())).then(|| {
+                    {move || (from + still_shown() < shown_in_all.get().saturating_sub(left_the_view())).then(|| {
                         view! { <a href=next(from + still_shown()) rel="next">"Next answers"</a> }
                     })}
                 </nav>
