@@ -280,6 +280,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("could not press keys on {css}: {e}"));
     }
 
+    /// A key pressed on the page as a whole (a keydown on the window, as
+    /// the coding screen listens for), not typed into a field.
+    pub async fn press_on_page(&self, key: &str) {
+        self.run_script(&format!(
+            "window.dispatchEvent(new KeyboardEvent('keydown', {{key: '{key}', bubbles: true}})); return true;"
+        ))
+        .await;
+    }
+
     pub async fn type_into(&self, css: &str, text: &str) {
         let element = self.element(css).await;
         element

@@ -996,14 +996,7 @@ async fn a_worker_codes_with_the_keyboard_and_the_summary_shows_it() {
     browser.wait_for_h1("What needs to change?").await;
     browser.wait_for_text("0 of 3 coded").await;
     browser.check_accessibility("coding screen").await;
-    let key = |key: &'static str| {
-        let browser = &browser;
-        async move {
-            browser
-                .run_script(&format!("window.dispatchEvent(new KeyboardEvent('keydown', {{key: '{key}', bubbles: true}})); return true;"))
-                .await;
-        }
-    };
+    let key = |key: &'static str| browser.press_on_page(key);
     // Enter accepts the first answer's top suggestion ("listened").
     key("Enter").await;
     browser.wait_for_text("1 of 3 coded").await;
@@ -1122,9 +1115,7 @@ async fn the_next_page_of_answers_not_yet_coded_skips_none() {
     browser.wait_for_text("Answers 1 to 100 of 130").await;
     // The first two answers get the theme (key 1, then down, key 1).
     for key in ["1", "ArrowDown", "1"] {
-        browser
-            .run_script(&format!("window.dispatchEvent(new KeyboardEvent('keydown', {{key: '{key}', bubbles: true}})); return true;"))
-            .await;
+        browser.press_on_page(key).await;
         if key == "1" {
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
