@@ -2,7 +2,7 @@
 """Fills round ROUND of the 2024 fixture's survey (voice-2024, imported by
 `heard survey import`) in the SQLite database at PATH with N made-up
 responses, written as Heard writes them (answers and codings carry their
-round; an option's answer its `choice`): a key stage (one in twelve
+round; an option's answer its `choice`; the counts it keeps): a key stage (one in twelve
 skipped), four free-text answers (one in ten skipped), the first three
 coded (one theme each, or one or two where the question takes several) (one in twenty left uncoded), the
 comments not coded. 333,334 responses hold 1,000,000 coded answers.
@@ -46,5 +46,9 @@ for start in range(0, count, 20_000):
     db.executemany("INSERT INTO responses (id, round_id, client_id, fingerprint, submitted_on) VALUES (?, ?, ?, ?, ?)", responses)
     db.executemany("INSERT INTO answers (response_id, round_id, question_id, position, value, choice) VALUES (?, ?, ?, ?, ?, ?)", answers)
     db.executemany("INSERT INTO codings (response_id, round_id, question_id, pass, theme_id) VALUES (?, ?, ?, ?, ?)", codings)
+# The counts Heard keeps as it writes (as its migration counts them).
+db.execute("DELETE FROM answer_counts WHERE round_id = ?", (round_id,))
+db.execute("INSERT INTO answer_counts (round_id, question_id, counted, shard, n) SELECT round_id, question_id, 'answered', 0, COUNT(*) FROM answers WHERE round_id = ? AND position = 0 GROUP BY round_id, question_id", (round_id,))
+db.execute("INSERT INTO answer_counts (round_id, question_id, counted, shard, n) SELECT round_id, question_id, pass, 0, COUNT(DISTINCT response_id) FROM codings WHERE round_id = ? GROUP BY round_id, question_id, pass", (round_id,))
 db.commit()
 print(f"{count} responses, {coded_answers} coded answers in round {round_name}")

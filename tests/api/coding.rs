@@ -457,6 +457,53 @@ on_both_databases! {
         for from in ["900", "99999999999999999999"] {
             let beyond = sheet_page(&app, &round, &[("from", from)], &worker).await;
             assert_eq!((beyond["answers"].clone(), beyond["shown"].clone()), (json!([]), json!(250)));
+            assert_eq!(beyond["shown_at_least"], json!(false));
         }
+    }
+
+    // A view that must be counted (one theme, one key stage, the flagged
+    // answers) is counted only a thousand answers past its page, so that
+    // a national round's page is not a count of all its answers: the
+    // screen says "more than" then, and the exact number once the page
+    // comes within reach of the end.
+    async fn a_view_too_large_to_count_says_more_than_until_its_end_is_near(app: TestApp) {
+        set_up(&app);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let mut responses = String::from("respondent,ks,change\n");
+        let mut codes = String::from("respondent,question,theme\n");
+        for i in 0..1250 {
+            responses += &format!("m{i:04},KS3,answer {i}\n");
+            codes += &format!("m{i:04},change,Help and support\n");
+        }
+        std::fs::write(app.dir.path().join("many.csv"), responses).unwrap();
+        std::fs::write(app.dir.path().join("codes.csv"), codes).unwrap();
+        for args in [
+            &["import", "responses", "--survey", "s", "--round", "Many", "many.csv"][..],
+            &["import", "codes", "--survey", "s", "--round", "Many", "codes.csv"][..],
+        ] {
+            let out = app.heard(args, "");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'Many'")
+            .fetch_one(&app.database().await)
+            .await
+            .unwrap();
+        let counted = |sheet: &Value| (sheet["shown"].clone(), sheet["shown_at_least"].clone());
+        for view in [("show", "theme:Help and support"), ("about", "0:KS3")] {
+            // Counted to the page's end and a thousand past it: 1,100.
+            let first = sheet_page(&app, &round, &[view], &worker).await;
+            assert_eq!(counted(&first), (json!(1100), json!(true)), "{view:?}");
+            assert_eq!(first["answers"].as_array().unwrap().len(), 100);
+            let later = sheet_page(&app, &round, &[view, ("from", "100")], &worker).await;
+            assert_eq!(counted(&later), (json!(1200), json!(true)), "{view:?}");
+            // From the 201st, the end is within reach: all 1,250.
+            let near = sheet_page(&app, &round, &[view, ("from", "200")], &worker).await;
+            assert_eq!(counted(&near), (json!(1250), json!(false)), "{view:?}");
+            assert_eq!(near["answers"][0]["text"], json!("answer 200"));
+        }
+        // Views read off the kept counts are exact at once.
+        let all = sheet_page(&app, &round, &[], &worker).await;
+        assert_eq!(counted(&all), (json!(1250), json!(false)));
+        assert_eq!((all["total"].clone(), all["coded"].clone()), (json!(1250), json!(1250)));
     }
 }

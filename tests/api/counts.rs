@@ -318,6 +318,46 @@ async fn call(app: &TestApp, name: &str, cookie: &str, body: Value, form: bool) 
     text
 }
 
+/// The coding screen's progress on free-text question `key` in `pass`,
+/// as a worker's first page shows it: (answers, answers coded).
+async fn progress_served(
+    app: &TestApp,
+    cookie: &str,
+    round: &str,
+    key: &str,
+    pass: &str,
+) -> (i64, i64) {
+    let body = json!({"round_id": round, "question": key, "pass": pass});
+    let sheet: Value =
+        serde_json::from_str(&call(app, "load_coding_sheet", cookie, body, true).await).unwrap();
+    (
+        sheet["total"].as_i64().unwrap(),
+        sheet["coded"].as_i64().unwrap(),
+    )
+}
+
+/// The same, counted one young person at a time (main coding).
+fn progress_by_hand(people: &[Person], key: &str) -> (i64, i64) {
+    let answered = people.iter().filter(|p| p.answers.contains_key(key));
+    let coded = answered
+        .clone()
+        .filter(|p| p.themes.get(key).is_some_and(|t| !t.is_empty()));
+    (answered.count() as i64, coded.count() as i64)
+}
+
+/// Asserts that the coding screen's progress on both free-text questions
+/// equals the count by hand.
+async fn check_progress(app: &TestApp, cookie: &str, round: &str, people: &[Person], when: &str) {
+    for key in ["say", "why"] {
+        let served = progress_served(app, cookie, round, key, "main").await;
+        assert_eq!(
+            served,
+            progress_by_hand(people, key),
+            "coding progress on {key}, {when}"
+        );
+    }
+}
+
 on_both_databases! {
     // Reports are counted by the database (GROUP BY over indexes), not
     // from every answer in memory. Every figure, for every breakdown
@@ -347,6 +387,7 @@ on_both_databases! {
             let served = worker_csv(&app, &cookie, &round, by).await;
             assert_eq!(report_lines(&served), expected, "report.csv, by {by:?}");
         }
+        check_progress(&app, &cookie, &round, &everyone, "imported").await;
 
         // Recoded elsewhere (another process): every answer to "say" now
         // has theme C alone, and the server's figures follow at once.
@@ -361,6 +402,7 @@ on_both_databases! {
             let served = worker_csv(&app, &cookie, &round, by).await;
             assert_eq!(report_lines(&served), counted_by_hand(&everyone, by), "after recoding, by {by:?}");
         }
+        check_progress(&app, &cookie, &round, &everyone, "after recoding").await;
 
         // More young people, added by another process: counted at once too.
         let mut more = people(7, &mut Dice(99));
@@ -375,6 +417,7 @@ on_both_databases! {
             let served = worker_csv(&app, &cookie, &round, by).await;
             assert_eq!(report_lines(&served), counted_by_hand(&everyone, by), "after more responses, by {by:?}");
         }
+        check_progress(&app, &cookie, &round, &everyone, "after more responses").await;
         // Every answer and coding carries its response's round.
         let (answers, codings): (i64, i64) = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM answers a JOIN responses x ON x.id = a.response_id WHERE a.round_id <> x.round_id), \
@@ -413,6 +456,8 @@ on_both_databases! {
         let admin = app.log_in("admin@example.org", PASSWORD).await.unwrap();
         let mut sent = people(4, &mut Dice(3));
         let client_ids: Vec<String> = (1..=4).map(|n| format!("{n:x}e1c2a55-54b8-4a52-9d0c-8d0f6f4e2c11")).collect();
+        // The first to be sent says something (it is coded, then erased).
+        sent[0].answers.insert("say", vec!["some words"]);
         for (person, client_id) in sent.iter_mut().zip(&client_ids).take(3) {
             person.themes.clear();
             send(&other, &join_code, client_id, person).await;
@@ -427,6 +472,7 @@ on_both_databases! {
                 let served = worker_csv(app, &worker, round, by).await;
                 assert_eq!(report_lines(&served), expected, "{when}, by {by:?}");
             }
+            check_progress(app, &worker, round, people, when).await;
         };
         // Both instances count, and keep, every breakdown of both rounds.
         for instance in [&app, &other] {
@@ -450,6 +496,35 @@ on_both_databases! {
         check(&app, &round, &everyone, true, "after the merge").await;
         check(&app, &tablets, &sent[..3], true, "after the merge").await;
 
+        // The first tablet's answer coded through the other instance, in
+        // the main coding and by a second coder; then another's coding
+        // given and taken away again.
+        let response_of = async |client_id: &str| -> String {
+            sqlx::query_scalar("SELECT id FROM responses WHERE client_id = $1")
+                .bind(client_id)
+                .fetch_one(&app.database().await)
+                .await
+                .unwrap()
+        };
+        let first = response_of(&client_ids[0]).await;
+        for (pass, themes) in [("main", ["A"]), ("check", ["C"])] {
+            let coded = json!({"round_id": tablets, "question": "say", "pass": pass,
+                "response_id": first, "themes": themes, "how": "hand"});
+            call(&other, "code_answer", &worker, coded, false).await;
+        }
+        sent[0].themes.insert("say", vec!["A"]);
+        check(&app, &tablets, &sent[..3], true, "after coding").await;
+        assert_eq!(progress_served(&app, &worker, &tablets, "say", "check").await.1, 1);
+        if sent[1].answers.contains_key("say") {
+            let second = response_of(&client_ids[1]).await;
+            for themes in [vec!["C"], vec![]] {
+                let coded = json!({"round_id": tablets, "question": "say", "pass": "main",
+                    "response_id": second, "themes": themes, "how": "hand"});
+                call(&other, "code_answer", &worker, coded, false).await;
+            }
+            check(&app, &tablets, &sent[..3], true, "after a coding taken away").await;
+        }
+
         // The first tablet's response erased through the other instance,
         // and a fourth sent: three responses again, not the same three.
         let code = receipt(&client_ids[0]);
@@ -458,5 +533,6 @@ on_both_databases! {
         send(&other, &join_code, &client_ids[3], &sent[3]).await;
         sent.remove(0);
         check(&app, &tablets, &sent, true, "after an erasure").await;
+        assert_eq!(progress_served(&app, &worker, &tablets, "say", "check").await, (progress_by_hand(&sent, "say").0, 0));
     }
 }

@@ -4,7 +4,8 @@
 use super::{Db, DbError, Tx, new_id, now};
 use crate::domain::agreement::CodedTwice;
 use crate::domain::coding::{
-    AnswerToCode, CodingChange, PAGE_SIZE, Pass, QuoteState, SheetView, Show,
+    AnswerToCode, CodingChange, MOST_COUNTED_AHEAD, PAGE_SIZE, Pass, QuoteState, SheetView, Show,
+    Shown,
 };
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -50,7 +51,9 @@ impl Db {
     /// for coding in `pass`: those `view` shows, in its order, each with
     /// its text, about-you answers (`attribute_ids`' first values),
     /// themes, flag and quote; and how many `view` shows over all pages
-    /// (`progress` is the question's [`Db::coding_progress`]).
+    /// (`progress` is the question's [`Db::coding_progress`]; a view
+    /// that must be counted is counted only [`MOST_COUNTED_AHEAD`] past
+    /// the page).
     /// Filtered, ordered and cut by the database, so a page reads a page
     /// of rows however large the round.
     pub async fn coding_page(
@@ -61,7 +64,7 @@ impl Db {
         pass: Pass,
         view: &SheetView,
         progress: (usize, usize),
-    ) -> Result<(Vec<AnswerToCode>, usize), DbError> {
+    ) -> Result<(Vec<AnswerToCode>, Shown), DbError> {
         // Parameters numbered as they are added, so each is used.
         let mut params: Vec<String> = vec![round_id.to_owned(), question_id.to_owned()];
         let mut param = |value: &str| {
@@ -118,9 +121,12 @@ impl Db {
             ),
             None => (String::new(), ""),
         };
+        let most_counted = view.from + PAGE_SIZE + MOST_COUNTED_AHEAD;
         let count_sql = format!(
-            "SELECT COUNT(*) AS n FROM answers a \
-             WHERE a.round_id = $1 AND a.question_id = $2 AND a.position = 0{filter}"
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM answers a \
+             WHERE a.round_id = $1 AND a.question_id = $2 AND a.position = 0{filter} \
+             LIMIT {}) counted",
+            most_counted + 1
         );
         let page_sql = format!(
             "SELECT a.response_id, a.value, \
@@ -140,8 +146,8 @@ impl Db {
         // last).
         let (total, coded) = progress;
         let shown = match (&view.show, &view.about) {
-            (Show::All, None) => total,
-            (Show::Uncoded, None) => total.saturating_sub(coded),
+            (Show::All, None) => Shown::All(total),
+            (Show::Uncoded, None) => Shown::All(total.saturating_sub(coded)),
             _ => {
                 let used = params.len() - usize::from(!order_join.is_empty());
                 let mut count = sqlx::query(&count_sql);
@@ -149,7 +155,10 @@ impl Db {
                     count = count.bind(value);
                 }
                 let n: i64 = count.fetch_one(self.pool()).await?.try_get("n")?;
-                n as usize
+                match n as usize {
+                    n if n > most_counted => Shown::AtLeast(most_counted),
+                    n => Shown::All(n),
+                }
             }
         };
         let mut page = sqlx::query(&page_sql);
@@ -183,14 +192,19 @@ impl Db {
             .map(|(i, a)| (a.response_id.clone(), i))
             .collect();
         if !attribute_ids.is_empty() {
-            // Only choices: free text never is an about-you answer.
+            // By the answers' key alone (the page's responses are the
+            // round's): with the round named, SQLite read every about-you
+            // answer of the round off the counting index instead.
             let sql = format!(
                 "SELECT a.response_id, a.question_id, a.value FROM answers a \
-                 WHERE a.round_id = $1 AND a.position = 0 AND a.choice IS NOT NULL \
-                 AND a.response_id IN {}",
-                super::submissions::placeholders_from(2, 1, answers.len())
+                 WHERE a.question_id IN {} AND a.position = 0 AND a.response_id IN {}",
+                super::submissions::placeholders_from(1, 1, attribute_ids.len()),
+                super::submissions::placeholders_from(1 + attribute_ids.len(), 1, answers.len())
             );
-            let mut query = sqlx::query(&sql).bind(round_id);
+            let mut query = sqlx::query(&sql);
+            for attribute_id in attribute_ids {
+                query = query.bind(attribute_id);
+            }
             for answer in &answers {
                 query = query.bind(&answer.response_id);
             }
@@ -222,30 +236,6 @@ impl Db {
             }
         }
         Ok((answers, shown))
-    }
-
-    /// How many answers free-text question `question_id` has in round
-    /// `round_id`, and how many of them have a theme in `pass`.
-    pub async fn coding_progress(
-        &self,
-        round_id: &str,
-        question_id: &str,
-        pass: Pass,
-    ) -> Result<(usize, usize), DbError> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM answers a \
-                     WHERE a.round_id = $1 AND a.question_id = $2 AND a.position = 0) AS total, \
-                    (SELECT COUNT(DISTINCT c.response_id) FROM codings c \
-                     WHERE c.round_id = $1 AND c.pass = $3 AND c.question_id = $2) AS coded",
-        )
-        .bind(round_id)
-        .bind(question_id)
-        .bind(pass.as_str())
-        .fetch_one(self.pool())
-        .await?;
-        let total: i64 = row.try_get("total")?;
-        let coded: i64 = row.try_get("coded")?;
-        Ok((total as usize, coded as usize))
     }
 
     /// The answers to `question_id` in `round_id` that both the main
@@ -367,9 +357,23 @@ impl Db {
     ) -> Result<(), DbError> {
         let themes = self.theme_ids(survey_id).await?;
         let mut tx = self.pool().begin().await?;
+        let mut counts = super::progress::CountChanges::new();
         for (response_id, names) in coded {
-            write_coding(&mut tx, &themes, response_id, key, "main", names, who, how).await?;
+            write_coding(
+                &mut tx,
+                &mut counts,
+                &themes,
+                response_id,
+                key,
+                "main",
+                names,
+                who,
+                how,
+            )
+            .await?;
         }
+        // After the codings, before the round's row, as everywhere.
+        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
         if let Some((response_id, _)) = coded.first() {
             super::tallies::recount_round_of(&mut tx, response_id).await?;
         }
@@ -409,8 +413,10 @@ impl Db {
         }
         let themes = self.theme_ids(survey_id).await?;
         let mut tx = self.pool().begin().await?;
+        let mut counts = super::progress::CountChanges::new();
         write_coding(
             &mut tx,
+            &mut counts,
             &themes,
             response_id,
             key,
@@ -420,6 +426,7 @@ impl Db {
             how,
         )
         .await?;
+        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
         if pass == Pass::Main {
             super::tallies::recount_round_of(&mut tx, response_id).await?;
         }
@@ -554,9 +561,12 @@ impl Db {
 pub(super) type ThemeIds = BTreeMap<String, (String, BTreeMap<String, String>)>;
 
 /// Replaces the themes of one answer in one pass and records the change.
+/// Adds to `counts` how the kept counts move (for the caller to write
+/// once, after all its codings: see `db::progress`).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn write_coding(
     tx: &mut Tx<'_>,
+    counts: &mut super::progress::CountChanges,
     themes: &ThemeIds,
     response_id: &str,
     key: &str,
@@ -600,6 +610,20 @@ pub(super) async fn write_coding(
         .bind(theme_id)
         .execute(&mut **tx)
         .await?;
+    }
+    // Coded, or no longer coded, in this pass: the kept counts move.
+    let moved = i64::from(!names.is_empty()) - i64::from(!before.is_empty());
+    if moved != 0 {
+        let counted = Pass::parse(pass)
+            .map(super::progress::Counted::Coded)
+            .ok_or_else(|| DbError::Corrupt(format!("no coding pass {pass:?}")))?;
+        let row = sqlx::query("SELECT round_id FROM responses WHERE id = $1")
+            .bind(response_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        *counts
+            .entry((row.try_get("round_id")?, question_id.clone(), counted))
+            .or_default() += moved;
     }
     sqlx::query(
         "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, from_themes, to_themes, how, seq) \

@@ -167,6 +167,7 @@ impl Db {
             let mut response_ids = IdRun::new();
             let mut client_ids = IdRun::new();
             let mut done = 0;
+            let mut answered = super::progress::CountChanges::new();
             for (rows, concerns) in new_rows.chunks(BATCH_ROWS).zip(concerns.chunks(BATCH_ROWS)) {
                 let mut responses = Vec::with_capacity(rows.len());
                 let mut answers = Vec::new();
@@ -189,6 +190,14 @@ impl Db {
                         let is_choice = questions
                             .iter()
                             .any(|q| q.key == key && q.kind.has_options());
+                        if !values.is_empty() {
+                            let key = (
+                                round_id.clone(),
+                                question_id.clone(),
+                                super::progress::Counted::Answered,
+                            );
+                            *answered.entry(key).or_default() += 1;
+                        }
                         for (position, value) in values.iter().enumerate() {
                             answers.push(vec![
                                 Value::from(response_id.as_str()),
@@ -256,6 +265,7 @@ impl Db {
                 done += rows.len();
                 progress(done, new_rows.len());
             }
+            super::progress::add_to_counts(&mut tx, &answered, 0).await?;
             tx.commit().await?;
             Ok::<(), DbError>(())
         }
@@ -316,6 +326,7 @@ impl Db {
         let current = self.codings_of_round(round_id, "main").await?;
         let mut tx = self.pool().begin().await?;
         let mut changed = 0;
+        let mut counts = super::progress::CountChanges::new();
         for ((response_id, key), names) in wanted {
             let before = current
                 .get(&(response_id.clone(), key.clone()))
@@ -327,6 +338,7 @@ impl Db {
             let names: Vec<String> = names.iter().cloned().collect();
             write_coding(
                 &mut tx,
+                &mut counts,
                 &themes,
                 response_id,
                 key,
@@ -338,6 +350,7 @@ impl Db {
             .await?;
             changed += 1;
         }
+        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
         if changed > 0 {
             super::tallies::recount_round(&mut tx, round_id).await?;
         }

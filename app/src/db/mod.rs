@@ -11,6 +11,7 @@ mod coding;
 mod exports;
 mod flags;
 mod imports;
+mod progress;
 mod reports;
 mod responses;
 mod retention;

@@ -120,6 +120,7 @@ impl Db {
         let (Some(response_id), ReceiptLookup::Found(response)) = (response_id, &found) else {
             return Ok(found);
         };
+        let counted = super::progress::counted_in(&mut tx, &response_id).await?;
         // The schema cascades these; deleting them by name keeps the
         // erasure complete even on a database opened without foreign keys.
         for table in [
@@ -136,7 +137,8 @@ impl Db {
                 .await?;
         }
         // After the codings, as everywhere: codings are locked before
-        // the round's row.
+        // the kept counts, and those before the round's row.
+        super::progress::add_to_counts(&mut tx, &counted, 0).await?;
         super::tallies::recount_round_of(&mut tx, &response_id).await?;
         sqlx::query("DELETE FROM responses WHERE id = $1")
             .bind(&response_id)

@@ -360,6 +360,16 @@ async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, Db
         }
         insert.execute(&mut *tx).await?;
     }
+    let mut answered = super::progress::CountChanges::new();
+    for (_, round_id, answer) in values.iter().filter(|(_, _, a)| a.position == 0) {
+        let key = (
+            (*round_id).to_owned(),
+            answer.question_id.clone(),
+            super::progress::Counted::Answered,
+        );
+        *answered.entry(key).or_default() += 1;
+    }
+    super::progress::add_to_counts(&mut tx, &answered, super::progress::next_shard()).await?;
 
     for (&i, id) in stored.iter().zip(&ids) {
         store_concerns(&mut tx, id, responses[i]).await?;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which coding an action is about: the main one (what reports count) or
 /// a second coder's blind check of the same answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Pass {
     Main,
     Check,
@@ -83,8 +83,11 @@ pub struct CodingSheet {
     pub view: SheetView,
     /// One page of the answers `view` shows.
     pub answers: Vec<AnswerToCode>,
-    /// How many answers `view` shows over all its pages.
+    /// How many answers `view` shows over all its pages; with
+    /// `shown_at_least`, at least that many (a filtered view is counted
+    /// only [`MOST_COUNTED_AHEAD`] past its page).
     pub shown: usize,
+    pub shown_at_least: bool,
     /// How many answers the question has in the round, and how many of
     /// them have a theme in this pass.
     pub total: usize,
@@ -96,6 +99,12 @@ pub struct CodingSheet {
 /// Answers on one page of the coding screen: enough to code for a while,
 /// few enough that a round of half a million answers opens at once.
 pub const PAGE_SIZE: usize = 100;
+
+/// How far past its page a view that must be counted (one theme, the
+/// flagged answers, one about-you answer) is counted: enough for the
+/// pages a worker goes through, without a count of every answer in a
+/// national round (two seconds at 300,000) on every page.
+pub const MOST_COUNTED_AHEAD: usize = 1_000;
 
 /// The most answers a page may start after.
 pub const MOST_ANSWERS_SKIPPED: usize = 1_000_000_000;
@@ -253,6 +262,14 @@ impl How {
             How::Bulk | How::Import | How::Merge => false,
         }
     }
+}
+
+/// How many answers a view of the coding screen shows over all its
+/// pages: all of them counted, or counted only so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    All(usize),
+    AtLeast(usize),
 }
 
 /// Which answers the coding screen shows.

@@ -72,6 +72,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         view,
         answers,
         shown: shown_in_all,
+        shown_at_least,
         total,
         coded: coded_in_all,
         agreement,
@@ -83,6 +84,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
     // how many of them came on this page (a bulk accept loads it again).
     let first_shown_in_all = shown_in_all;
     let shown_in_all = RwSignal::new(shown_in_all);
+    let shown_at_least = RwSignal::new(shown_at_least);
     let on_page = RwSignal::new(answers.len());
     let answers = RwSignal::new(answers);
     // The page applies the view again as answers are coded, so an answer
@@ -266,6 +268,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                             coded_elsewhere
                                 .set(fresh.coded.saturating_sub(coded_here(&fresh.answers)));
                             shown_in_all.set(fresh.shown);
+                            shown_at_least.set(fresh.shown_at_least);
                             on_page.set(fresh.answers.len());
                             answers.set(fresh.answers);
                         }
@@ -412,10 +415,15 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                     {(from > 0).then(|| view! { <a href=link(from.saturating_sub(PAGE_SIZE)) rel="prev">"Previous answers"</a> })}
                     <span>{move || {
                         let total = shown_in_all.get().saturating_sub(left_the_view());
-                        if still_shown() == 0 {
-                            format!("No more answers here: {total} shown in all")
+                        let of = if shown_at_least.get() {
+                            format!("more than {total}")
                         } else {
-                            format!("Answers {} to {} of {total}", from + 1, from + still_shown())
+                            total.to_string()
+                        };
+                        if still_shown() == 0 {
+                            format!("No more answers here: {of} shown in all")
+                        } else {
+                            format!("Answers {} to {} of {of}", from + 1, from + still_shown())
                         }
                     }}</span>
                     {move || (from + still_shown() < shown_in_all.get().saturating_sub(left_the_view())).then(|| {

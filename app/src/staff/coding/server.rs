@@ -5,7 +5,7 @@ use crate::domain::agreement::Agreement;
 use crate::domain::coding::{CodingChange, CodingSheet};
 #[cfg(feature = "ssr")]
 use crate::domain::{
-    coding::{How, Pass, SheetView},
+    coding::{How, Pass, SheetView, Shown},
     survey::CodingMode,
 };
 use crate::error::AppError;
@@ -155,6 +155,10 @@ pub async fn load_coding_sheet(
                 .collect();
         }
     }
+    let (shown, shown_at_least) = match shown {
+        Shown::All(n) => (n, false),
+        Shown::AtLeast(n) => (n, true),
+    };
     let agreement = if pass == Pass::Main {
         Some(agreement_of(&cx).await?).filter(|a| a.overall.units() > 0)
     } else {
@@ -177,6 +181,7 @@ pub async fn load_coding_sheet(
         view,
         answers,
         shown,
+        shown_at_least,
         total,
         coded,
     })
