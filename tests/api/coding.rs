@@ -337,16 +337,41 @@ on_both_databases! {
             report(&app),
             "question,category,count,percent,n\nchange,Connect and belong,1,33.3,3\nchange,Nothing,0,0.0,3\nchange,Support,1,33.3,3\nchange,Not yet coded,1,33.3,3\n"
         );
+        // A second coder gave one answer the theme that is merged away
+        // (so its merge writes two changes to one answer's history), and
+        // another the theme it is merged into (which it keeps, once).
+        let id = answer(&first, "More support from Mr Jones")["response_id"].as_str().unwrap().to_owned();
+        let other = answer(&first, "They never listened to me")["response_id"].as_str().unwrap().to_owned();
+        for (response_id, theme) in [(&id, "Support"), (&other, "Connect and belong")] {
+            let (status, _) = json_call(&app, "code_answer", json!({"round_id": round, "question": "change", "pass": "check", "response_id": response_id, "themes": [theme], "how": "hand"}), &worker).await;
+            assert_eq!(status, StatusCode::OK);
+        }
         let (status, _) = json_call(&app, "edit_codebook", edit(json!({"Merge": {"from": "Support", "into": "Connect and belong"}})), &worker).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
             report(&app),
             "question,category,count,percent,n\nchange,Connect and belong,2,66.7,3\nchange,Nothing,0,0.0,3\nchange,Not yet coded,1,33.3,3\n"
         );
-        let id = answer(&first, "More support from Mr Jones")["response_id"].as_str().unwrap().to_owned();
-        let (_, history) = form_call(&app, "answer_history", &[("round_id", &round), ("question", "change"), ("response_id", &id)], &worker).await;
-        let last = history.as_array().unwrap().last().unwrap().clone();
-        assert_eq!((last["how"].clone(), last["from"].clone(), last["to"].clone()), (json!("merge"), json!(["Support"]), json!(["Connect and belong"])));
+        let history_of = async |response_id: &str| -> Vec<Value> {
+            let (_, history) = form_call(&app, "answer_history", &[("round_id", &round), ("question", "change"), ("response_id", response_id)], &worker).await;
+            history.as_array().unwrap().clone()
+        };
+        let changes = |history: &[Value]| -> Vec<(Value, Value, Value, Value)> {
+            history.iter().map(|c| (c["pass"].clone(), c["how"].clone(), c["from"].clone(), c["to"].clone())).collect()
+        };
+        let merged = history_of(&id).await;
+        assert_eq!(
+            changes(&merged[merged.len() - 2..]),
+            [
+                (json!("check"), json!("merge"), json!(["Support"]), json!(["Connect and belong"])),
+                (json!("main"), json!("merge"), json!(["Support"]), json!(["Connect and belong"])),
+            ]
+        );
+        // Untouched by the merge: no change recorded, and its themes as they were.
+        assert_eq!(changes(&history_of(&other).await).iter().filter(|c| c.1 == json!("merge")).count(), 0);
+        let check = sheet(&app, &round, "check", &worker).await;
+        assert_eq!(answer(&check, "They never listened to me")["themes"], json!(["Connect and belong"]));
+        assert_eq!(answer(&check, "More support from Mr Jones")["themes"], json!(["Connect and belong"]));
         // The survey file now carries the new codebook.
         let file = String::from_utf8(app.heard(&["survey", "export", "s"], "").stdout).unwrap();
         assert!(file.contains("name = \"Nothing\"") && !file.contains("Support\""), "{file}");

@@ -174,64 +174,97 @@ impl Db {
             return Ok((CodebookChange::NameTaken, 0));
         }
         let mut tx = self.pool().begin().await?;
-        let coded = sqlx::query(
-            "SELECT response_id, pass FROM codings WHERE question_id = $1 AND theme_id = $2",
+        // Every answer coded `from`, in any pass, with all its themes in
+        // that pass: what each one's history records. Then a handful of
+        // statements for all of them, however many (four per answer took
+        // minutes for a theme of a national round).
+        let rows = sqlx::query(
+            "SELECT c.response_id, c.pass, t.name FROM codings f \
+             JOIN codings c ON c.response_id = f.response_id AND c.question_id = f.question_id \
+                  AND c.pass = f.pass \
+             JOIN themes t ON t.id = c.theme_id \
+             WHERE f.question_id = $1 AND f.theme_id = $2 \
+             ORDER BY c.response_id, c.pass, t.position",
         )
         .bind(question_id)
         .bind(&from_id)
         .fetch_all(&mut *tx)
         .await?;
-        for row in &coded {
+        let mut coded: Vec<(String, String, Vec<String>)> = Vec::new();
+        for row in &rows {
             let (response_id, pass): (String, String) =
                 (row.try_get("response_id")?, row.try_get("pass")?);
-            let before: Vec<String> = sqlx::query(
-                "SELECT t.name FROM codings c JOIN themes t ON t.id = c.theme_id \
-                 WHERE c.response_id = $1 AND c.question_id = $2 AND c.pass = $3 ORDER BY t.position",
-            )
-            .bind(&response_id)
-            .bind(question_id)
-            .bind(&pass)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get("name"))
-            .collect::<Result<_, _>>()?;
-            sqlx::query("DELETE FROM codings WHERE response_id = $1 AND question_id = $2 AND pass = $3 AND theme_id = $4")
-                .bind(&response_id)
-                .bind(question_id)
-                .bind(&pass)
-                .bind(&from_id)
-                .execute(&mut *tx)
-                .await?;
-            let mut after: Vec<String> = before.iter().filter(|n| *n != from).cloned().collect();
-            if !after.iter().any(|n| n == into) {
-                sqlx::query(
-                    "INSERT INTO codings (response_id, round_id, question_id, pass, theme_id) \
-                     VALUES ($1, (SELECT round_id FROM responses WHERE id = $1), $2, $3, $4)",
-                )
-                .bind(&response_id)
-                .bind(question_id)
-                .bind(&pass)
-                .bind(&into_id)
-                .execute(&mut *tx)
-                .await?;
-                after.push(into.to_owned());
+            let name: String = row.try_get("name")?;
+            match coded.last_mut() {
+                Some((r, p, names)) if *r == response_id && *p == pass => names.push(name),
+                _ => coded.push((response_id, pass, vec![name])),
             }
-            sqlx::query(
-                "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, from_themes, to_themes, how, seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'merge', \
-                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM coding_changes WHERE response_id = $2 AND question_id = $3))",
-            )
-            .bind(new_id())
-            .bind(&response_id)
+        }
+        sqlx::query(
+            "INSERT INTO codings (response_id, round_id, question_id, pass, theme_id) \
+             SELECT f.response_id, f.round_id, f.question_id, f.pass, $3 FROM codings f \
+             WHERE f.question_id = $1 AND f.theme_id = $2 AND NOT EXISTS (SELECT 1 FROM codings g \
+                   WHERE g.response_id = f.response_id AND g.question_id = f.question_id \
+                   AND g.pass = f.pass AND g.theme_id = $3)",
+        )
+        .bind(question_id)
+        .bind(&from_id)
+        .bind(&into_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM codings WHERE question_id = $1 AND theme_id = $2")
             .bind(question_id)
-            .bind(&pass)
-            .bind(who)
-            .bind(now())
-            .bind(before.join("\n"))
-            .bind(after.join("\n"))
+            .bind(&from_id)
             .execute(&mut *tx)
             .await?;
+        // The history: one change per answer, numbered after its last.
+        const ROWS_A_STATEMENT: usize = 40;
+        let at = now();
+        for chunk in coded.chunks(ROWS_A_STATEMENT) {
+            // An answer coded `from` in both passes has two changes here,
+            // which the subquery would both number after the same last.
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p = |n: usize| format!("${}", 4 + i * 6 + n);
+                    let earlier_here = chunk[..i].iter().filter(|c| c.0 == chunk[i].0).count();
+                    format!(
+                        "({}, {}, $1, {}, $2, $3, {}, {}, 'merge', \
+                         (SELECT COALESCE(MAX(seq), 0) + {} FROM coding_changes \
+                          WHERE response_id = {} AND question_id = $1))",
+                        p(0),
+                        p(1),
+                        p(2),
+                        p(3),
+                        p(4),
+                        1 + earlier_here,
+                        p(5)
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, \
+                 from_themes, to_themes, how, seq) VALUES {}",
+                values.join(", ")
+            );
+            let mut insert = sqlx::query(&sql).bind(question_id).bind(who).bind(at);
+            for (response_id, pass, before) in chunk {
+                let mut after: Vec<&str> = before
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|n| *n != from)
+                    .collect();
+                if !after.contains(&into) {
+                    after.push(into);
+                }
+                insert = insert
+                    .bind(new_id())
+                    .bind(response_id.as_str())
+                    .bind(pass.as_str())
+                    .bind(before.join("\n"))
+                    .bind(after.join("\n"))
+                    .bind(response_id.as_str());
+            }
+            insert.execute(&mut *tx).await?;
         }
         sqlx::query(
             "UPDATE rounds SET counted_generation = counted_generation + 1 \

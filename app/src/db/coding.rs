@@ -357,23 +357,7 @@ impl Db {
     ) -> Result<(), DbError> {
         let themes = self.theme_ids(survey_id).await?;
         let mut tx = self.pool().begin().await?;
-        let mut counts = super::progress::CountChanges::new();
-        for (response_id, names) in coded {
-            write_coding(
-                &mut tx,
-                &mut counts,
-                &themes,
-                response_id,
-                key,
-                "main",
-                names,
-                who,
-                how,
-            )
-            .await?;
-        }
-        // After the codings, before the round's row, as everywhere.
-        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
+        write_codings(&mut tx, &themes, key, Pass::Main, coded, who, how).await?;
         if let Some((response_id, _)) = coded.first() {
             super::tallies::recount_round_of(&mut tx, response_id).await?;
         }
@@ -413,20 +397,8 @@ impl Db {
         }
         let themes = self.theme_ids(survey_id).await?;
         let mut tx = self.pool().begin().await?;
-        let mut counts = super::progress::CountChanges::new();
-        write_coding(
-            &mut tx,
-            &mut counts,
-            &themes,
-            response_id,
-            key,
-            pass.as_str(),
-            names,
-            who,
-            how,
-        )
-        .await?;
-        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
+        let coded = [(response_id.to_owned(), names.to_vec())];
+        write_codings(&mut tx, &themes, key, pass, &coded, who, how).await?;
         if pass == Pass::Main {
             super::tallies::recount_round_of(&mut tx, response_id).await?;
         }
@@ -560,86 +532,147 @@ impl Db {
 /// Question key -> (question id, theme name -> theme id).
 pub(super) type ThemeIds = BTreeMap<String, (String, BTreeMap<String, String>)>;
 
-/// Replaces the themes of one answer in one pass and records the change.
-/// Adds to `counts` how the kept counts move (for the caller to write
-/// once, after all its codings: see `db::progress`).
+/// Replaces the themes of each answer of `coded` (response id, theme
+/// names) to question `key` in `pass`, records each change as `how` by
+/// `who`, and moves the kept counts (`db::progress`): a handful of
+/// statements for every 40 answers, not five for each. Each answer must
+/// exist (the callers look first).
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn write_coding(
+pub(super) async fn write_codings(
     tx: &mut Tx<'_>,
-    counts: &mut super::progress::CountChanges,
     themes: &ThemeIds,
-    response_id: &str,
     key: &str,
-    pass: &str,
-    names: &[String],
+    pass: Pass,
+    coded: &[(String, Vec<String>)],
     who: &str,
     how: &str,
 ) -> Result<(), DbError> {
+    // Answers a statement; a few dozen parameters: sqlx's SQLite driver
+    // binds in time that grows with the square of the parameters.
+    const ANSWERS_A_STATEMENT: usize = 40;
     let (question_id, ids) = themes
         .get(key)
         .ok_or_else(|| DbError::Corrupt(format!("coding for unknown question {key}")))?;
-    let before: Vec<String> = sqlx::query(
-        "SELECT t.name FROM codings c JOIN themes t ON t.id = c.theme_id \
-         WHERE c.response_id = $1 AND c.question_id = $2 AND c.pass = $3 ORDER BY t.position",
-    )
-    .bind(response_id)
-    .bind(question_id)
-    .bind(pass)
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|row| row.try_get("name"))
-    .collect::<Result<_, _>>()?;
-    sqlx::query("DELETE FROM codings WHERE response_id = $1 AND question_id = $2 AND pass = $3")
-        .bind(response_id)
-        .bind(question_id)
-        .bind(pass)
-        .execute(&mut **tx)
-        .await?;
-    for name in names {
-        let theme_id = ids
-            .get(name)
-            .ok_or_else(|| DbError::Corrupt(format!("question {key} has no theme {name:?}")))?;
-        sqlx::query(
-            "INSERT INTO codings (response_id, round_id, question_id, pass, theme_id) \
-             VALUES ($1, (SELECT round_id FROM responses WHERE id = $1), $2, $3, $4)",
-        )
-        .bind(response_id)
-        .bind(question_id)
-        .bind(pass)
-        .bind(theme_id)
-        .execute(&mut **tx)
-        .await?;
+    let theme_id = |name: &String| {
+        ids.get(name)
+            .ok_or_else(|| DbError::Corrupt(format!("question {key} has no theme {name:?}")))
+    };
+    let mut counts = super::progress::CountChanges::new();
+    let at = now();
+    for chunk in coded.chunks(ANSWERS_A_STATEMENT) {
+        let in_chunk = super::submissions::placeholders_from(3, 1, chunk.len());
+        // Each answer's round and themes before.
+        let sql = format!(
+            "SELECT a.response_id, a.round_id, t.name FROM answers a \
+             LEFT JOIN codings c ON c.response_id = a.response_id \
+                  AND c.question_id = a.question_id AND c.pass = $2 \
+             LEFT JOIN themes t ON t.id = c.theme_id \
+             WHERE a.question_id = $1 AND a.position = 0 AND a.response_id IN {in_chunk} \
+             ORDER BY a.response_id, t.position"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(question_id.as_str())
+            .bind(pass.as_str());
+        let rows = bind_ids(rows, chunk).fetch_all(&mut **tx).await?;
+        let mut before: HashMap<String, (String, Vec<String>)> = HashMap::new();
+        for row in &rows {
+            let (round_id, names) = before
+                .entry(row.try_get("response_id")?)
+                .or_insert_with(|| (String::new(), Vec::new()));
+            *round_id = row.try_get("round_id")?;
+            if let Some(name) = row.try_get::<Option<String>, _>("name")? {
+                names.push(name);
+            }
+        }
+        let sql = format!(
+            "DELETE FROM codings WHERE question_id = $1 AND pass = $2 AND response_id IN {in_chunk}"
+        );
+        let delete = sqlx::query(&sql)
+            .bind(question_id.as_str())
+            .bind(pass.as_str());
+        bind_ids(delete, chunk).execute(&mut **tx).await?;
+        let mut new_codings: Vec<(&str, &str, &str)> = Vec::new();
+        for (response_id, names) in chunk {
+            let (round_id, was) = before.get(response_id).ok_or_else(|| {
+                DbError::Corrupt(format!("coding an answer that is not there ({key})"))
+            })?;
+            for name in names {
+                new_codings.push((response_id, round_id, theme_id(name)?));
+            }
+            let moved = i64::from(!names.is_empty()) - i64::from(!was.is_empty());
+            *counts
+                .entry((
+                    round_id.clone(),
+                    question_id.clone(),
+                    super::progress::Counted::Coded(pass),
+                ))
+                .or_default() += moved;
+        }
+        for rows in new_codings.chunks(ANSWERS_A_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO codings (response_id, round_id, question_id, pass, theme_id) VALUES {}",
+                (0..rows.len())
+                    .map(|i| format!("(${}, ${}, $1, $2, ${})", 3 + 3 * i, 4 + 3 * i, 5 + 3 * i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut insert = sqlx::query(&sql)
+                .bind(question_id.as_str())
+                .bind(pass.as_str());
+            for (response_id, round_id, theme_id) in rows {
+                insert = insert.bind(*response_id).bind(*round_id).bind(*theme_id);
+            }
+            insert.execute(&mut **tx).await?;
+        }
+        // The history: each answer's change numbered after its last.
+        let sql = format!(
+            "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, \
+             from_themes, to_themes, how, seq) VALUES {}",
+            (0..chunk.len())
+                .map(|i| {
+                    let p = |n: usize| format!("${}", 6 + 4 * i + n);
+                    format!(
+                        "({}, {}, $1, $2, $3, $4, {}, {}, $5, (SELECT COALESCE(MAX(seq), 0) + 1 \
+                         FROM coding_changes WHERE response_id = {} AND question_id = $1))",
+                        p(0),
+                        p(1),
+                        p(2),
+                        p(3),
+                        p(1)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut insert = sqlx::query(&sql)
+            .bind(question_id.as_str())
+            .bind(pass.as_str())
+            .bind(who)
+            .bind(at)
+            .bind(how);
+        for (response_id, names) in chunk {
+            let was = before.get(response_id).map(|(_, was)| was.join("\n"));
+            insert = insert
+                .bind(new_id())
+                .bind(response_id.as_str())
+                .bind(was.unwrap_or_default())
+                .bind(names.join("\n"));
+        }
+        insert.execute(&mut **tx).await?;
     }
-    // Coded, or no longer coded, in this pass: the kept counts move.
-    let moved = i64::from(!names.is_empty()) - i64::from(!before.is_empty());
-    if moved != 0 {
-        let counted = Pass::parse(pass)
-            .map(super::progress::Counted::Coded)
-            .ok_or_else(|| DbError::Corrupt(format!("no coding pass {pass:?}")))?;
-        let row = sqlx::query("SELECT round_id FROM responses WHERE id = $1")
-            .bind(response_id)
-            .fetch_one(&mut **tx)
-            .await?;
-        *counts
-            .entry((row.try_get("round_id")?, question_id.clone(), counted))
-            .or_default() += moved;
+    // After the codings, before the round's row (the callers'), as
+    // everywhere.
+    super::progress::add_to_counts(tx, &counts, 0).await
+}
+
+/// `query` with the response id of each of `coded` bound after its
+/// parameters.
+fn bind_ids<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    coded: &'q [(String, Vec<String>)],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for (response_id, _) in coded {
+        query = query.bind(response_id.as_str());
     }
-    sqlx::query(
-        "INSERT INTO coding_changes (id, response_id, question_id, pass, changed_by, changed_at, from_themes, to_themes, how, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         (SELECT COALESCE(MAX(seq), 0) + 1 FROM coding_changes WHERE response_id = $2 AND question_id = $3))",
-    )
-    .bind(new_id())
-    .bind(response_id)
-    .bind(question_id)
-    .bind(pass)
-    .bind(who)
-    .bind(now())
-    .bind(before.join("\n"))
-    .bind(names.join("\n"))
-    .bind(how)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    query
 }

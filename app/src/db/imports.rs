@@ -2,14 +2,14 @@
 //! transaction. Which rows to store is decided before this (see
 //! `use_cases::imports`).
 
-use super::coding::write_coding;
+use super::coding::write_codings;
 use super::{Db, DbError, IdRun, RoundRef, Tx, new_id, now, start_of_day};
-use crate::domain::coding::How;
+use crate::domain::coding::{How, Pass};
 use crate::domain::imports::{ResponseRow as ResponseFileRow, ThemesByAnswer};
 use crate::domain::join_code::JoinCode;
 use crate::domain::safeguarding::Concern;
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Rows are read and checked this many at a time (and progress reported).
 const BATCH_ROWS: usize = 200;
@@ -325,32 +325,26 @@ impl Db {
         let themes = self.theme_ids(survey_id).await?;
         let current = self.codings_of_round(round_id, "main").await?;
         let mut tx = self.pool().begin().await?;
-        let mut changed = 0;
-        let mut counts = super::progress::CountChanges::new();
+        // The changed answers, by question.
+        let mut changed: BTreeMap<&str, Vec<(String, Vec<String>)>> = BTreeMap::new();
         for ((response_id, key), names) in wanted {
             let before = current
                 .get(&(response_id.clone(), key.clone()))
                 .cloned()
                 .unwrap_or_default();
-            if before == *names {
-                continue;
+            if before != *names {
+                let names: Vec<String> = names.iter().cloned().collect();
+                changed
+                    .entry(key.as_str())
+                    .or_default()
+                    .push((response_id.clone(), names));
             }
-            let names: Vec<String> = names.iter().cloned().collect();
-            write_coding(
-                &mut tx,
-                &mut counts,
-                &themes,
-                response_id,
-                key,
-                "main",
-                &names,
-                who,
-                How::Import.as_str(),
-            )
-            .await?;
-            changed += 1;
         }
-        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
+        for (key, coded) in &changed {
+            let how = How::Import.as_str();
+            write_codings(&mut tx, &themes, key, Pass::Main, coded, who, how).await?;
+        }
+        let changed: usize = changed.values().map(Vec::len).sum();
         if changed > 0 {
             super::tallies::recount_round(&mut tx, round_id).await?;
         }
