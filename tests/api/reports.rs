@@ -217,7 +217,7 @@ on_both_databases! {
         std::fs::write(
             app.dir.path().join("google.csv"),
             "\u{feff}Timestamp,Email address,Which key stage are you in?,What did your previous school do to help and support you before you were permanently excluded?,How could your school have prevented your permanent exclusion?,What needs to change?,Anything else you want to tell us?\r\n\
-             2024/07/01 10:00:00 AM GMT+1,child@example.org,KS4,\"Nothing,\r\nreally\",Listen,More help,\r\n",
+             2024/07/01 10:00:00 AM GMT+1,child@example.org,KS4,\"Nothing,\r\nreally\",\"They said \"\"no\"\" \\ 😀 ünï\",More help,\r\n",
         )
         .unwrap();
         let out = ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "G", "google.csv"]);
@@ -226,7 +226,8 @@ on_both_databases! {
         let stored: Vec<(String,)> = sqlx::query_as("SELECT value FROM answers").fetch_all(&db).await.unwrap();
         let mut values: Vec<&str> = stored.iter().map(|(v,)| v.as_str()).collect();
         values.sort();
-        assert_eq!(values, ["KS4", "Listen", "More help", "Nothing,\r\nreally"]);
+        // Stored exactly as written: quotes, a backslash and any character.
+        assert_eq!(values, ["KS4", "More help", "Nothing,\r\nreally", "They said \"no\" \\ 😀 ünï"]);
         assert!(!values.iter().any(|v| v.contains("example.org")));
     }
 

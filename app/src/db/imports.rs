@@ -14,62 +14,61 @@ use std::collections::{BTreeMap, HashMap};
 /// Rows are read and checked this many at a time (and progress reported).
 const BATCH_ROWS: usize = 200;
 
-/// At most this many values go in one INSERT. sqlx's SQLite driver looks
-/// up each parameter's name with a scan over all of the statement's
-/// parameters, so the cost per value grows with the statement: 800 values
-/// a statement spent more time there than SQLite spent storing (measured
-/// with perf on a 500,000-row import). A hundred or so keeps that small
-/// and the number of statements reasonable on both databases.
-const VALUES_PER_STATEMENT: usize = 120;
-
-/// Inserts `rows` (each `width` values) into `table (columns)`, in batches.
+/// Inserts `rows` (each `width` values) into `table (columns)` with one
+/// statement and one parameter: the rows as a JSON array of arrays,
+/// taken apart by the database (`json_each` on SQLite,
+/// `json_array_elements` on PostgreSQL). Many rows a statement cost
+/// sqlx's SQLite driver more in binding (a scan over every parameter's
+/// name for each value) than SQLite spent storing them; one parameter
+/// costs nothing to bind, and the statement is the same for every batch.
 async fn insert_many(
     tx: &mut Tx<'_>,
+    sqlite: bool,
     table: &str,
     columns: &str,
     width: usize,
     rows: Vec<Vec<Value>>,
 ) -> Result<(), DbError> {
-    let per_statement = (VALUES_PER_STATEMENT / width).max(1);
-    // The statement for a full batch is built once; only the last, shorter
-    // batch needs one of its own.
-    let mut sql_for: Option<(usize, String)> = None;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let batch: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
-        let sql = match &sql_for {
-            Some((n, sql)) if *n == batch.len() => sql.clone(),
-            _ => {
-                let sql = insert_sql(table, columns, width, batch.len());
-                sql_for = Some((batch.len(), sql.clone()));
-                sql
-            }
-        };
-        let mut query = sqlx::query(&sql);
-        for value in batch.into_iter().flatten() {
-            query = match value {
-                Value::Text(text) => query.bind(text),
-                Value::Int(n) => query.bind(n),
-                Value::Optional(text) => query.bind(text),
-            };
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-/// `INSERT INTO table (columns) VALUES ($1, $2), ($3, $4), ...`.
-fn insert_sql(table: &str, columns: &str, width: usize, rows: usize) -> String {
-    let tuples: Vec<String> = (0..rows)
-        .map(|r| {
-            let values: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
-            format!("({})", values.join(","))
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    // Each value taken out of its row as text, or as a number where the
+    // column holds one.
+    let values: Vec<String> = (0..width)
+        .map(|i| match (sqlite, &first[i]) {
+            (true, _) => format!("value ->> {i}"),
+            (false, Value::Int(_)) => format!("CAST(x ->> {i} AS BIGINT)"),
+            (false, _) => format!("x ->> {i}"),
         })
         .collect();
-    format!(
-        "INSERT INTO {table} ({columns}) VALUES {}",
-        tuples.join(",")
-    )
+    let sql = if sqlite {
+        format!(
+            "INSERT INTO {table} ({columns}) SELECT {} FROM json_each($1)",
+            values.join(", ")
+        )
+    } else {
+        format!(
+            "INSERT INTO {table} ({columns}) SELECT {} FROM json_array_elements(CAST($1 AS JSON)) x",
+            values.join(", ")
+        )
+    };
+    let json: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|value| match value {
+                    Value::Text(text) | Value::Optional(Some(text)) => text.into(),
+                    Value::Int(n) => n.into(),
+                    Value::Optional(None) => serde_json::Value::Null,
+                })
+                .collect()
+        })
+        .collect();
+    sqlx::query(&sql)
+        .bind(serde_json::Value::Array(json).to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// A value for [`insert_many`].
@@ -232,6 +231,7 @@ impl Db {
                 }
                 insert_many(
                     &mut tx,
+                    sqlite,
                     "responses",
                     "id, round_id, client_id, fingerprint, submitted_on, respondent",
                     6,
@@ -240,6 +240,7 @@ impl Db {
                 .await?;
                 insert_many(
                     &mut tx,
+                    sqlite,
                     "answers",
                     "response_id, round_id, question_id, position, value, choice",
                     6,
@@ -248,6 +249,7 @@ impl Db {
                 .await?;
                 insert_many(
                     &mut tx,
+                    sqlite,
                     "safeguarding_flags",
                     "response_id, concerns, raised_on",
                     3,
@@ -256,6 +258,7 @@ impl Db {
                 .await?;
                 insert_many(
                     &mut tx,
+                    sqlite,
                     "safeguarding_concerns",
                     "response_id, position, question_key, words, reason",
                     5,

@@ -15,6 +15,7 @@ pub mod join_code;
 pub mod late;
 pub mod learn;
 pub mod notification;
+pub mod parallel;
 pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod qdpx;

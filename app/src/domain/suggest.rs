@@ -74,36 +74,12 @@ impl Suggester {
     /// Suggestions for many answers, in order, spread over the machine's
     /// cores (one thread where there are no threads, as in a browser).
     pub fn suggest_many(&self, answers: &[&str]) -> Vec<Vec<Suggestion>> {
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let chunk = answers.len().div_ceil(threads).max(1);
-            std::thread::scope(|scope| {
-                let parts: Vec<_> = answers
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            let mut cache = WordCache::default();
-                            part.iter()
-                                .map(|a| self.suggest_with(&mut cache, a))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                parts
-                    .into_iter()
-                    .flat_map(|part| part.join().expect("a suggestion thread does not panic"))
-                    .collect()
-            })
-        }
-        #[cfg(target_arch = "wasm32")]
-        {
+        super::parallel::by_parts(answers, |part| {
             let mut cache = WordCache::default();
-            answers
-                .iter()
+            part.iter()
                 .map(|a| self.suggest_with(&mut cache, a))
                 .collect()
-        }
+        })
     }
 
     fn rank(&self, found: Vec<Found>) -> Vec<Suggestion> {

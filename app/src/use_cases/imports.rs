@@ -63,11 +63,11 @@ pub async fn import_responses(
         None => Default::default(),
     };
     let new = new_rows(&file, &stored, round_name).map_err(UseCaseError::Problems)?;
-    let concerns: Vec<_> = new
-        .rows
-        .iter()
-        .map(|row| safeguarding.check(&survey, &row.answers))
-        .collect();
+    let concerns = crate::domain::parallel::by_parts(&new.rows, |rows| {
+        rows.iter()
+            .map(|row| safeguarding.check(&survey, &row.answers))
+            .collect()
+    });
     let mut outcome = ResponsesImported {
         rows: file.rows.len(),
         added: new.rows.len(),
