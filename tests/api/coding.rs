@@ -229,11 +229,15 @@ on_both_databases! {
         // One answer is coded by hand first: bulk must not overwrite it.
         let (status, _) = json_call(&app, "code_answer", json!({"round_id": round, "question": "change", "pass": "main", "response_id": support, "themes": ["Connect and belong"], "how": "hand"}), &worker).await;
         assert_eq!(status, StatusCode::OK);
-        let (status, coded) = json_call(&app, "bulk_accept", json!({"round_id": round, "question": "change", "response_ids": ids}), &worker).await;
+        // Each answer named twice, as a client may: each is coded once.
+        let twice: Vec<&String> = ids.iter().chain(&ids).collect();
+        let (status, coded) = json_call(&app, "bulk_accept", json!({"round_id": round, "question": "change", "response_ids": twice}), &worker).await;
         assert_eq!(status, StatusCode::OK, "{coded}");
         // "listened" gets its suggestion; "idk" has none; the hand-coded one stays.
         assert_eq!(coded, json!(1));
         let after = sheet(&app, &round, "main", &worker).await;
+        // The progress counts the two coded answers of three.
+        assert_eq!((after["total"].clone(), after["coded"].clone()), (json!(3), json!(2)));
         assert_eq!(answer(&after, "They never listened to me")["themes"], json!(["Connect and belong"]));
         assert_eq!(answer(&after, "More support from Mr Jones")["themes"], json!(["Connect and belong"]));
         assert_eq!(answer(&after, "idk")["themes"], json!([]));

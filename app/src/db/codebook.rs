@@ -174,6 +174,17 @@ impl Db {
             return Ok((CodebookChange::NameTaken, 0));
         }
         let mut tx = self.pool().begin().await?;
+        // On PostgreSQL the merged theme's row is locked first: a coding
+        // that gives it to an answer meanwhile waits, then fails on the
+        // theme gone, instead of landing between the statements below and
+        // being deleted with no history. (SQLite writes one transaction
+        // at a time.)
+        if !self.is_sqlite() {
+            sqlx::query("SELECT id FROM themes WHERE id = $1 FOR UPDATE")
+                .bind(&from_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        }
         // Every answer coded `from`, in any pass, with all its themes in
         // that pass: what each one's history records. Then a handful of
         // statements for all of them, however many (four per answer took

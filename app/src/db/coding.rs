@@ -192,12 +192,14 @@ impl Db {
             .map(|(i, a)| (a.response_id.clone(), i))
             .collect();
         if !attribute_ids.is_empty() {
-            // By the answers' key alone (the page's responses are the
-            // round's): with the round named, SQLite read every about-you
-            // answer of the round off the counting index instead.
+            // By the answers' key (the page's responses are the round's):
+            // with the round named, SQLite read every about-you answer of
+            // the round off the counting index instead. Only choices:
+            // free text never is an about-you answer.
             let sql = format!(
                 "SELECT a.response_id, a.question_id, a.value FROM answers a \
-                 WHERE a.question_id IN {} AND a.position = 0 AND a.response_id IN {}",
+                 WHERE a.question_id IN {} AND a.position = 0 AND a.response_id IN {} \
+                 AND a.choice IS NOT NULL",
                 super::submissions::placeholders_from(1, 1, attribute_ids.len()),
                 super::submissions::placeholders_from(1 + attribute_ids.len(), 1, answers.len())
             );
@@ -357,7 +359,19 @@ impl Db {
     ) -> Result<(), DbError> {
         let themes = self.theme_ids(survey_id).await?;
         let mut tx = self.pool().begin().await?;
-        write_codings(&mut tx, &themes, key, Pass::Main, coded, who, how).await?;
+        let mut counts = super::progress::CountChanges::new();
+        write_codings(
+            &mut tx,
+            &mut counts,
+            &themes,
+            key,
+            Pass::Main,
+            coded,
+            who,
+            how,
+        )
+        .await?;
+        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
         if let Some((response_id, _)) = coded.first() {
             super::tallies::recount_round_of(&mut tx, response_id).await?;
         }
@@ -367,7 +381,8 @@ impl Db {
 
     /// Sets the themes of one answer in one pass, recording the change.
     /// `Ok(false)` when the response is not in the round or did not answer
-    /// the question. Setting the themes it already has records nothing.
+    /// the question. Setting the themes it already has is recorded too
+    /// (the worker confirmed them).
     #[allow(clippy::too_many_arguments)]
     pub async fn set_coding(
         &self,
@@ -398,7 +413,9 @@ impl Db {
         let themes = self.theme_ids(survey_id).await?;
         let mut tx = self.pool().begin().await?;
         let coded = [(response_id.to_owned(), names.to_vec())];
-        write_codings(&mut tx, &themes, key, pass, &coded, who, how).await?;
+        let mut counts = super::progress::CountChanges::new();
+        write_codings(&mut tx, &mut counts, &themes, key, pass, &coded, who, how).await?;
+        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
         if pass == Pass::Main {
             super::tallies::recount_round_of(&mut tx, response_id).await?;
         }
@@ -533,13 +550,22 @@ impl Db {
 pub(super) type ThemeIds = BTreeMap<String, (String, BTreeMap<String, String>)>;
 
 /// Replaces the themes of each answer of `coded` (response id, theme
-/// names) to question `key` in `pass`, records each change as `how` by
-/// `who`, and moves the kept counts (`db::progress`): a handful of
-/// statements for every 40 answers, not five for each. Each answer must
-/// exist (the callers look first).
+/// names; the last for an answer named twice) to question `key` in
+/// `pass`, records each change as `how` by `who`, and adds to `counts`
+/// how the kept counts move (`db::progress`; for the caller to write
+/// once, after all its codings and before the round's row): a handful
+/// of statements for every 40 answers, not five for each. Each answer
+/// must exist (the callers look first).
+///
+/// On PostgreSQL each response's row is locked first, as an erasure
+/// locks it, so that what an answer had before is read after any other
+/// change to it has committed: two workers coding one answer, or a
+/// coding and an erasure, then count it once. (SQLite writes one
+/// transaction at a time.)
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn write_codings(
     tx: &mut Tx<'_>,
+    counts: &mut super::progress::CountChanges,
     themes: &ThemeIds,
     key: &str,
     pass: Pass,
@@ -557,9 +583,18 @@ pub(super) async fn write_codings(
         ids.get(name)
             .ok_or_else(|| DbError::Corrupt(format!("question {key} has no theme {name:?}")))
     };
-    let mut counts = super::progress::CountChanges::new();
+    // Each answer once (the last of its themes given).
+    let mut seen = std::collections::HashSet::new();
+    let mut coded: Vec<(String, Vec<String>)> = coded
+        .iter()
+        .rev()
+        .filter(|(id, _)| seen.insert(id.as_str()))
+        .cloned()
+        .collect();
+    coded.reverse();
     let at = now();
     for chunk in coded.chunks(ANSWERS_A_STATEMENT) {
+        lock_responses(tx, chunk).await?;
         let in_chunk = super::submissions::placeholders_from(3, 1, chunk.len());
         // Each answer's round and themes before.
         let sql = format!(
@@ -660,9 +695,24 @@ pub(super) async fn write_codings(
         }
         insert.execute(&mut **tx).await?;
     }
-    // After the codings, before the round's row (the callers'), as
-    // everywhere.
-    super::progress::add_to_counts(tx, &counts, 0).await
+    Ok(())
+}
+
+/// On PostgreSQL, locks the rows of the responses of `coded` until the
+/// transaction ends (in id order, so that two transactions wait rather
+/// than deadlock); see [`write_codings`].
+async fn lock_responses(tx: &mut Tx<'_>, coded: &[(String, Vec<String>)]) -> Result<(), DbError> {
+    if tx.backend_name() == "SQLite" {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT id FROM responses WHERE id IN {} ORDER BY id FOR UPDATE",
+        super::submissions::placeholders_from(1, 1, coded.len())
+    );
+    bind_ids(sqlx::query(&sql), coded)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// `query` with the response id of each of `coded` bound after its

@@ -343,10 +343,23 @@ impl Db {
                     .push((response_id.clone(), names));
             }
         }
+        let mut counts = super::progress::CountChanges::new();
         for (key, coded) in &changed {
             let how = How::Import.as_str();
-            write_codings(&mut tx, &themes, key, Pass::Main, coded, who, how).await?;
+            write_codings(
+                &mut tx,
+                &mut counts,
+                &themes,
+                key,
+                Pass::Main,
+                coded,
+                who,
+                how,
+            )
+            .await?;
         }
+        // After every question's codings, before the round's row.
+        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
         let changed: usize = changed.values().map(Vec::len).sum();
         if changed > 0 {
             super::tallies::recount_round(&mut tx, round_id).await?;

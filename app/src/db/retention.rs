@@ -120,6 +120,19 @@ impl Db {
         let (Some(response_id), ReceiptLookup::Found(response)) = (response_id, &found) else {
             return Ok(found);
         };
+        // On PostgreSQL the response's row is locked first, as coding
+        // locks it: what the erasure takes from the kept counts is read
+        // after any coding of it has committed, and a second erasure of
+        // the same response waits, then finds it gone.
+        if !self.is_sqlite() {
+            let locked = sqlx::query("SELECT id FROM responses WHERE id = $1 FOR UPDATE")
+                .bind(&response_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if locked.is_none() {
+                return Ok(ReceiptLookup::NotFound);
+            }
+        }
         let counted = super::progress::counted_in(&mut tx, &response_id).await?;
         // The schema cascades these; deleting them by name keeps the
         // erasure complete even on a database opened without foreign keys.
