@@ -50,5 +50,7 @@ for start in range(0, count, 20_000):
 db.execute("DELETE FROM answer_counts WHERE round_id = ?", (round_id,))
 db.execute("INSERT INTO answer_counts (round_id, question_id, counted, shard, n) SELECT round_id, question_id, 'answered', 0, COUNT(*) FROM answers WHERE round_id = ? AND position = 0 GROUP BY round_id, question_id", (round_id,))
 db.execute("INSERT INTO answer_counts (round_id, question_id, counted, shard, n) SELECT round_id, question_id, pass, 0, COUNT(DISTINCT response_id) FROM codings WHERE round_id = ? GROUP BY round_id, question_id, pass", (round_id,))
+db.execute("DELETE FROM response_counts WHERE round_id = ?", (round_id,))
+db.execute("INSERT INTO response_counts (round_id, shard, n) SELECT round_id, 0, COUNT(*) FROM responses WHERE round_id = ? GROUP BY round_id", (round_id,))
 db.commit()
 print(f"{count} responses, {coded_answers} coded answers in round {round_name}")

@@ -534,5 +534,13 @@ on_both_databases! {
         sent.remove(0);
         check(&app, &tablets, &sent, true, "after an erasure").await;
         assert_eq!(progress_served(&app, &worker, &tablets, "say", "check").await, (progress_by_hand(&sent, "say").0, 0));
+
+        // One more young person through the other instance, and nothing
+        // else: their response alone tells this one its counts are stale.
+        let mut late = people(1, &mut Dice(11)).remove(0);
+        late.themes.clear();
+        send(&other, &join_code, "5e1c2a55-54b8-4a52-9d0c-8d0f6f4e2c11", &late).await;
+        sent.push(late);
+        check(&app, &tablets, &sent, true, "after one more response").await;
     }
 }

@@ -1,7 +1,9 @@
 //! How many answers each question has in a round and how many are coded,
 //! kept in `answer_counts` by the writes that change them (migration
 //! `..._coding_progress_kept`), so that the coding screen reads a few
-//! rows instead of counting a round's answers for every page.
+//! rows instead of counting a round's answers for every page; and how
+//! many responses each round holds (`response_counts`), which tells
+//! whether a round's kept report counts are current (`db::tallies`).
 //!
 //! The writers: submissions and imported responses add answers, coding
 //! an answer (alone, in bulk or by import) moves it in or out of a pass's
@@ -74,6 +76,28 @@ pub(super) async fn add_to_counts(
                 .bind(**n);
         }
         query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Adds to the kept number of responses of each round in `added` (round
+/// id to how many; below zero to take away), in shard `shard`, in round
+/// id order (see [`add_to_counts`]).
+pub(super) async fn add_to_responses(
+    tx: &mut Tx<'_>,
+    added: &BTreeMap<String, i64>,
+    shard: i64,
+) -> Result<(), DbError> {
+    for (round_id, n) in added.iter().filter(|(_, n)| **n != 0) {
+        sqlx::query(
+            "INSERT INTO response_counts (round_id, shard, n) VALUES ($1, $2, $3) \
+             ON CONFLICT (round_id, shard) DO UPDATE SET n = response_counts.n + excluded.n",
+        )
+        .bind(round_id.as_str())
+        .bind(shard)
+        .bind(*n)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

@@ -212,7 +212,8 @@ impl Db {
 async fn generations(tx: &mut Tx<'_>, round_id: &str) -> Result<Generations, DbError> {
     let row = sqlx::query(
         "SELECT r.counted_generation, s.generation, \
-         (SELECT COUNT(*) FROM responses x WHERE x.round_id = r.id) AS responses \
+         (SELECT CAST(COALESCE(SUM(k.n), 0) AS BIGINT) FROM response_counts k \
+          WHERE k.round_id = r.id) AS responses \
          FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.id = $1",
     )
     .bind(round_id)
