@@ -10,4 +10,6 @@ CREATE TABLE response_counts (
 );
 
 INSERT INTO response_counts (round_id, shard, n)
-SELECT x.round_id, 0, COUNT(*) FROM responses x GROUP BY x.round_id;
+SELECT x.round_id, 0, COUNT(*) FROM responses x
+WHERE x.round_id IN (SELECT id FROM rounds)
+GROUP BY x.round_id;

@@ -269,7 +269,7 @@ impl Db {
                 progress(done, new_rows.len());
             }
             super::progress::add_to_counts(&mut tx, &answered, 0).await?;
-            let added = BTreeMap::from([(round_id.clone(), new_rows.len() as i64)]);
+            let added = BTreeMap::from([(round_id.clone(), done as i64)]);
             super::progress::add_to_responses(&mut tx, &added, 0).await?;
             tx.commit().await?;
             Ok::<(), DbError>(())

@@ -6,15 +6,17 @@
 //!
 //! Each instance keeps the counts it made, by round and breakdown, with
 //! what they counted: the round's `counted_generation`, its survey's
-//! `generation` and how many responses it held. Every write that changes a
-//! round's answers or codings, other than adding a response, moves the
-//! first on in its own transaction (coding, merging themes, erasing a
-//! response); a change to the survey
-//! (its options decide who is in which group) moves the second; a new
-//! response moves the third. (The submission writers do not touch the
-//! round's row: on PostgreSQL they would queue on its lock, one commit
-//! at a time.) A copy is used only while all three are unchanged, so
-//! another instance's change is never missed.
+//! `generation` and how many responses it held (read off the kept
+//! `response_counts`, see `db::progress`, not counted). Every write that
+//! changes a round's answers or codings, other than adding a response,
+//! moves the first on in its own transaction (coding, merging themes,
+//! erasing a response); a change to the survey (its options decide who
+//! is in which group) moves the second; a new response moves the third,
+//! and an erasure the third too. (The submission writers do not touch
+//! the round's row: on PostgreSQL they would queue on its lock, one
+//! commit at a time; they add to a shard of the kept number.) A copy is
+//! used only while all three are unchanged, so another instance's change
+//! is never missed.
 
 use super::{Db, DbError, Tx};
 use crate::domain::report::{GroupTally, NOT_ANSWERED, QuestionTally, Tally};
