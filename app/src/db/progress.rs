@@ -5,9 +5,10 @@
 //! many responses each round holds (`response_counts`), which tells
 //! whether a round's kept report counts are current (`db::tallies`).
 //!
-//! The writers: submissions and imported responses add answers, coding
-//! an answer (alone, in bulk or by import) moves it in or out of a pass's
-//! coded answers, and erasing a response takes both away. Merging themes
+//! The writers: submissions and imported responses add responses and
+//! answers, coding an answer (alone, in bulk or by import) moves it in or
+//! out of a pass's coded answers, and erasing a response takes all of
+//! them away. Merging themes
 //! leaves every answer coded, and a round or question deleted takes its
 //! counts with it (the schema cascades).
 
