@@ -535,4 +535,141 @@ on_both_databases! {
         assert_eq!(counted(&all), (json!(1250), json!(false)));
         assert_eq!((all["total"].clone(), all["coded"].clone()), (json!(1250), json!(1250)));
     }
+
+    // The pager's links name the answer next to the page they go to, and
+    // the page reads on from it through the index: the same answers in the
+    // same order as counting, forwards and backwards, for responses
+    // imported with a respondent and sent from tablets without one (which
+    // each database sorts to its own end), and right as answers leave
+    // the view.
+    async fn pages_read_on_from_the_answer_next_to_them_forwards_and_backwards(app: TestApp) {
+        set_up(&app);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let opened = app.heard(&["round", "open", "--survey", "s", "--round", "Mixed"], "");
+        assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+        let join_code = String::from_utf8_lossy(&opened.stdout).lines().last().unwrap().trim().to_owned();
+        let mut responses = String::from("respondent,ks,change\n");
+        let mut codes = String::from("respondent,question,theme\n");
+        for i in 0..150 {
+            responses += &format!("p{i:03},{},imported {i}\n", ["KS3", "KS4"][i % 2]);
+            if i % 3 == 0 {
+                codes += &format!("p{i:03},change,Help and support\n");
+            }
+        }
+        std::fs::write(app.dir.path().join("mixed.csv"), responses).unwrap();
+        std::fs::write(app.dir.path().join("codes.csv"), codes).unwrap();
+        for args in [
+            &["import", "responses", "--survey", "s", "--round", "Mixed", "mixed.csv"][..],
+            &["import", "codes", "--survey", "s", "--round", "Mixed", "codes.csv"][..],
+        ] {
+            let out = app.heard(args, "");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        for i in 0..130 {
+            let stage = ["KS3", "KS4"][i % 2];
+            let sent = app
+                .client()
+                .post(app.url("/api/v1/responses"))
+                .json(&json!({
+                    "join_code": join_code,
+                    "client_id": format!("7ab0c3d2-0000-4000-8000-{i:012}"),
+                    "answers": {"ks": [stage], "change": [format!("from a tablet {i}")]},
+                }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(sent.status(), StatusCode::CREATED, "tablet {i}");
+        }
+        let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'Mixed'")
+            .fetch_one(&app.database().await)
+            .await
+            .unwrap();
+        let texts = |answers: &[Value]| -> Vec<String> {
+            answers.iter().map(|a| a["text"].as_str().unwrap().to_owned()).collect()
+        };
+        let id_of = |answer: &Value| answer["response_id"].as_str().unwrap().to_owned();
+
+        for view in [
+            &[][..],
+            &[("show", "uncoded")][..],
+            &[("about", "0:KS4")][..],
+            &[("show", "uncoded"), ("about", "0:KS3")][..],
+        ] {
+            // Counted pages: the order to match.
+            let (counted, shown) = every_page(&app, &round, view, &worker).await;
+            let counted = texts(&counted);
+            assert_eq!(counted.len() as u64, shown, "{view:?}");
+            // Forwards by the next links: after the page's last answer.
+            let mut forwards: Vec<Value> = Vec::new();
+            let mut pages = Vec::new();
+            loop {
+                let mut at = view.to_vec();
+                let (from, after) = (forwards.len().to_string(), forwards.last().map(id_of));
+                if let Some(after) = &after {
+                    at.push(("from", &from));
+                    at.push(("after", after));
+                }
+                let page = sheet_page(&app, &round, &at, &worker).await;
+                let these = page["answers"].as_array().unwrap().clone();
+                if these.is_empty() {
+                    break;
+                }
+                if after.is_some() {
+                    assert_eq!(page["view"]["next_to"]["After"].as_str(), after.as_deref(), "{view:?}");
+                }
+                pages.push(these.clone());
+                forwards.extend(these);
+                assert!(pages.len() <= 4, "{view:?}: more pages than answers");
+            }
+            assert_eq!(texts(&forwards), counted, "{view:?}: forwards");
+            // Backwards by the previous links from the last page: before
+            // its first answer, until the first page.
+            let mut backwards: Vec<Vec<Value>> = vec![pages.last().unwrap().clone()];
+            let mut from = (pages.len() - 1) * 100;
+            while from > 0 {
+                from = from.saturating_sub(100);
+                let before = id_of(&backwards.last().unwrap()[0]);
+                let mut at = view.to_vec();
+                let from_text = from.to_string();
+                at.push(("from", &from_text));
+                at.push(("before", &before));
+                let page = sheet_page(&app, &round, &at, &worker).await;
+                backwards.push(page["answers"].as_array().unwrap().clone());
+                if from == 0 {
+                    // The first page, served as the first page.
+                    assert_eq!((page["view"]["from"].clone(), page["view"]["next_to"].clone()), (json!(0), Value::Null), "{view:?}");
+                }
+            }
+            backwards.reverse();
+            let mut back_then: Vec<String> = Vec::new();
+            for page in &backwards {
+                back_then.extend(texts(page));
+            }
+            assert_eq!(back_then, counted, "{view:?}: backwards");
+        }
+
+        // An answer the round does not have (gone, or from another round)
+        // names no answer: the page starts at its count.
+        let counted = sheet_page(&app, &round, &[("from", "100")], &worker).await;
+        let other_round = round_id(&app).await;
+        let elsewhere = sheet(&app, &other_round, "main", &worker).await;
+        for gone in ["00000000-0000-4000-8000-000000000000".to_owned(), id_of(&elsewhere["answers"][0])] {
+            let page = sheet_page(&app, &round, &[("from", "100"), ("after", &gone)], &worker).await;
+            assert_eq!(texts(page["answers"].as_array().unwrap()), texts(counted["answers"].as_array().unwrap()));
+            assert_eq!(page["view"]["next_to"], Value::Null);
+        }
+
+        // Coding answers on a page of those not yet coded: the next page
+        // still starts with the first uncoded answer after the page.
+        let (uncoded, _) = every_page(&app, &round, &[("show", "uncoded")], &worker).await;
+        let first = sheet_page(&app, &round, &[("show", "uncoded")], &worker).await;
+        let page = first["answers"].as_array().unwrap();
+        for answer in page.iter().take(30) {
+            let (status, body) = json_call(&app, "code_answer", json!({"round_id": round, "question": "change", "pass": "main", "response_id": id_of(answer), "themes": ["Connect and belong"], "how": "hand"}), &worker).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let last = id_of(page.last().unwrap());
+        let next = sheet_page(&app, &round, &[("show", "uncoded"), ("from", "70"), ("after", &last)], &worker).await;
+        assert_eq!(texts(next["answers"].as_array().unwrap()), texts(&uncoded[100..200]));
+    }
 }

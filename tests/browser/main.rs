@@ -1131,14 +1131,22 @@ async fn the_next_page_of_answers_not_yet_coded_skips_none() {
         first.as_str().unwrap().contains("answer 100"),
         "the page starts at the first answer not yet seen: {first}"
     );
-    assert!(
-        browser.current_url().await.contains("from=98"),
-        "{}",
-        browser.current_url().await
-    );
+    // The link names the page's last answer: the next page reads on from
+    // it.
+    let url = browser.current_url().await;
+    assert!(url.contains("from=98") && url.contains("after="), "{url}");
     browser
         .check_accessibility("coding screen, second page")
         .await;
+    // Back: fewer than a page of those not yet coded come before this
+    // page's first answer, so back is the first page (a full one).
+    browser.click("a[rel=prev]").await;
+    browser.wait_for_text("Answers 1 to 100 of 128").await;
+    assert!(
+        browser.current_url().await.contains("before="),
+        "{}",
+        browser.current_url().await
+    );
     browser.close().await;
 }
 

@@ -4,11 +4,86 @@
 use super::{Db, DbError, Tx, new_id, now};
 use crate::domain::agreement::CodedTwice;
 use crate::domain::coding::{
-    AnswerToCode, CodingChange, MOST_COUNTED_AHEAD, PAGE_SIZE, Pass, QuoteState, SheetView, Show,
-    Shown,
+    AnswerToCode, CodingChange, MOST_COUNTED_AHEAD, NextTo, PAGE_SIZE, Pass, QuoteState, SheetView,
+    Show, Shown,
 };
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A response's place in a round's order (`ORDER BY submitted_on,
+/// respondent, id`, the `responses_in_order` index): what a page next to
+/// an answer reads on from.
+struct InOrder {
+    submitted_on: i64,
+    /// Only imported responses have one.
+    respondent: Option<String>,
+    id: String,
+}
+
+impl InOrder {
+    /// The conditions (on `x`, the round's responses) that pick the
+    /// responses after this one (before it, going `backwards`), in the
+    /// order a page reads them, each with the values it binds from
+    /// parameter `bound + 1` on. Several, because a respondent may be
+    /// NULL, which no comparison passes and which each database sorts
+    /// to its own end (SQLite first, PostgreSQL last): each condition is
+    /// one range of the index, read in order, until the page is full.
+    fn ranges(
+        &self,
+        backwards: bool,
+        nulls_first: bool,
+        bound: usize,
+    ) -> Vec<(String, Vec<String>)> {
+        let (than, time, id) = (
+            if backwards { "<" } else { ">" },
+            format!("CAST(${} AS BIGINT)", bound + 1),
+            self.id.clone(),
+        );
+        // Whether, going this way, responses with no respondent come
+        // after those with one.
+        let nulls_later = backwards == nulls_first;
+        let same_time = |rest: String| format!(" AND x.submitted_on = {time} AND {rest}");
+        let mut ranges = Vec::new();
+        match &self.respondent {
+            None => {
+                ranges.push((
+                    same_time(format!(
+                        "x.respondent IS NULL AND x.id {than} ${}",
+                        bound + 2
+                    )),
+                    vec![self.submitted_on.to_string(), id],
+                ));
+                if !nulls_later {
+                    ranges.push((
+                        same_time("x.respondent IS NOT NULL".to_owned()),
+                        vec![self.submitted_on.to_string()],
+                    ));
+                }
+            }
+            Some(respondent) => {
+                ranges.push((
+                    same_time(format!(
+                        "(x.respondent, x.id) {than} (${}, ${})",
+                        bound + 2,
+                        bound + 3
+                    )),
+                    vec![self.submitted_on.to_string(), respondent.clone(), id],
+                ));
+                if nulls_later {
+                    ranges.push((
+                        same_time("x.respondent IS NULL".to_owned()),
+                        vec![self.submitted_on.to_string()],
+                    ));
+                }
+            }
+        }
+        ranges.push((
+            format!(" AND x.submitted_on {than} {time}"),
+            vec![self.submitted_on.to_string()],
+        ));
+        ranges
+    }
+}
 
 impl Db {
     /// The answers to `question_id` in `round_id` that have themes in the
@@ -55,14 +130,17 @@ impl Db {
     /// that must be counted is counted only [`MOST_COUNTED_AHEAD`] past
     /// the page).
     /// Filtered, ordered and cut by the database, so a page reads a page
-    /// of rows however large the round.
+    /// of rows however large the round. `view` ends as the page was
+    /// served: a page next to an answer that is gone (or in a sorted
+    /// view) starts at its count instead, and one before an answer with
+    /// less than a page before it is the first page.
     pub async fn coding_page(
         &self,
         round_id: &str,
         question_id: &str,
         attribute_ids: &[String],
         pass: Pass,
-        view: &SheetView,
+        view: &mut SheetView,
         progress: (usize, usize),
     ) -> Result<(Vec<AnswerToCode>, Shown), DbError> {
         // Parameters numbered as they are added, so each is used.
@@ -128,18 +206,6 @@ impl Db {
              LIMIT {}) counted",
             most_counted + 1
         );
-        let page_sql = format!(
-            "SELECT a.response_id, a.value, \
-                    (SELECT COUNT(*) FROM safeguarding_flags f WHERE f.response_id = a.response_id) AS flagged, \
-                    qu.redacted, qu.approved_at \
-             FROM responses x CROSS JOIN answers a \
-             LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
-             {order_join}\
-             WHERE x.round_id = $1 AND a.response_id = x.id \
-             AND a.question_id = $2 AND a.position = 0{filter} \
-             ORDER BY {order_by}x.submitted_on, x.respondent, x.id LIMIT {PAGE_SIZE} OFFSET {}",
-            view.from
-        );
         // How many are shown: for all answers, or those not yet coded,
         // read off the progress's indexes; otherwise counted with the
         // filter (binding only the parameters it uses: the order's come
@@ -161,11 +227,80 @@ impl Db {
                 }
             }
         };
-        let mut page = sqlx::query(&page_sql);
-        for value in &params {
-            page = page.bind(value);
-        }
-        let rows = page.fetch_all(self.pool()).await?;
+        // The page: the view's answers from a count, or read on from the
+        // answer it starts next to (in the order answered; a view ordered
+        // by an about-you answer sorts every answer whatever it starts
+        // from, so it counts).
+        let page_sql = |range: &str, descending: bool, limit: usize, offset: usize| {
+            let order = if descending {
+                "x.submitted_on DESC, x.respondent DESC, x.id DESC"
+            } else {
+                "x.submitted_on, x.respondent, x.id"
+            };
+            format!(
+                "SELECT a.response_id, a.value, \
+                        (SELECT COUNT(*) FROM safeguarding_flags f WHERE f.response_id = a.response_id) AS flagged, \
+                        qu.redacted, qu.approved_at \
+                 FROM responses x CROSS JOIN answers a \
+                 LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
+                 {order_join}\
+                 WHERE x.round_id = $1 AND a.response_id = x.id \
+                 AND a.question_id = $2 AND a.position = 0{filter}{range} \
+                 ORDER BY {order_by}{order} LIMIT {limit} OFFSET {offset}"
+            )
+        };
+        let next_to = match (&view.next_to, view.order) {
+            (Some(next_to), None) => self.answer_in_order(round_id, next_to).await?,
+            _ => None,
+        };
+        let rows = match next_to {
+            None => {
+                view.next_to = None;
+                let sql = page_sql("", false, PAGE_SIZE, view.from);
+                let mut page = sqlx::query(&sql);
+                for value in &params {
+                    page = page.bind(value);
+                }
+                page.fetch_all(self.pool()).await?
+            }
+            Some((key, backwards)) => {
+                // Backwards, one more than a page: to know whether the
+                // page is the first.
+                let wanted = PAGE_SIZE + usize::from(backwards);
+                let mut rows = Vec::new();
+                for (range, values) in key.ranges(backwards, self.is_sqlite(), params.len()) {
+                    let sql = page_sql(&range, backwards, wanted - rows.len(), 0);
+                    let mut page = sqlx::query(&sql);
+                    for value in params.iter().chain(&values) {
+                        page = page.bind(value);
+                    }
+                    rows.extend(page.fetch_all(self.pool()).await?);
+                    if rows.len() == wanted {
+                        break;
+                    }
+                }
+                if backwards && rows.len() == wanted {
+                    rows.pop();
+                    rows.reverse();
+                } else if backwards {
+                    // No more than a page before the answer: the page is
+                    // the first, whatever the address counted.
+                    view.from = 0;
+                    view.next_to = None;
+                    if rows.len() == PAGE_SIZE {
+                        rows.reverse();
+                    } else {
+                        let sql = page_sql("", false, PAGE_SIZE, 0);
+                        let mut page = sqlx::query(&sql);
+                        for value in &params {
+                            page = page.bind(value);
+                        }
+                        rows = page.fetch_all(self.pool()).await?;
+                    }
+                }
+                rows
+            }
+        };
         let mut answers: Vec<AnswerToCode> = Vec::with_capacity(rows.len());
         for row in &rows {
             let redacted: Option<String> = row.try_get("redacted")?;
@@ -238,6 +373,38 @@ impl Db {
             }
         }
         Ok((answers, shown))
+    }
+
+    /// Where the answer `next_to` names comes in a round's order (its
+    /// response's time, respondent and id), and whether the page goes
+    /// backwards from it; `None` if the round has no such response.
+    async fn answer_in_order(
+        &self,
+        round_id: &str,
+        next_to: &NextTo,
+    ) -> Result<Option<(InOrder, bool)>, DbError> {
+        let (id, backwards) = match next_to {
+            NextTo::After(id) => (id, false),
+            NextTo::Before(id) => (id, true),
+        };
+        let row = sqlx::query(
+            "SELECT submitted_on, respondent FROM responses WHERE id = $1 AND round_id = $2",
+        )
+        .bind(id)
+        .bind(round_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(match row {
+            Some(row) => Some((
+                InOrder {
+                    submitted_on: row.try_get("submitted_on")?,
+                    respondent: row.try_get("respondent")?,
+                    id: id.clone(),
+                },
+                backwards,
+            )),
+            None => None,
+        })
     }
 
     /// The answers to `question_id` in `round_id` that both the main

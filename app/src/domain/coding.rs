@@ -111,23 +111,57 @@ pub const MOST_ANSWERS_SKIPPED: usize = 1_000_000_000;
 
 /// Which of a question's answers the coding screen shows, in what order,
 /// and where its page starts: chosen on the screen, carried in its
-/// address (`?show=uncoded&about=0:KS3&order=0&from=200`) and applied by
-/// the database. A page starts at an answer, not a page number: under
-/// "Not yet coded" the answers coded on one page leave the view, so the
-/// next page starts as many answers earlier.
+/// address (`?show=uncoded&about=0:KS3&order=0&from=200&after=…`) and
+/// applied by the database.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SheetView {
     pub show: Show,
     pub about: Option<AttributeFilter>,
     /// Sort by this about-you answer (none: in the order answered).
     pub order: Option<usize>,
-    /// How many of the answers shown come before this page.
+    /// How many of the answers shown come before this page: where the
+    /// page starts when `next_to` names no answer, and what the pager
+    /// says it shows.
     pub from: usize,
+    /// The answer the page starts next to: the pager's links name the
+    /// answer before (or after) the page they go to, so the database
+    /// reads on from it through its index however far into the view it
+    /// is, where counting `from` answers would read every answer before
+    /// them (in a view of the few not yet coded, most of the round). It
+    /// also keeps the page right as answers leave the view: under "Not
+    /// yet coded", those coded on one page are gone from the next.
+    pub next_to: Option<NextTo>,
+}
+
+/// An answer next to the page: the page starts just after it (the next
+/// page) or ends just before it (the previous one). By its response id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NextTo {
+    After(String),
+    Before(String),
+}
+
+impl NextTo {
+    /// A response id from an address: letters, digits and hyphens, as
+    /// ids are made; anything else names no answer.
+    fn parse(id: &str) -> Option<String> {
+        (!id.is_empty()
+            && id.len() <= 64
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then(|| id.to_owned())
+    }
 }
 
 impl SheetView {
     /// Reads the address's values (empty when absent).
-    pub fn parse(show: &str, about: &str, order: &str, from: &str) -> SheetView {
+    pub fn parse(
+        show: &str,
+        about: &str,
+        order: &str,
+        from: &str,
+        after: &str,
+        before: &str,
+    ) -> SheetView {
         SheetView {
             show: Show::parse(show),
             about: AttributeFilter::parse(about),
@@ -141,12 +175,20 @@ impl SheetView {
                 }
                 Err(_) => 0,
             },
+            next_to: NextTo::parse(after)
+                .map(NextTo::After)
+                .or_else(|| NextTo::parse(before).map(NextTo::Before)),
         }
     }
 
     /// The address's values for this view, as [`SheetView::parse`] reads
-    /// them: show, about, order and from.
-    pub fn values(&self) -> [String; 4] {
+    /// them: show, about, order, from, after and before.
+    pub fn values(&self) -> [String; 6] {
+        let (after, before) = match &self.next_to {
+            Some(NextTo::After(id)) => (id.clone(), String::new()),
+            Some(NextTo::Before(id)) => (String::new(), id.clone()),
+            None => (String::new(), String::new()),
+        };
         [
             self.show.value(),
             self.about
@@ -157,21 +199,24 @@ impl SheetView {
                 .map(|order| order.to_string())
                 .unwrap_or_default(),
             self.from.to_string(),
+            after,
+            before,
         ]
     }
 
-    /// The address's query for this view's page starting at `from`,
-    /// coding in `pass` (values that say nothing left out).
-    pub fn query(&self, pass: Pass, from: usize) -> String {
+    /// The address's query for this view's page starting at `from`, next
+    /// to `next_to`, coding in `pass` (values that say nothing left out).
+    pub fn query(&self, pass: Pass, from: usize, next_to: Option<NextTo>) -> String {
         let at_page = SheetView {
             from,
+            next_to,
             ..self.clone()
         };
         let mut parts = Vec::new();
         if pass == Pass::Check {
             parts.push("pass=check".to_owned());
         }
-        for (name, value) in ["show", "about", "order", "from"]
+        for (name, value) in ["show", "about", "order", "from", "after", "before"]
             .into_iter()
             .zip(at_page.values())
         {
@@ -401,22 +446,51 @@ mod tests {
             }),
             order: Some(0),
             from: 300,
+            next_to: None,
         };
         assert_eq!(
-            view.query(Pass::Main, 300),
+            view.query(Pass::Main, 300, None),
             "?show=theme:Help%20%26%20support&about=0:Year%2010&order=0&from=300"
         );
-        let [show, about, order, from] = view.values();
-        assert_eq!(SheetView::parse(&show, &about, &order, &from), view);
+        let [show, about, order, from, after, before] = view.values();
         assert_eq!(
-            SheetView::parse("", "", "", "99999999999999999999").from,
+            SheetView::parse(&show, &about, &order, &from, &after, &before),
+            view
+        );
+        assert_eq!(
+            SheetView::parse("", "", "", "99999999999999999999", "", "").from,
             MOST_ANSWERS_SKIPPED
         );
         // The first page of everything, in the order answered, says nothing
         // but the pass.
-        assert_eq!(SheetView::default().query(Pass::Main, 0), "");
-        assert_eq!(SheetView::default().query(Pass::Check, 0), "?pass=check");
-        assert_eq!(SheetView::parse("", "", "", ""), SheetView::default());
+        assert_eq!(SheetView::default().query(Pass::Main, 0, None), "");
+        assert_eq!(
+            SheetView::default().query(Pass::Check, 0, None),
+            "?pass=check"
+        );
+        assert_eq!(
+            SheetView::parse("", "", "", "", "", ""),
+            SheetView::default()
+        );
+    }
+
+    #[test]
+    fn a_page_next_to_an_answer_names_it_in_the_address() {
+        let id = "0b6a4c1e-8d7f-4a52-9e3b-2f1c5d6e7a80";
+        let next = SheetView::default().query(Pass::Main, 200, Some(NextTo::After(id.to_owned())));
+        assert_eq!(next, format!("?from=200&after={id}"));
+        let back = SheetView::parse("", "", "", "100", "", id);
+        assert_eq!(back.next_to, Some(NextTo::Before(id.to_owned())));
+        assert_eq!(back.from, 100);
+        // Anything that cannot be an id names no answer: the page starts
+        // after the count.
+        for not_an_id in ["x' OR 1=1", "a b", &"a".repeat(65)] {
+            assert_eq!(
+                SheetView::parse("", "", "", "5", not_an_id, not_an_id).next_to,
+                None,
+                "{not_an_id}"
+            );
+        }
     }
 
     fn answer(themes: &[&str], flagged: bool, about_you: &[&str]) -> AnswerToCode {

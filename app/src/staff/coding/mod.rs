@@ -10,8 +10,8 @@
 
 use crate::domain::agreement::Agreement;
 use crate::domain::coding::{
-    AnswerToCode, AttributeFilter, CodingChange, CodingSheet, How, PAGE_SIZE, Pass, SheetView,
-    Show, shown, toggled, with_suggestion,
+    AnswerToCode, AttributeFilter, CodingChange, CodingSheet, How, NextTo, PAGE_SIZE, Pass,
+    SheetView, Show, shown, toggled, with_suggestion,
 };
 use crate::domain::flags::highlight;
 use crate::ui::{LogOutButton, unless_error};
@@ -20,6 +20,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 mod rows;
+// `load_coding_sheet` takes the address's values one by one, and the
+// client function Leptos makes of it does not keep an item's `allow`.
+#[allow(clippy::too_many_arguments)]
 mod server;
 
 use rows::{AgreementSection, AnswerRow};
@@ -43,11 +46,15 @@ pub fn CodingPage() -> impl IntoView {
                     value("about"),
                     value("order"),
                     value("from"),
+                    value("after"),
+                    value("before"),
                 ],
             )
         },
-        |(round_id, question, [pass, show, about, order, from])| {
-            load_coding_sheet(round_id, question, pass, show, about, order, from)
+        |(round_id, question, [pass, show, about, order, from, after, before])| {
+            load_coding_sheet(
+                round_id, question, pass, show, about, order, from, after, before,
+            )
         },
     );
     view! {
@@ -98,9 +105,8 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         move |change: &dyn Fn(&mut SheetView)| {
             let mut view = view.clone();
             change(&mut view);
-            view.from = 0;
             navigate(
-                &format!("{path}{}", view.query(pass, 0)),
+                &format!("{path}{}", view.query(pass, 0, None)),
                 Default::default(),
             );
         }
@@ -253,7 +259,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                 match bulk_accept(round_id.clone(), key.clone(), ids).await {
                     Ok(_) => {
                         preview.set(None);
-                        let [show, about, order, from] = view.values();
+                        let [show, about, order, from, after, before] = view.values();
                         let fresh = load_coding_sheet(
                             round_id,
                             key,
@@ -262,6 +268,8 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                             about,
                             order,
                             from,
+                            after,
+                            before,
                         )
                         .await;
                         if let Ok(fresh) = fresh {
@@ -403,16 +411,27 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         </ol>
         {(first_shown_in_all > PAGE_SIZE || view.from > 0).then(|| {
             // The view may lose answers as they are coded ("Not yet
-            // coded"): the next page starts after those still shown.
+            // coded"): the next page starts after those still shown, read
+            // on from the page's last answer (see `SheetView::next_to`).
             let from = view.from;
             let still_shown = move || visible().len();
             let left_the_view = move || on_page.get().saturating_sub(still_shown());
             let (view, path) = (view.clone(), path.clone());
-            let link = move |from: usize| format!("{path}{}", view.query(pass, from));
+            let link = move |from: usize, next_to: Option<NextTo>| {
+                format!("{path}{}", view.query(pass, from, next_to))
+            };
             let next = link.clone();
+            // In the order the server sent them (the page re-sorts only
+            // what it shows): what the pages before and after start from.
+            let (first, last) = answers.with_untracked(|list| {
+                (
+                    list.first().map(|a| a.response_id.clone()),
+                    list.last().map(|a| a.response_id.clone()),
+                )
+            });
             view! {
                 <nav class="pager" aria-label="Pages of answers">
-                    {(from > 0).then(|| view! { <a href=link(from.saturating_sub(PAGE_SIZE)) rel="prev">"Previous answers"</a> })}
+                    {(from > 0).then(|| view! { <a href=link(from.saturating_sub(PAGE_SIZE), first.map(NextTo::Before)) rel="prev">"Previous answers"</a> })}
                     <span>{move || {
                         let total = shown_in_all.get().saturating_sub(left_the_view());
                         let of = if shown_at_least.get() {
@@ -427,7 +446,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                         }
                     }}</span>
                     {move || (from + still_shown() < shown_in_all.get().saturating_sub(left_the_view())).then(|| {
-                        view! { <a href=next(from + still_shown()) rel="next">"Next answers"</a> }
+                        view! { <a href=next(from + still_shown(), last.clone().map(NextTo::After)) rel="next">"Next answers"</a> }
                     })}
                 </nav>
             }

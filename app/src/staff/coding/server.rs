@@ -91,9 +91,8 @@ fn parse_pass(pass: &str) -> Result<Pass, AppError> {
 
 /// One page of a round's answers to a free-text question, for coding in
 /// `pass`: those the screen's choices show (`show`, `about`, `order`,
-/// `from`, as in its address; see [`SheetView`]), with the question's
-/// progress over all its answers.
-#[allow(clippy::too_many_arguments)]
+/// `from`, `after`, `before`, as in its address; see [`SheetView`]),
+/// with the question's progress over all its answers.
 #[server(endpoint = "load_coding_sheet")]
 pub async fn load_coding_sheet(
     round_id: String,
@@ -103,12 +102,14 @@ pub async fn load_coding_sheet(
     #[server(default)] about: String,
     #[server(default)] order: String,
     #[server(default)] from: String,
+    #[server(default)] after: String,
+    #[server(default)] before: String,
 ) -> Result<CodingSheet, AppError> {
     use crate::domain::coding::ShownSuggestion;
     use crate::domain::suggest::Suggester;
     crate::auth::require(Role::Worker).await?;
     let pass = parse_pass(&pass)?;
-    let view = SheetView::parse(&show, &about, &order, &from);
+    let mut view = SheetView::parse(&show, &about, &order, &from, &after, &before);
     let cx = context(&round_id, &question).await?;
     let attributes: Vec<&crate::domain::survey::Question> = cx
         .found
@@ -132,7 +133,7 @@ pub async fn load_coding_sheet(
             &cx.question_id,
             &attribute_ids,
             pass,
-            &view,
+            &mut view,
             (total, coded),
         )
         .await?;
