@@ -59,18 +59,34 @@ enum Part {
     Word {
         stems: Vec<String>,
         exact: Vec<String>,
+        /// The same as numbers of the rules' vocabulary
+        /// ([`SafeguardingRules::prepare`]): what answers are matched
+        /// against, a number compared where a string was (comparing
+        /// strings had become most of the time an import took).
+        ids: WordIds,
     },
     Gap,
 }
 
+/// A part's stems and exact words by number.
+#[derive(Clone, Debug, Default)]
+struct WordIds {
+    stems: Vec<u32>,
+    exact: Vec<u32>,
+}
+
 impl Part {
-    fn stems(stems: Vec<String>) -> Part {
+    fn word(stems: Vec<String>, exact: Vec<String>) -> Part {
         Part::Word {
             stems,
-            exact: Vec::new(),
+            exact,
+            ids: WordIds::default(),
         }
     }
 }
+
+/// The number of a word no rule has.
+const NOT_IN_RULES: u32 = u32::MAX;
 
 #[derive(Clone, Debug)]
 struct Rule {
@@ -93,6 +109,9 @@ struct Word {
     stem: String,
     /// The word mended but not stemmed.
     bare: String,
+    /// Their numbers in the rules' vocabulary, or [`NOT_IN_RULES`].
+    stem_id: u32,
+    bare_id: u32,
     /// Index of the clause it is in (clauses end at . ! ? ; , and "but").
     clause: usize,
     /// Index of the sentence it is in (sentences end at . ! ? and lines).
@@ -111,12 +130,70 @@ pub struct SafeguardingRules {
     first_words: FirstWords,
 }
 
-/// Rules (by index) by the words they can start with.
+/// The numbers of the words rules have, and the rules and exceptions (by
+/// index) by the words they can start with.
 #[derive(Clone, Debug, Default)]
 struct FirstWords {
-    by_stem: std::collections::HashMap<String, Vec<usize>>,
-    by_exact: std::collections::HashMap<String, Vec<usize>>,
+    vocabulary: std::collections::HashMap<String, u32>,
+    rules: Starts,
+    exceptions: Starts,
+}
+
+/// Patterns (by index) by the number of the stem, or of the exact word,
+/// they can start with.
+#[derive(Clone, Debug, Default)]
+struct Starts {
+    by_stem: Vec<Vec<usize>>,
+    by_exact: Vec<Vec<usize>>,
+    /// Those that could start anywhere.
     anywhere: Vec<usize>,
+}
+
+impl Starts {
+    fn new(words: usize) -> Starts {
+        Starts {
+            by_stem: vec![Vec::new(); words],
+            by_exact: vec![Vec::new(); words],
+            anywhere: Vec::new(),
+        }
+    }
+
+    /// Files pattern `i` under its first part's words.
+    fn file(&mut self, i: usize, parts: &[Part]) {
+        match parts.first() {
+            Some(Part::Word { ids, .. }) => {
+                for &stem in &ids.stems {
+                    self.by_stem[stem as usize].push(i);
+                }
+                for &word in &ids.exact {
+                    self.by_exact[word as usize].push(i);
+                }
+            }
+            Some(Part::Gap) | None => self.anywhere.push(i),
+        }
+    }
+
+    /// Where in `words` each pattern could start: (pattern, word), in
+    /// order of pattern, then word; every other place fails at its first
+    /// word.
+    fn in_words(&self, words: &[Word]) -> Vec<(usize, usize)> {
+        let mut starts: Vec<(usize, usize)> = Vec::new();
+        for (at, word) in words.iter().enumerate() {
+            for found in [
+                self.by_stem.get(word.stem_id as usize),
+                self.by_exact.get(word.bare_id as usize),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                starts.extend(found.iter().map(|&i| (i, at)));
+            }
+            starts.extend(self.anywhere.iter().map(|&i| (i, at)));
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        starts
+    }
 }
 
 /// Common spellings in young people's writing, mended before stemming;
@@ -277,6 +354,8 @@ fn words(text: &str, stemmer: &Stemmer) -> Vec<Word> {
                 end: start + piece.len(),
                 stem: stemmer.stem(mended).into_owned(),
                 bare: mended.to_owned(),
+                stem_id: NOT_IN_RULES,
+                bare_id: NOT_IN_RULES,
                 clause,
                 sentence,
             });
@@ -404,52 +483,63 @@ impl SafeguardingRules {
             self.rules.push(Rule {
                 kind: format!("@{name}"),
                 source: String::new(),
-                parts: vec![Part::Word { stems, exact }],
+                parts: vec![Part::word(stems, exact)],
                 also: Vec::new(),
                 strong: false,
             });
         }
-        self.index_first_words();
+        self.prepare();
         Ok(())
     }
 
-    /// Files every rule under the words its pattern can start with, so an
-    /// answer is tried only against rules that start with one of its
-    /// words (a thousand rules each tried at every word had become most
-    /// of the time a submission took).
-    fn index_first_words(&mut self) {
-        let mut index = FirstWords::default();
-        for (i, rule) in self.rules.iter().enumerate() {
-            if rule.kind.starts_with('@') {
-                continue;
-            }
-            match rule.parts.first() {
-                Some(Part::Word { stems, exact }) => {
-                    for stem in stems {
-                        index.by_stem.entry(stem.clone()).or_default().push(i);
-                    }
-                    for word in exact {
-                        index.by_exact.entry(word.clone()).or_default().push(i);
-                    }
+    /// Numbers every stem and exact word the rules have, and files every
+    /// rule under the words its pattern can start with, so an answer is
+    /// tried only against rules that start with one of its words (a
+    /// thousand rules each tried at every word had become most of the
+    /// time a submission took).
+    fn prepare(&mut self) {
+        let mut vocabulary: std::collections::HashMap<String, u32> = Default::default();
+        let mut number = |word: &String| {
+            let next = vocabulary.len() as u32;
+            *vocabulary.entry(word.clone()).or_insert(next)
+        };
+        let patterns = self
+            .rules
+            .iter_mut()
+            .flat_map(|rule| std::iter::once(&mut rule.parts).chain(rule.also.iter_mut()))
+            .chain(self.exceptions.iter_mut().map(|(parts, _)| parts));
+        for parts in patterns {
+            for part in parts {
+                if let Part::Word { stems, exact, ids } = part {
+                    ids.stems = stems.iter().map(&mut number).collect();
+                    ids.exact = exact.iter().map(&mut number).collect();
                 }
-                // Could start anywhere: tried everywhere.
-                Some(Part::Gap) | None => index.anywhere.push(i),
             }
         }
-        self.first_words = index;
+        let mut rules = Starts::new(vocabulary.len());
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !rule.kind.starts_with('@') {
+                rules.file(i, &rule.parts);
+            }
+        }
+        let mut exceptions = Starts::new(vocabulary.len());
+        for (i, (parts, _)) in self.exceptions.iter().enumerate() {
+            exceptions.file(i, parts);
+        }
+        self.first_words = FirstWords {
+            vocabulary,
+            rules,
+            exceptions,
+        };
     }
 
-    /// The rules that could match somewhere in `words`, in their order.
-    fn rules_for<'a>(&'a self, words: &[Word]) -> impl Iterator<Item = &'a Rule> {
-        let index = &self.first_words;
-        let mut candidates: Vec<usize> = index.anywhere.clone();
+    /// Gives `words` their numbers in the rules' vocabulary.
+    fn number(&self, words: &mut [Word]) {
+        let vocabulary = &self.first_words.vocabulary;
         for word in words {
-            candidates.extend(index.by_stem.get(&word.stem).into_iter().flatten());
-            candidates.extend(index.by_exact.get(&word.bare).into_iter().flatten());
+            word.stem_id = vocabulary.get(&word.stem).copied().unwrap_or(NOT_IN_RULES);
+            word.bare_id = vocabulary.get(&word.bare).copied().unwrap_or(NOT_IN_RULES);
         }
-        candidates.sort_unstable();
-        candidates.dedup();
-        candidates.into_iter().map(|i| &self.rules[i])
     }
 
     /// One word of a rule as the parts it stands for.
@@ -490,9 +580,12 @@ impl SafeguardingRules {
             }
         }
         if let Some(phrase) = phrase {
-            return Ok(phrase.into_iter().map(|s| Part::stems(vec![s])).collect());
+            return Ok(phrase
+                .into_iter()
+                .map(|s| Part::word(vec![s], Vec::new()))
+                .collect());
         }
-        Ok(vec![Part::Word { stems, exact }])
+        Ok(vec![Part::word(stems, exact)])
     }
 
     /// A word class defined by rules added before.
@@ -503,7 +596,7 @@ impl SafeguardingRules {
             .rev()
             .find(|r| r.kind == kind)
             .and_then(|r| match r.parts.first() {
-                Some(Part::Word { stems, exact }) => Some((stems, exact)),
+                Some(Part::Word { stems, exact, .. }) => Some((stems, exact)),
                 _ => None,
             })
     }
@@ -527,18 +620,23 @@ impl SafeguardingRules {
         // Where each exception is, found once: (first word, last word,
         // whether it cancels its whole clause).
         let excepted: Vec<(usize, usize, bool)> = self
+            .first_words
             .exceptions
-            .iter()
-            .flat_map(|(parts, clause_wide)| {
-                (0..words.len()).filter_map(move |i| {
-                    match_at(parts, words, i).map(|end| (i, end, *clause_wide))
-                })
+            .in_words(words)
+            .into_iter()
+            .filter_map(|(e, i)| {
+                let (parts, clause_wide) = &self.exceptions[e];
+                match_at(parts, words, i).map(|end| (i, end, *clause_wide))
             })
             .collect();
         let cancelled = |start: usize, end: usize| self.cancelled(words, start, end, &excepted);
         let mut found = Vec::new();
-        for rule in self.rules_for(words) {
-            for start in 0..words.len() {
+        // Each rule from the first place it matches, tried only where its
+        // first word is.
+        let starts = self.first_words.rules.in_words(words);
+        for places in starts.chunk_by(|a, b| a.0 == b.0) {
+            let rule = &self.rules[places[0].0];
+            for &(_, start) in places {
                 let Some(end) = match_at(&rule.parts, words, start) else {
                     continue;
                 };
@@ -648,7 +746,8 @@ impl SafeguardingRules {
     /// kind and pattern.
     pub fn explain(&self, text: &str) -> Vec<(String, String)> {
         let stemmer = Stemmer::create(Algorithm::English);
-        let words = words(text, &stemmer);
+        let mut words = words(text, &stemmer);
+        self.number(&mut words);
         self.matches(&words)
             .into_iter()
             .map(|(start, end, rule)| {
@@ -662,7 +761,7 @@ impl SafeguardingRules {
 }
 
 /// Where a pattern matching from word `start` ends (its last word), if it
-/// matches there.
+/// matches there. `words` numbered by [`SafeguardingRules::number`].
 fn match_at(parts: &[Part], words: &[Word], start: usize) -> Option<usize> {
     fn go(parts: &[Part], words: &[Word], at: usize) -> Option<usize> {
         match parts.split_first() {
@@ -673,9 +772,9 @@ fn match_at(parts: &[Part], words: &[Word], start: usize) -> Option<usize> {
                     .then(|| go(rest, words, next))
                     .flatten()
             }),
-            Some((Part::Word { stems, exact }, rest)) => {
+            Some((Part::Word { ids, .. }, rest)) => {
                 let word = words.get(at)?;
-                (stems.contains(&word.stem) || exact.contains(&word.bare))
+                (ids.stems.contains(&word.stem_id) || ids.exact.contains(&word.bare_id))
                     .then(|| go(rest, words, at + 1))
                     .flatten()
             }
