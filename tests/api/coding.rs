@@ -648,6 +648,16 @@ on_both_databases! {
             assert_eq!(back_then, counted, "{view:?}: backwards");
         }
 
+        // A previous link whose count says the first page (answers came
+        // into the view since it was counted) but with more than a page
+        // before its answer: that page, not labelled the first, so the
+        // pager keeps a way back.
+        let (all, _) = every_page(&app, &round, &[], &worker).await;
+        let third = id_of(&all[200]);
+        let page = sheet_page(&app, &round, &[("from", "0"), ("before", &third)], &worker).await;
+        assert_eq!(texts(page["answers"].as_array().unwrap()), texts(&all[100..200]));
+        assert_eq!((page["view"]["from"].clone(), page["view"]["next_to"]["Before"].as_str()), (json!(1), Some(third.as_str())));
+
         // An answer the round does not have (gone, or from another round)
         // names no answer: the page starts at its count.
         let counted = sheet_page(&app, &round, &[("from", "100")], &worker).await;

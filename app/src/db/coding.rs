@@ -282,6 +282,10 @@ impl Db {
                 if backwards && rows.len() == wanted {
                     rows.pop();
                     rows.reverse();
+                    // More than a page before: not the first page, even
+                    // where answers came into the view before it since
+                    // the address counted (the pager keeps its way back).
+                    view.from = view.from.max(1);
                 } else if backwards {
                     // No more than a page before the answer: the page is
                     // the first, whatever the address counted.

@@ -417,21 +417,28 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             let still_shown = move || visible().len();
             let left_the_view = move || on_page.get().saturating_sub(still_shown());
             let (view, path) = (view.clone(), path.clone());
+            let reads_on = view.order.is_none();
             let link = move |from: usize, next_to: Option<NextTo>| {
                 format!("{path}{}", view.query(pass, from, next_to))
             };
-            let next = link.clone();
+            let (previous, next) = (link.clone(), link);
             // In the order the server sent them (the page re-sorts only
-            // what it shows): what the pages before and after start from.
-            let (first, last) = answers.with_untracked(|list| {
-                (
-                    list.first().map(|a| a.response_id.clone()),
-                    list.last().map(|a| a.response_id.clone()),
-                )
-            });
+            // what it shows), and as a bulk accept reloads them: what the
+            // pages before and after start from. A view sorted by an
+            // about-you answer counts instead.
+            let first = move || {
+                answers
+                    .with(|list| list.first().map(|a| a.response_id.clone()))
+                    .filter(|_| reads_on)
+            };
+            let last = move || {
+                answers
+                    .with(|list| list.last().map(|a| a.response_id.clone()))
+                    .filter(|_| reads_on)
+            };
             view! {
                 <nav class="pager" aria-label="Pages of answers">
-                    {(from > 0).then(|| view! { <a href=link(from.saturating_sub(PAGE_SIZE), first.map(NextTo::Before)) rel="prev">"Previous answers"</a> })}
+                    {(from > 0).then(|| view! { <a href=move || previous(from.saturating_sub(PAGE_SIZE), first().map(NextTo::Before)) rel="prev">"Previous answers"</a> })}
                     <span>{move || {
                         let total = shown_in_all.get().saturating_sub(left_the_view());
                         let of = if shown_at_least.get() {
@@ -446,7 +453,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                         }
                     }}</span>
                     {move || (from + still_shown() < shown_in_all.get().saturating_sub(left_the_view())).then(|| {
-                        view! { <a href=next(from + still_shown(), last.clone().map(NextTo::After)) rel="next">"Next answers"</a> }
+                        view! { <a href=next(from + still_shown(), last().map(NextTo::After)) rel="next">"Next answers"</a> }
                     })}
                 </nav>
             }
