@@ -133,7 +133,7 @@ impl Db {
     /// of rows however large the round. `view` ends as the page was
     /// served: a page next to an answer that is gone (or in a sorted
     /// view) starts at its count instead, and one before an answer with
-    /// less than a page before it is the first page.
+    /// no more than a page before it is the first page.
     pub async fn coding_page(
         &self,
         round_id: &str,
