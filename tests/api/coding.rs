@@ -133,6 +133,46 @@ fn answer<'a>(sheet: &'a Value, text: &str) -> &'a Value {
         .unwrap()
 }
 
+/// Imports `responses` and then `codes` (CSV) into round `name` of survey
+/// "s" with `heard`, as a worker would; the round's id.
+async fn import_round(app: &TestApp, name: &str, responses: &str, codes: &str) -> String {
+    std::fs::write(app.dir.path().join("responses.csv"), responses).unwrap();
+    std::fs::write(app.dir.path().join("codes.csv"), codes).unwrap();
+    for args in [
+        &[
+            "import",
+            "responses",
+            "--survey",
+            "s",
+            "--round",
+            name,
+            "responses.csv",
+        ][..],
+        &[
+            "import",
+            "codes",
+            "--survey",
+            "s",
+            "--round",
+            name,
+            "codes.csv",
+        ][..],
+    ] {
+        let out = app.heard(args, "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+    round
+}
+
 /// The coding screen's page for a view (address values as on the page).
 async fn sheet_page(app: &TestApp, round: &str, view: &[(&str, &str)], cookie: &str) -> Value {
     let mut form = vec![
@@ -416,19 +456,7 @@ on_both_databases! {
                 codes += &format!("b{i:03},change,{theme}\n");
             }
         }
-        std::fs::write(app.dir.path().join("big.csv"), responses).unwrap();
-        std::fs::write(app.dir.path().join("codes.csv"), codes).unwrap();
-        for args in [
-            &["import", "responses", "--survey", "s", "--round", "Big", "big.csv"][..],
-            &["import", "codes", "--survey", "s", "--round", "Big", "codes.csv"][..],
-        ] {
-            let out = app.heard(args, "");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        }
-        let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'Big'")
-            .fetch_one(&app.database().await)
-            .await
-            .unwrap();
+        let round = import_round(&app, "Big", &responses, &codes).await;
         let texts = |answers: &[Value]| -> Vec<String> {
             answers.iter().map(|a| a["text"].as_str().unwrap().to_owned()).collect()
         };
@@ -504,19 +532,7 @@ on_both_databases! {
             responses += &format!("m{i:04},KS3,answer {i}\n");
             codes += &format!("m{i:04},change,Help and support\n");
         }
-        std::fs::write(app.dir.path().join("many.csv"), responses).unwrap();
-        std::fs::write(app.dir.path().join("codes.csv"), codes).unwrap();
-        for args in [
-            &["import", "responses", "--survey", "s", "--round", "Many", "many.csv"][..],
-            &["import", "codes", "--survey", "s", "--round", "Many", "codes.csv"][..],
-        ] {
-            let out = app.heard(args, "");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        }
-        let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'Many'")
-            .fetch_one(&app.database().await)
-            .await
-            .unwrap();
+        let round = import_round(&app, "Many", &responses, &codes).await;
         let counted = |sheet: &Value| (sheet["shown"].clone(), sheet["shown_at_least"].clone());
         for view in [("show", "theme:Help and support"), ("about", "0:KS3")] {
             // Counted to the page's end and a thousand past it: 1,100.
@@ -556,15 +572,7 @@ on_both_databases! {
                 codes += &format!("p{i:03},change,Help and support\n");
             }
         }
-        std::fs::write(app.dir.path().join("mixed.csv"), responses).unwrap();
-        std::fs::write(app.dir.path().join("codes.csv"), codes).unwrap();
-        for args in [
-            &["import", "responses", "--survey", "s", "--round", "Mixed", "mixed.csv"][..],
-            &["import", "codes", "--survey", "s", "--round", "Mixed", "codes.csv"][..],
-        ] {
-            let out = app.heard(args, "");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        }
+        let round = import_round(&app, "Mixed", &responses, &codes).await;
         for i in 0..130 {
             let stage = ["KS3", "KS4"][i % 2];
             let sent = app
@@ -580,10 +588,6 @@ on_both_databases! {
                 .unwrap();
             assert_eq!(sent.status(), StatusCode::CREATED, "tablet {i}");
         }
-        let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'Mixed'")
-            .fetch_one(&app.database().await)
-            .await
-            .unwrap();
         let texts = |answers: &[Value]| -> Vec<String> {
             answers.iter().map(|a| a["text"].as_str().unwrap().to_owned()).collect()
         };

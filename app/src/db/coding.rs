@@ -249,6 +249,14 @@ impl Db {
                  ORDER BY {order_by}{order} LIMIT {limit} OFFSET {offset}"
             )
         };
+        // One page's rows: `sql` with the view's parameters, then `extra`.
+        let fetch = async |sql: String, extra: &[String]| {
+            let mut page = sqlx::query(&sql);
+            for value in params.iter().chain(extra) {
+                page = page.bind(value);
+            }
+            page.fetch_all(self.pool()).await
+        };
         let next_to = match (&view.next_to, view.order) {
             (Some(next_to), None) => self.answer_in_order(round_id, next_to).await?,
             _ => None,
@@ -256,12 +264,7 @@ impl Db {
         let rows = match next_to {
             None => {
                 view.next_to = None;
-                let sql = page_sql("", false, PAGE_SIZE, view.from);
-                let mut page = sqlx::query(&sql);
-                for value in &params {
-                    page = page.bind(value);
-                }
-                page.fetch_all(self.pool()).await?
+                fetch(page_sql("", false, PAGE_SIZE, view.from), &[]).await?
             }
             Some((key, backwards)) => {
                 // Backwards, one more than a page: to know whether the
@@ -270,11 +273,7 @@ impl Db {
                 let mut rows = Vec::new();
                 for (range, values) in key.ranges(backwards, self.is_sqlite(), params.len()) {
                     let sql = page_sql(&range, backwards, wanted - rows.len(), 0);
-                    let mut page = sqlx::query(&sql);
-                    for value in params.iter().chain(&values) {
-                        page = page.bind(value);
-                    }
-                    rows.extend(page.fetch_all(self.pool()).await?);
+                    rows.extend(fetch(sql, &values).await?);
                     if rows.len() == wanted {
                         break;
                     }
@@ -294,12 +293,7 @@ impl Db {
                     if rows.len() == PAGE_SIZE {
                         rows.reverse();
                     } else {
-                        let sql = page_sql("", false, PAGE_SIZE, 0);
-                        let mut page = sqlx::query(&sql);
-                        for value in &params {
-                            page = page.bind(value);
-                        }
-                        rows = page.fetch_all(self.pool()).await?;
+                        rows = fetch(page_sql("", false, PAGE_SIZE, 0), &[]).await?;
                     }
                 }
                 rows
