@@ -157,6 +157,82 @@ on_both_databases! {
         assert!(missing.contains("no round \"1.1.25\""), "{missing}");
     }
 
+    // Two workers import overlapping files into one round at the same
+    // moment. Each checks the round before storing, so both find every
+    // row new; the second to store meets the first's respondents half way
+    // through its file, after its first half went in: it must store none
+    // of it. The round ends with one file whole, never a mixture.
+    async fn two_imports_into_one_round_at_once_store_one_whole_and_none_of_the_other(app: TestApp) {
+        ok(&app, &["survey", "import", &fixture("survey.toml").display().to_string()]);
+        let fixture_rows = std::fs::read_to_string(fixture("responses.csv")).unwrap();
+        let mut lines = fixture_rows.lines();
+        let header = lines.next().unwrap();
+        let answers: Vec<&str> = lines.map(|line| line.split_once(',').unwrap().1).collect();
+        const ROWS: usize = 3_000;
+        // Both files give row i the same answers; "b" has its own
+        // respondents for its first half and "a"'s for its second.
+        for (name, own_until) in [("a", 0), ("b", ROWS / 2)] {
+            let mut file = format!("{header}\n");
+            for i in 0..ROWS {
+                let prefix = if i < own_until { "q" } else { "p" };
+                file += &format!("{prefix}{i:05},{}\n", answers[i % answers.len()]);
+            }
+            std::fs::write(app.dir.path().join(format!("{name}.csv")), file).unwrap();
+        }
+        std::fs::write(app.dir.path().join("first.csv"), format!("{header}\nfirst,KS3,a,b,c,\n")).unwrap();
+        // The round exists before, so neither import makes it.
+        ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "R", "first.csv"]);
+        let said: Vec<String> = std::thread::scope(|scope| {
+            let imports: Vec<_> = ["a.csv", "b.csv"]
+                .map(|file| {
+                    let app = &app;
+                    scope.spawn(move || {
+                        let o = app.heard(&["import", "responses", "--survey", "voice-2024", "--round", "R", file], "");
+                        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+                    })
+                })
+                .into_iter()
+                .collect();
+            imports.into_iter().map(|import| import.join().unwrap()).collect()
+        });
+        let whole = format!("Added {ROWS} responses");
+        let refused = "nothing was stored: another import into round \"R\" stored some of the same respondents";
+        let after = format!("Added {} responses", ROWS / 2);
+        let raced = said.iter().any(|s| s.contains(refused));
+        assert!(
+            said.iter().filter(|s| s.contains(&whole)).count() == 1
+                && said.iter().any(|s| s.contains(refused) || (s.contains(&after) && s.contains("rows were already there"))),
+            "one import stores its file, the other lost the race whole or came after it: {said:?}"
+        );
+        // Every response of the winner's file and none of the loser's own
+        // (an import that came after adds its own half).
+        let expected = 1 + ROWS + if raced { 0 } else { ROWS / 2 };
+        assert_eq!(app.stored_responses().await, expected as i64, "{said:?}");
+        // The same file alone in a round of its own, to count its answers.
+        ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "Alone", "a.csv"]);
+        let db = app.database().await;
+        let answers_in = async |round: &str| -> i64 {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM answers a JOIN rounds r ON r.id = a.round_id WHERE r.name = $1",
+            )
+            .bind(round)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            n
+        };
+        let alone = answers_in("Alone").await;
+        assert!(alone > 3 * ROWS as i64, "{alone}");
+        if raced {
+            // "first" answered four questions.
+            assert_eq!(answers_in("R").await, alone + 4, "every answer of one file once, and no stray ones");
+            let report = ok(&app, &["report", "--survey", "voice-2024", "--round", "R", "--question", "key_stage"]);
+            assert!(report.contains(&format!(",{}\n", 1 + ROWS)), "the report counts one file: {report}");
+        } else {
+            eprintln!("the imports did not overlap this time: {said:?}");
+        }
+    }
+
     async fn a_bad_file_stores_nothing_and_names_every_problem(app: TestApp) {
         ok(&app, &["survey", "import", &fixture("survey.toml").display().to_string()]);
         let dir = app.dir.path();

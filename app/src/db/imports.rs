@@ -3,7 +3,7 @@
 //! `use_cases::imports`).
 
 use super::coding::write_codings;
-use super::{Db, DbError, IdRun, RoundRef, Tx, new_id, now, start_of_day};
+use super::{Db, DbError, IdRun, RoundRef, new_id, now, start_of_day};
 use crate::domain::coding::{How, Pass};
 use crate::domain::imports::{ResponseRow as ResponseFileRow, ThemesByAnswer};
 use crate::domain::join_code::JoinCode;
@@ -11,90 +11,306 @@ use crate::domain::safeguarding::Concern;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 
-/// Rows are read and checked this many at a time (and progress reported).
+/// Rows are stored this many at a time (and progress reported).
 const BATCH_ROWS: usize = 200;
 
-/// Inserts `rows` (each `width` values) into `table (columns)` with one
-/// statement and one parameter: the rows as a JSON array of arrays,
-/// taken apart by the database (`json_each` on SQLite,
-/// `json_array_elements` on PostgreSQL). Many rows a statement cost
-/// sqlx's SQLite driver more in binding (a scan over every parameter's
-/// name for each value) than SQLite spent storing them; one parameter
-/// costs nothing to bind, and the statement is the same for every batch.
-async fn insert_many(
-    tx: &mut Tx<'_>,
+/// Batches prepared ahead of the one being stored.
+const BATCHES_AHEAD: usize = 4;
+
+/// A table's columns for [`insert_json`], each with whether it holds a
+/// number (PostgreSQL reads every JSON value as text unless told).
+struct Table {
+    name: &'static str,
+    columns: &'static [(&'static str, bool)],
+}
+
+const RESPONSES: Table = Table {
+    name: "responses",
+    columns: &[
+        ("id", false),
+        ("round_id", false),
+        ("client_id", false),
+        ("fingerprint", false),
+        ("submitted_on", true),
+        ("respondent", false),
+    ],
+};
+
+const ANSWERS: Table = Table {
+    name: "answers",
+    columns: &[
+        ("response_id", false),
+        ("round_id", false),
+        ("question_id", false),
+        ("position", true),
+        ("value", false),
+        ("choice", false),
+    ],
+};
+
+const FLAGS: Table = Table {
+    name: "safeguarding_flags",
+    columns: &[
+        ("response_id", false),
+        ("concerns", false),
+        ("raised_on", true),
+    ],
+};
+
+const CONCERNS: Table = Table {
+    name: "safeguarding_concerns",
+    columns: &[
+        ("response_id", false),
+        ("position", true),
+        ("question_key", false),
+        ("words", false),
+        ("reason", false),
+    ],
+};
+
+impl Table {
+    /// One statement that inserts every row of a JSON array of arrays,
+    /// taken apart by the database (`json_each` on SQLite,
+    /// `json_array_elements` on PostgreSQL). Many rows a statement as
+    /// `$n` parameters cost sqlx's SQLite driver more in binding (a scan
+    /// over every parameter's name for each value) than SQLite spent
+    /// storing them; one parameter costs nothing to bind, and the
+    /// statement is the same for every batch.
+    fn insert_sql(&self, sqlite: bool) -> String {
+        let names: Vec<&str> = self.columns.iter().map(|(name, _)| *name).collect();
+        let values: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (_, number))| match (sqlite, number) {
+                (true, _) => format!("value ->> {i}"),
+                (false, true) => format!("CAST(x ->> {i} AS BIGINT)"),
+                (false, false) => format!("x ->> {i}"),
+            })
+            .collect();
+        if sqlite {
+            format!(
+                "INSERT INTO {} ({}) SELECT {} FROM json_each($1)",
+                self.name,
+                names.join(", "),
+                values.join(", ")
+            )
+        } else {
+            format!(
+                "INSERT INTO {} ({}) SELECT {} FROM json_array_elements(CAST($1 AS JSON)) x",
+                self.name,
+                names.join(", "),
+                values.join(", ")
+            )
+        }
+    }
+}
+
+/// A batch of imported rows, ready to store: each table's rows as one
+/// JSON array of arrays (see [`Table::insert_sql`]), `None` for none.
+struct PreparedBatch {
+    rows: usize,
+    responses: String,
+    answers: String,
+    flags: Option<String>,
+    concerns: Option<String>,
+}
+
+/// What the writer is sent: batches, then `Finish` with what the import
+/// adds to the kept counts. Only `Finish` commits: a writer whose channel
+/// closes without it (the import failed or was abandoned) rolls back.
+enum ToWriter {
+    Batch(PreparedBatch),
+    Finish(super::progress::CountChanges),
+}
+
+/// What stays the same for every batch of an import.
+struct Preparer<'a> {
+    round_id: &'a str,
+    today: i64,
+    question_ids: &'a BTreeMap<String, String>,
+    /// Keys of the questions whose answers are choices (counted from
+    /// `answers.choice`).
+    choices: Vec<&'a str>,
+    response_ids: IdRun,
+    client_ids: IdRun,
+    answered: super::progress::CountChanges,
+    flagged: usize,
+}
+
+impl Preparer<'_> {
+    /// `rows` as JSON for their tables, each row with its concerns.
+    fn batch(
+        &mut self,
+        rows: &[&ResponseFileRow],
+        concerns: &[Vec<Concern>],
+    ) -> Result<PreparedBatch, DbError> {
+        let round_id = self.round_id;
+        let mut responses = JsonRows::default();
+        let mut answers = JsonRows::default();
+        let mut flags = JsonRows::default();
+        let mut concern_rows = JsonRows::default();
+        for (row, concerns) in rows.iter().zip(concerns) {
+            let response_id = self.response_ids.next_id();
+            responses.push((
+                &response_id,
+                round_id,
+                self.client_ids.next_id(),
+                row.answers.fingerprint(),
+                self.today,
+                &row.respondent,
+            ));
+            for (key, values) in row.answers.iter() {
+                let question_id = self
+                    .question_ids
+                    .get(key)
+                    .ok_or_else(|| DbError::Corrupt(format!("answer to unknown question {key}")))?;
+                let is_choice = self.choices.contains(&key);
+                if !values.is_empty() {
+                    let counted = (
+                        round_id.to_owned(),
+                        question_id.clone(),
+                        super::progress::Counted::Answered,
+                    );
+                    *self.answered.entry(counted).or_default() += 1;
+                }
+                for (position, value) in values.iter().enumerate() {
+                    answers.push((
+                        &response_id,
+                        round_id,
+                        question_id,
+                        position,
+                        value,
+                        is_choice.then_some(value),
+                    ));
+                }
+            }
+            if !concerns.is_empty() {
+                self.flagged += 1;
+                flags.push((&response_id, "", self.today));
+            }
+            for (position, concern) in concerns.iter().enumerate() {
+                concern_rows.push((
+                    &response_id,
+                    position,
+                    &concern.question,
+                    &concern.words,
+                    &concern.reason,
+                ));
+            }
+        }
+        Ok(PreparedBatch {
+            rows: rows.len(),
+            responses: responses.finish(),
+            answers: answers.finish(),
+            flags: flags.finish_unless_empty(),
+            concerns: concern_rows.finish_unless_empty(),
+        })
+    }
+}
+
+/// Rows written straight into a JSON array of arrays (a tuple is written
+/// as an array), with no tree of values in between.
+#[derive(Default)]
+struct JsonRows {
+    json: Vec<u8>,
+}
+
+impl JsonRows {
+    fn push(&mut self, row: impl serde::Serialize) {
+        self.json
+            .push(if self.json.is_empty() { b'[' } else { b',' });
+        serde_json::to_writer(&mut self.json, &row).expect("text and numbers always serialise");
+    }
+
+    fn finish(self) -> String {
+        self.finish_unless_empty()
+            .unwrap_or_else(|| "[]".to_owned())
+    }
+
+    fn finish_unless_empty(mut self) -> Option<String> {
+        if self.json.is_empty() {
+            return None;
+        }
+        self.json.push(b']');
+        Some(String::from_utf8(self.json).expect("serde_json writes UTF-8"))
+    }
+}
+
+/// The writer of an import (see [`Db::store_imported_responses`]): makes
+/// the round if it is new, stores each batch it is sent, and commits on
+/// `Finish`. Returns whether it committed; a channel that closes without
+/// `Finish` leaves nothing stored.
+async fn write_imported(
+    pool: sqlx::AnyPool,
     sqlite: bool,
-    table: &str,
-    columns: &str,
-    width: usize,
-    rows: Vec<Vec<Value>>,
-) -> Result<(), DbError> {
-    let Some(first) = rows.first() else {
-        return Ok(());
-    };
-    // Each value taken out of its row as text, or as a number where the
-    // column holds one.
-    let values: Vec<String> = (0..width)
-        .map(|i| match (sqlite, &first[i]) {
-            (true, _) => format!("value ->> {i}"),
-            (false, Value::Int(_)) => format!("CAST(x ->> {i} AS BIGINT)"),
-            (false, _) => format!("x ->> {i}"),
-        })
-        .collect();
-    let sql = if sqlite {
-        format!(
-            "INSERT INTO {table} ({columns}) SELECT {} FROM json_each($1)",
-            values.join(", ")
-        )
-    } else {
-        format!(
-            "INSERT INTO {table} ({columns}) SELECT {} FROM json_array_elements(CAST($1 AS JSON)) x",
-            values.join(", ")
-        )
-    };
-    let json: Vec<serde_json::Value> = rows
-        .into_iter()
-        .map(|row| {
-            row.into_iter()
-                .map(|value| match value {
-                    Value::Text(text) | Value::Optional(Some(text)) => text.into(),
-                    Value::Int(n) => n.into(),
-                    Value::Optional(None) => serde_json::Value::Null,
-                })
-                .collect()
-        })
-        .collect();
-    sqlx::query(&sql)
-        .bind(serde_json::Value::Array(json).to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// A value for [`insert_many`].
-enum Value {
-    Text(String),
-    Int(i64),
-    /// Text or NULL.
-    Optional(Option<String>),
-}
-
-impl From<&str> for Value {
-    fn from(text: &str) -> Value {
-        Value::Text(text.to_owned())
+    round_id: String,
+    new_round: Option<(String, String, String)>,
+    mut batches: tokio::sync::mpsc::Receiver<ToWriter>,
+    stored: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> Result<bool, DbError> {
+    let mut conn = pool.acquire().await?;
+    if sqlite {
+        // A bigger page cache for this connection while it writes: with
+        // the default 2 MB SQLite re-read index pages all through a large
+        // import. Set back afterwards, whatever happened, because the
+        // connection goes back to the pool.
+        sqlx::query("PRAGMA cache_size = -262144")
+            .execute(&mut *conn)
+            .await?;
     }
-}
-
-impl From<String> for Value {
-    fn from(text: String) -> Value {
-        Value::Text(text)
+    let written = async {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        if let Some((survey_id, round_name, join_code)) = &new_round {
+            sqlx::query(
+                "INSERT INTO rounds (id, survey_id, name, join_code, is_open, created_at, seq) VALUES ($1, $2, $3, $4, 0, $5, \
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM rounds WHERE survey_id = $2))",
+            )
+            .bind(&round_id)
+            .bind(survey_id)
+            .bind(round_name)
+            .bind(join_code)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let [responses, answers, flags, concerns] =
+            [RESPONSES, ANSWERS, FLAGS, CONCERNS].map(|table| table.insert_sql(sqlite));
+        while let Some(message) = batches.recv().await {
+            match message {
+                ToWriter::Batch(batch) => {
+                    let inserts = [
+                        (&responses, Some(batch.responses)),
+                        (&answers, Some(batch.answers)),
+                        (&flags, batch.flags),
+                        (&concerns, batch.concerns),
+                    ];
+                    for (sql, rows) in inserts {
+                        if let Some(rows) = rows {
+                            sqlx::query(sql).bind(rows).execute(&mut *tx).await?;
+                        }
+                    }
+                    stored.fetch_add(batch.rows, std::sync::atomic::Ordering::Relaxed);
+                }
+                ToWriter::Finish(answered) => {
+                    super::progress::add_to_counts(&mut tx, &answered, 0).await?;
+                    let added = stored.load(std::sync::atomic::Ordering::Relaxed) as i64;
+                    let added = BTreeMap::from([(round_id.clone(), added)]);
+                    super::progress::add_to_responses(&mut tx, &added, 0).await?;
+                    tx.commit().await?;
+                    return Ok(true);
+                }
+            }
+        }
+        Ok::<bool, DbError>(false)
     }
-}
-
-impl From<i64> for Value {
-    fn from(n: i64) -> Value {
-        Value::Int(n)
+    .await;
+    if sqlite {
+        sqlx::query("PRAGMA cache_size = -2000")
+            .execute(&mut *conn)
+            .await?;
     }
+    written
 }
 
 impl Db {
@@ -116,9 +332,18 @@ impl Db {
     }
 
     /// Stores imported rows in `round`, or in a new closed round named
-    /// `round_name` when `round` is `None`, in one transaction. `concerns`
-    /// holds each row's safeguarding concerns. `progress` is told, after each
-    /// batch, how many rows are stored and of how many.
+    /// `round_name` when `round` is `None`, in one transaction, and
+    /// returns how many were flagged. `check` gives each row's
+    /// safeguarding concerns. `progress` hears, after each batch, how many
+    /// rows are stored and of how many.
+    ///
+    /// Two things happen at once, one on each core: this task checks the
+    /// rows and writes them as JSON a batch at a time, while a writer task
+    /// stores the batches before them (SQLite does its work on a thread
+    /// of its own, so a single task that did both would leave a core idle
+    /// while either worked). The writer commits only when told the last
+    /// batch is sent; if this task fails or is abandoned (a worker closes
+    /// the page), the writer rolls everything back.
     #[allow(clippy::too_many_arguments)]
     pub async fn store_imported_responses(
         &self,
@@ -126,161 +351,78 @@ impl Db {
         round: Option<RoundRef>,
         round_name: &str,
         new_rows: &[&ResponseFileRow],
-        concerns: &[Vec<Concern>],
+        check: &(dyn Fn(&[&ResponseFileRow]) -> Vec<Vec<Concern>> + Sync),
         fresh_code: impl FnOnce() -> JoinCode,
         progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> Result<(), DbError> {
+    ) -> Result<usize, DbError> {
         let (questions, question_ids) = self.questions_of(survey_id).await?;
-        let mut conn = self.pool().acquire().await?;
         let sqlite = self.is_sqlite();
-        if sqlite {
-            // A bigger page cache for this connection while it writes: with
-            // the default 2 MB SQLite re-read index pages all through a
-            // large import. Set back afterwards, whatever happened, because
-            // the connection goes back to the pool.
-            sqlx::query("PRAGMA cache_size = -262144")
-                .execute(&mut *conn)
-                .await?;
-        }
-        let written = async {
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-            let round_id = match round {
-                Some(round) => round.round_id,
-                None => {
-                    let round_id = new_id();
-                    sqlx::query(
-                        "INSERT INTO rounds (id, survey_id, name, join_code, is_open, created_at, seq) VALUES ($1, $2, $3, $4, 0, $5, \
-                         (SELECT COALESCE(MAX(seq), 0) + 1 FROM rounds WHERE survey_id = $2))",
-                    )
-                    .bind(&round_id)
-                    .bind(survey_id)
-                    .bind(round_name)
-                    .bind(fresh_code().as_str())
-                    .bind(now())
-                    .execute(&mut *tx)
-                    .await?;
-                    round_id
+        let (round_id, new_round) = match round {
+            Some(round) => (round.round_id, None),
+            None => (
+                new_id(),
+                Some((
+                    survey_id.to_owned(),
+                    round_name.to_owned(),
+                    fresh_code().as_str().to_owned(),
+                )),
+            ),
+        };
+        let (to_writer, from_preparer) = tokio::sync::mpsc::channel(BATCHES_AHEAD);
+        let stored = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let writer = tokio::spawn(write_imported(
+            self.pool().clone(),
+            sqlite,
+            round_id.clone(),
+            new_round,
+            from_preparer,
+            stored.clone(),
+        ));
+        let mut preparer = Preparer {
+            round_id: &round_id,
+            today: start_of_day(now()),
+            question_ids: &question_ids,
+            choices: questions
+                .iter()
+                .filter(|q| q.kind.has_options())
+                .map(|q| q.key.as_str())
+                .collect(),
+            response_ids: IdRun::new(),
+            client_ids: IdRun::new(),
+            answered: Default::default(),
+            flagged: 0,
+        };
+        let prepared = async {
+            for rows in new_rows.chunks(BATCH_ROWS) {
+                let batch = preparer.batch(rows, &check(rows))?;
+                if to_writer.send(ToWriter::Batch(batch)).await.is_err() {
+                    // The writer stopped: its error is told below.
+                    return Ok(false);
                 }
-            };
-            let today = start_of_day(now());
-            let mut response_ids = IdRun::new();
-            let mut client_ids = IdRun::new();
-            let mut done = 0;
-            let mut answered = super::progress::CountChanges::new();
-            for (rows, concerns) in new_rows.chunks(BATCH_ROWS).zip(concerns.chunks(BATCH_ROWS)) {
-                let mut responses = Vec::with_capacity(rows.len());
-                let mut answers = Vec::new();
-                let mut flags = Vec::new();
-                let mut concern_rows = Vec::new();
-                for (row, concerns) in rows.iter().zip(concerns) {
-                    let response_id = response_ids.next_id();
-                    responses.push(vec![
-                        Value::from(response_id.as_str()),
-                        Value::from(round_id.as_str()),
-                        Value::from(client_ids.next_id()),
-                        Value::from(row.answers.fingerprint()),
-                        Value::from(today),
-                        Value::Optional(row.respondent.clone()),
-                    ]);
-                    for (key, values) in row.answers.iter() {
-                        let question_id = question_ids.get(key).ok_or_else(|| {
-                            DbError::Corrupt(format!("answer to unknown question {key}"))
-                        })?;
-                        let is_choice = questions
-                            .iter()
-                            .any(|q| q.key == key && q.kind.has_options());
-                        if !values.is_empty() {
-                            let key = (
-                                round_id.clone(),
-                                question_id.clone(),
-                                super::progress::Counted::Answered,
-                            );
-                            *answered.entry(key).or_default() += 1;
-                        }
-                        for (position, value) in values.iter().enumerate() {
-                            answers.push(vec![
-                                Value::from(response_id.as_str()),
-                                Value::from(round_id.as_str()),
-                                Value::from(question_id.as_str()),
-                                Value::from(position as i64),
-                                Value::from(value.as_str()),
-                                if is_choice {
-                                    Value::from(value.as_str())
-                                } else {
-                                    Value::Optional(None)
-                                },
-                            ]);
-                        }
-                    }
-                    if !concerns.is_empty() {
-                        flags.push(vec![
-                            Value::from(response_id.as_str()),
-                            Value::from(""),
-                            Value::from(today),
-                        ]);
-                    }
-                    for (position, concern) in concerns.iter().enumerate() {
-                        concern_rows.push(vec![
-                            Value::from(response_id.as_str()),
-                            Value::from(position as i64),
-                            Value::from(concern.question.as_str()),
-                            Value::from(concern.words.as_str()),
-                            Value::from(concern.reason.as_str()),
-                        ]);
-                    }
-                }
-                insert_many(
-                    &mut tx,
-                    sqlite,
-                    "responses",
-                    "id, round_id, client_id, fingerprint, submitted_on, respondent",
-                    6,
-                    responses,
-                )
-                .await?;
-                insert_many(
-                    &mut tx,
-                    sqlite,
-                    "answers",
-                    "response_id, round_id, question_id, position, value, choice",
-                    6,
-                    answers,
-                )
-                .await?;
-                insert_many(
-                    &mut tx,
-                    sqlite,
-                    "safeguarding_flags",
-                    "response_id, concerns, raised_on",
-                    3,
-                    flags,
-                )
-                .await?;
-                insert_many(
-                    &mut tx,
-                    sqlite,
-                    "safeguarding_concerns",
-                    "response_id, position, question_key, words, reason",
-                    5,
-                    concern_rows,
-                )
-                .await?;
-                done += rows.len();
-                progress(done, new_rows.len());
+                progress(
+                    stored.load(std::sync::atomic::Ordering::Relaxed),
+                    new_rows.len(),
+                );
             }
-            super::progress::add_to_counts(&mut tx, &answered, 0).await?;
-            let added = BTreeMap::from([(round_id.clone(), done as i64)]);
-            super::progress::add_to_responses(&mut tx, &added, 0).await?;
-            tx.commit().await?;
-            Ok::<(), DbError>(())
+            let counts = std::mem::take(&mut preparer.answered);
+            Ok::<bool, DbError>(to_writer.send(ToWriter::Finish(counts)).await.is_ok())
         }
         .await;
-        if sqlite {
-            sqlx::query("PRAGMA cache_size = -2000")
-                .execute(&mut *conn)
-                .await?;
+        // Without `Finish` (an error here) the writer rolls back when the
+        // channel closes; either way, wait for it to let go of its
+        // connection.
+        drop(to_writer);
+        let written = writer
+            .await
+            .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()));
+        prepared?;
+        if !written? {
+            return Err(DbError::Corrupt(
+                "the import stopped before its last batch".to_owned(),
+            ));
         }
-        written
+        progress(new_rows.len(), new_rows.len());
+        Ok(preparer.flagged)
     }
 
     /// The round's responses that came with a respondent id, by that id.

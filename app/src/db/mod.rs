@@ -304,7 +304,7 @@ pub fn start_of_day(time: i64) -> i64 {
     time - time.rem_euclid(86_400)
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     error
         .as_database_error()
         .is_some_and(|e| e.is_unique_violation())

@@ -6,9 +6,10 @@ use super::{UseCaseError, round_by_name, survey_by_slug};
 use crate::db::Db;
 use crate::domain::audit::AuditEvent;
 use crate::domain::imports::{
-    ColumnUse, ResponsesImported, codes_by_answer, new_rows, read_codes, read_responses,
+    ColumnUse, ResponseRow, ResponsesImported, codes_by_answer, new_rows, read_codes,
+    read_responses,
 };
-use crate::domain::safeguarding::SafeguardingRules;
+use crate::domain::safeguarding::{Concern, SafeguardingRules};
 use std::collections::BTreeMap;
 
 /// A file of responses to import, as a worker gives it.
@@ -63,34 +64,53 @@ pub async fn import_responses(
         None => Default::default(),
     };
     let new = new_rows(&file, &stored, round_name).map_err(UseCaseError::Problems)?;
-    let concerns = crate::domain::parallel::by_parts(&new.rows, |rows| {
+    let check = |rows: &[&ResponseRow]| -> Vec<Vec<Concern>> {
         rows.iter()
             .map(|row| safeguarding.check(&survey, &row.answers))
             .collect()
-    });
+    };
     let mut outcome = ResponsesImported {
         rows: file.rows.len(),
         added: new.rows.len(),
         already_there: new.already_there,
         blank_rows: file.blank_rows,
-        flagged: concerns.iter().filter(|c| !c.is_empty()).count(),
+        flagged: 0,
         new_round: round.is_none(),
         ignored_columns: file.ignored_columns.clone(),
         round_id: None,
     };
     if import.dry_run {
+        // Checked on every core: nothing else is working.
+        let concerns = crate::domain::parallel::by_parts(&new.rows, check);
+        outcome.flagged = concerns.iter().filter(|c| !c.is_empty()).count();
         return Ok(outcome);
     }
-    db.store_imported_responses(
-        &survey_id,
-        round,
-        round_name,
-        &new.rows,
-        &concerns,
-        crate::db::fresh_join_code,
-        progress,
-    )
-    .await?;
+    // Checked a batch at a time as the rows are stored, one core
+    // checking while the other stores.
+    let stored = db
+        .store_imported_responses(
+            &survey_id,
+            round,
+            round_name,
+            &new.rows,
+            &check,
+            crate::db::fresh_join_code,
+            progress,
+        )
+        .await;
+    outcome.flagged = match stored {
+        Ok(flagged) => flagged,
+        // Checked against the round before storing, so only an import
+        // into the same round at the same moment gets here.
+        Err(crate::db::DbError::Query(error)) if crate::db::is_unique_violation(&error) => {
+            return Err(UseCaseError::BadInput(format!(
+                "nothing was stored: another import into round \"{round_name}\" stored some of \
+                 the same respondents (or made the round) while this one ran; import the file \
+                 again to add what is not there yet"
+            )));
+        }
+        Err(error) => return Err(error.into()),
+    };
     // Stored and committed: a failure to look the round up now must not
     // make the import look failed, so it only loses the link to the round.
     outcome.round_id = match db.round_named(&survey_id, round_name).await {
