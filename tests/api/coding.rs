@@ -593,12 +593,9 @@ on_both_databases! {
         };
         let id_of = |answer: &Value| answer["response_id"].as_str().unwrap().to_owned();
 
-        for view in [
-            &[][..],
-            &[("show", "uncoded")][..],
-            &[("about", "0:KS4")][..],
-            &[("show", "uncoded"), ("about", "0:KS3")][..],
-        ] {
+        // Every page of `view`, by the next links and back by the
+        // previous links, equal to its pages counted.
+        let walk = async |view: &[(&str, &str)]| {
             // Counted pages: the order to match.
             let (counted, shown) = every_page(&app, &round, view, &worker).await;
             let counted = texts(&counted);
@@ -650,7 +647,45 @@ on_both_databases! {
                 back_then.extend(texts(page));
             }
             assert_eq!(back_then, counted, "{view:?}: backwards");
+        };
+        let ordered: [&[(&str, &str)]; 3] = [
+            &[("order", "0")],
+            &[("show", "uncoded"), ("order", "0")],
+            &[("about", "0:KS4"), ("order", "0")],
+        ];
+        for view in [
+            &[][..],
+            &[("show", "uncoded")][..],
+            &[("about", "0:KS4")][..],
+            &[("show", "uncoded"), ("about", "0:KS3")][..],
+        ]
+        .into_iter()
+        .chain(ordered)
+        {
+            walk(view).await;
         }
+        // Sorted by key stage, each stage is read in the order answered
+        // from where the page starts; those who skipped it come first,
+        // looked for only once someone has (above, no one had).
+        for i in 0..20 {
+            let sent = app
+                .client()
+                .post(app.url("/api/v1/responses"))
+                .json(&json!({
+                    "join_code": join_code,
+                    "client_id": format!("7ab0c3d2-0000-4000-9000-{i:012}"),
+                    "answers": {"change": [format!("skipped key stage {i}")]},
+                }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(sent.status(), StatusCode::CREATED, "tablet {i}");
+        }
+        for view in ordered {
+            walk(view).await;
+        }
+        let (sorted, _) = every_page(&app, &round, &[("order", "0")], &worker).await;
+        assert!(texts(&sorted[..20]).iter().all(|t| t.starts_with("skipped key stage")), "{:?}", texts(&sorted[..21]));
 
         // A previous link whose count says the first page (answers came
         // into the view since it was counted) but with more than a page

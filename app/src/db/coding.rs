@@ -131,9 +131,11 @@ impl Db {
     /// the page).
     /// Filtered, ordered and cut by the database, so a page reads a page
     /// of rows however large the round. `view` ends as the page was
-    /// served: a page next to an answer that is gone (or in a sorted
-    /// view) starts at its count instead, and one before an answer with
-    /// no more than a page before it is the first page.
+    /// served: a page next to an answer that is gone starts at its count
+    /// instead, and one before an answer with no more than a page before
+    /// it is the first page. A view sorted by an about-you answer is read
+    /// group by group; only an address counted by hand past its first
+    /// page (`from` with no answer named) sorts every answer.
     pub async fn coding_page(
         &self,
         round_id: &str,
@@ -183,22 +185,8 @@ impl Db {
                 param(&about.value)
             );
         }
-        let (order_join, order_by) = match view.order.and_then(|i| attribute_ids.get(i)) {
-            Some(attribute_id) => (
-                format!(
-                    "LEFT JOIN answers o ON o.response_id = a.response_id \
-                     AND o.question_id = {} AND o.position = 0 ",
-                    param(attribute_id)
-                ),
-                // Byte order on both databases, as the screen sorts.
-                if self.is_sqlite() {
-                    "COALESCE(o.value, ''), "
-                } else {
-                    "COALESCE(o.value, '') COLLATE \"C\", "
-                },
-            ),
-            None => (String::new(), ""),
-        };
+        let sqlite = self.is_sqlite();
+        let sorted_by = view.order.and_then(|i| attribute_ids.get(i));
         let most_counted = view.from + PAGE_SIZE + MOST_COUNTED_AHEAD;
         let count_sql = format!(
             "SELECT COUNT(*) AS n FROM (SELECT 1 FROM answers a \
@@ -208,16 +196,14 @@ impl Db {
         );
         // How many are shown: for all answers, or those not yet coded,
         // read off the progress's indexes; otherwise counted with the
-        // filter (binding only the parameters it uses: the order's come
-        // last).
+        // filter.
         let (total, coded) = progress;
         let shown = match (&view.show, &view.about) {
             (Show::All, None) => Shown::All(total),
             (Show::Uncoded, None) => Shown::All(total.saturating_sub(coded)),
             _ => {
-                let used = params.len() - usize::from(!order_join.is_empty());
                 let mut count = sqlx::query(&count_sql);
-                for value in &params[..used] {
+                for value in &params {
                     count = count.bind(value);
                 }
                 let n: i64 = count.fetch_one(self.pool()).await?.try_get("n")?;
@@ -227,11 +213,10 @@ impl Db {
                 }
             }
         };
-        // The page: the view's answers from a count, or read on from the
-        // answer it starts next to (in the order answered; a view ordered
-        // by an about-you answer sorts every answer whatever it starts
-        // from, so it counts).
-        let page_sql = |range: &str, descending: bool, limit: usize, offset: usize| {
+        // A page of the view's answers that also meet `more` (conditions
+        // on `a`, the answer, and `x`, its response), in the order
+        // answered (or its reverse), from a count.
+        let page_sql = |more: &str, descending: bool, limit: usize, offset: usize| {
             let order = if descending {
                 "x.submitted_on DESC, x.respondent DESC, x.id DESC"
             } else {
@@ -243,10 +228,9 @@ impl Db {
                         qu.redacted, qu.approved_at \
                  FROM responses x CROSS JOIN answers a \
                  LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
-                 {order_join}\
                  WHERE x.round_id = $1 AND a.response_id = x.id \
-                 AND a.question_id = $2 AND a.position = 0{filter}{range} \
-                 ORDER BY {order_by}{order} LIMIT {limit} OFFSET {offset}"
+                 AND a.question_id = $2 AND a.position = 0{filter}{more} \
+                 ORDER BY {order} LIMIT {limit} OFFSET {offset}"
             )
         };
         // One page's rows: `sql` with the view's parameters, then `extra`.
@@ -257,27 +241,131 @@ impl Db {
             }
             page.fetch_all(self.pool()).await
         };
-        let next_to = match (&view.next_to, view.order) {
-            (Some(next_to), None) => self.answer_in_order(round_id, next_to).await?,
-            _ => None,
+        // What a page reads, in the view's order: its answers in the
+        // order answered, or, in a view sorted by an about-you answer,
+        // each group of them in turn (those with no about-you answer, as
+        // the empty text sorts, then each option in byte order, as the
+        // screen sorts), each read through the index in the order
+        // answered. Each part is a condition and the values it binds
+        // after the view's parameters.
+        let parts: Vec<(String, Vec<String>)> = match sorted_by {
+            None => vec![(String::new(), Vec::new())],
+            Some(attribute_id) => {
+                let attribute = format!("${}", params.len() + 1);
+                let option = format!("${}", params.len() + 2);
+                let answered = format!(
+                    "SELECT 1 FROM answers g WHERE g.response_id = a.response_id \
+                     AND g.question_id = {attribute} AND g.position = 0"
+                );
+                let mut parts = Vec::new();
+                if self.anyone_skipped(round_id, attribute_id).await? {
+                    parts.push((
+                        format!(" AND NOT EXISTS ({answered})"),
+                        vec![attribute_id.clone()],
+                    ));
+                }
+                for option_label in self.options_in_byte_order(attribute_id).await? {
+                    parts.push((
+                        format!(" AND EXISTS ({answered} AND g.value = {option})"),
+                        vec![attribute_id.clone(), option_label],
+                    ));
+                }
+                parts
+            }
+        };
+        // Up to `wanted` rows from part `start` on (backwards: from it
+        // back to the first part), from the start of each part, or, in
+        // part `start`, from the answer `after` names.
+        let read = async |start: usize, after: Option<&InOrder>, backwards: bool, wanted: usize| {
+            let mut rows = Vec::new();
+            let order: Vec<usize> = if backwards {
+                (0..=start).rev().collect()
+            } else {
+                (start..parts.len()).collect()
+            };
+            for i in order {
+                let (condition, values) = &parts[i];
+                let ranges = match after {
+                    Some(key) if i == start => {
+                        key.ranges(backwards, sqlite, params.len() + values.len())
+                    }
+                    _ => vec![(String::new(), Vec::new())],
+                };
+                for (range, range_values) in ranges {
+                    let sql = page_sql(
+                        &format!("{condition}{range}"),
+                        backwards,
+                        wanted - rows.len(),
+                        0,
+                    );
+                    rows.extend(fetch(sql, &[values.clone(), range_values].concat()).await?);
+                    if rows.len() == wanted {
+                        return Ok::<_, DbError>(rows);
+                    }
+                }
+            }
+            Ok(rows)
+        };
+        // Where the answer the page starts next to is: its place in the
+        // order answered, and which part it is in.
+        let next_to = match &view.next_to {
+            Some(next_to) => match self.answer_in_order(round_id, next_to).await? {
+                Some((key, backwards)) => {
+                    let part = match sorted_by {
+                        None => Some(0),
+                        Some(attribute_id) => {
+                            let group = self.about_you_answer(&key.id, attribute_id).await?;
+                            parts
+                                .iter()
+                                .position(|(_, values)| values.get(1) == group.as_ref())
+                        }
+                    };
+                    part.map(|part| (key, part, backwards))
+                }
+                None => None,
+            },
+            None => None,
+        };
+        let first_page = async || match sorted_by {
+            None => fetch(page_sql("", false, PAGE_SIZE, 0), &[])
+                .await
+                .map_err(DbError::from),
+            Some(_) => read(0, None, false, PAGE_SIZE).await,
         };
         let rows = match next_to {
             None => {
                 view.next_to = None;
-                fetch(page_sql("", false, PAGE_SIZE, view.from), &[]).await?
+                match sorted_by {
+                    _ if view.from == 0 => first_page().await?,
+                    None => fetch(page_sql("", false, PAGE_SIZE, view.from), &[]).await?,
+                    // Sorted and counted from an address typed by hand:
+                    // every answer sorted (seconds in a large round).
+                    Some(attribute_id) => {
+                        let sql = format!(
+                            "SELECT a.response_id, a.value, \
+                                    (SELECT COUNT(*) FROM safeguarding_flags f WHERE f.response_id = a.response_id) AS flagged, \
+                                    qu.redacted, qu.approved_at \
+                             FROM responses x CROSS JOIN answers a \
+                             LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
+                             LEFT JOIN answers o ON o.response_id = a.response_id \
+                                  AND o.question_id = ${} AND o.position = 0 \
+                             WHERE x.round_id = $1 AND a.response_id = x.id \
+                             AND a.question_id = $2 AND a.position = 0{filter} \
+                             ORDER BY COALESCE(o.value, ''){}, x.submitted_on, x.respondent, x.id \
+                             LIMIT {PAGE_SIZE} OFFSET {}",
+                            params.len() + 1,
+                            if sqlite { "" } else { " COLLATE \"C\"" },
+                            view.from
+                        );
+                        fetch(sql, std::slice::from_ref(attribute_id)).await?
+                    }
+                }
             }
-            Some((key, backwards)) => {
+            Some((key, part, backwards)) => {
                 // Backwards, one more than a page: to know whether the
                 // page is the first.
                 let wanted = PAGE_SIZE + usize::from(backwards);
-                let mut rows = Vec::new();
-                for (range, values) in key.ranges(backwards, self.is_sqlite(), params.len()) {
-                    let sql = page_sql(&range, backwards, wanted - rows.len(), 0);
-                    rows.extend(fetch(sql, &values).await?);
-                    if rows.len() == wanted {
-                        break;
-                    }
-                }
+                let mut rows = read(part, Some(&key), backwards, wanted).await?;
                 if backwards && rows.len() == wanted {
                     rows.pop();
                     rows.reverse();
@@ -293,7 +381,7 @@ impl Db {
                     if rows.len() == PAGE_SIZE {
                         rows.reverse();
                     } else {
-                        rows = fetch(page_sql("", false, PAGE_SIZE, 0), &[]).await?;
+                        rows = first_page().await?;
                     }
                 }
                 rows
@@ -371,6 +459,54 @@ impl Db {
             }
         }
         Ok((answers, shown))
+    }
+
+    /// Whether a response of round `round_id` may have left about-you
+    /// question `attribute_id` unanswered: fewer answers to it than
+    /// responses, read off the kept counts. When none did, a view sorted
+    /// by it need not look for such answers (which, when there are none,
+    /// means reading through the whole round to find none).
+    async fn anyone_skipped(&self, round_id: &str, attribute_id: &str) -> Result<bool, DbError> {
+        let row = sqlx::query(
+            "SELECT (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM response_counts WHERE round_id = $1) AS responses, \
+                    (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM answer_counts \
+                     WHERE round_id = $1 AND question_id = $2 AND counted = 'answered') AS answered",
+        )
+        .bind(round_id)
+        .bind(attribute_id)
+        .fetch_one(self.pool())
+        .await?;
+        let (responses, answered): (i64, i64) =
+            (row.try_get("responses")?, row.try_get("answered")?);
+        Ok(answered < responses)
+    }
+
+    /// The options of question `question_id`, in byte order (as the
+    /// coding screen sorts about-you answers).
+    async fn options_in_byte_order(&self, question_id: &str) -> Result<Vec<String>, DbError> {
+        let mut labels: Vec<String> =
+            sqlx::query_scalar("SELECT label FROM question_options WHERE question_id = $1")
+                .bind(question_id)
+                .fetch_all(self.pool())
+                .await?;
+        labels.sort();
+        Ok(labels)
+    }
+
+    /// Response `response_id`'s answer to about-you question
+    /// `attribute_id`, if it gave one.
+    async fn about_you_answer(
+        &self,
+        response_id: &str,
+        attribute_id: &str,
+    ) -> Result<Option<String>, DbError> {
+        Ok(sqlx::query_scalar(
+            "SELECT value FROM answers WHERE response_id = $1 AND question_id = $2 AND position = 0",
+        )
+        .bind(response_id)
+        .bind(attribute_id)
+        .fetch_optional(self.pool())
+        .await?)
     }
 
     /// Where the answer `next_to` names comes in a round's order (its

@@ -417,25 +417,15 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
             let still_shown = move || visible().len();
             let left_the_view = move || on_page.get().saturating_sub(still_shown());
             let (view, path) = (view.clone(), path.clone());
-            let reads_on = view.order.is_none();
             let link = move |from: usize, next_to: Option<NextTo>| {
                 format!("{path}{}", view.query(pass, from, next_to))
             };
             let (previous, next) = (link.clone(), link);
             // In the order the server sent them (the page re-sorts only
             // what it shows), and as a bulk accept reloads them: what the
-            // pages before and after start from. A view sorted by an
-            // about-you answer counts instead.
-            let first = move || {
-                answers
-                    .with(|list| list.first().map(|a| a.response_id.clone()))
-                    .filter(|_| reads_on)
-            };
-            let last = move || {
-                answers
-                    .with(|list| list.last().map(|a| a.response_id.clone()))
-                    .filter(|_| reads_on)
-            };
+            // pages before and after start from.
+            let first = move || answers.with(|list| list.first().map(|a| a.response_id.clone()));
+            let last = move || answers.with(|list| list.last().map(|a| a.response_id.clone()));
             view! {
                 <nav class="pager" aria-label="Pages of answers">
                     {(from > 0).then(|| view! { <a href=move || previous(from.saturating_sub(PAGE_SIZE), first().map(NextTo::Before)) rel="prev">"Previous answers"</a> })}
