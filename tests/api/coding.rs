@@ -211,6 +211,91 @@ async fn every_page(
     panic!("more than ten pages of {view:?}")
 }
 
+/// The texts of answers as a page gives them.
+fn texts(answers: &[Value]) -> Vec<String> {
+    answers
+        .iter()
+        .map(|a| a["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn id_of(answer: &Value) -> String {
+    answer["response_id"].as_str().unwrap().to_owned()
+}
+
+/// Every page of `view`, by the pager's next links and back by its
+/// previous links, asserted equal to its pages counted; returns them.
+async fn walk_both_ways(
+    app: &TestApp,
+    round: &str,
+    view: &[(&str, &str)],
+    worker: &str,
+) -> Vec<String> {
+    // Counted pages: the order to match.
+    let (counted, shown) = every_page(app, round, view, worker).await;
+    let counted = texts(&counted);
+    assert_eq!(counted.len() as u64, shown, "{view:?}");
+    // Forwards by the next links: after the page's last answer.
+    let mut forwards: Vec<Value> = Vec::new();
+    let mut pages = Vec::new();
+    loop {
+        let mut at = view.to_vec();
+        let (from, after) = (forwards.len().to_string(), forwards.last().map(id_of));
+        if let Some(after) = &after {
+            at.push(("from", &from));
+            at.push(("after", after));
+        }
+        let page = sheet_page(app, round, &at, worker).await;
+        let these = page["answers"].as_array().unwrap().clone();
+        if these.is_empty() {
+            break;
+        }
+        if after.is_some() {
+            assert_eq!(
+                page["view"]["next_to"]["After"].as_str(),
+                after.as_deref(),
+                "{view:?}"
+            );
+        }
+        pages.push(these.clone());
+        forwards.extend(these);
+        assert!(pages.len() <= 4, "{view:?}: more pages than answers");
+    }
+    assert_eq!(texts(&forwards), counted, "{view:?}: forwards");
+    // Backwards by the previous links from the last page: before
+    // its first answer, until the first page.
+    let mut backwards: Vec<Vec<Value>> = vec![pages.last().unwrap().clone()];
+    let mut from = (pages.len() - 1) * 100;
+    while from > 0 {
+        from = from.saturating_sub(100);
+        let before = id_of(&backwards.last().unwrap()[0]);
+        let mut at = view.to_vec();
+        let from_text = from.to_string();
+        at.push(("from", &from_text));
+        at.push(("before", &before));
+        let page = sheet_page(app, round, &at, worker).await;
+        backwards.push(page["answers"].as_array().unwrap().clone());
+        if from == 0 {
+            // The first page, served as the first page.
+            assert_eq!(
+                (
+                    page["view"]["from"].clone(),
+                    page["view"]["next_to"].clone()
+                ),
+                (json!(0), Value::Null),
+                "{view:?}"
+            );
+        }
+    }
+    backwards.reverse();
+    let mut back_then: Vec<String> = Vec::new();
+    for page in &backwards {
+        back_then.extend(texts(page));
+    }
+    assert_eq!(back_then, counted, "{view:?}: backwards");
+    counted
+}
+
 on_both_databases! {
     async fn workers_code_answers_by_hand_or_by_suggestion_and_every_change_is_recorded(app: TestApp) {
         set_up(&app);
@@ -588,66 +673,6 @@ on_both_databases! {
                 .unwrap();
             assert_eq!(sent.status(), StatusCode::CREATED, "tablet {i}");
         }
-        let texts = |answers: &[Value]| -> Vec<String> {
-            answers.iter().map(|a| a["text"].as_str().unwrap().to_owned()).collect()
-        };
-        let id_of = |answer: &Value| answer["response_id"].as_str().unwrap().to_owned();
-
-        // Every page of `view`, by the next links and back by the
-        // previous links, equal to its pages counted.
-        let walk = async |view: &[(&str, &str)]| {
-            // Counted pages: the order to match.
-            let (counted, shown) = every_page(&app, &round, view, &worker).await;
-            let counted = texts(&counted);
-            assert_eq!(counted.len() as u64, shown, "{view:?}");
-            // Forwards by the next links: after the page's last answer.
-            let mut forwards: Vec<Value> = Vec::new();
-            let mut pages = Vec::new();
-            loop {
-                let mut at = view.to_vec();
-                let (from, after) = (forwards.len().to_string(), forwards.last().map(id_of));
-                if let Some(after) = &after {
-                    at.push(("from", &from));
-                    at.push(("after", after));
-                }
-                let page = sheet_page(&app, &round, &at, &worker).await;
-                let these = page["answers"].as_array().unwrap().clone();
-                if these.is_empty() {
-                    break;
-                }
-                if after.is_some() {
-                    assert_eq!(page["view"]["next_to"]["After"].as_str(), after.as_deref(), "{view:?}");
-                }
-                pages.push(these.clone());
-                forwards.extend(these);
-                assert!(pages.len() <= 4, "{view:?}: more pages than answers");
-            }
-            assert_eq!(texts(&forwards), counted, "{view:?}: forwards");
-            // Backwards by the previous links from the last page: before
-            // its first answer, until the first page.
-            let mut backwards: Vec<Vec<Value>> = vec![pages.last().unwrap().clone()];
-            let mut from = (pages.len() - 1) * 100;
-            while from > 0 {
-                from = from.saturating_sub(100);
-                let before = id_of(&backwards.last().unwrap()[0]);
-                let mut at = view.to_vec();
-                let from_text = from.to_string();
-                at.push(("from", &from_text));
-                at.push(("before", &before));
-                let page = sheet_page(&app, &round, &at, &worker).await;
-                backwards.push(page["answers"].as_array().unwrap().clone());
-                if from == 0 {
-                    // The first page, served as the first page.
-                    assert_eq!((page["view"]["from"].clone(), page["view"]["next_to"].clone()), (json!(0), Value::Null), "{view:?}");
-                }
-            }
-            backwards.reverse();
-            let mut back_then: Vec<String> = Vec::new();
-            for page in &backwards {
-                back_then.extend(texts(page));
-            }
-            assert_eq!(back_then, counted, "{view:?}: backwards");
-        };
         let ordered: [&[(&str, &str)]; 3] = [
             &[("order", "0")],
             &[("show", "uncoded"), ("order", "0")],
@@ -662,7 +687,7 @@ on_both_databases! {
         .into_iter()
         .chain(ordered)
         {
-            walk(view).await;
+            walk_both_ways(&app, &round, view, &worker).await;
         }
         // Sorted by key stage, each stage is read in the order answered
         // from where the page starts; those who skipped it come first,
@@ -682,7 +707,7 @@ on_both_databases! {
             assert_eq!(sent.status(), StatusCode::CREATED, "tablet {i}");
         }
         for view in ordered {
-            walk(view).await;
+            walk_both_ways(&app, &round, view, &worker).await;
         }
         let (sorted, _) = every_page(&app, &round, &[("order", "0")], &worker).await;
         assert!(texts(&sorted[..20]).iter().all(|t| t.starts_with("skipped key stage")), "{:?}", texts(&sorted[..21]));
@@ -720,5 +745,49 @@ on_both_databases! {
         let last = id_of(page.last().unwrap());
         let next = sheet_page(&app, &round, &[("show", "uncoded"), ("from", "70"), ("after", &last)], &worker).await;
         assert_eq!(texts(next["answers"].as_array().unwrap()), texts(&uncoded[100..200]));
+    }
+
+    // Sorted by an about-you answer, the screen's order is byte order
+    // (capitals before small letters, "Year 10" before "Year 9"), whatever
+    // the database's collation, with an option no one chose; a view of
+    // one option sorted by the same question is that option; and
+    // a free-text about-you question, never shown on the page, sorts
+    // nothing.
+    async fn a_view_sorted_by_an_about_you_answer_is_in_byte_order_on_both_databases(app: TestApp) {
+        set_up(&app);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let survey = std::fs::read_to_string(app.dir.path().join("s.toml")).unwrap().replace(
+            r#"options = ["KS3", "KS4"]
+about_you = true
+"#,
+            r#"options = ["KS3", "KS4", "after school", "Year 9", "Year 10", "no one"]
+about_you = true
+
+[[questions]]
+key = "where"
+kind = "text"
+text = "Where do you live?"
+about_you = true
+"#,
+        );
+        std::fs::write(app.dir.path().join("s.toml"), survey).unwrap();
+        let updated = app.heard(&["survey", "import", "s.toml"], "");
+        assert!(updated.status.success(), "{}", String::from_utf8_lossy(&updated.stderr));
+        let stages = ["Year 9", "after school", "", "KS4", "Year 10", "KS3"];
+        let mut responses = String::from("respondent,ks,where,change\n");
+        for i in 0..260 {
+            responses += &format!("p{i:03},{},town {},answer {i}\n", stages[i % stages.len()], 260 - i);
+        }
+        let round = import_round(&app, "Sorted", &responses, "respondent,question,theme\n").await;
+        // Skipped first, then byte order; the order answered within each.
+        let mut by_stage: Vec<usize> = (0..260).collect();
+        by_stage.sort_by_key(|&i| stages[i % stages.len()].as_bytes());
+        let expected: Vec<String> = by_stage.iter().map(|i| format!("answer {i}")).collect();
+        assert_eq!(walk_both_ways(&app, &round, &[("order", "0")], &worker).await, expected);
+        let year_10: Vec<String> = (0..260).filter(|i| stages[i % stages.len()] == "Year 10").map(|i| format!("answer {i}")).collect();
+        assert_eq!(walk_both_ways(&app, &round, &[("about", "0:Year 10"), ("order", "0")], &worker).await, year_10);
+        let answered: Vec<String> = (0..260).map(|i| format!("answer {i}")).collect();
+        assert_eq!(walk_both_ways(&app, &round, &[("order", "1")], &worker).await, answered);
+        assert_eq!(walk_both_ways(&app, &round, &[("show", "uncoded"), ("order", "1")], &worker).await, answered);
     }
 }

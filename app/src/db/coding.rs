@@ -186,7 +186,23 @@ impl Db {
             );
         }
         let sqlite = self.is_sqlite();
-        let sorted_by = view.order.and_then(|i| attribute_ids.get(i));
+        // A view sorted by an about-you answer: the question, and its
+        // options that the round's answers hold (in byte order, as the
+        // screen sorts). A free-text about-you answer is never shown on
+        // the page, so a view sorted by one is shown, and read, in the
+        // order answered.
+        let mut sorted_by = None;
+        if let Some((column, attribute_id)) = view
+            .order
+            .and_then(|i| attribute_ids.get(i).map(|id| (i, id)))
+            && let Some(mut held) = self.options_held(round_id, attribute_id).await?
+        {
+            // Filtered to one of its own options: the others hold none.
+            if let Some(about) = view.about.as_ref().filter(|a| a.column == column) {
+                held.retain(|label| *label == about.value);
+            }
+            sorted_by = Some((attribute_id, held));
+        }
         let most_counted = view.from + PAGE_SIZE + MOST_COUNTED_AHEAD;
         let count_sql = format!(
             "SELECT COUNT(*) AS n FROM (SELECT 1 FROM answers a \
@@ -248,9 +264,9 @@ impl Db {
         // screen sorts), each read through the index in the order
         // answered. Each part is a condition and the values it binds
         // after the view's parameters.
-        let parts: Vec<(String, Vec<String>)> = match sorted_by {
+        let parts: Vec<(String, Vec<String>)> = match &sorted_by {
             None => vec![(String::new(), Vec::new())],
-            Some(attribute_id) => {
+            Some((attribute_id, held)) => {
                 let attribute = format!("${}", params.len() + 1);
                 let option = format!("${}", params.len() + 2);
                 let answered = format!(
@@ -258,16 +274,20 @@ impl Db {
                      AND g.question_id = {attribute} AND g.position = 0"
                 );
                 let mut parts = Vec::new();
-                if self.anyone_skipped(round_id, attribute_id).await? {
+                let about_it = view
+                    .about
+                    .as_ref()
+                    .is_some_and(|a| Some(a.column) == view.order);
+                if !about_it && self.anyone_skipped(round_id, attribute_id).await? {
                     parts.push((
                         format!(" AND NOT EXISTS ({answered})"),
-                        vec![attribute_id.clone()],
+                        vec![(*attribute_id).clone()],
                     ));
                 }
-                for option_label in self.options_in_byte_order(attribute_id).await? {
+                for label in held {
                     parts.push((
                         format!(" AND EXISTS ({answered} AND g.value = {option})"),
-                        vec![attribute_id.clone(), option_label],
+                        vec![(*attribute_id).clone(), label.clone()],
                     ));
                 }
                 parts
@@ -311,9 +331,9 @@ impl Db {
         let next_to = match &view.next_to {
             Some(next_to) => match self.answer_in_order(round_id, next_to).await? {
                 Some((key, backwards)) => {
-                    let part = match sorted_by {
+                    let part = match &sorted_by {
                         None => Some(0),
-                        Some(attribute_id) => {
+                        Some((attribute_id, _)) => {
                             let group = self.about_you_answer(&key.id, attribute_id).await?;
                             parts
                                 .iter()
@@ -335,12 +355,12 @@ impl Db {
         let rows = match next_to {
             None => {
                 view.next_to = None;
-                match sorted_by {
+                match &sorted_by {
                     _ if view.from == 0 => first_page().await?,
                     None => fetch(page_sql("", false, PAGE_SIZE, view.from), &[]).await?,
                     // Sorted and counted from an address typed by hand:
                     // every answer sorted (seconds in a large round).
-                    Some(attribute_id) => {
+                    Some((attribute_id, _)) => {
                         let sql = format!(
                             "SELECT a.response_id, a.value, \
                                     (SELECT COUNT(*) FROM safeguarding_flags f WHERE f.response_id = a.response_id) AS flagged, \
@@ -481,16 +501,37 @@ impl Db {
         Ok(answered < responses)
     }
 
-    /// The options of question `question_id`, in byte order (as the
-    /// coding screen sorts about-you answers).
-    async fn options_in_byte_order(&self, question_id: &str) -> Result<Vec<String>, DbError> {
-        let mut labels: Vec<String> =
-            sqlx::query_scalar("SELECT label FROM question_options WHERE question_id = $1")
-                .bind(question_id)
-                .fetch_all(self.pool())
-                .await?;
-        labels.sort();
-        Ok(labels)
+    /// The options of question `question_id` that answers in round
+    /// `round_id` hold, in byte order (as the coding screen sorts
+    /// about-you answers); `None` if it has no options (free text). One
+    /// look in the counting index per option: a view sorted by it need
+    /// not read through the round for an option no one chose.
+    async fn options_held(
+        &self,
+        round_id: &str,
+        question_id: &str,
+    ) -> Result<Option<Vec<String>>, DbError> {
+        let rows = sqlx::query(
+            "SELECT o.label, CAST(CASE WHEN EXISTS (SELECT 1 FROM answers a \
+                 WHERE a.round_id = $1 AND a.question_id = $2 AND a.position = 0 AND a.choice = o.label) \
+                 THEN 1 ELSE 0 END AS BIGINT) AS held \
+             FROM question_options o WHERE o.question_id = $2",
+        )
+        .bind(round_id)
+        .bind(question_id)
+        .fetch_all(self.pool())
+        .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut held = Vec::new();
+        for row in &rows {
+            if row.try_get::<i64, _>("held")? == 1 {
+                held.push(row.try_get::<String, _>("label")?);
+            }
+        }
+        held.sort();
+        Ok(Some(held))
     }
 
     /// Response `response_id`'s answer to about-you question

@@ -305,10 +305,15 @@ async fn write_imported(
         Ok::<bool, DbError>(false)
     }
     .await;
-    if sqlite {
-        sqlx::query("PRAGMA cache_size = -2000")
+    // Once committed, the import stands: a connection that cannot be set
+    // back is closed rather than reused, not reported as a failed import.
+    if sqlite
+        && let Err(error) = sqlx::query("PRAGMA cache_size = -2000")
             .execute(&mut *conn)
-            .await?;
+            .await
+    {
+        tracing::warn!(%error, "closed a connection whose page cache could not be set back");
+        conn.close_on_drop();
     }
     written
 }
@@ -342,8 +347,10 @@ impl Db {
     /// stores the batches before them (SQLite does its work on a thread
     /// of its own, so a single task that did both would leave a core idle
     /// while either worked). The writer commits only when told the last
-    /// batch is sent; if this task fails or is abandoned (a worker closes
-    /// the page), the writer rolls everything back.
+    /// batch is sent; if this task fails, or stops before that (its future
+    /// dropped, as when the server shuts down), the writer rolls
+    /// everything back. (The browser's import runs in a task of its own,
+    /// so a worker closing the page does not stop it.)
     #[allow(clippy::too_many_arguments)]
     pub async fn store_imported_responses(
         &self,
@@ -414,7 +421,13 @@ impl Db {
         drop(to_writer);
         let written = writer
             .await
-            .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()));
+            .unwrap_or_else(|failed| match failed.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                // Cancelled (the runtime shutting down): nothing committed.
+                Err(_) => Err(DbError::Unavailable(
+                    "the import's writer was stopped before it finished".to_owned(),
+                )),
+            });
         prepared?;
         if !written? {
             return Err(DbError::Corrupt(
