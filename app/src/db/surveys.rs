@@ -108,24 +108,41 @@ impl Db {
         Ok(problems)
     }
 
-    /// For each question of a survey, how many answers each value has.
+    /// For each question of a survey (by key), how many answers each
+    /// option has (free-text answers counted under the empty text). Read
+    /// off the counting index, round by round.
     pub async fn answered_values(
         &self,
         survey_id: &str,
     ) -> Result<BTreeMap<String, BTreeMap<String, i64>>, DbError> {
+        let keys: BTreeMap<String, String> = self
+            .question_ids(survey_id)
+            .await?
+            .into_iter()
+            .map(|(key, id)| (id, key))
+            .collect();
         let rows = sqlx::query(
-            "SELECT q.key, a.value, COUNT(*) AS n FROM answers a JOIN questions q ON q.id = a.question_id \
-             WHERE q.survey_id = $1 GROUP BY q.key, a.value",
+            "SELECT a.question_id, COALESCE(a.choice, '') AS value, COUNT(*) AS n \
+             FROM rounds r CROSS JOIN answers a \
+             WHERE r.survey_id = $1 AND a.round_id = r.id \
+             GROUP BY a.question_id, a.choice",
         )
         .bind(survey_id)
         .fetch_all(self.pool())
         .await?;
         let mut answered: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
         for row in &rows {
-            answered
-                .entry(row.try_get("key")?)
+            let question_id: String = row.try_get("question_id")?;
+            let Some(key) = keys.get(&question_id) else {
+                return Err(DbError::Corrupt(format!(
+                    "answers to question {question_id}, not of survey {survey_id}"
+                )));
+            };
+            *answered
+                .entry(key.clone())
                 .or_default()
-                .insert(row.try_get("value")?, row.try_get("n")?);
+                .entry(row.try_get("value")?)
+                .or_default() += row.try_get::<i64, _>("n")?;
         }
         Ok(answered)
     }
