@@ -66,12 +66,16 @@ impl Db {
     /// A round's approved quotes, each with its answer's themes.
     pub async fn approved_quotes(&self, round_id: &str) -> Result<Vec<ApprovedQuote>, DbError> {
         let rows = sqlx::query(
+            // From the quotes (a few, chosen by hand; CROSS JOIN keeps
+            // SQLite to that order): from the round's responses, it read
+            // every response of the round to find them (40 ms a summary
+            // at 333,334 responses).
             "SELECT qu.response_id, q.key, qu.redacted, t.name AS theme FROM quotes qu \
-             JOIN responses x ON x.id = qu.response_id \
+             CROSS JOIN responses x \
              JOIN questions q ON q.id = qu.question_id \
              LEFT JOIN codings c ON c.response_id = qu.response_id AND c.question_id = qu.question_id AND c.pass = 'main' \
              LEFT JOIN themes t ON t.id = c.theme_id \
-             WHERE x.round_id = $1 AND qu.approved_at IS NOT NULL \
+             WHERE x.id = qu.response_id AND x.round_id = $1 AND qu.approved_at IS NOT NULL \
              ORDER BY q.position, qu.response_id, t.position",
         )
         .bind(round_id)
