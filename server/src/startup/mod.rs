@@ -255,9 +255,8 @@ async fn serve_connections(listener: TcpListener, app: Router, header_timeout: D
             () = &mut stop => break,
         };
         // A response's last part goes out at once: with Nagle's algorithm
-        // it waits for the client to acknowledge the part before, which a
-        // client delays by up to 40 ms (measured: about 45 ms added to
-        // every summary page, whatever the server's own time).
+        // a small last segment can wait for the client to acknowledge the
+        // one before, which clients delay by up to 40 ms.
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "could not turn off Nagle's algorithm on a connection");
         }
