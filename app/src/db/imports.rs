@@ -423,7 +423,7 @@ impl Db {
             .await
             .unwrap_or_else(|failed| match failed.try_into_panic() {
                 Ok(panic) => std::panic::resume_unwind(panic),
-                // Cancelled (the runtime shutting down): nothing committed.
+                // Cancelled: only the runtime shutting down does that.
                 Err(_) => Err(DbError::Unavailable(
                     "the import's writer was stopped before it finished".to_owned(),
                 )),
