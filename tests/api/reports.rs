@@ -168,7 +168,7 @@ on_both_databases! {
         let mut lines = fixture_rows.lines();
         let header = lines.next().unwrap();
         let answers: Vec<&str> = lines.map(|line| line.split_once(',').unwrap().1).collect();
-        const ROWS: usize = 3_000;
+        const ROWS: usize = 1_500;
         // Both files give row i the same answers; "b" has its own
         // respondents for its first half and "a"'s for its second.
         for (name, own_until) in [("a", 0), ("b", ROWS / 2)] {
@@ -196,12 +196,14 @@ on_both_databases! {
             imports.into_iter().map(|import| import.join().unwrap()).collect()
         });
         let whole = format!("Added {ROWS} responses");
-        let refused = "nothing was stored: another import into round \"R\" stored some of the same respondents";
+        // Refused whole: it met the other's respondents, or (SQLite, on
+        // a slow machine) waited longer than a writer waits for the other.
+        let refused = ["nothing was stored: another import into round \"R\" stored some of the same respondents", "nothing was stored: the database was busy"];
         let after = format!("Added {} responses", ROWS / 2);
-        let raced = said.iter().any(|s| s.contains(refused));
+        let raced = said.iter().any(|s| refused.iter().any(|r| s.contains(r)));
         assert!(
             said.iter().filter(|s| s.contains(&whole)).count() == 1
-                && said.iter().any(|s| s.contains(refused) || (s.contains(&after) && s.contains("rows were already there"))),
+                && said.iter().any(|s| refused.iter().any(|r| s.contains(r)) || (s.contains(&after) && s.contains("rows were already there"))),
             "one import stores its file, the other lost the race whole or came after it: {said:?}"
         );
         // Every response of the winner's file and none of the loser's own

@@ -304,6 +304,16 @@ pub fn start_of_day(time: i64) -> i64 {
     time - time.rem_euclid(86_400)
 }
 
+/// Whether `error` is SQLite giving up waiting for another writer
+/// (SQLITE_BUSY and its extended codes).
+pub(crate) fn is_busy(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == 5)
+}
+
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     error
         .as_database_error()

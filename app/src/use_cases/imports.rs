@@ -109,6 +109,14 @@ pub async fn import_responses(
                  again to add what is not there yet"
             )));
         }
+        // SQLite: the other import held the database for longer than a
+        // writer waits (`busy_timeout`).
+        Err(crate::db::DbError::Query(error)) if crate::db::is_busy(&error) => {
+            return Err(UseCaseError::BadInput(format!(
+                "nothing was stored: the database was busy with another import or task for too \
+                 long; import the file into round \"{round_name}\" again when it has finished"
+            )));
+        }
         Err(error) => return Err(error.into()),
     };
     // Stored and committed: a failure to look the round up now must not
