@@ -232,7 +232,7 @@ impl Db {
         // A page of the view's answers that also meet `more` (conditions
         // on `a`, the answer, and `x`, its response), in the order
         // answered (or its reverse), from a count.
-        let page_sql = |more: &str, descending: bool, limit: usize, offset: usize| {
+        let page_sql = |from: &str, more: &str, descending: bool, limit: usize, offset: usize| {
             let order = if descending {
                 "x.submitted_on DESC, x.respondent DESC, x.id DESC"
             } else {
@@ -242,7 +242,7 @@ impl Db {
                 "SELECT a.response_id, a.value, \
                         (SELECT COUNT(*) FROM safeguarding_flags f WHERE f.response_id = a.response_id) AS flagged, \
                         qu.redacted, qu.approved_at \
-                 FROM responses x CROSS JOIN answers a \
+                 FROM {from} \
                  LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
                  WHERE x.round_id = $1 AND a.response_id = x.id \
                  AND a.question_id = $2 AND a.position = 0{filter}{more} \
@@ -261,11 +261,13 @@ impl Db {
         // order answered, or, in a view sorted by an about-you answer,
         // each group of them in turn (those with no about-you answer, as
         // the empty text sorts, then each option in byte order, as the
-        // screen sorts), each read through the index in the order
-        // answered. Each part is a condition and the values it binds
+        // screen sorts), each in the order answered. Each part is where
+        // the rows are read from, a condition and the values it binds
         // after the view's parameters.
-        let parts: Vec<(String, Vec<String>)> = match &sorted_by {
-            None => vec![(String::new(), Vec::new())],
+        let in_order = "responses x CROSS JOIN answers a";
+        let mut parts: Vec<(&str, String, Vec<String>)> = Vec::new();
+        match &sorted_by {
+            None => parts.push((in_order, String::new(), Vec::new())),
             Some((attribute_id, held)) => {
                 let attribute = format!("${}", params.len() + 1);
                 let option = format!("${}", params.len() + 2);
@@ -273,26 +275,49 @@ impl Db {
                     "SELECT 1 FROM answers g WHERE g.response_id = a.response_id \
                      AND g.question_id = {attribute} AND g.position = 0"
                 );
-                let mut parts = Vec::new();
                 let about_it = view
                     .about
                     .as_ref()
                     .is_some_and(|a| Some(a.column) == view.order);
                 if !about_it && self.anyone_skipped(round_id, attribute_id).await? {
                     parts.push((
+                        in_order,
                         format!(" AND NOT EXISTS ({answered})"),
                         vec![(*attribute_id).clone()],
                     ));
                 }
+                // A group of many is found by reading the round in order
+                // and keeping its members (a page of a group of a tenth
+                // reads about a thousand answers); a group of few (at
+                // most [`FEW`], and under a twentieth of the answers) from
+                // its members in the counting index, sorted: read in
+                // order, it would take a pass through the round.
+                const FEW: usize = 2_000;
+                let few = FEW.min(progress.0 / 20);
                 for label in held {
-                    parts.push((
-                        format!(" AND EXISTS ({answered} AND g.value = {option})"),
-                        vec![(*attribute_id).clone(), label.clone()],
-                    ));
+                    let members = self
+                        .members_up_to(round_id, attribute_id, label, few + 1)
+                        .await?;
+                    let values = vec![(*attribute_id).clone(), label.clone()];
+                    if members <= few {
+                        parts.push((
+                            "answers g CROSS JOIN responses x CROSS JOIN answers a",
+                            format!(
+                                " AND g.round_id = $1 AND g.question_id = {attribute} \
+                                 AND g.position = 0 AND g.choice = {option} AND x.id = g.response_id"
+                            ),
+                            values,
+                        ));
+                    } else {
+                        parts.push((
+                            in_order,
+                            format!(" AND EXISTS ({answered} AND g.value = {option})"),
+                            values,
+                        ));
+                    }
                 }
-                parts
             }
-        };
+        }
         // Up to `wanted` rows from part `start` on (backwards: from it
         // back to the first part), from the start of each part, or, in
         // part `start`, from the answer `after` names.
@@ -304,7 +329,7 @@ impl Db {
                 (start..parts.len()).collect()
             };
             for i in order {
-                let (condition, values) = &parts[i];
+                let (from, condition, values) = &parts[i];
                 let ranges = match after {
                     Some(key) if i == start => {
                         key.ranges(backwards, sqlite, params.len() + values.len())
@@ -313,6 +338,7 @@ impl Db {
                 };
                 for (range, range_values) in ranges {
                     let sql = page_sql(
+                        from,
                         &format!("{condition}{range}"),
                         backwards,
                         wanted - rows.len(),
@@ -337,7 +363,7 @@ impl Db {
                             let group = self.about_you_answer(&key.id, attribute_id).await?;
                             parts
                                 .iter()
-                                .position(|(_, values)| values.get(1) == group.as_ref())
+                                .position(|(_, _, values)| values.get(1) == group.as_ref())
                         }
                     };
                     part.map(|part| (key, part, backwards))
@@ -347,7 +373,7 @@ impl Db {
             None => None,
         };
         let first_page = async || match sorted_by {
-            None => fetch(page_sql("", false, PAGE_SIZE, 0), &[])
+            None => fetch(page_sql(in_order, "", false, PAGE_SIZE, 0), &[])
                 .await
                 .map_err(DbError::from),
             Some(_) => read(0, None, false, PAGE_SIZE).await,
@@ -357,7 +383,7 @@ impl Db {
                 view.next_to = None;
                 match &sorted_by {
                     _ if view.from == 0 => first_page().await?,
-                    None => fetch(page_sql("", false, PAGE_SIZE, view.from), &[]).await?,
+                    None => fetch(page_sql(in_order, "", false, PAGE_SIZE, view.from), &[]).await?,
                     // Sorted and counted from an address typed by hand:
                     // every answer sorted (seconds in a large round).
                     Some((attribute_id, _)) => {
@@ -532,6 +558,27 @@ impl Db {
         }
         held.sort();
         Ok(Some(held))
+    }
+
+    /// How many answers in round `round_id` chose `label` for question
+    /// `question_id`, counted only up to `most` (index entries read).
+    async fn members_up_to(
+        &self,
+        round_id: &str,
+        question_id: &str,
+        label: &str,
+        most: usize,
+    ) -> Result<usize, DbError> {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM answers WHERE round_id = $1 AND question_id = $2 \
+             AND position = 0 AND choice = $3 LIMIT {most}) members"
+        ))
+        .bind(round_id)
+        .bind(question_id)
+        .bind(label)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n as usize)
     }
 
     /// Response `response_id`'s answer to about-you question
