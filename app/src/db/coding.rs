@@ -232,7 +232,13 @@ impl Db {
         // A page of the view's answers that also meet `more` (conditions
         // on `a`, the answer, and `x`, its response), in the order
         // answered (or its reverse), from a count.
-        let page_sql = |from: &str, more: &str, descending: bool, limit: usize, offset: usize| {
+        // `first_by` sorts ahead of the order answered ("" for none).
+        let page_sql = |from: &str,
+                        more: &str,
+                        first_by: &str,
+                        descending: bool,
+                        limit: usize,
+                        offset: usize| {
             let order = if descending {
                 "x.submitted_on DESC, x.respondent DESC, x.id DESC"
             } else {
@@ -246,7 +252,7 @@ impl Db {
                  LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
                  WHERE x.round_id = $1 AND a.response_id = x.id \
                  AND a.question_id = $2 AND a.position = 0{filter}{more} \
-                 ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+                 ORDER BY {first_by}{order} LIMIT {limit} OFFSET {offset}"
             )
         };
         // One page's rows: `sql` with the view's parameters, then `extra`.
@@ -340,6 +346,7 @@ impl Db {
                     let sql = page_sql(
                         from,
                         &format!("{condition}{range}"),
+                        "",
                         backwards,
                         wanted - rows.len(),
                         0,
@@ -373,7 +380,7 @@ impl Db {
             None => None,
         };
         let first_page = async || match sorted_by {
-            None => fetch(page_sql(in_order, "", false, PAGE_SIZE, 0), &[])
+            None => fetch(page_sql(in_order, "", "", false, PAGE_SIZE, 0), &[])
                 .await
                 .map_err(DbError::from),
             Some(_) => read(0, None, false, PAGE_SIZE).await,
@@ -383,26 +390,23 @@ impl Db {
                 view.next_to = None;
                 match &sorted_by {
                     _ if view.from == 0 => first_page().await?,
-                    None => fetch(page_sql(in_order, "", false, PAGE_SIZE, view.from), &[]).await?,
+                    None => {
+                        fetch(page_sql(in_order, "", "", false, PAGE_SIZE, view.from), &[]).await?
+                    }
                     // Sorted and counted from an address typed by hand:
                     // every answer sorted (seconds in a large round).
                     Some((attribute_id, _)) => {
-                        let sql = format!(
-                            "SELECT a.response_id, a.value, \
-                                    (SELECT COUNT(*) FROM safeguarding_flags f WHERE f.response_id = a.response_id) AS flagged, \
-                                    qu.redacted, qu.approved_at \
-                             FROM responses x CROSS JOIN answers a \
-                             LEFT JOIN quotes qu ON qu.response_id = a.response_id AND qu.question_id = a.question_id \
-                             LEFT JOIN answers o ON o.response_id = a.response_id \
-                                  AND o.question_id = ${} AND o.position = 0 \
-                             WHERE x.round_id = $1 AND a.response_id = x.id \
-                             AND a.question_id = $2 AND a.position = 0{filter} \
-                             ORDER BY COALESCE(o.value, ''){}, x.submitted_on, x.respondent, x.id \
-                             LIMIT {PAGE_SIZE} OFFSET {}",
-                            params.len() + 1,
-                            if sqlite { "" } else { " COLLATE \"C\"" },
-                            view.from
+                        let from = format!(
+                            "{in_order} LEFT JOIN answers o ON o.response_id = a.response_id \
+                             AND o.question_id = ${} AND o.position = 0",
+                            params.len() + 1
                         );
+                        let first_by = if sqlite {
+                            "COALESCE(o.value, ''), "
+                        } else {
+                            "COALESCE(o.value, '') COLLATE \"C\", "
+                        };
+                        let sql = page_sql(&from, "", first_by, false, PAGE_SIZE, view.from);
                         fetch(sql, std::slice::from_ref(attribute_id)).await?
                     }
                 }
