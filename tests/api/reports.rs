@@ -452,6 +452,28 @@ on_both_databases! {
         assert!(again.contains("Added 0 responses") && again.contains("22 rows were already there"), "{again}");
     }
 
+    async fn imported_text_with_tabs_breaks_and_backslashes_is_stored_exactly(app: TestApp) {
+        // PostgreSQL takes imports by COPY, whose text format gives tab,
+        // line break, carriage return and backslash meanings of their own
+        // (and `\N` is none): each must arrive as written, and an empty
+        // skipped answer must stay skipped.
+        ok(&app, &["survey", "import", &fixture("survey.toml").display().to_string()]);
+        let awkward = "tab\there, \\N and \\t as typed, a back\\slash,\nsecond line\r\nthird \"quoted\" línea";
+        let quoted = format!("\"{}\"", awkward.replace('"', "\"\""));
+        let file = format!(
+            "respondent,key_stage,help_before,prevent,change,comments\n\
+             x1,KS4,{quoted},,\\,{quoted}\n"
+        );
+        std::fs::write(app.dir.path().join("awkward.csv"), &file).unwrap();
+        ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "Awkward", "awkward.csv"]);
+        let exported = ok(&app, &["export", "responses", "--survey", "voice-2024", "--round", "Awkward"]);
+        let row = exported.split_once('\n').unwrap().1;
+        assert!(
+            row.starts_with(&format!("x1,KS4,{quoted},,\\,{quoted},")),
+            "exported:\n{row}\nexpected the row to start:\nx1,KS4,{quoted},,\\,{quoted},"
+        );
+    }
+
     async fn the_thresholds_are_set_per_survey(app: TestApp) {
         load_fixture(&app);
         let shown = ok(&app, &["survey", "disclosure", "voice-2024"]);

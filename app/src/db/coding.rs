@@ -764,7 +764,7 @@ impl Db {
             how,
         )
         .await?;
-        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
+        super::progress::add_to_counts(&mut *tx, &counts, 0).await?;
         if let Some((response_id, _)) = coded.first() {
             super::tallies::recount_round_of(&mut tx, response_id).await?;
         }
@@ -808,7 +808,7 @@ impl Db {
         let coded = [(response_id.to_owned(), names.to_vec())];
         let mut counts = super::progress::CountChanges::new();
         write_codings(&mut tx, &mut counts, &themes, key, pass, &coded, who, how).await?;
-        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
+        super::progress::add_to_counts(&mut *tx, &counts, 0).await?;
         if pass == Pass::Main {
             super::tallies::recount_round_of(&mut tx, response_id).await?;
         }

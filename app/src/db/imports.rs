@@ -1,6 +1,8 @@
 //! Storing imported responses and codes in bulk, each import in one
 //! transaction. Which rows to store is decided before this (see
-//! `use_cases::imports`).
+//! `use_cases::imports`). Responses go into SQLite as JSON taken apart by
+//! the database, and into PostgreSQL by COPY, on a connection of the
+//! import's own (sqlx's `Any` driver has no COPY).
 
 use super::coding::write_codings;
 use super::{Db, DbError, IdRun, RoundRef, new_id, now, start_of_day};
@@ -11,109 +13,187 @@ use crate::domain::safeguarding::Concern;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 
-/// Rows are stored this many at a time (and progress reported).
+/// Rows are stored this many at a time (and progress reported) on SQLite,
+/// where a batch's JSON is one statement's parameter.
 const BATCH_ROWS: usize = 200;
+
+/// Rows a batch through PostgreSQL's COPY: each batch is a COPY per table,
+/// with a round trip each, so fewer and larger batches.
+const COPY_BATCH_ROWS: usize = 2_000;
 
 /// Batches prepared ahead of the one being stored.
 const BATCHES_AHEAD: usize = 4;
 
-/// A table's columns for [`insert_json`], each with whether it holds a
-/// number (PostgreSQL reads every JSON value as text unless told).
+/// A table that imports fill, and the columns they fill.
 struct Table {
     name: &'static str,
-    columns: &'static [(&'static str, bool)],
+    columns: &'static [&'static str],
 }
 
 const RESPONSES: Table = Table {
     name: "responses",
     columns: &[
-        ("id", false),
-        ("round_id", false),
-        ("client_id", false),
-        ("fingerprint", false),
-        ("submitted_on", true),
-        ("respondent", false),
+        "id",
+        "round_id",
+        "client_id",
+        "fingerprint",
+        "submitted_on",
+        "respondent",
     ],
 };
 
 const ANSWERS: Table = Table {
     name: "answers",
     columns: &[
-        ("response_id", false),
-        ("round_id", false),
-        ("question_id", false),
-        ("position", true),
-        ("value", false),
-        ("choice", false),
+        "response_id",
+        "round_id",
+        "question_id",
+        "position",
+        "value",
+        "choice",
     ],
 };
 
 const FLAGS: Table = Table {
     name: "safeguarding_flags",
-    columns: &[
-        ("response_id", false),
-        ("concerns", false),
-        ("raised_on", true),
-    ],
+    columns: &["response_id", "concerns", "raised_on"],
 };
 
 const CONCERNS: Table = Table {
     name: "safeguarding_concerns",
-    columns: &[
-        ("response_id", false),
-        ("position", true),
-        ("question_key", false),
-        ("words", false),
-        ("reason", false),
-    ],
+    columns: &["response_id", "position", "question_key", "words", "reason"],
 };
 
+/// The tables a batch fills, in the order they are filled (each row's
+/// response before the rows that refer to it).
+const TABLES: [Table; 4] = [RESPONSES, ANSWERS, FLAGS, CONCERNS];
+
 impl Table {
-    /// One statement that inserts every row of a JSON array of arrays,
-    /// taken apart by the database (`json_each` on SQLite,
-    /// `json_array_elements` on PostgreSQL). Many rows a statement as
-    /// `$n` parameters cost sqlx's SQLite driver more in binding (a scan
-    /// over every parameter's name for each value) than SQLite spent
-    /// storing them; one parameter costs nothing to bind, and the
-    /// statement is the same for every batch.
-    fn insert_sql(&self, sqlite: bool) -> String {
-        let names: Vec<&str> = self.columns.iter().map(|(name, _)| *name).collect();
-        let values: Vec<String> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (_, number))| match (sqlite, number) {
-                (true, _) => format!("value ->> {i}"),
-                (false, true) => format!("CAST(x ->> {i} AS BIGINT)"),
-                (false, false) => format!("x ->> {i}"),
-            })
+    /// SQLite: one statement that inserts every row of a JSON array of
+    /// arrays, taken apart by `json_each`. Many rows a statement as `$n`
+    /// parameters cost sqlx's SQLite driver more in binding (a scan over
+    /// every parameter's name for each value) than SQLite spent storing
+    /// them; one parameter costs nothing to bind, and the statement is the
+    /// same for every batch.
+    fn insert_sql(&self) -> String {
+        let values: Vec<String> = (0..self.columns.len())
+            .map(|i| format!("value ->> {i}"))
             .collect();
-        if sqlite {
-            format!(
-                "INSERT INTO {} ({}) SELECT {} FROM json_each($1)",
-                self.name,
-                names.join(", "),
-                values.join(", ")
-            )
-        } else {
-            format!(
-                "INSERT INTO {} ({}) SELECT {} FROM json_array_elements(CAST($1 AS JSON)) x",
-                self.name,
-                names.join(", "),
-                values.join(", ")
-            )
-        }
+        format!(
+            "INSERT INTO {} ({}) SELECT {} FROM json_each($1)",
+            self.name,
+            self.columns.join(", "),
+            values.join(", ")
+        )
+    }
+
+    /// PostgreSQL's COPY of rows in its text format (see [`RowsOut`]).
+    fn copy_sql(&self) -> String {
+        format!(
+            "COPY {} ({}) FROM STDIN",
+            self.name,
+            self.columns.join(", ")
+        )
     }
 }
 
-/// A batch of imported rows, ready to store: each table's rows as one
-/// JSON array of arrays (see [`Table::insert_sql`]), `None` for none.
+/// How a batch's rows are written for the database to take in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RowFormat {
+    /// A JSON array of arrays, one statement's parameter
+    /// ([`Table::insert_sql`]).
+    Json,
+    /// PostgreSQL's COPY text format: a line a row, tab between values,
+    /// `\N` for none, and backslash, tab, newline and carriage return
+    /// escaped with a backslash.
+    CopyText,
+}
+
+/// One value of a row.
+enum Cell<'a> {
+    Text(&'a str),
+    Number(i64),
+    Null,
+}
+
+/// A table's rows in a batch, written straight into the format the
+/// database takes, with no tree of values in between.
+struct RowsOut {
+    format: RowFormat,
+    bytes: Vec<u8>,
+}
+
+impl RowsOut {
+    fn new(format: RowFormat) -> RowsOut {
+        RowsOut {
+            format,
+            bytes: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, row: &[Cell]) {
+        use std::io::Write;
+        let bytes = &mut self.bytes;
+        match self.format {
+            RowFormat::Json => {
+                bytes.push(if bytes.is_empty() { b'[' } else { b',' });
+                bytes.push(b'[');
+                for (i, cell) in row.iter().enumerate() {
+                    if i > 0 {
+                        bytes.push(b',');
+                    }
+                    match cell {
+                        Cell::Text(text) => serde_json::to_writer(&mut *bytes, text)
+                            .expect("text always serialises"),
+                        Cell::Number(n) => write!(bytes, "{n}").expect("writing to memory"),
+                        Cell::Null => bytes.extend_from_slice(b"null"),
+                    }
+                }
+                bytes.push(b']');
+            }
+            RowFormat::CopyText => {
+                for (i, cell) in row.iter().enumerate() {
+                    if i > 0 {
+                        bytes.push(b'\t');
+                    }
+                    match cell {
+                        Cell::Text(text) => {
+                            for byte in text.bytes() {
+                                match byte {
+                                    b'\\' => bytes.extend_from_slice(b"\\\\"),
+                                    b'\t' => bytes.extend_from_slice(b"\\t"),
+                                    b'\n' => bytes.extend_from_slice(b"\\n"),
+                                    b'\r' => bytes.extend_from_slice(b"\\r"),
+                                    other => bytes.push(other),
+                                }
+                            }
+                        }
+                        Cell::Number(n) => write!(bytes, "{n}").expect("writing to memory"),
+                        Cell::Null => bytes.extend_from_slice(b"\\N"),
+                    }
+                }
+                bytes.push(b'\n');
+            }
+        }
+    }
+
+    /// The rows, or `None` for none.
+    fn finish(mut self) -> Option<Vec<u8>> {
+        if self.bytes.is_empty() {
+            return None;
+        }
+        if self.format == RowFormat::Json {
+            self.bytes.push(b']');
+        }
+        Some(self.bytes)
+    }
+}
+
+/// A batch of imported rows, ready to store: each table's rows (in the
+/// order of [`TABLES`]), `None` for none.
 struct PreparedBatch {
     rows: usize,
-    responses: String,
-    answers: String,
-    flags: Option<String>,
-    concerns: Option<String>,
+    tables: [Option<Vec<u8>>; 4],
 }
 
 /// What the writer is sent: batches, then `Finish` with what the import
@@ -126,6 +206,7 @@ enum ToWriter {
 
 /// What stays the same for every batch of an import.
 struct Preparer<'a> {
+    format: RowFormat,
     round_id: &'a str,
     today: i64,
     question_ids: &'a BTreeMap<String, String>,
@@ -139,27 +220,29 @@ struct Preparer<'a> {
 }
 
 impl Preparer<'_> {
-    /// `rows` as JSON for their tables, each row with its concerns.
+    /// `rows` in the writer's format for their tables, each row with its
+    /// concerns.
     fn batch(
         &mut self,
         rows: &[&ResponseFileRow],
         concerns: &[Vec<Concern>],
     ) -> Result<PreparedBatch, DbError> {
+        use Cell::{Null, Number, Text};
         let round_id = self.round_id;
-        let mut responses = JsonRows::default();
-        let mut answers = JsonRows::default();
-        let mut flags = JsonRows::default();
-        let mut concern_rows = JsonRows::default();
+        let [mut responses, mut answers, mut flags, mut concern_rows] =
+            [(); 4].map(|_| RowsOut::new(self.format));
         for (row, concerns) in rows.iter().zip(concerns) {
             let response_id = self.response_ids.next_id();
-            responses.push((
-                &response_id,
-                round_id,
-                self.client_ids.next_id(),
-                row.answers.fingerprint(),
-                self.today,
-                &row.respondent,
-            ));
+            let client_id = self.client_ids.next_id();
+            let fingerprint = row.answers.fingerprint();
+            responses.push(&[
+                Text(&response_id),
+                Text(round_id),
+                Text(&client_id),
+                Text(&fingerprint),
+                Number(self.today),
+                row.respondent.as_deref().map_or(Null, Text),
+            ]);
             for (key, values) in row.answers.iter() {
                 let question_id = self
                     .question_ids
@@ -175,66 +258,135 @@ impl Preparer<'_> {
                     *self.answered.entry(counted).or_default() += 1;
                 }
                 for (position, value) in values.iter().enumerate() {
-                    answers.push((
-                        &response_id,
-                        round_id,
-                        question_id,
-                        position,
-                        value,
-                        is_choice.then_some(value),
-                    ));
+                    answers.push(&[
+                        Text(&response_id),
+                        Text(round_id),
+                        Text(question_id),
+                        Number(position as i64),
+                        Text(value),
+                        if is_choice { Text(value) } else { Null },
+                    ]);
                 }
             }
             if !concerns.is_empty() {
                 self.flagged += 1;
-                flags.push((&response_id, "", self.today));
+                flags.push(&[Text(&response_id), Text(""), Number(self.today)]);
             }
             for (position, concern) in concerns.iter().enumerate() {
-                concern_rows.push((
-                    &response_id,
-                    position,
-                    &concern.question,
-                    &concern.words,
-                    &concern.reason,
-                ));
+                concern_rows.push(&[
+                    Text(&response_id),
+                    Number(position as i64),
+                    Text(&concern.question),
+                    Text(&concern.words),
+                    Text(&concern.reason),
+                ]);
             }
         }
         Ok(PreparedBatch {
             rows: rows.len(),
-            responses: responses.finish(),
-            answers: answers.finish(),
-            flags: flags.finish_unless_empty(),
-            concerns: concern_rows.finish_unless_empty(),
+            tables: [responses, answers, flags, concern_rows].map(RowsOut::finish),
         })
     }
 }
 
-/// Rows written straight into a JSON array of arrays (a tuple is written
-/// as an array), with no tree of values in between.
-#[derive(Default)]
-struct JsonRows {
-    json: Vec<u8>,
+/// The transaction an import writes in: on SQLite through `Any`, on
+/// PostgreSQL on a connection of its own for COPY, which sqlx's `Any`
+/// driver does not offer.
+enum ImportTx<'c> {
+    Sqlite(sqlx::Transaction<'c, sqlx::Any>),
+    Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
 }
 
-impl JsonRows {
-    fn push(&mut self, row: impl serde::Serialize) {
-        self.json
-            .push(if self.json.is_empty() { b'[' } else { b',' });
-        serde_json::to_writer(&mut self.json, &row).expect("text and numbers always serialise");
-    }
-
-    fn finish(self) -> String {
-        self.finish_unless_empty()
-            .unwrap_or_else(|| "[]".to_owned())
-    }
-
-    fn finish_unless_empty(mut self) -> Option<String> {
-        if self.json.is_empty() {
-            return None;
+impl ImportTx<'_> {
+    async fn add_round(&mut self, round_id: &str, new: &NewRound) -> Result<(), DbError> {
+        match self {
+            ImportTx::Sqlite(tx) => add_round(&mut **tx, round_id, new).await,
+            ImportTx::Postgres(tx) => add_round(&mut **tx, round_id, new).await,
         }
-        self.json.push(b']');
-        Some(String::from_utf8(self.json).expect("serde_json writes UTF-8"))
     }
+
+    async fn store(&mut self, batch: PreparedBatch) -> Result<(), DbError> {
+        for (table, rows) in TABLES.iter().zip(batch.tables) {
+            let Some(rows) = rows else { continue };
+            match self {
+                ImportTx::Sqlite(tx) => {
+                    let json = String::from_utf8(rows).expect("serde_json writes UTF-8");
+                    sqlx::query(&table.insert_sql())
+                        .bind(json)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                ImportTx::Postgres(tx) => {
+                    let mut copy = tx.copy_in_raw(&table.copy_sql()).await?;
+                    copy.send(rows).await?;
+                    copy.finish().await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the import to the kept counts and commits.
+    async fn finish(
+        self,
+        round_id: &str,
+        answered: &super::progress::CountChanges,
+        stored: usize,
+    ) -> Result<(), DbError> {
+        let added = BTreeMap::from([(round_id.to_owned(), stored as i64)]);
+        match self {
+            ImportTx::Sqlite(mut tx) => {
+                super::progress::add_to_counts(&mut *tx, answered, 0).await?;
+                super::progress::add_to_responses(&mut *tx, &added, 0).await?;
+                tx.commit().await?;
+            }
+            ImportTx::Postgres(mut tx) => {
+                super::progress::add_to_counts(&mut *tx, answered, 0).await?;
+                super::progress::add_to_responses(&mut *tx, &added, 0).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Makes the new round an import goes into (closed), its `seq` one after
+/// the survey's last, on either kind of connection (see [`ImportTx`]).
+async fn add_round<C>(conn: &mut C, round_id: &str, new: &NewRound) -> Result<(), DbError>
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+    for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
+    for<'q> &'q str: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+    for<'q> i64: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+{
+    sqlx::query(
+        "INSERT INTO rounds (id, survey_id, name, join_code, is_open, created_at, seq) \
+         VALUES ($1, $2, $3, $4, 0, $5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM rounds WHERE survey_id = $2))",
+    )
+    .bind(round_id)
+    .bind(new.survey_id.as_str())
+    .bind(new.name.as_str())
+    .bind(new.join_code.as_str())
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The round an import makes when it goes into a new one.
+struct NewRound {
+    survey_id: String,
+    name: String,
+    join_code: String,
+}
+
+/// Where an import's writer stores its batches.
+enum ImportTarget {
+    /// SQLite: a connection from the pool.
+    Sqlite(sqlx::AnyPool),
+    /// PostgreSQL: a connection of the import's own, for COPY.
+    Postgres(Box<sqlx::postgres::PgConnectOptions>),
 }
 
 /// The writer of an import (see [`Db::store_imported_responses`]): makes
@@ -242,80 +394,88 @@ impl JsonRows {
 /// `Finish`. Returns whether it committed; a channel that closes without
 /// `Finish` leaves nothing stored.
 async fn write_imported(
-    pool: sqlx::AnyPool,
-    sqlite: bool,
+    target: ImportTarget,
     round_id: String,
-    new_round: Option<(String, String, String)>,
-    mut batches: tokio::sync::mpsc::Receiver<ToWriter>,
+    new_round: Option<NewRound>,
+    batches: tokio::sync::mpsc::Receiver<ToWriter>,
     stored: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) -> Result<bool, DbError> {
-    let mut conn = pool.acquire().await?;
-    if sqlite {
-        // A bigger page cache for this connection while it writes: with
-        // the default 2 MB SQLite re-read index pages all through a large
-        // import. Set back afterwards, whatever happened, because the
-        // connection goes back to the pool.
-        sqlx::query("PRAGMA cache_size = -262144")
-            .execute(&mut *conn)
-            .await?;
-    }
-    let written = async {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        if let Some((survey_id, round_name, join_code)) = &new_round {
-            sqlx::query(
-                "INSERT INTO rounds (id, survey_id, name, join_code, is_open, created_at, seq) VALUES ($1, $2, $3, $4, 0, $5, \
-                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM rounds WHERE survey_id = $2))",
-            )
-            .bind(&round_id)
-            .bind(survey_id)
-            .bind(round_name)
-            .bind(join_code)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
+    match target {
+        ImportTarget::Sqlite(pool) => {
+            let mut conn = pool.acquire().await?;
+            // A bigger page cache for this connection while it writes:
+            // with the default 2 MB SQLite re-read index pages all through
+            // a large import. Set back afterwards, whatever happened,
+            // because the connection goes back to the pool.
+            sqlx::query("PRAGMA cache_size = -262144")
+                .execute(&mut *conn)
+                .await?;
+            let written = async {
+                let tx = ImportTx::Sqlite(sqlx::Connection::begin(&mut *conn).await?);
+                receive_batches(tx, &round_id, new_round, batches, &stored).await
+            }
+            .await;
+            // Once committed, the import stands: a connection that cannot
+            // be set back is closed rather than reused, not reported as a
+            // failed import.
+            if let Err(error) = sqlx::query("PRAGMA cache_size = -2000")
+                .execute(&mut *conn)
+                .await
+            {
+                tracing::warn!(%error, "closed a connection whose page cache could not be set back");
+                conn.close_on_drop();
+            }
+            written
         }
-        let [responses, answers, flags, concerns] =
-            [RESPONSES, ANSWERS, FLAGS, CONCERNS].map(|table| table.insert_sql(sqlite));
-        while let Some(message) = batches.recv().await {
-            match message {
-                ToWriter::Batch(batch) => {
-                    let inserts = [
-                        (&responses, Some(batch.responses)),
-                        (&answers, Some(batch.answers)),
-                        (&flags, batch.flags),
-                        (&concerns, batch.concerns),
-                    ];
-                    for (sql, rows) in inserts {
-                        if let Some(rows) = rows {
-                            sqlx::query(sql).bind(rows).execute(&mut *tx).await?;
-                        }
-                    }
-                    stored.fetch_add(batch.rows, std::sync::atomic::Ordering::Relaxed);
-                }
-                ToWriter::Finish(answered) => {
-                    super::progress::add_to_counts(&mut tx, &answered, 0).await?;
-                    let added = stored.load(std::sync::atomic::Ordering::Relaxed) as i64;
-                    let added = BTreeMap::from([(round_id.clone(), added)]);
-                    super::progress::add_to_responses(&mut tx, &added, 0).await?;
-                    tx.commit().await?;
-                    return Ok(true);
-                }
+        ImportTarget::Postgres(options) => {
+            // Beside the pool, for this import only: closed when it ends,
+            // so a connection that was in the middle of a COPY is never
+            // handed to anyone else.
+            let mut conn = sqlx::ConnectOptions::connect(&*options).await?;
+            let tx = sqlx::Connection::begin(&mut conn).await?;
+            let written = receive_batches(
+                ImportTx::Postgres(tx),
+                &round_id,
+                new_round,
+                batches,
+                &stored,
+            )
+            .await;
+            if let Err(error) = sqlx::Connection::close(conn).await {
+                tracing::warn!(%error, "the import's own connection did not close cleanly");
+            }
+            written
+        }
+    }
+}
+
+/// Stores each batch sent in `tx`, after the new round if there is one,
+/// and commits on `Finish` (see [`write_imported`]).
+async fn receive_batches(
+    mut tx: ImportTx<'_>,
+    round_id: &str,
+    new_round: Option<NewRound>,
+    mut batches: tokio::sync::mpsc::Receiver<ToWriter>,
+    stored: &std::sync::atomic::AtomicUsize,
+) -> Result<bool, DbError> {
+    if let Some(new_round) = &new_round {
+        tx.add_round(round_id, new_round).await?;
+    }
+    while let Some(message) = batches.recv().await {
+        match message {
+            ToWriter::Batch(batch) => {
+                let rows = batch.rows;
+                tx.store(batch).await?;
+                stored.fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
+            }
+            ToWriter::Finish(answered) => {
+                let added = stored.load(std::sync::atomic::Ordering::Relaxed);
+                tx.finish(round_id, &answered, added).await?;
+                return Ok(true);
             }
         }
-        Ok::<bool, DbError>(false)
     }
-    .await;
-    // Once committed, the import stands: a connection that cannot be set
-    // back is closed rather than reused, not reported as a failed import.
-    if sqlite
-        && let Err(error) = sqlx::query("PRAGMA cache_size = -2000")
-            .execute(&mut *conn)
-            .await
-    {
-        tracing::warn!(%error, "closed a connection whose page cache could not be set back");
-        conn.close_on_drop();
-    }
-    written
+    Ok(false)
 }
 
 impl Db {
@@ -363,29 +523,39 @@ impl Db {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<usize, DbError> {
         let (questions, question_ids) = self.questions_of(survey_id).await?;
-        let sqlite = self.is_sqlite();
         let (round_id, new_round) = match round {
             Some(round) => (round.round_id, None),
             None => (
                 new_id(),
-                Some((
-                    survey_id.to_owned(),
-                    round_name.to_owned(),
-                    fresh_code().as_str().to_owned(),
-                )),
+                Some(NewRound {
+                    survey_id: survey_id.to_owned(),
+                    name: round_name.to_owned(),
+                    join_code: fresh_code().as_str().to_owned(),
+                }),
             ),
+        };
+        // PostgreSQL takes the rows by COPY, on a connection of the
+        // import's own (made from the pool's settings).
+        let (target, format, batch_rows) = if self.is_sqlite() {
+            let pool = self.pool().clone();
+            (ImportTarget::Sqlite(pool), RowFormat::Json, BATCH_ROWS)
+        } else {
+            let url = &self.pool().connect_options().database_url;
+            let options: sqlx::postgres::PgConnectOptions = sqlx::ConnectOptions::from_url(url)?;
+            let target = ImportTarget::Postgres(Box::new(options));
+            (target, RowFormat::CopyText, COPY_BATCH_ROWS)
         };
         let (to_writer, from_preparer) = tokio::sync::mpsc::channel(BATCHES_AHEAD);
         let stored = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let writer = tokio::spawn(write_imported(
-            self.pool().clone(),
-            sqlite,
+            target,
             round_id.clone(),
             new_round,
             from_preparer,
             stored.clone(),
         ));
         let mut preparer = Preparer {
+            format,
             round_id: &round_id,
             today: start_of_day(now()),
             question_ids: &question_ids,
@@ -400,7 +570,7 @@ impl Db {
             flagged: 0,
         };
         let prepared = async {
-            for rows in new_rows.chunks(BATCH_ROWS) {
+            for rows in new_rows.chunks(batch_rows) {
                 let batch = preparer.batch(rows, &check(rows))?;
                 if to_writer.send(ToWriter::Batch(batch)).await.is_err() {
                     // The writer stopped: its error is told below.
@@ -516,7 +686,7 @@ impl Db {
             .await?;
         }
         // After every question's codings, before the round's row.
-        super::progress::add_to_counts(&mut tx, &counts, 0).await?;
+        super::progress::add_to_counts(&mut *tx, &counts, 0).await?;
         let changed: usize = changed.values().map(Vec::len).sum();
         if changed > 0 {
             super::tallies::recount_round(&mut tx, round_id).await?;

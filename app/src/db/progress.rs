@@ -49,14 +49,24 @@ pub(super) fn next_shard() -> i64 {
     (NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS) as i64
 }
 
-/// Adds `changes` to the kept counts, in shard `shard`, in `tx`. Rows are
+/// Adds `changes` to the kept counts, in shard `shard`, on `conn`. Rows are
 /// written in key order (the map's), so that two transactions on
 /// PostgreSQL lock them in the same order and wait rather than deadlock.
-pub(super) async fn add_to_counts(
-    tx: &mut Tx<'_>,
+///
+/// On any connection in a transaction: through `Any` as everywhere, or a
+/// PostgreSQL connection of its own (an import's COPY, `db::imports`).
+pub(super) async fn add_to_counts<C>(
+    conn: &mut C,
     changes: &CountChanges,
     shard: i64,
-) -> Result<(), DbError> {
+) -> Result<(), DbError>
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+    for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
+    for<'q> &'q str: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+    for<'q> i64: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+{
     // At most this many rows a statement (five parameters each).
     const ROWS_A_STATEMENT: usize = 40;
     let changes: Vec<_> = changes.iter().filter(|(_, n)| **n != 0).collect();
@@ -76,7 +86,7 @@ pub(super) async fn add_to_counts(
                 .bind(shard)
                 .bind(**n);
         }
-        query.execute(&mut **tx).await?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -84,11 +94,18 @@ pub(super) async fn add_to_counts(
 /// Adds to the kept number of responses of each round in `added` (round
 /// id to how many; below zero to take away), in shard `shard`, in round
 /// id order (see [`add_to_counts`]).
-pub(super) async fn add_to_responses(
-    tx: &mut Tx<'_>,
+pub(super) async fn add_to_responses<C>(
+    conn: &mut C,
     added: &BTreeMap<String, i64>,
     shard: i64,
-) -> Result<(), DbError> {
+) -> Result<(), DbError>
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+    for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
+    for<'q> &'q str: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+    for<'q> i64: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+{
     for (round_id, n) in added.iter().filter(|(_, n)| **n != 0) {
         sqlx::query(
             "INSERT INTO response_counts (round_id, shard, n) VALUES ($1, $2, $3) \
@@ -97,7 +114,7 @@ pub(super) async fn add_to_responses(
         .bind(round_id.as_str())
         .bind(shard)
         .bind(*n)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())

@@ -151,13 +151,13 @@ impl Db {
         }
         // After the codings, as everywhere: codings are locked before
         // the kept counts, and those before the round's row.
-        super::progress::add_to_counts(&mut tx, &counted, 0).await?;
+        super::progress::add_to_counts(&mut *tx, &counted, 0).await?;
         let round = sqlx::query("SELECT round_id FROM responses WHERE id = $1")
             .bind(&response_id)
             .fetch_one(&mut *tx)
             .await?;
         let taken = std::collections::BTreeMap::from([(round.try_get("round_id")?, -1)]);
-        super::progress::add_to_responses(&mut tx, &taken, 0).await?;
+        super::progress::add_to_responses(&mut *tx, &taken, 0).await?;
         super::tallies::recount_round_of(&mut tx, &response_id).await?;
         sqlx::query("DELETE FROM responses WHERE id = $1")
             .bind(&response_id)

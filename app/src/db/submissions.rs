@@ -370,12 +370,12 @@ async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, Db
         *answered.entry(key).or_default() += 1;
     }
     let shard = super::progress::next_shard();
-    super::progress::add_to_counts(&mut tx, &answered, shard).await?;
+    super::progress::add_to_counts(&mut *tx, &answered, shard).await?;
     let mut added: std::collections::BTreeMap<String, i64> = Default::default();
     for &i in &stored {
         *added.entry(responses[i].round_id.clone()).or_default() += 1;
     }
-    super::progress::add_to_responses(&mut tx, &added, shard).await?;
+    super::progress::add_to_responses(&mut *tx, &added, shard).await?;
 
     for (&i, id) in stored.iter().zip(&ids) {
         store_concerns(&mut tx, id, responses[i]).await?;
