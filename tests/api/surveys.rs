@@ -98,6 +98,47 @@ on_both_databases! {
         assert_eq!(stdout(&app.heard(&["survey", "export", "feelings"], "")), exported);
     }
 
+    async fn a_translators_sheet_goes_out_comes_back_filled_in_and_the_survey_keeps_it(app: TestApp) {
+        let file = write_file(&app, "feelings.toml", FEELINGS);
+        stdout(&app.heard(&["survey", "import", &file], ""));
+        let out = app.heard(&["survey", "translations", "feelings", "--add", "cy", "--add", "ur"], "");
+        let sheet = stdout(&out);
+        let mut lines = sheet.lines();
+        assert_eq!(lines.next(), Some("id,en,cy,ur"));
+        assert_eq!(lines.next(), Some("title,How are things?,,"));
+        assert_eq!(lines.next(), Some("year.text,Which groups are you in?,,"));
+        assert!(sheet.contains("\nmood.option.5,Very happy,,\n"), "{sheet}");
+        assert!(sheet.ends_with("change.text,What needs to change?,,\n"), "{sheet}");
+
+        // The translator fills in the Welsh of the first question and the
+        // Urdu title; the sheet goes back in.
+        let filled = sheet
+            .replace("title,How are things?,,", "title,How are things?,Sut mae pethau?,حالات کیسے ہیں؟")
+            .replace("year.text,Which groups are you in?,,", "year.text,Which groups are you in?,Ym mha grwpiau wyt ti?,")
+            .replace("year.option.1,Year 10,,", "year.option.1,Year 10,Blwyddyn 10,")
+            .replace("year.option.2,Year 11,,", "year.option.2,Year 11,Blwyddyn 11,")
+            .replace("year.option.3,College,,", "year.option.3,College,Coleg,");
+        let taken = app.heard(&["survey", "translations", "feelings", "--import", &write_file(&app, "filled.csv", &filled)], "");
+        let missing = String::from_utf8_lossy(&taken.stderr).into_owned();
+        assert_eq!(stdout(&taken), "Survey feelings is offered in en, cy, ur.\n");
+        assert!(missing.contains("Cymraeg (cy): 7 texts shown in the survey's own language until translated: mood.text, mood.option.1"), "{missing}");
+        assert!(missing.contains("اردو (ur): 11 texts"), "{missing}");
+
+        // Kept: the survey file carries it and the sheet comes out as it
+        // went in.
+        let exported = stdout(&app.heard(&["survey", "export", "feelings"], ""));
+        assert!(exported.contains("[translations.cy]\ntitle = \"Sut mae pethau?\""), "{exported}");
+        assert!(exported.contains("options = [\n    \"Blwyddyn 10\",\n    \"Blwyddyn 11\",\n    \"Coleg\",\n]"), "{exported}");
+        assert_eq!(stdout(&app.heard(&["survey", "translations", "feelings"], "")), filled);
+
+        // A sheet with a problem changes nothing and names the line.
+        let wrong = filled.replace("year.option.3,", "year.option.4,");
+        let refused = app.heard(&["survey", "translations", "feelings", "--import", &write_file(&app, "wrong.csv", &wrong)], "");
+        assert!(!refused.status.success());
+        assert!(stderr(&refused).contains("line 6: \"year.option.4\" is not a text of this survey"), "{}", stderr(&refused));
+        assert_eq!(stdout(&app.heard(&["survey", "export", "feelings"], "")), exported);
+    }
+
     async fn round_open_prints_the_join_code_alone_on_the_last_line_and_close_stops_it(app: TestApp) {
         let file = write_file(&app, "feelings.toml", FEELINGS);
         stdout(&app.heard(&["survey", "import", &file], ""));

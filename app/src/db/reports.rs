@@ -21,7 +21,7 @@ impl Db {
         round_id: &str,
     ) -> Result<Option<RoundWithSurvey>, DbError> {
         let Some(row) = sqlx::query(
-            "SELECT r.name, r.survey_id, s.slug, s.title FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.id = $1",
+            "SELECT r.name, r.survey_id, s.slug, s.title, s.languages FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.id = $1",
         )
         .bind(round_id)
         .fetch_optional(self.pool())
@@ -40,6 +40,7 @@ impl Db {
                 slug: row.try_get("slug")?,
                 title: row.try_get("title")?,
                 questions,
+                languages: super::surveys::languages_of(&row)?,
             },
             survey_id,
         }))

@@ -309,7 +309,7 @@ impl Db {
         code: &JoinCode,
     ) -> Result<Option<RoundForCode>, DbError> {
         let Some(row) = sqlx::query(
-            "SELECT r.id, r.name, r.is_open, r.closed_at, r.late_hours, r.survey_id, s.slug, s.title, \
+            "SELECT r.id, r.name, r.is_open, r.closed_at, r.late_hours, r.survey_id, s.slug, s.title, s.languages, \
                     r.generation AS round_generation, s.generation AS survey_generation \
              FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE r.join_code = $1",
         )
@@ -334,6 +334,7 @@ impl Db {
                 slug: row.try_get("slug")?,
                 title: row.try_get("title")?,
                 questions,
+                languages: super::surveys::languages_of(&row)?,
             },
             question_ids,
             generation: Generation {

@@ -20,11 +20,14 @@ impl Db {
     pub async fn create_survey(&self, survey: &Survey) -> Result<String, DbError> {
         let mut tx = self.pool().begin().await?;
         let survey_id = new_id();
-        sqlx::query("INSERT INTO surveys (id, slug, title, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(&survey_id)
-            .bind(&survey.slug)
-            .bind(&survey.title)
-            .bind(now())
+        sqlx::query(
+            "INSERT INTO surveys (id, slug, title, created_at, languages) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&survey_id)
+        .bind(&survey.slug)
+        .bind(&survey.title)
+        .bind(now())
+        .bind(languages_json(survey))
             .execute(&mut *tx)
             .await?;
         for (position, question) in survey.questions.iter().enumerate() {
@@ -41,9 +44,12 @@ impl Db {
     pub async fn update_survey(&self, survey_id: &str, survey: &Survey) -> Result<(), DbError> {
         let (stored_questions, ids) = self.questions_of(survey_id).await?;
         let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE surveys SET title = $1, generation = generation + 1 WHERE id = $2")
-            .bind(&survey.title)
-            .bind(survey_id)
+        sqlx::query(
+            "UPDATE surveys SET title = $1, languages = $2, generation = generation + 1 WHERE id = $3",
+        )
+        .bind(&survey.title)
+        .bind(languages_json(survey))
+        .bind(survey_id)
             .execute(&mut *tx)
             .await?;
         for old in &stored_questions {
@@ -168,7 +174,7 @@ impl Db {
 
     /// A survey by its slug, with its id.
     pub async fn survey_by_slug(&self, slug: &str) -> Result<Option<(String, Survey)>, DbError> {
-        let Some(row) = sqlx::query("SELECT id, title FROM surveys WHERE slug = $1")
+        let Some(row) = sqlx::query("SELECT id, title, languages FROM surveys WHERE slug = $1")
             .bind(slug)
             .fetch_optional(self.pool())
             .await?
@@ -181,6 +187,7 @@ impl Db {
             slug: slug.to_owned(),
             title: row.try_get("title")?,
             questions,
+            languages: languages_of(&row)?,
         };
         Ok(Some((survey_id, survey)))
     }
@@ -366,4 +373,18 @@ async fn write_options_and_themes(
         }
     }
     Ok(())
+}
+
+/// A survey's languages as stored (see the migration `..._survey_languages`).
+fn languages_json(survey: &Survey) -> String {
+    serde_json::to_string(&survey.languages).expect("languages always serialise")
+}
+
+/// The languages of a survey row read with its `languages` column.
+pub(super) fn languages_of(
+    row: &sqlx::any::AnyRow,
+) -> Result<crate::domain::languages::Languages, DbError> {
+    let json: String = row.try_get("languages")?;
+    serde_json::from_str(&json)
+        .map_err(|e| DbError::Corrupt(format!("a survey's stored languages: {e}")))
 }

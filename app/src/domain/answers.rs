@@ -137,7 +137,7 @@ impl Answers {
     }
 }
 
-fn same_option(option: &str, typed: &str) -> bool {
+pub(crate) fn same_option(option: &str, typed: &str) -> bool {
     let squash = |s: &str| {
         s.split_whitespace()
             .collect::<Vec<_>>()

@@ -84,6 +84,7 @@ mod tests {
         let survey = Survey {
             slug: "s".into(),
             title: "S".into(),
+            languages: Default::default(),
             questions: vec![
                 Question {
                     key: "likes".into(),

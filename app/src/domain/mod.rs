@@ -12,6 +12,7 @@ pub mod exports;
 pub mod flags;
 pub mod imports;
 pub mod join_code;
+pub mod languages;
 pub mod late;
 pub mod learn;
 pub mod notification;

@@ -333,6 +333,7 @@ mod tests {
         Survey {
             slug: "voice".to_owned(),
             title: "Your voice".to_owned(),
+            languages: Default::default(),
             questions: vec![
                 Question {
                     key: "key_stage".to_owned(),

@@ -1,5 +1,6 @@
 //! What a survey is: its questions, their kinds and options.
 
+use super::languages::Languages;
 use serde::{Deserialize, Serialize};
 
 /// How a question is answered.
@@ -213,6 +214,14 @@ impl Scale {
     pub fn emoji(&self) -> &[String] {
         &self.emoji
     }
+
+    /// The same scale with each option called `labels[i]` (as many as it
+    /// has; extra labels are ignored, missing ones keep their own).
+    fn relabel(&mut self, labels: Vec<String>) {
+        for (option, label) in self.options.iter_mut().zip(labels) {
+            *option = label;
+        }
+    }
 }
 
 /// How a free-text question's answers are coded: one theme or any number,
@@ -291,6 +300,20 @@ pub struct Question {
 }
 
 impl Question {
+    /// Gives the options new labels in their order (the survey shown in
+    /// another language): the n-th label names the n-th option.
+    pub(crate) fn set_option_labels(&mut self, labels: Vec<String>) {
+        match &mut self.kind {
+            Kind::Single { options } | Kind::Multi { options } => {
+                for (option, label) in options.iter_mut().zip(labels) {
+                    *option = label;
+                }
+            }
+            Kind::Scale(scale) => scale.relabel(labels),
+            Kind::Text(_) => {}
+        }
+    }
+
     /// The options of a choice or scale question, in display order (none
     /// for free text).
     pub fn options(&self) -> &[String] {
@@ -377,6 +400,9 @@ pub struct SurveyDraft {
     pub slug: String,
     pub title: String,
     pub questions: Vec<QuestionDraft>,
+    /// Kept as they are through the editor (which does not edit them).
+    #[serde(default)]
+    pub languages: Languages,
 }
 
 impl Survey {
@@ -386,6 +412,7 @@ impl Survey {
             slug: self.slug.clone(),
             title: self.title.clone(),
             questions: self.questions.iter().map(Question::to_draft).collect(),
+            languages: self.languages.clone(),
         }
     }
 }
@@ -397,6 +424,9 @@ pub struct Survey {
     pub slug: String,
     pub title: String,
     pub questions: Vec<Question>,
+    /// The language it is written in and its translations.
+    #[serde(default)]
+    pub languages: Languages,
 }
 
 impl Survey {
@@ -428,6 +458,7 @@ impl Survey {
         Survey {
             slug: "ap-voice".to_owned(),
             title: "Your voice".to_owned(),
+            languages: Default::default(),
             questions: vec![
                 Question {
                     key: "key_stage".to_owned(),

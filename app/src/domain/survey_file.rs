@@ -6,10 +6,12 @@
 //! parser with their position, and rule errors carry the line of the value
 //! at fault.
 
+use super::languages::{Language, Languages, QuestionTranslation, Translation};
 use super::survey::{
     Codebook, CodingMode, Kind, Question, QuestionKind, Scale, Survey, SurveyDraft, Theme,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use toml::Spanned;
 
 /// Why a survey file was refused.
@@ -26,8 +28,30 @@ pub enum SurveyFileError {
 struct FileSurvey {
     slug: Spanned<String>,
     title: Spanned<String>,
+    /// The language the survey is written in (English if none).
+    #[serde(default)]
+    language: Option<Spanned<String>>,
+    /// The title in other languages, by language tag.
+    #[serde(default)]
+    translations: BTreeMap<String, FileSurveyTranslation>,
     #[serde(default)]
     questions: Vec<FileQuestion>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct FileSurveyTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct FileQuestionTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    options: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +70,9 @@ struct FileQuestion {
     coding: Option<Spanned<String>>,
     #[serde(default)]
     themes: Vec<FileTheme>,
+    /// The question in other languages, by language tag.
+    #[serde(default)]
+    translations: BTreeMap<String, FileQuestionTranslation>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -81,6 +108,40 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
     }
     if file.title.get_ref().trim().is_empty() {
         return Err(rule(file.title.span(), "title is empty".to_owned()));
+    }
+    let mut languages = Languages::default();
+    if let Some(language) = &file.language {
+        languages.default = Language::parse(language.get_ref())
+            .map_err(|problem| rule(language.span(), format!("language: {problem}")))?;
+    }
+    // A language tag's line: where its table starts.
+    let tag_line = |tag: &str| {
+        let at = text.find(&format!("translations.{tag}")).unwrap_or(0);
+        line_of(text, at)
+    };
+    let language_of = |tag: &str| {
+        let language = Language::parse(tag).map_err(|problem| SurveyFileError::Rule {
+            line: tag_line(tag),
+            problem: format!("translations: {problem}"),
+        })?;
+        if language == languages.default {
+            return Err(SurveyFileError::Rule {
+                line: tag_line(tag),
+                problem: format!(
+                    "the survey is written in {language}: it cannot also be translated into it"
+                ),
+            });
+        }
+        Ok(language)
+    };
+    let mut translations: BTreeMap<Language, Translation> = BTreeMap::new();
+    for (tag, translation) in &file.translations {
+        translations.entry(language_of(tag)?).or_default().title = translation
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
     }
     let mut questions: Vec<Question> = Vec::with_capacity(file.questions.len());
     for q in file.questions {
@@ -263,6 +324,36 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
             })?),
             QuestionKind::Text => Kind::Text(Codebook { coding, themes }),
         };
+        let option_count = match &kind {
+            Kind::Single { options } | Kind::Multi { options } => options.len(),
+            Kind::Scale(scale) => scale.options().len(),
+            Kind::Text(_) => 0,
+        };
+        for (tag, words) in &q.translations {
+            let language = language_of(tag)?;
+            if !words.options.is_empty() && words.options.len() != option_count {
+                return Err(rule(
+                    q.key.span(),
+                    format!(
+                        "question \"{key}\" has {} options but its {language} translation has {}",
+                        option_count,
+                        words.options.len()
+                    ),
+                ));
+            }
+            translations.entry(language).or_default().questions.insert(
+                key.clone(),
+                QuestionTranslation {
+                    text: words
+                        .text
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned),
+                    options: words.options.iter().map(|o| o.trim().to_owned()).collect(),
+                },
+            );
+        }
         questions.push(Question {
             key: key.clone(),
             text: q.text.get_ref().trim().to_owned(),
@@ -270,10 +361,12 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
             kind,
         });
     }
+    languages.translations = translations;
     Ok(Survey {
         slug: slug.clone(),
         title: file.title.get_ref().trim().to_owned(),
         questions,
+        languages,
     })
 }
 
@@ -288,6 +381,10 @@ fn write_draft(survey: &SurveyDraft) -> String {
     struct OutSurvey<'a> {
         slug: &'a str,
         title: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        language: Option<&'a str>,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        translations: BTreeMap<&'a str, FileSurveyTranslation>,
         questions: Vec<OutQuestion<'a>>,
     }
     #[derive(Serialize)]
@@ -303,6 +400,8 @@ fn write_draft(survey: &SurveyDraft) -> String {
         about_you: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         coding: Option<&'a str>,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        translations: BTreeMap<&'a str, FileQuestionTranslation>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         themes: Vec<OutTheme<'a>>,
     }
@@ -314,9 +413,35 @@ fn write_draft(survey: &SurveyDraft) -> String {
         #[serde(skip_serializing_if = "str::is_empty")]
         colour: &'a str,
     }
+    let languages = &survey.languages;
+    let question_translations = |key: &str| -> BTreeMap<&str, FileQuestionTranslation> {
+        languages
+            .translations
+            .iter()
+            .filter_map(|(language, translation)| {
+                let words = translation.questions.get(key)?;
+                Some((
+                    language.tag(),
+                    FileQuestionTranslation {
+                        text: words.text.clone(),
+                        options: words.options.clone(),
+                    },
+                ))
+            })
+            .collect()
+    };
     let out = OutSurvey {
         slug: &survey.slug,
         title: &survey.title,
+        language: (languages.default != Language::english()).then(|| languages.default.tag()),
+        translations: languages
+            .translations
+            .iter()
+            .map(|(language, translation)| {
+                let title = translation.title.clone();
+                (language.tag(), FileSurveyTranslation { title })
+            })
+            .collect(),
         questions: survey
             .questions
             .iter()
@@ -328,6 +453,7 @@ fn write_draft(survey: &SurveyDraft) -> String {
                 emoji: &q.emoji,
                 about_you: q.about_you,
                 coding: q.kind.is_coded().then(|| q.coding.as_str()),
+                translations: question_translations(&q.key),
                 themes: q
                     .themes
                     .iter()
@@ -407,6 +533,93 @@ keywords = ["listen", "trust", "belong", "relationship", "respect"]
         assert_eq!(change.coding(), CodingMode::Single);
         assert_eq!(change.themes()[0].name, "Connect and belong");
         assert_eq!(change.themes()[0].keywords.len(), 5);
+    }
+
+    const IN_THREE_LANGUAGES: &str = r#"slug = "ap-voice"
+title = "Your voice"
+
+[translations.cy]
+title = "Dy lais"
+
+[translations.ur]
+title = "آپ کی آواز"
+
+[[questions]]
+key = "key_stage"
+kind = "single"
+text = "Which key stage are you in?"
+options = ["KS3", "KS4"]
+
+[questions.translations.cy]
+text = "Ym mha gyfnod allweddol wyt ti?"
+options = ["CA3", "CA4"]
+
+[[questions]]
+key = "change"
+kind = "text"
+text = "What needs to change?"
+
+[questions.translations.ur]
+text = "کیا بدلنا چاہیے؟"
+"#;
+
+    #[test]
+    fn translations_are_read_written_and_read_back_the_same() {
+        let survey = parse(IN_THREE_LANGUAGES).unwrap();
+        let offered: Vec<&str> = survey.languages.offered().iter().map(|l| l.tag()).collect();
+        assert_eq!(offered, ["en", "cy", "ur"]);
+        let cy = &survey.languages.translations[&Language::parse("cy").unwrap()];
+        assert_eq!(cy.title.as_deref(), Some("Dy lais"));
+        assert_eq!(cy.questions["key_stage"].options, ["CA3", "CA4"]);
+        let ur = &survey.languages.translations[&Language::parse("ur").unwrap()];
+        assert_eq!(
+            ur.questions["change"].text.as_deref(),
+            Some("کیا بدلنا چاہیے؟")
+        );
+        let written = write(&survey);
+        assert_eq!(parse(&written).unwrap(), survey, "{written}");
+        // A survey in Welsh names its language, and English is then a
+        // translation like any other.
+        let welsh = IN_THREE_LANGUAGES.replace(
+            "title = \"Your voice\"\n",
+            "title = \"Your voice\"\nlanguage = \"cy\"\n",
+        );
+        let refused = parse(&welsh).unwrap_err().to_string();
+        assert_eq!(
+            refused,
+            "line 5: the survey is written in cy: it cannot also be translated into it"
+        );
+    }
+
+    #[test]
+    fn a_translation_that_does_not_fit_its_question_is_refused_with_its_line() {
+        let refused = |text: &str| parse(text).unwrap_err().to_string();
+        let short =
+            IN_THREE_LANGUAGES.replace("options = [\"CA3\", \"CA4\"]", "options = [\"CA3\"]");
+        assert_eq!(
+            refused(&short),
+            "line 11: question \"key_stage\" has 2 options but its cy translation has 1"
+        );
+        let on_text = IN_THREE_LANGUAGES.replace(
+            "text = \"کیا بدلنا چاہیے؟\"",
+            "text = \"x\"\noptions = [\"a\"]",
+        );
+        assert_eq!(
+            refused(&on_text),
+            "line 21: question \"change\" has 0 options but its ur translation has 1"
+        );
+        let bad_tag = IN_THREE_LANGUAGES.replace("[translations.ur]", "[translations.urdu]");
+        assert!(
+            refused(&bad_tag).starts_with("line 7: translations: \"urdu\" is not a language tag"),
+            "{}",
+            refused(&bad_tag)
+        );
+        let unknown = IN_THREE_LANGUAGES.replace("title = \"Dy lais\"", "heading = \"Dy lais\"");
+        assert!(
+            refused(&unknown).contains("unknown field `heading`"),
+            "{}",
+            refused(&unknown)
+        );
     }
 
     #[test]

@@ -168,6 +168,7 @@ fn SurveyEditor(existing: Option<SurveyDraft>) -> impl IntoView {
         slug: String::new(),
         title: String::new(),
         questions: vec![blank_question(1)],
+        languages: Default::default(),
     }));
     // Only a change in the number of questions redraws the list, so typing
     // never loses its place.

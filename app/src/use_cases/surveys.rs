@@ -3,6 +3,7 @@
 
 use super::UseCaseError;
 use crate::db::Db;
+use crate::domain::languages::{self, Language, Missing};
 use crate::domain::survey::{Survey, orphaned_answers};
 
 /// What saving a survey did.
@@ -32,4 +33,33 @@ pub async fn save_survey(db: &Db, survey: &Survey) -> Result<Saved, UseCaseError
     }
     db.update_survey(&survey_id, survey).await?;
     Ok(Saved::Updated(survey_id))
+}
+
+/// What importing a translators' sheet left: the languages the survey is
+/// now offered in, and the texts still missing in each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translated {
+    pub offered: Vec<Language>,
+    pub missing: Vec<Missing>,
+}
+
+/// Takes a translators' sheet (`domain::languages::translators_sheet`
+/// filled in) into survey `slug`: each language column replaces that
+/// language's translation. All or nothing: a sheet with a problem changes
+/// nothing and the error names the line or column.
+pub async fn import_translations(
+    db: &Db,
+    slug: &str,
+    sheet: &str,
+) -> Result<Translated, UseCaseError> {
+    let (_, mut survey) = super::survey_by_slug(db, slug).await?;
+    survey.languages =
+        languages::read_translators_sheet(&survey, sheet).map_err(UseCaseError::BadInput)?;
+    match save_survey(db, &survey).await? {
+        Saved::Refused(problems) => Err(UseCaseError::BadInput(problems.join("; "))),
+        Saved::Created(_) | Saved::Updated(_) => Ok(Translated {
+            offered: survey.languages.offered().into_iter().cloned().collect(),
+            missing: languages::missing(&survey),
+        }),
+    }
 }

@@ -4,11 +4,12 @@
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use heard_app::db::Db;
+use heard_app::domain::languages::{self, Language};
 use heard_app::domain::spreadsheet::safe_cell;
 use heard_app::domain::suggest::Suggester;
 use heard_app::domain::survey_file;
 use heard_app::domain::text::WordCache;
-use heard_app::use_cases::surveys::{Saved, save_survey};
+use heard_app::use_cases::surveys::{Saved, import_translations, save_survey};
 use heard_app::use_cases::{question_by_key, round_by_name, survey_by_slug};
 use std::io::{Read, Write};
 
@@ -24,6 +25,20 @@ pub enum SurveyCommand {
     Export {
         /// The survey's slug.
         slug: String,
+    },
+    /// The survey's texts for translators, as CSV with one column per
+    /// language (empty where a translation is missing), or, with
+    /// --import, that sheet filled in and read back.
+    Translations {
+        /// The survey's slug.
+        slug: String,
+        /// Add an empty column for this language (a tag: cy, pl, ur, ...).
+        #[arg(long, value_name = "LANGUAGE")]
+        add: Vec<String>,
+        /// Read a filled-in sheet: each language column replaces that
+        /// language's translation. Nothing changes if any of it is wrong.
+        #[arg(long, value_name = "FILE", conflicts_with = "add")]
+        import: Option<std::path::PathBuf>,
     },
     /// Show or set what viewers may see of a survey's figures: breakdown
     /// cells below --min-cell are hidden (UK practice: 5 at the DfE, 10 at
@@ -246,6 +261,52 @@ pub async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Resul
             let db = Db::connect(database_url).await?;
             let (_, survey) = survey_by_slug(&db, &slug).await?;
             print!("{}", survey_file::write(&survey));
+        }
+        SurveyCommand::Translations { slug, add, import } => {
+            let db = Db::connect(database_url).await?;
+            let missing = match import {
+                None => {
+                    let add = add
+                        .iter()
+                        .map(|tag| Language::parse(tag).map_err(anyhow::Error::msg))
+                        .collect::<anyhow::Result<Vec<_>>>()?;
+                    let (_, survey) = survey_by_slug(&db, &slug).await?;
+                    print!("{}", languages::translators_sheet(&survey, &add));
+                    languages::missing(&survey)
+                }
+                Some(file) => {
+                    let sheet = std::fs::read_to_string(&file)
+                        .with_context(|| format!("could not read {}", file.display()))?;
+                    let translated = import_translations(&db, &slug, &sheet)
+                        .await
+                        .with_context(|| format!("{} was not taken in", file.display()))?;
+                    let offered: Vec<&str> = translated.offered.iter().map(|l| l.tag()).collect();
+                    println!("Survey {slug} is offered in {}.", offered.join(", "));
+                    translated.missing
+                }
+            };
+            // Workers need to know what young people will see untranslated.
+            let mut by_language: std::collections::BTreeMap<&Language, Vec<&str>> =
+                Default::default();
+            for gap in &missing {
+                by_language
+                    .entry(&gap.language)
+                    .or_default()
+                    .push(&gap.text);
+            }
+            for (language, texts) in by_language {
+                eprintln!(
+                    "{} ({}): {} shown in the survey's own language until translated: {}",
+                    language.own_name(),
+                    language,
+                    if texts.len() == 1 {
+                        "1 text".to_owned()
+                    } else {
+                        format!("{} texts", texts.len())
+                    },
+                    texts.join(", ")
+                );
+            }
         }
         SurveyCommand::SafeguardingLead { slug, email } => {
             let lead = match email.as_str() {

@@ -7,6 +7,7 @@ fn survey() -> Survey {
     Survey {
         slug: "s".into(),
         title: "S".into(),
+        languages: Default::default(),
         questions: vec![
             Question {
                 key: "ks".into(),
