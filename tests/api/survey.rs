@@ -327,10 +327,13 @@ on_both_databases! {
         let row = sqlx::query("SELECT * FROM responses").fetch_one(&db).await.unwrap();
         let columns: Vec<_> = row.columns().iter().map(|c| c.name().to_owned()).collect();
         // `respondent` is an id an importer brings from its own spreadsheet;
-        // a tablet's response has none.
-        assert_eq!(columns, ["id", "round_id", "client_id", "fingerprint", "submitted_on", "respondent"]);
+        // a tablet's response has none. `language` is the survey's language
+        // the young person chose to answer in, nothing about the device.
+        assert_eq!(columns, ["id", "round_id", "client_id", "fingerprint", "submitted_on", "respondent", "language"]);
         let respondent: Option<String> = row.get("respondent");
         assert_eq!(respondent, None);
+        let language: Option<String> = row.get("language");
+        assert_eq!(language.as_deref(), Some("en"));
         let day: i64 = row.get("submitted_on");
         assert_eq!(day % 86_400, 0, "submitted_on is rounded to the day");
         assert!(!app.log().contains("Nothing. They hated me."), "answer text must not reach the log");

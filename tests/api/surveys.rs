@@ -61,6 +61,73 @@ async fn press(
     response.text().await.unwrap()
 }
 
+/// Presses a button of a survey screen's form as a browser would: posted
+/// to the form's own address (which keeps the screen's language).
+async fn press_in_language(
+    app: &TestApp,
+    page: &str,
+    answers: &[(&str, &str)],
+    nav: &str,
+) -> String {
+    let form =
+        heard_tests::html::form(page, "survey-form").unwrap_or_else(|| panic!("no form in {page}"));
+    let action = form
+        .split("action=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's action");
+    let mut fields = heard_tests::html::hidden_fields(form);
+    fields.extend(
+        answers
+            .iter()
+            .map(|(k, v)| (format!("a:{k}"), v.to_string())),
+    );
+    fields.push(("nav".into(), nav.into()));
+    let response = app
+        .client()
+        .post(app.url(action))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    heard_tests::html::without_templates(&response.text().await.unwrap())
+}
+
+/// A survey in English, Welsh and Urdu.
+const IN_THREE_LANGUAGES: &str = r#"slug = "voices"
+title = "Your voice"
+
+[translations.cy]
+title = "Dy lais"
+
+[translations.ur]
+title = "آپ کی آواز"
+
+[[questions]]
+key = "key_stage"
+kind = "single"
+text = "Which key stage are you in?"
+options = ["KS3", "KS4"]
+about_you = true
+
+[questions.translations.cy]
+text = "Ym mha gyfnod allweddol wyt ti?"
+options = ["CA3", "CA4"]
+
+[questions.translations.ur]
+text = "آپ کس کلیدی مرحلے میں ہیں؟"
+options = ["کے ایس 3", "کے ایس 4"]
+
+[[questions]]
+key = "change"
+kind = "text"
+text = "What needs to change?"
+
+[questions.translations.cy]
+text = "Beth sydd angen newid?"
+"#;
+
 fn write_file(app: &TestApp, name: &str, text: &str) -> String {
     let path = app.dir.path().join(name);
     std::fs::write(&path, text).unwrap();
@@ -137,6 +204,63 @@ on_both_databases! {
         assert!(!refused.status.success());
         assert!(stderr(&refused).contains("line 6: \"year.option.4\" is not a text of this survey"), "{}", stderr(&refused));
         assert_eq!(stdout(&app.heard(&["survey", "export", "feelings"], "")), exported);
+    }
+
+    async fn a_survey_is_answered_in_the_language_chosen_and_every_language_is_counted_as_one(app: TestApp) {
+        stdout(&app.heard(&["survey", "import", &write_file(&app, "voices.toml", IN_THREE_LANGUAGES)], ""));
+        let opened = stdout(&app.heard(&["round", "open", "--survey", "voices", "--round", "R"], ""));
+        let code = opened.lines().last().unwrap().to_owned();
+        let get = |path: String, accept: &'static str| {
+            let request = app.client().get(app.url(&path)).header("accept-language", accept);
+            async move { heard_tests::html::without_templates(&request.send().await.unwrap().text().await.unwrap()) }
+        };
+
+        // A Welsh browser is shown Welsh, marked as Welsh, with every
+        // language offered by its own name.
+        let welcome = get(format!("/survey/{code}"), "cy-GB,cy;q=0.9,en;q=0.5").await;
+        assert!(welcome.contains("lang=\"cy\" dir=\"ltr\""), "{welcome}");
+        assert_eq!(heard_tests::html::h1(&welcome).as_deref(), Some("Dy lais"));
+        for (tag, name) in [("en", "English"), ("cy", "Cymraeg"), ("ur", "اردو")] {
+            assert!(welcome.contains(&format!("href=\"/survey/{code}?lang={tag}\"")), "{tag}: {welcome}");
+            assert!(welcome.contains(&format!("hreflang=\"{tag}\"")) && welcome.contains(name), "{tag}: {welcome}");
+        }
+        assert!(welcome.contains("hreflang=\"cy\" aria-current=\"true\" class=\"language-link\">Cymraeg</a>"), "{welcome}");
+
+        // Answered in Welsh without JavaScript: every step stays Welsh.
+        let question = press_in_language(&app, &welcome, &[], "start").await;
+        assert_eq!(heard_tests::html::h1(&question).as_deref(), Some("Ym mha gyfnod allweddol wyt ti?"));
+        assert!(question.contains("value=\"CA4\""), "{question}");
+        let change = press_in_language(&app, &question, &[("key_stage", "CA4")], "next").await;
+        assert!(change.contains("Beth sydd angen newid?"), "{change}");
+        let ready = press_in_language(&app, &change, &[("change", "Mwy o help")], "next").await;
+        let sent = press_in_language(&app, &ready, &[], "send").await;
+        assert!(sent.contains("data-stage=\"sent\""), "{sent}");
+
+        // The young person's choice of language wins over the browser's;
+        // Urdu reads right to left.
+        let urdu = get(format!("/survey/{code}?lang=ur"), "cy").await;
+        assert!(urdu.contains("lang=\"ur\" dir=\"rtl\""), "{urdu}");
+        assert_eq!(heard_tests::html::h1(&urdu).as_deref(), Some("آپ کی آواز"));
+
+        // The same choice sent in English and in Urdu by tablets; a Welsh
+        // option sent as English is not an option.
+        let send = |client_id: &'static str, language: &'static str, stage: &'static str| {
+            let body = serde_json::json!({
+                "join_code": code, "client_id": client_id, "language": language,
+                "answers": { "key_stage": stage },
+            });
+            let request = app.client().post(app.url("/api/v1/responses")).json(&body);
+            async move { request.send().await.unwrap().status() }
+        };
+        assert_eq!(send("5c0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e01", "en", "KS4").await, StatusCode::CREATED);
+        assert_eq!(send("5c0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e02", "ur", "کے ایس 3").await, StatusCode::CREATED);
+        assert_eq!(send("5c0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e03", "en", "CA4").await, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Counted as one: KS4 from Welsh and English, KS3 from Urdu.
+        let report = stdout(&app.heard(&["report", "--survey", "voices", "--round", "R", "--question", "key_stage"], ""));
+        assert!(report.contains("key_stage,KS4,2,66.7,3"), "{report}");
+        assert!(report.contains("key_stage,KS3,1,33.3,3"), "{report}");
+        assert!(!report.contains("CA4") && !report.contains("کے ایس"), "{report}");
     }
 
     async fn round_open_prints_the_join_code_alone_on_the_last_line_and_close_stops_it(app: TestApp) {

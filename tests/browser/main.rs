@@ -1328,3 +1328,163 @@ async fn a_worker_sets_up_a_second_factor_and_an_admin_manages_accounts() {
     browser.close().await;
     assert_eq!(app.log_in("worker@example.org", PASSWORD).await, None);
 }
+
+/// A survey in English, Welsh and Urdu (see `tests/api/surveys.rs`).
+const IN_THREE_LANGUAGES: &str = r#"slug = "voices"
+title = "Your voice"
+
+[translations.cy]
+title = "Dy lais"
+
+[translations.ur]
+title = "آپ کی آواز"
+
+[[questions]]
+key = "key_stage"
+kind = "single"
+text = "Which key stage are you in?"
+options = ["KS3", "KS4"]
+about_you = true
+
+[questions.translations.cy]
+text = "Ym mha gyfnod allweddol wyt ti?"
+options = ["CA3", "CA4"]
+
+[questions.translations.ur]
+text = "آپ کس کلیدی مرحلے میں ہیں؟"
+options = ["کے ایس 3", "کے ایس 4"]
+
+[[questions]]
+key = "change"
+kind = "text"
+text = "What needs to change?"
+
+[questions.translations.cy]
+text = "Beth sydd angen newid?"
+"#;
+
+/// Imports the survey in three languages and opens a round: its code.
+fn open_three_language_round(app: &TestApp) -> String {
+    let file = app.dir.path().join("voices.toml");
+    std::fs::write(&file, IN_THREE_LANGUAGES).unwrap();
+    for args in [
+        &["survey", "import", file.to_str().unwrap()][..],
+        &["round", "open", "--survey", "voices", "--round", "R"][..],
+    ] {
+        let out = app.heard(args, "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if args[0] == "round" {
+            let printed = String::from_utf8(out.stdout).unwrap();
+            return printed.lines().last().unwrap().to_owned();
+        }
+    }
+    unreachable!("the round was opened")
+}
+
+/// Urdu in a 320px window: laid out right to left (each choice's button on
+/// the right of its words), nothing sideways, 48px targets, and no
+/// accessibility violations, with `lang` and `dir` on what it says.
+#[tokio::test]
+async fn a_survey_in_urdu_reads_right_to_left_at_320_pixels() {
+    let app = TestApp::spawn().await;
+    let code = open_three_language_round(&app);
+    let browser = Browser::open_sized(Js::On, 320, 640).await;
+    browser
+        .goto(&app.url(&format!("/survey/{code}?lang=ur")))
+        .await;
+    browser.wait_for_h1("آپ کی آواز").await;
+    browser
+        .check_accessibility("the welcome screen in Urdu")
+        .await;
+    browser.check_layout("the welcome screen in Urdu").await;
+    browser.click("button[value=start]").await;
+    browser.wait_for_h1("آپ کس کلیدی مرحلے میں ہیں؟").await;
+    browser.check_accessibility("a question in Urdu").await;
+    browser.check_layout("a question in Urdu").await;
+    let sides = browser
+        .run_script(
+            "const screen = document.getElementById('survey-screen');
+             const box = (css) => screen.querySelector(css).getBoundingClientRect();
+             return { lang: screen.closest('[lang]').lang, dir: getComputedStyle(screen).direction,
+                      input: box('.choice-input').left, label: box('.choice-label').left };",
+        )
+        .await;
+    assert_eq!(sides["lang"], "ur", "{sides}");
+    assert_eq!(sides["dir"], "rtl", "{sides}");
+    assert!(
+        sides["input"].as_f64().unwrap() > sides["label"].as_f64().unwrap(),
+        "right to left, a choice's button is on the right of its words: {sides}"
+    );
+    browser.close().await;
+}
+
+/// Welsh with JavaScript on: the tablet client moves through the Welsh
+/// screens, reads aloud in Welsh, and sends the language with the answers;
+/// the choice is stored as the survey's own option.
+#[tokio::test]
+async fn a_survey_in_welsh_is_answered_with_javascript_on_and_stored_as_one_with_english() {
+    let app = TestApp::spawn().await;
+    let code = open_three_language_round(&app);
+    let browser = Browser::open(Js::On).await;
+    browser
+        .goto(&app.url(&format!("/survey/{code}?lang=cy")))
+        .await;
+    browser.wait_for_h1("Dy lais").await;
+    browser
+        .check_accessibility("the welcome screen in Welsh")
+        .await;
+    browser.click("button[value=start]").await;
+    browser.wait_for_h1("Ym mha gyfnod allweddol wyt ti?").await;
+    // A tablet with a Welsh voice reads in Welsh; one with only English
+    // voices says it cannot, rather than reading Welsh with English sounds.
+    browser
+        .run_script(
+            "window.heardSpoken = []; speechSynthesis.speak = u => window.heardSpoken.push(u.lang);
+             speechSynthesis.getVoices = () => [{ lang: 'en-GB' }, { lang: 'cy-GB' }];",
+        )
+        .await;
+    browser.click("button.read-aloud").await;
+    assert_eq!(
+        browser
+            .run_script("return window.heardSpoken.join();")
+            .await,
+        "cy"
+    );
+    browser
+        .run_script("speechSynthesis.getVoices = () => [{ lang: 'en-GB' }, { lang: 'en_US' }];")
+        .await;
+    browser.click("button.read-aloud").await;
+    assert_eq!(
+        browser
+            .run_script("return window.heardSpoken.join();")
+            .await,
+        "cy"
+    );
+    browser
+        .wait_for_text("This tablet has no voice for Cymraeg, so it cannot read this aloud.")
+        .await;
+    browser.click("label[for=answer-1]").await;
+    browser.click("button[value=next]").await;
+    browser.wait_for_h1("Beth sydd angen newid?").await;
+    browser.type_into("#answer", "Mwy o help").await;
+    browser.click("button[value=next]").await;
+    browser.click("button[value=send]").await;
+    wait_until_stored(&app, "the Welsh survey was never stored").await;
+    browser.close().await;
+
+    use sqlx::Row;
+    let db = app.database().await;
+    let row = sqlx::query(
+        "SELECT r.language, a.value FROM responses r JOIN answers a ON a.response_id = r.id \
+         JOIN questions q ON q.id = a.question_id WHERE q.key = 'key_stage'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(row.get::<String, _>("language"), "cy");
+    assert_eq!(row.get::<String, _>("value"), "KS4");
+}

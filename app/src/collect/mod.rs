@@ -18,6 +18,7 @@ pub mod submit;
 pub use screens::{ScreenTemplates, SurveyScreenView};
 
 use crate::domain::join_code::JoinCode;
+use crate::domain::languages::Language;
 use crate::domain::progress::{Progress, Screen};
 use crate::domain::survey::{Question, Survey};
 use crate::error::AppError;
@@ -79,7 +80,11 @@ pub fn is_young_persons_path(path: &str) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SurveyState {
     pub code: String,
+    /// The survey in the language the young person reads it in.
     pub survey: Survey,
+    pub language: Language,
+    /// Every language the survey is offered in, its own first.
+    pub offered: Vec<Language>,
     pub progress: Progress,
     pub stage: Stage,
     /// The receipt code of the answers just sent (see `domain::receipt`),
@@ -107,6 +112,8 @@ impl SurveyState {
     pub fn start(code: String, survey: Survey, client_id: String) -> SurveyState {
         SurveyState {
             code,
+            language: survey.languages.default.clone(),
+            offered: survey.languages.offered().into_iter().cloned().collect(),
             survey,
             progress: Progress::start(client_id),
             stage: Stage::Answering,
@@ -150,6 +157,8 @@ impl SurveyState {
         let has_forms = !matches!(view, ScreenView::Sending | ScreenView::Thanks { .. });
         SurveyScreen {
             code: self.code.clone(),
+            language: self.language.clone(),
+            offered: self.offered.clone(),
             title: survey.title.clone(),
             hidden: if has_forms {
                 progress.hidden_fields(survey)
@@ -171,6 +180,11 @@ impl SurveyState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SurveyScreen {
     pub code: String,
+    /// The language the screen is in (its forms keep it) ...
+    pub language: Language,
+    /// ... and the others the young person may choose on the welcome
+    /// screen.
+    pub offered: Vec<Language>,
     pub title: String,
     /// Hidden fields the screen's forms carry (see `domain::progress`).
     pub hidden: Vec<(String, String)>,
@@ -221,7 +235,10 @@ pub enum Delivery {
 /// The survey state for `code`: the one a posted form led to (the POST
 /// handler puts the outcome in context), or a fresh start.
 #[server(endpoint = "load_survey_state")]
-pub async fn load_survey_state(code: String) -> Result<SurveyState, AppError> {
+pub async fn load_survey_state(
+    code: String,
+    language: Option<String>,
+) -> Result<SurveyState, AppError> {
     use submit::Lookup;
     let state = crate::state::app_state()?;
     let Some(parts) = use_context::<http::request::Parts>() else {
@@ -249,9 +266,24 @@ pub async fn load_survey_state(code: String) -> Result<SurveyState, AppError> {
     let code = JoinCode::parse(&round.join_code).map_err(|_| AppError::Internal)?;
     let outcome = use_context::<submit::StepOutcome>();
     let token = submit::open_token(&state.round_key, &round.round_id, crate::db::now());
+    let languages = &round.survey.languages;
+    let accept_language = parts
+        .headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let language = languages
+        .for_request(language.as_deref(), accept_language)
+        .clone();
+    let offered = languages.offered().into_iter().cloned().collect();
+    let mut survey = crate::domain::languages::translated(&round.survey, &language);
+    // The page needs the survey in one language only.
+    survey.languages = Default::default();
     Ok(submit::state_for(
         &code,
-        round.survey.clone().for_young_people(),
+        survey.for_young_people(),
+        language,
+        offered,
         outcome,
         token,
     ))
@@ -313,8 +345,12 @@ pub fn JoinPage() -> impl IntoView {
 #[component]
 pub fn SurveyPage() -> impl IntoView {
     let params = use_params_map();
-    let code = move || params.read().get("code").unwrap_or_default();
-    let state = Resource::new(code, load_survey_state);
+    let query = use_query_map();
+    let asked = move || {
+        let code = params.read().get("code").unwrap_or_default();
+        (code, query.read().get("lang"))
+    };
+    let state = Resource::new(asked, |(code, language)| load_survey_state(code, language));
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -339,6 +375,7 @@ fn LiveSurvey(initial: SurveyState) -> impl IntoView {
     let for_client = serde_json::json!({
         "code": initial.code,
         "token": initial.open_token,
+        "language": initial.language.tag(),
         "questions": initial
             .survey
             .questions
@@ -353,12 +390,22 @@ fn LiveSurvey(initial: SurveyState) -> impl IntoView {
         Stage::Sent => "sent",
     };
     let step = initial.progress.step;
+    let (lang, dir) = (
+        initial.language.tag().to_owned(),
+        initial.language.direction(),
+    );
     let (code, survey) = (initial.code.clone(), initial.survey.clone());
+    let (language, offered) = (initial.language.clone(), initial.offered.clone());
+    // `lang` and `dir` on what the young person reads, so a screen reader
+    // speaks it in its language and it lays out right to left where the
+    // language does (Heard's own pages around it stay as they are).
     view! {
-        <div id="survey-screen" data-survey=for_client data-step=step data-stage=stage>
-            <SurveyScreenView screen=initial.screen()/>
+        <div class="survey-language" lang=lang dir=dir>
+            <div id="survey-screen" data-survey=for_client data-step=step data-stage=stage>
+                <SurveyScreenView screen=initial.screen()/>
+            </div>
+            <ScreenTemplates code survey language offered/>
         </div>
-        <ScreenTemplates code survey/>
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::{Delivery, ScreenView, SurveyScreen};
 use crate::domain::answers::MAX_TEXT_CHARS;
+use crate::domain::languages::Language;
 use crate::domain::progress::{ANSWER_PREFIX, FIELD_NAV, Nav};
 use crate::domain::survey::{Question, QuestionKind, Survey};
 use crate::ui::ErrorSummary;
@@ -34,10 +35,17 @@ pub fn SurveyScreenView(screen: SurveyScreen) -> impl IntoView {
 /// the pages without JavaScript, so both say the same; the answers, the
 /// count on "ready to send" and the receipt are filled in on the tablet.
 #[component]
-pub fn ScreenTemplates(code: String, survey: Survey) -> impl IntoView {
+pub fn ScreenTemplates(
+    code: String,
+    survey: Survey,
+    language: Language,
+    offered: Vec<Language>,
+) -> impl IntoView {
     let question_count = survey.questions.len();
     let base = |step: usize, view: ScreenView| SurveyScreen {
         code: code.clone(),
+        language: language.clone(),
+        offered: offered.clone(),
         title: survey.title.clone(),
         hidden: Vec::new(),
         step,
@@ -107,7 +115,8 @@ fn title_for(screen: &SurveyScreen) -> String {
 /// A screen without its window title.
 #[component]
 fn ScreenBody(screen: SurveyScreen) -> impl IntoView {
-    let action = format!("/survey/{}", screen.code);
+    // The language stays with every step, without JavaScript too.
+    let action = format!("/survey/{}?lang={}", screen.code, screen.language);
     let speech = speech_for(&screen);
     let progress = match &screen.view {
         ScreenView::Question { number, .. } => {
@@ -118,7 +127,7 @@ fn ScreenBody(screen: SurveyScreen) -> impl IntoView {
     let problem = screen.problem.clone().map(
         |message| view! { <ErrorSummary problems=vec![("survey-form".to_owned(), message)]/> },
     );
-    let read_aloud = view! { <ReadAloud text=speech/> };
+    let read_aloud = view! { <ReadAloud text=speech language=screen.language.clone()/> };
     let body = match screen.view {
         ScreenView::Sending => {
             return view! { <h1>"Sending your answers…"</h1> }.into_any();
@@ -126,7 +135,15 @@ fn ScreenBody(screen: SurveyScreen) -> impl IntoView {
         ScreenView::Thanks { delivery, receipt } => {
             return view! { {read_aloud} <Thanks delivery receipt code=screen.code/> }.into_any();
         }
-        ScreenView::Welcome => view! { <Welcome title=screen.title.clone()/> }.into_any(),
+        ScreenView::Welcome => view! {
+            <Welcome
+                title=screen.title.clone()
+                code=screen.code.clone()
+                language=screen.language.clone()
+                offered=screen.offered.clone()
+            />
+        }
+        .into_any(),
         ScreenView::Question {
             question, values, ..
         } => view! { <QuestionScreen question values/> }.into_any(),
@@ -235,13 +252,20 @@ fn delivery_message(delivery: Delivery) -> &'static str {
 /// Speaks the screen (`data-say`) with the browser's speech synthesis.
 /// Shown only once the tablet client is running and the browser can
 /// speak; otherwise hidden, so it is never a dead button.
+/// Reads in the screen's language; where the tablet has no voice for it,
+/// the client shows `no-voice` instead of reading in the wrong one.
 #[component]
-fn ReadAloud(text: String) -> impl IntoView {
+fn ReadAloud(text: String, language: Language) -> impl IntoView {
+    let no_voice = format!(
+        "This tablet has no voice for {}, so it cannot read this aloud.",
+        language.own_name()
+    );
     view! {
         <button type="button" class="read-aloud" data-say=text>
             <span aria-hidden="true">"🔊 "</span>
             "Read aloud"
         </button>
+        <p class="no-voice hint" role="status" hidden>{no_voice}</p>
     }
 }
 
@@ -255,8 +279,44 @@ fn NavButton(nav: Nav, label: &'static str, #[prop(optional)] secondary: bool) -
 }
 
 #[component]
-fn Welcome(title: String) -> impl IntoView {
+fn Welcome(
+    title: String,
+    code: String,
+    language: Language,
+    offered: Vec<Language>,
+) -> impl IntoView {
+    // Each language named in itself, and marked as such, so a young person
+    // finds theirs and a screen reader says it right. Plain links: a new
+    // page in that language, with or without JavaScript.
+    let choices = (offered.len() > 1).then(|| {
+        let links = offered
+            .into_iter()
+            .map(|other| {
+                let current = (other == language).then_some("true");
+                view! {
+                    <li>
+                        <a
+                            class="language-link"
+                            href=format!("/survey/{code}?lang={other}")
+                            lang=other.tag().to_owned()
+                            dir=other.direction()
+                            hreflang=other.tag().to_owned()
+                            aria-current=current
+                        >
+                            {other.own_name().to_owned()}
+                        </a>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <nav class="languages" aria-label="Language">
+                <ul class="language-list">{links}</ul>
+            </nav>
+        }
+    });
     view! {
+        {choices}
         <h1>{title}</h1>
         <p class="lead">"We want to know what you think."</p>
         <ul class="list">{WELCOME_POINTS.map(|point| view! { <li>{point}</li> }).to_vec()}</ul>

@@ -5,6 +5,7 @@ use super::{Stage, SurveyState};
 use crate::db::{Counted, Db, DbError, RoundForCode, StoreOutcome, Written, now, start_of_day};
 use crate::domain::answers::{AnswerError, Answers};
 use crate::domain::join_code::JoinCode;
+use crate::domain::languages::{self, Language};
 use crate::domain::late::{LateProof, LateRefusal, OpenToken, accepts_late};
 use crate::domain::progress::{Progress, Step};
 use crate::domain::receipt::Receipt;
@@ -124,6 +125,10 @@ struct Submission {
     /// since 1970).
     #[serde(default)]
     finished_at: Option<i64>,
+    /// The language the survey was answered in (a tag such as `cy`); the
+    /// survey's own when none is given.
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// A round's open token, handed out with its survey page: the time, and
@@ -192,11 +197,19 @@ pub async fn receive_json(
         ),
         finished_at: submission.finished_at,
     };
+    let languages = &round.survey.languages;
+    let language = match &submission.language {
+        None => languages.default.clone(),
+        Some(tag) => languages
+            .choose(&Language::parse(tag).map_err(SubmitError::Malformed)?)
+            .clone(),
+    };
     save_response(
         state,
         &round,
         &submission.client_id,
         submitted,
+        &language,
         source,
         late,
         vec![throttle::mark(JOIN_CODE_WORKED, source, &round.join_code)],
@@ -210,11 +223,13 @@ pub async fn receive_json(
 /// hashed network address) may send at most [`SUBMISSIONS_PER_ROUND`] to
 /// one round an hour: far more than a class can, far fewer than a script
 /// flooding a round with made-up answers.
+#[allow(clippy::too_many_arguments)]
 pub async fn save_response<I>(
     state: &AppState,
     round: &RoundForCode,
     client_id: &str,
     submitted: I,
+    language: &Language,
     source: &str,
     late: LateProof,
     marks: Vec<(String, i64)>,
@@ -228,6 +243,18 @@ where
         return Err(SubmitError::BadClientId);
     };
     let client_id = client_id.as_str();
+    // A choice is stored as the survey's own option, whatever language it
+    // was made in, so every language is counted together.
+    let submitted = submitted.into_iter().map(|(key, values)| {
+        let values = values
+            .into_iter()
+            .map(|value| {
+                languages::stored_option(&round.survey, language, &key, &value)
+                    .map_or(value, str::to_owned)
+            })
+            .collect();
+        (key, values)
+    });
     let answers = Answers::validate(&round.survey, submitted)?;
     if !round.is_open
         && let Err(refusal) = accepts_late(round.closed_at, round.late_hours, late, now())
@@ -256,6 +283,7 @@ where
             round,
             client_id,
             &answers,
+            language,
             &concerns,
             start_of_day(at),
             Counted {
@@ -385,6 +413,8 @@ pub async fn take_step(
     state: &AppState,
     code: &str,
     fields: &[(String, String)],
+    asked_language: Option<&str>,
+    accept_language: &str,
     source: &str,
 ) -> Result<Option<StepOutcome>, DbError> {
     // An unknown, closed or throttled code: the screen rendered next says
@@ -410,7 +440,15 @@ pub async fn take_step(
             return Ok(Some(StepOutcome::Unreadable));
         }
     };
-    Ok(Some(match progress.advance(nav, &round.survey) {
+    // The survey as this young person reads it (the form's address names
+    // the language its screens were drawn in).
+    let language = round
+        .survey
+        .languages
+        .for_request(asked_language, accept_language)
+        .clone();
+    let shown = languages::translated(&round.survey, &language);
+    Ok(Some(match progress.advance(nav, &shown) {
         Step::Show(progress) => StepOutcome::Show(progress),
         Step::Send(progress) => {
             let submitted = progress.answers.clone().into_iter();
@@ -424,6 +462,7 @@ pub async fn take_step(
                 &round,
                 &progress.client_id,
                 submitted,
+                &language,
                 source,
                 late,
                 Vec::new(),
@@ -450,6 +489,8 @@ pub async fn take_step(
 pub fn state_for(
     code: &JoinCode,
     survey: Survey,
+    language: Language,
+    offered: Vec<Language>,
     outcome: Option<StepOutcome>,
     open_token: String,
 ) -> SurveyState {
@@ -473,6 +514,8 @@ pub fn state_for(
     SurveyState {
         code: code.to_string(),
         survey,
+        language,
+        offered,
         progress,
         stage,
         receipt,

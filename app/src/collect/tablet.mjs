@@ -436,6 +436,7 @@ function submission(clientId) {
     answers,
     open_token: survey.token,
     finished_at: Math.floor(Date.now() / 1000),
+    language: survey.language,
   });
 }
 
@@ -546,9 +547,21 @@ function showKept() {
 
 // --- Read aloud ---
 
-function speak(text) {
-  const utterance = new SpeechSynthesisUtterance(text);
-  utterance.lang = 'en-GB';
+/** Reads the button's text in the language of the screen it is on: the
+ * browser picks a voice by `lang`. A tablet with no voice for it would read
+ * with the wrong sounds, so it says so plainly instead (`.no-voice`). An
+ * empty voice list means the browser has not loaded them yet, not that
+ * there are none. */
+function speak(button) {
+  const lang = (button.closest('[lang]') || document.documentElement).lang || 'en-GB';
+  const primary = (l) => l.toLowerCase().replace('_', '-').split('-')[0];
+  const voices = speechSynthesis.getVoices();
+  const noVoice = voices.length > 0 && !voices.some((v) => primary(v.lang) === primary(lang));
+  const notice = button.nextElementSibling;
+  if (notice && notice.classList.contains('no-voice')) notice.hidden = !noVoice;
+  if (noVoice) return;
+  const utterance = new SpeechSynthesisUtterance(button.dataset.say);
+  utterance.lang = lang;
   utterance.rate = 0.9;
   speechSynthesis.cancel();
   speechSynthesis.speak(utterance);
@@ -562,7 +575,7 @@ function takeOver() {
   document.addEventListener('click', (event) => {
     const target = event.target.closest ? event.target : event.target.parentElement;
     const button = target && target.closest('.read-aloud');
-    if (button) speak(button.dataset.say);
+    if (button) speak(button);
     // "Finish": the next young person starts here, with no page load, so a
     // tablet that is offline stays on the survey.
     if (screen && target && target.closest('[data-finish]')) {
@@ -578,7 +591,11 @@ function takeOver() {
     progress = progressOf(document.getElementById('survey-form'));
     shown = screen.dataset.stage === 'answering' || screen.dataset.stage === 'problem' ? String(progress.step) : screen.dataset.stage;
     const saved = load(progressKey());
-    if (screen.dataset.stage === 'answering' && progress.step === 0 && saved && saved.client_id) {
+    progress.language = survey.language;
+    // Answers begun in another language are not picked up: their choices
+    // are that language's words, which this page's screens do not show.
+    const sameLanguage = saved && (saved.language === undefined || saved.language === survey.language);
+    if (screen.dataset.stage === 'answering' && progress.step === 0 && saved && saved.client_id && sameLanguage) {
       progress = saved;
       show(String(progress.step));
     }

@@ -26,11 +26,13 @@ impl Db {
     /// commit; see `submissions`). Counts the survey as `counted` says in
     /// the same transaction, so a refused survey
     /// leaves nothing behind and a stored one is counted exactly once.
+    #[allow(clippy::too_many_arguments)]
     pub async fn store_response(
         &self,
         round: &RoundForCode,
         client_id: &str,
         answers: &Answers,
+        language: &crate::domain::languages::Language,
         concerns: &[Concern],
         submitted_on: i64,
         counted: Counted,
@@ -59,6 +61,7 @@ impl Db {
                 round_id: round.round_id.clone(),
                 client_id: client_id.to_owned(),
                 fingerprint: answers.fingerprint(),
+                language: language.tag().to_owned(),
                 values,
                 concerns: concerns.to_vec(),
                 submitted_on,

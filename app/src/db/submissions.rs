@@ -49,6 +49,8 @@ pub struct NewResponse {
     pub client_id: String,
     /// Identifies the answers, so a repeat is told from a reused id.
     pub fingerprint: String,
+    /// The language the survey was answered in (a tag).
+    pub language: String,
     /// Every value given.
     pub values: Vec<NewAnswer>,
     pub concerns: Vec<Concern>,
@@ -317,8 +319,8 @@ async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, Db
         .chunks(ROWS_A_STATEMENT)
     {
         let sql = format!(
-            "INSERT INTO responses (id, round_id, client_id, fingerprint, submitted_on) VALUES {}",
-            rows_of_placeholders(chunk.len(), 5)
+            "INSERT INTO responses (id, round_id, client_id, fingerprint, submitted_on, language) VALUES {}",
+            rows_of_placeholders(chunk.len(), 6)
         );
         let mut insert = sqlx::query(&sql);
         for (i, id) in chunk {
@@ -328,7 +330,8 @@ async fn write_together(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, Db
                 .bind(response.round_id.as_str())
                 .bind(response.client_id.as_str())
                 .bind(response.fingerprint.as_str())
-                .bind(response.submitted_on);
+                .bind(response.submitted_on)
+                .bind(response.language.as_str());
         }
         insert.execute(&mut *tx).await?;
     }

@@ -197,6 +197,17 @@ impl Languages {
             .unwrap_or(&self.default)
     }
 
+    /// The language a page is shown in: the one its address asks for
+    /// (`?lang=cy`, the young person's choice) if the survey is offered in
+    /// it, else the first of the browser's the survey is offered in, else
+    /// the survey's own.
+    pub fn for_request(&self, asked: Option<&str>, accept_language: &str) -> &Language {
+        match asked.map(Language::parse) {
+            Some(Ok(wanted)) => self.choose(&wanted),
+            _ => self.from_accept_language(accept_language),
+        }
+    }
+
     /// The first of a browser's `Accept-Language` languages the survey is
     /// offered in, or the survey's own.
     pub fn from_accept_language(&self, header: &str) -> &Language {

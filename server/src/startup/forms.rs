@@ -71,7 +71,27 @@ pub async fn survey_step(
         return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response();
     };
     let source = state.source_of(&parts);
-    let outcome = match submit::take_step(&state, &code, &fields, &source).await {
+    // The screens' forms name their language in the address (`?lang=cy`).
+    let asked_language = parts.uri.query().and_then(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "lang")
+            .map(|(_, value)| value.into_owned())
+    });
+    let accept_language = parts
+        .headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let outcome = match submit::take_step(
+        &state,
+        &code,
+        &fields,
+        asked_language.as_deref(),
+        accept_language,
+        &source,
+    )
+    .await
+    {
         Ok(outcome) => outcome,
         Err(error) => {
             tracing::error!(%error, "survey step failed");
