@@ -95,38 +95,12 @@ async fn press_in_language(
 }
 
 /// A survey in English, Welsh and Urdu.
-const IN_THREE_LANGUAGES: &str = r#"slug = "voices"
-title = "Your voice"
-
-[translations.cy]
-title = "Dy lais"
-
-[translations.ur]
-title = "آپ کی آواز"
-
-[[questions]]
-key = "key_stage"
-kind = "single"
-text = "Which key stage are you in?"
-options = ["KS3", "KS4"]
-about_you = true
-
-[questions.translations.cy]
-text = "Ym mha gyfnod allweddol wyt ti?"
-options = ["CA3", "CA4"]
-
-[questions.translations.ur]
-text = "آپ کس کلیدی مرحلے میں ہیں؟"
-options = ["کے ایس 3", "کے ایس 4"]
-
-[[questions]]
-key = "change"
-kind = "text"
-text = "What needs to change?"
-
-[questions.translations.cy]
-text = "Beth sydd angen newid?"
-"#;
+fn in_three_languages() -> String {
+    heard_tests::workspace_root()
+        .join("tests/fixtures/voices-in-three-languages.toml")
+        .display()
+        .to_string()
+}
 
 fn write_file(app: &TestApp, name: &str, text: &str) -> String {
     let path = app.dir.path().join(name);
@@ -207,7 +181,7 @@ on_both_databases! {
     }
 
     async fn a_survey_is_answered_in_the_language_chosen_and_every_language_is_counted_as_one(app: TestApp) {
-        stdout(&app.heard(&["survey", "import", &write_file(&app, "voices.toml", IN_THREE_LANGUAGES)], ""));
+        stdout(&app.heard(&["survey", "import", &in_three_languages()], ""));
         let opened = stdout(&app.heard(&["round", "open", "--survey", "voices", "--round", "R"], ""));
         let code = opened.lines().last().unwrap().to_owned();
         let get = |path: String, accept: &'static str| {

@@ -1329,44 +1329,9 @@ async fn a_worker_sets_up_a_second_factor_and_an_admin_manages_accounts() {
     assert_eq!(app.log_in("worker@example.org", PASSWORD).await, None);
 }
 
-/// A survey in English, Welsh and Urdu (see `tests/api/surveys.rs`).
-const IN_THREE_LANGUAGES: &str = r#"slug = "voices"
-title = "Your voice"
-
-[translations.cy]
-title = "Dy lais"
-
-[translations.ur]
-title = "آپ کی آواز"
-
-[[questions]]
-key = "key_stage"
-kind = "single"
-text = "Which key stage are you in?"
-options = ["KS3", "KS4"]
-about_you = true
-
-[questions.translations.cy]
-text = "Ym mha gyfnod allweddol wyt ti?"
-options = ["CA3", "CA4"]
-
-[questions.translations.ur]
-text = "آپ کس کلیدی مرحلے میں ہیں؟"
-options = ["کے ایس 3", "کے ایس 4"]
-
-[[questions]]
-key = "change"
-kind = "text"
-text = "What needs to change?"
-
-[questions.translations.cy]
-text = "Beth sydd angen newid?"
-"#;
-
 /// Imports the survey in three languages and opens a round: its code.
 fn open_three_language_round(app: &TestApp) -> String {
-    let file = app.dir.path().join("voices.toml");
-    std::fs::write(&file, IN_THREE_LANGUAGES).unwrap();
+    let file = heard_tests::workspace_root().join("tests/fixtures/voices-in-three-languages.toml");
     for args in [
         &["survey", "import", file.to_str().unwrap()][..],
         &["round", "open", "--survey", "voices", "--round", "R"][..],
