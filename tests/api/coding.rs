@@ -297,6 +297,37 @@ async fn walk_both_ways(
 }
 
 on_both_databases! {
+    async fn each_answer_is_suggested_for_by_the_rules_of_its_own_language(app: TestApp) {
+        set_up(&app);
+        let file = heard_tests::workspace_root().join("tests/fixtures/voices-in-three-languages.toml");
+        assert!(app.heard(&["survey", "import", file.to_str().unwrap()], "").status.success());
+        let opened = app.heard(&["round", "open", "--survey", "voices", "--round", "Spoken"], "");
+        let code = String::from_utf8(opened.stdout).unwrap().lines().last().unwrap().to_owned();
+        for (n, language, text) in [(1, "cy", "Dylen nhw wrando arnon ni"), (2, "en", "They never listened"), (3, "pl", "Nikt nie chciał słuchać")] {
+            let body = json!({"join_code": code, "client_id": format!("6a1c2a55-54b8-4a52-9d0c-8d0f6f4e2c1{n}"), "language": language, "answers": {"change": text}});
+            let response = app.client().post(app.url("/api/v1/responses")).json(&body).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+        }
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'Spoken'")
+            .fetch_one(&app.database().await)
+            .await
+            .unwrap();
+        let sheet = sheet(&app, &round, "main", &worker).await;
+        // The survey is not offered in Polish: that answer was given in the
+        // survey's English, and is kept as such.
+        for (text, language, word) in [("Dylen nhw wrando arnon ni", "cy", "wrando"), ("They never listened", "en", "listened"), ("Nikt nie chciał słuchać", "en", "słuchać")] {
+            let shown = answer(&sheet, text);
+            assert_eq!(shown["language"], language, "{shown}");
+            assert_eq!(shown["suggestions"][0]["theme"], "Connect and belong", "{shown}");
+            assert_eq!(shown["suggestions"][0]["words"], json!([word]), "{shown}");
+        }
+        // Accepting the suggestions codes each by its own language's match.
+        let ids: Vec<&str> = sheet["answers"].as_array().unwrap().iter().map(|a| a["response_id"].as_str().unwrap()).collect();
+        let (status, coded) = json_call(&app, "bulk_accept", json!({"round_id": round, "question": "change", "response_ids": ids}), &worker).await;
+        assert_eq!((status, coded), (StatusCode::OK, json!(3)));
+    }
+
     async fn workers_code_answers_by_hand_or_by_suggestion_and_every_change_is_recorded(app: TestApp) {
         set_up(&app);
         let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();

@@ -449,6 +449,30 @@ on_both_databases! {
 }
 
 on_both_databases! {
+    async fn suggestions_match_each_language_by_its_own_rules(app: TestApp) {
+        stdout(&app.heard(&["survey", "import", &in_three_languages()], ""));
+        let suggest = |language: &str, text: &str| {
+            stdout(&app.heard(&["suggest", "--survey", "voices", "--question", "change", "--language", language, text], ""))
+        };
+        // Welsh: "gwrando" found mutated ("i wrando": soft) and
+        // "cefnogaeth" aspirated ("ei chefnogaeth").
+        assert_eq!(
+            suggest("cy", "Dylen nhw wrando arnon ni a rhoi ei chefnogaeth"),
+            "text,theme,score,matched\nDylen nhw wrando arnon ni a rhoi ei chefnogaeth,Connect and belong,1,wrando\n\
+             Dylen nhw wrando arnon ni a rhoi ei chefnogaeth,Help and support,1,chefnogaeth\n"
+        );
+        // English rules do not know Welsh mutations.
+        assert!(suggest("en", "Dylen nhw wrando arnon ni").ends_with(",,,\n"));
+        // Polish: words as written (no stemmer), whatever their case.
+        assert_eq!(
+            suggest("pl", "Potrzebuję POMOCY i żeby słuchać"),
+            "text,theme,score,matched\nPotrzebuję POMOCY i żeby słuchać,Connect and belong,1,słuchać\n\
+             Potrzebuję POMOCY i żeby słuchać,Help and support,1,POMOCY\n"
+        );
+        let refused = app.heard(&["suggest", "--survey", "voices", "--question", "change", "--language", "welsh", "x"], "");
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("\"welsh\" is not a language tag"));
+    }
+
     async fn suggest_prints_ranked_themes_with_the_words_that_matched(app: TestApp) {
         let file = write_file(&app, "feelings.toml", FEELINGS);
         stdout(&app.heard(&["survey", "import", &file], ""));

@@ -442,6 +442,7 @@ impl Db {
             let redacted: Option<String> = row.try_get("redacted")?;
             let approved: Option<i64> = row.try_get("approved_at")?;
             answers.push(AnswerToCode {
+                language: None,
                 response_id: row.try_get("response_id")?,
                 text: row.try_get("value")?,
                 about_you: vec![String::new(); attribute_ids.len()],
@@ -707,6 +708,32 @@ impl Db {
         row.map(|row| row.try_get("value"))
             .transpose()
             .map_err(Into::into)
+    }
+
+    /// The language each of `response_ids` was answered in, where known
+    /// (not for responses stored before surveys had languages, nor
+    /// imported ones).
+    pub async fn response_languages(
+        &self,
+        response_ids: &[&str],
+    ) -> Result<HashMap<String, String>, DbError> {
+        // A few dozen ids a statement, as in `uncoded_answers_among`.
+        const IDS_A_STATEMENT: usize = 48;
+        let mut languages = HashMap::new();
+        for ids in response_ids.chunks(IDS_A_STATEMENT) {
+            let sql = format!(
+                "SELECT id, language FROM responses WHERE language IS NOT NULL AND id IN {}",
+                super::submissions::placeholders_from(1, 1, ids.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in ids {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                languages.insert(row.try_get("id")?, row.try_get("language")?);
+            }
+        }
+        Ok(languages)
     }
 
     /// Of `response_ids`, the answers to question `question_id` in round

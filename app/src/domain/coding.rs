@@ -54,6 +54,9 @@ pub struct QuoteState {
 pub struct AnswerToCode {
     pub response_id: String,
     pub text: String,
+    /// The language it was written in (a tag), where known.
+    #[serde(default)]
+    pub language: Option<String>,
     /// The young person's about-you answers, in the sheet's attribute order
     /// (empty where skipped).
     pub about_you: Vec<String>,
@@ -495,6 +498,7 @@ mod tests {
 
     fn answer(themes: &[&str], flagged: bool, about_you: &[&str]) -> AnswerToCode {
         AnswerToCode {
+            language: None,
             response_id: String::new(),
             text: String::new(),
             about_you: about_you.iter().map(|s| s.to_string()).collect(),

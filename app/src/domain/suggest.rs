@@ -9,6 +9,7 @@
 //! two-word phrase counts more than a single word and saying a word twice
 //! counts a little, not double.
 
+use super::languages::Language;
 use super::survey::Theme;
 use super::text::{Found, PhraseFinder, WordCache};
 use serde::{Deserialize, Serialize};
@@ -42,7 +43,14 @@ pub struct Suggester {
 }
 
 impl Suggester {
+    /// Suggests for answers in English.
     pub fn new(themes: &[Theme]) -> Suggester {
+        Suggester::in_language(themes, &Language::english())
+    }
+
+    /// Suggests for answers written in `language`: its words matched by
+    /// that language's stemmer, or as written (see `text`).
+    pub fn in_language(themes: &[Theme], language: &Language) -> Suggester {
         let mut phrases = Vec::new();
         let mut phrase_theme = Vec::new();
         for (index, theme) in themes.iter().enumerate() {
@@ -55,7 +63,7 @@ impl Suggester {
             }
         }
         Suggester {
-            finder: PhraseFinder::new(phrases),
+            finder: PhraseFinder::new_in(phrases, language),
             phrase_theme,
         }
     }
@@ -80,6 +88,31 @@ impl Suggester {
                 .map(|a| self.suggest_with(&mut cache, a))
                 .collect()
         })
+    }
+
+    /// Suggestions for answers in several languages, in order: each
+    /// answer matched by the rules of its language (`None`: English, as
+    /// answers from before surveys had languages were).
+    pub fn suggest_in_languages(
+        themes: &[Theme],
+        answers: &[(&str, Option<&str>)],
+    ) -> Vec<Vec<Suggestion>> {
+        let mut by_language: std::collections::BTreeMap<Language, Vec<usize>> = Default::default();
+        for (i, (_, tag)) in answers.iter().enumerate() {
+            let language = tag
+                .and_then(|tag| Language::parse(tag).ok())
+                .unwrap_or_default();
+            by_language.entry(language).or_default().push(i);
+        }
+        let mut ranked = vec![Vec::new(); answers.len()];
+        for (language, indices) in by_language {
+            let suggester = Suggester::in_language(themes, &language);
+            let texts: Vec<&str> = indices.iter().map(|&i| answers[i].0).collect();
+            for (i, suggestions) in indices.into_iter().zip(suggester.suggest_many(&texts)) {
+                ranked[i] = suggestions;
+            }
+        }
+        ranked
     }
 
     fn rank(&self, found: Vec<Found>) -> Vec<Suggestion> {

@@ -159,6 +159,11 @@ pub struct SuggestArgs {
     survey: String,
     #[arg(long)]
     question: String,
+    /// The language the answers are written in (a tag: cy, pl, ro, ...):
+    /// its stemmer where Heard has one, its words as written where not,
+    /// and in Welsh a keyword's mutated forms. English if not given.
+    #[arg(long, value_name = "LANGUAGE", default_value = "en")]
+    language: String,
     /// The answer; without it, one answer per line on standard input.
     text: Option<String>,
 }
@@ -502,15 +507,18 @@ pub async fn suggest(database_url: &str, args: SuggestArgs) -> anyhow::Result<()
     let SuggestArgs {
         survey: slug,
         question: key,
+        language,
         text,
     } = args;
+    let language = Language::parse(&language).map_err(anyhow::Error::msg)?;
     let db = Db::connect(database_url).await?;
     let (_, survey) = survey_by_slug(&db, &slug).await?;
     let question = question_by_key(&survey, &key)?;
     if question.themes().iter().all(|t| t.keywords.is_empty()) {
         bail!("question \"{key}\" has no themes with keywords to suggest from");
     }
-    print_suggestions(text, &Suggester::new(question.themes()), question.themes())
+    let suggester = Suggester::in_language(question.themes(), &language);
+    print_suggestions(text, &suggester, question.themes())
 }
 
 /// Input `heard suggest` hands a core at a time: whole lines, about this

@@ -131,7 +131,7 @@ pub(super) fn AnswerRow(
                     }).collect_view()}
                 </p>
             })}
-            <p class="answer-text">
+            <p class="answer-text" lang=answer.language.clone()>
                 {pieces.into_iter().map(|(piece, matched)| if matched {
                     view! { <mark>{piece}</mark> }.into_any()
                 } else {

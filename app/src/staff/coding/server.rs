@@ -137,10 +137,17 @@ pub async fn load_coding_sheet(
             (total, coded),
         )
         .await?;
+    let ids: Vec<&str> = answers.iter().map(|a| a.response_id.as_str()).collect();
+    let mut languages = cx.state.db.response_languages(&ids).await?;
+    for answer in &mut answers {
+        answer.language = languages.remove(&answer.response_id);
+    }
     if pass == Pass::Main {
-        let suggester = Suggester::new(cx.question.themes());
-        let texts: Vec<&str> = answers.iter().map(|a| a.text.as_str()).collect();
-        let suggestions = suggester.suggest_many(&texts);
+        let texts: Vec<(&str, Option<&str>)> = answers
+            .iter()
+            .map(|a| (a.text.as_str(), a.language.as_deref()))
+            .collect();
+        let suggestions = Suggester::suggest_in_languages(cx.question.themes(), &texts);
         for (answer, suggestions) in answers.iter_mut().zip(suggestions) {
             answer.suggestions = suggestions
                 .into_iter()
@@ -276,13 +283,20 @@ pub async fn bulk_accept(
         .db
         .uncoded_answers_among(&round_id, &cx.question_id, &response_ids)
         .await?;
-    let suggester = Suggester::new(cx.question.themes());
+    let ids: Vec<&str> = answers.iter().map(|(id, _)| id.as_str()).collect();
+    let languages = cx.state.db.response_languages(&ids).await?;
+    let texts: Vec<(&str, Option<&str>)> = answers
+        .iter()
+        .map(|(id, text)| (text.as_str(), languages.get(id).map(String::as_str)))
+        .collect();
+    let suggestions = Suggester::suggest_in_languages(cx.question.themes(), &texts);
     let coded: Vec<(String, Vec<String>)> = answers
-        .into_iter()
-        .filter_map(|(response_id, text)| {
-            let top = suggester.suggest(&text).into_iter().next()?;
+        .iter()
+        .zip(suggestions)
+        .filter_map(|((response_id, _), suggestions)| {
+            let top = suggestions.into_iter().next()?;
             Some((
-                response_id,
+                response_id.clone(),
                 vec![cx.question.themes()[top.theme].name.clone()],
             ))
         })
