@@ -199,6 +199,11 @@ on_both_databases! {
             assert!(welcome.contains(&format!("hreflang=\"{tag}\"")) && welcome.contains(name), "{tag}: {welcome}");
         }
         assert!(welcome.contains("hreflang=\"cy\" aria-current=\"true\" class=\"language-link\">Cymraeg</a>"), "{welcome}");
+        // Heard's own words in Welsh too, and the list of languages is
+        // labelled in Welsh.
+        for words in ["Fyddwn ni ddim yn gofyn dy enw.", ">Dechrau</button>", "aria-label=\"Iaith\"", ">Darllen yn uchel</button>"] {
+            assert!(welcome.contains(words), "{words}: {welcome}");
+        }
 
         // Answered in Welsh without JavaScript: every step stays Welsh.
         let question = press_in_language(&app, &welcome, &[], "start").await;
@@ -206,15 +211,18 @@ on_both_databases! {
         assert!(question.contains("value=\"CA4\""), "{question}");
         let change = press_in_language(&app, &question, &[("key_stage", "CA4")], "next").await;
         assert!(change.contains("Beth sydd angen newid?"), "{change}");
+        assert!(change.contains("Cwestiwn 2 o 2") && change.contains(">Hepgor y cwestiwn hwn</button>"), "{change}");
         let ready = press_in_language(&app, &change, &[("change", "Mwy o help")], "next").await;
+        assert!(ready.contains("Rwyt ti wedi ateb 2 o 2 cwestiwn."), "{ready}");
         let sent = press_in_language(&app, &ready, &[], "send").await;
-        assert!(sent.contains("data-stage=\"sent\""), "{sent}");
+        assert!(sent.contains("data-stage=\"sent\"") && sent.contains("Mae dy atebion wedi cael eu hanfon."), "{sent}");
 
         // The young person's choice of language wins over the browser's;
         // Urdu reads right to left.
         let urdu = get(format!("/survey/{code}?lang=ur"), "cy").await;
         assert!(urdu.contains("lang=\"ur\" dir=\"rtl\""), "{urdu}");
         assert_eq!(heard_tests::html::h1(&urdu).as_deref(), Some("آپ کی آواز"));
+        assert!(urdu.contains(">شروع کریں</button>"), "{urdu}");
 
         // The same choice sent in English and in Urdu by tablets; a Welsh
         // option sent as English is not an option.

@@ -1405,7 +1405,8 @@ async fn a_survey_in_welsh_is_answered_with_javascript_on_and_stored_as_one_with
     browser.click("button[value=start]").await;
     browser.wait_for_h1("Ym mha gyfnod allweddol wyt ti?").await;
     // A tablet with a Welsh voice reads in Welsh; one with only English
-    // voices says it cannot, rather than reading Welsh with English sounds.
+    // voices says (in Welsh) it cannot, rather than reading Welsh with
+    // English sounds.
     browser
         .run_script(
             "window.heardSpoken = []; speechSynthesis.speak = u => window.heardSpoken.push(u.lang);
@@ -1430,14 +1431,17 @@ async fn a_survey_in_welsh_is_answered_with_javascript_on_and_stored_as_one_with
         "cy"
     );
     browser
-        .wait_for_text("This tablet has no voice for Cymraeg, so it cannot read this aloud.")
+        .wait_for_text("Does dim llais Cymraeg ar y dabled hon, felly dydy hi ddim yn gallu darllen hwn yn uchel.")
         .await;
     browser.click("label[for=answer-1]").await;
     browser.click("button[value=next]").await;
     browser.wait_for_h1("Beth sydd angen newid?").await;
     browser.type_into("#answer", "Mwy o help").await;
     browser.click("button[value=next]").await;
+    // The count is the tablet's own, in a Welsh sentence made for it.
+    browser.wait_for_text("Rwyt ti wedi ateb 2 o 2 cwestiwn.").await;
     browser.click("button[value=send]").await;
+    browser.wait_for_text("Mae dy atebion wedi cael eu hanfon.").await;
     wait_until_stored(&app, "the Welsh survey was never stored").await;
     browser.close().await;
 

@@ -14,6 +14,7 @@
 mod screens;
 #[cfg(feature = "ssr")]
 pub mod submit;
+pub mod words;
 
 pub use screens::{ScreenTemplates, SurveyScreenView};
 
@@ -85,6 +86,8 @@ pub struct SurveyState {
     pub language: Language,
     /// Every language the survey is offered in, its own first.
     pub offered: Vec<Language>,
+    /// Heard's own words on the screens, in `language`.
+    pub words: words::Words,
     pub progress: Progress,
     pub stage: Stage,
     /// The receipt code of the answers just sent (see `domain::receipt`),
@@ -114,6 +117,7 @@ impl SurveyState {
             code,
             language: survey.languages.default.clone(),
             offered: survey.languages.offered().into_iter().cloned().collect(),
+            words: words::Words::default(),
             survey,
             progress: Progress::start(client_id),
             stage: Stage::Answering,
@@ -159,6 +163,7 @@ impl SurveyState {
             code: self.code.clone(),
             language: self.language.clone(),
             offered: self.offered.clone(),
+            words: std::sync::Arc::new(self.words.clone()),
             title: survey.title.clone(),
             hidden: if has_forms {
                 progress.hidden_fields(survey)
@@ -185,6 +190,8 @@ pub struct SurveyScreen {
     /// ... and the others the young person may choose on the welcome
     /// screen.
     pub offered: Vec<Language>,
+    /// Heard's own words, in `language`.
+    pub words: std::sync::Arc<words::Words>,
     pub title: String,
     /// Hidden fields the screen's forms carry (see `domain::progress`).
     pub hidden: Vec<(String, String)>,
@@ -279,11 +286,13 @@ pub async fn load_survey_state(
     let mut survey = crate::domain::languages::translated(&round.survey, &language);
     // The page needs the survey in one language only.
     survey.languages = Default::default();
+    let words = words::Words::for_page(&language, survey.questions.len());
     Ok(submit::state_for(
         &code,
         survey.for_young_people(),
         language,
         offered,
+        words,
         outcome,
         token,
     ))
@@ -396,6 +405,7 @@ fn LiveSurvey(initial: SurveyState) -> impl IntoView {
     );
     let (code, survey) = (initial.code.clone(), initial.survey.clone());
     let (language, offered) = (initial.language.clone(), initial.offered.clone());
+    let words = std::sync::Arc::new(initial.words.clone());
     // `lang` and `dir` on what the young person reads, so a screen reader
     // speaks it in its language and it lays out right to left where the
     // language does (Heard's own pages around it stay as they are).
@@ -404,7 +414,7 @@ fn LiveSurvey(initial: SurveyState) -> impl IntoView {
             <div id="survey-screen" data-survey=for_client data-step=step data-stage=stage>
                 <SurveyScreenView screen=initial.screen()/>
             </div>
-            <ScreenTemplates code survey language offered/>
+            <ScreenTemplates code survey language offered words/>
         </div>
     }
 }

@@ -1,6 +1,8 @@
-//! The survey's screens as young people see them: plain English, one thing
-//! per screen, big buttons (GOV.UK Design System patterns).
+//! The survey's screens as young people see them: plain words in their
+//! language (see `words`), one thing per screen, big buttons (GOV.UK
+//! Design System patterns).
 
+use super::words::Words;
 use super::{Delivery, ScreenView, SurveyScreen};
 use crate::domain::answers::MAX_TEXT_CHARS;
 use crate::domain::languages::Language;
@@ -10,13 +12,14 @@ use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// What the welcome screen promises, in plain words (reading age about 9).
+/// What the welcome screen promises (messages of `words`), in plain words
+/// (reading age about 9).
 const WELCOME_POINTS: [&str; 5] = [
-    "We will not ask your name.",
-    "You can skip any question.",
-    "Workers who help young people will read your answers.",
-    "Head teachers will only see totals, and a few of your words with names taken out.",
-    "If you tell us something that makes us worried about your safety, we may tell someone who can help.",
+    "welcome-no-name",
+    "welcome-skip",
+    "welcome-workers",
+    "welcome-heads",
+    "welcome-safety",
 ];
 
 /// One screen: a Back form (except on the first screen), the main form
@@ -40,12 +43,14 @@ pub fn ScreenTemplates(
     survey: Survey,
     language: Language,
     offered: Vec<Language>,
+    words: std::sync::Arc<Words>,
 ) -> impl IntoView {
     let question_count = survey.questions.len();
     let base = |step: usize, view: ScreenView| SurveyScreen {
         code: code.clone(),
         language: language.clone(),
         offered: offered.clone(),
+        words: words.clone(),
         title: survey.title.clone(),
         hidden: Vec::new(),
         step,
@@ -105,9 +110,9 @@ fn title_for(screen: &SurveyScreen) -> String {
     let what = match &screen.view {
         ScreenView::Welcome => screen.title.clone(),
         ScreenView::Question { question, .. } => question.text.clone(),
-        ScreenView::Ready { .. } => "Ready to send".to_owned(),
-        ScreenView::Sending => "Sending".to_owned(),
-        ScreenView::Thanks { .. } => "Thank you".to_owned(),
+        ScreenView::Ready { .. } => screen.words.get("ready-title").to_owned(),
+        ScreenView::Sending => screen.words.get("sending-title").to_owned(),
+        ScreenView::Thanks { .. } => screen.words.get("thanks").to_owned(),
     };
     format!("{what} - Heard")
 }
@@ -118,22 +123,34 @@ fn ScreenBody(screen: SurveyScreen) -> impl IntoView {
     // The language stays with every step, without JavaScript too.
     let action = format!("/survey/{}?lang={}", screen.code, screen.language);
     let speech = speech_for(&screen);
+    let words = screen.words.clone();
     let progress = match &screen.view {
-        ScreenView::Question { number, .. } => {
-            Some(format!("Question {number} of {}", screen.question_count))
-        }
+        ScreenView::Question { number, .. } => Some(words.question_of(*number).to_owned()),
         _ => None,
     };
     let problem = screen.problem.clone().map(
         |message| view! { <ErrorSummary problems=vec![("survey-form".to_owned(), message)]/> },
     );
-    let read_aloud = view! { <ReadAloud text=speech language=screen.language.clone()/> };
+    // On "ready to send", what is read aloud for each number answered (the
+    // tablet client picks one as answers change).
+    let say_by_answered = matches!(screen.view, ScreenView::Ready { .. }).then(|| {
+        let every: Vec<String> = words
+            .every_answered()
+            .iter()
+            .map(|answered| ready_speech(&words, answered))
+            .collect();
+        serde_json::to_string(&every).expect("text always serialises")
+    });
+    let read_aloud = view! {
+        <ReadAloud text=speech words=words.clone() say_by_answered/>
+    };
     let body = match screen.view {
         ScreenView::Sending => {
-            return view! { <h1>"Sending your answers…"</h1> }.into_any();
+            return view! { <h1>{words.get("sending").to_owned()}</h1> }.into_any();
         }
         ScreenView::Thanks { delivery, receipt } => {
-            return view! { {read_aloud} <Thanks delivery receipt code=screen.code/> }.into_any();
+            return view! { {read_aloud} <Thanks delivery receipt code=screen.code words=words.clone()/> }
+                .into_any();
         }
         ScreenView::Welcome => view! {
             <Welcome
@@ -141,28 +158,30 @@ fn ScreenBody(screen: SurveyScreen) -> impl IntoView {
                 code=screen.code.clone()
                 language=screen.language.clone()
                 offered=screen.offered.clone()
+                words=words.clone()
             />
         }
         .into_any(),
         ScreenView::Question {
             question, values, ..
-        } => view! { <QuestionScreen question values/> }.into_any(),
+        } => view! { <QuestionScreen question values words=words.clone()/> }.into_any(),
         ScreenView::Ready { answered } => {
-            view! { <Ready answered total=screen.question_count/> }.into_any()
+            view! { <Ready answered words=words.clone()/> }.into_any()
         }
     };
+    let label = |id: &str| words.get(id).to_owned();
     let buttons = if screen.step == 0 {
-        view! { <NavButton nav=Nav::Start label="Start"/> }.into_any()
+        view! { <NavButton nav=Nav::Start label=label("start")/> }.into_any()
     } else if screen.step <= screen.question_count {
         view! {
             <div class="button-group">
-                <NavButton nav=Nav::Next label="Next"/>
-                <NavButton nav=Nav::Skip label="Skip this question" secondary=true/>
+                <NavButton nav=Nav::Next label=label("next")/>
+                <NavButton nav=Nav::Skip label=label("skip") secondary=true/>
             </div>
         }
         .into_any()
     } else {
-        view! { <NavButton nav=Nav::Send label="Send my answers"/> }.into_any()
+        view! { <NavButton nav=Nav::Send label=label("send")/> }.into_any()
     };
     let hidden = screen.hidden;
     let hidden_inputs = move || {
@@ -175,7 +194,7 @@ fn ScreenBody(screen: SurveyScreen) -> impl IntoView {
         view! {
             <form method="post" action=action.clone() class="back-form">
                 {hidden_inputs.clone()()}
-                <button class="back-link" type="submit" name=FIELD_NAV value=Nav::Back.as_str()>"Back"</button>
+                <button class="back-link" type="submit" name=FIELD_NAV value=Nav::Back.as_str()>{label("back")}</button>
             </form>
         }
     });
@@ -195,58 +214,72 @@ fn ScreenBody(screen: SurveyScreen) -> impl IntoView {
 
 /// What the Read aloud button says on a screen: everything on it, in order.
 fn speech_for(screen: &SurveyScreen) -> String {
+    let words = &screen.words;
     match &screen.view {
-        ScreenView::Welcome => format!(
-            "{}. We want to know what you think. {}",
-            screen.title,
-            WELCOME_POINTS.join(" ")
-        ),
+        ScreenView::Welcome => {
+            let points: Vec<&str> = WELCOME_POINTS.iter().map(|id| words.get(id)).collect();
+            format!(
+                "{}. {} {}",
+                screen.title,
+                words.get("welcome-lead"),
+                points.join(" ")
+            )
+        }
         ScreenView::Question {
             question, number, ..
         } => {
-            let mut words = format!(
-                "Question {number} of {}. {}",
-                screen.question_count, question.text
-            );
+            let mut said = format!("{}. {}", words.question_of(*number), question.text);
             match question.kind.name() {
-                QuestionKind::Text => words.push_str(" Write as much or as little as you like."),
-                QuestionKind::Multi => words.push_str(&format!(
-                    " Choose all that fit: {}.",
+                QuestionKind::Text => {
+                    said.push(' ');
+                    said.push_str(words.get("hint-text"));
+                }
+                QuestionKind::Multi => said.push_str(&format!(
+                    " {} {}.",
+                    words.get("say-several"),
                     question.options().join(". ")
                 )),
-                QuestionKind::Single | QuestionKind::Scale => {
-                    words.push_str(&format!(" Choose one: {}.", question.options().join(". ")))
-                }
+                QuestionKind::Single | QuestionKind::Scale => said.push_str(&format!(
+                    " {} {}.",
+                    words.get("say-one"),
+                    question.options().join(". ")
+                )),
             }
-            words
+            said
         }
-        ScreenView::Ready { answered } => format!(
-            "Ready to send? You answered {answered} of {} questions. Press Send my answers, or go back to change them.",
-            screen.question_count
-        ),
-        ScreenView::Sending => "Sending your answers.".to_owned(),
+        ScreenView::Ready { answered } => ready_speech(words, words.answered(*answered)),
+        ScreenView::Sending => words.get("sending-say").to_owned(),
         // Never the receipt code: others in the room would hear it.
         ScreenView::Thanks { delivery, .. } => {
-            format!("Thank you. {}", delivery_message(*delivery))
+            format!(
+                "{}. {}",
+                words.get("thanks"),
+                delivery_message(words, *delivery)
+            )
         }
     }
 }
 
+/// "Ready to send?", then how many were answered, then what to press.
+fn ready_speech(words: &Words, answered: &str) -> String {
+    format!(
+        "{} {answered} {}",
+        words.get("ready"),
+        words.get("ready-say")
+    )
+}
+
 /// Where the answers are, in plain words: when they wait on the tablet,
 /// reassurance, not an error.
-fn delivery_message(delivery: Delivery) -> &'static str {
-    match delivery {
-        Delivery::Sent => "Your answers have been sent.",
-        Delivery::Queued => {
-            "Your answers are saved on this tablet. They will be sent when the tablet is back online."
-        }
-        Delivery::KeptForWorker => {
-            "Your answers are saved on this tablet. A worker will make sure they are sent."
-        }
-        Delivery::HeldInPage => {
-            "Your answers will be sent when the tablet is back online. Please leave this page open until then."
-        }
-    }
+fn delivery_message(words: &Words, delivery: Delivery) -> String {
+    words
+        .get(match delivery {
+            Delivery::Sent => "sent",
+            Delivery::Queued => "queued",
+            Delivery::KeptForWorker => "kept",
+            Delivery::HeldInPage => "held",
+        })
+        .to_owned()
 }
 
 /// Speaks the screen (`data-say`) with the browser's speech synthesis.
@@ -255,22 +288,24 @@ fn delivery_message(delivery: Delivery) -> &'static str {
 /// Reads in the screen's language; where the tablet has no voice for it,
 /// the client shows `no-voice` instead of reading in the wrong one.
 #[component]
-fn ReadAloud(text: String, language: Language) -> impl IntoView {
-    let no_voice = format!(
-        "This tablet has no voice for {}, so it cannot read this aloud.",
-        language.own_name()
-    );
+fn ReadAloud(
+    text: String,
+    words: std::sync::Arc<Words>,
+    /// On "ready to send": what to say for each number answered (JSON).
+    say_by_answered: Option<String>,
+) -> impl IntoView {
+    // The no-voice notice names the screen's language in itself.
     view! {
-        <button type="button" class="read-aloud" data-say=text>
+        <button type="button" class="read-aloud" data-say=text data-say-by-answered=say_by_answered>
             <span aria-hidden="true">"🔊 "</span>
-            "Read aloud"
+            {words.get("read-aloud").to_owned()}
         </button>
-        <p class="no-voice hint" role="status" hidden>{no_voice}</p>
+        <p class="no-voice hint" role="status" hidden>{words.get("no-voice").to_owned()}</p>
     }
 }
 
 #[component]
-fn NavButton(nav: Nav, label: &'static str, #[prop(optional)] secondary: bool) -> impl IntoView {
+fn NavButton(nav: Nav, label: String, #[prop(optional)] secondary: bool) -> impl IntoView {
     view! {
         <button class="button" class:button-secondary=secondary type="submit" name=FIELD_NAV value=nav.as_str()>
             {label}
@@ -284,6 +319,7 @@ fn Welcome(
     code: String,
     language: Language,
     offered: Vec<Language>,
+    words: std::sync::Arc<Words>,
 ) -> impl IntoView {
     // Each language named in itself, and marked as such, so a young person
     // finds theirs and a screen reader says it right. Plain links: a new
@@ -310,7 +346,7 @@ fn Welcome(
             })
             .collect_view();
         view! {
-            <nav class="languages" aria-label="Language">
+            <nav class="languages" aria-label=words.get("languages").to_owned()>
                 <ul class="language-list">{links}</ul>
             </nav>
         }
@@ -318,20 +354,26 @@ fn Welcome(
     view! {
         {choices}
         <h1>{title}</h1>
-        <p class="lead">"We want to know what you think."</p>
-        <ul class="list">{WELCOME_POINTS.map(|point| view! { <li>{point}</li> }).to_vec()}</ul>
+        <p class="lead">{words.get("welcome-lead").to_owned()}</p>
+        <ul class="list">
+            {WELCOME_POINTS.map(|point| view! { <li>{words.get(point).to_owned()}</li> }).to_vec()}
+        </ul>
     }
 }
 
 #[component]
-fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
+fn QuestionScreen(
+    question: Question,
+    values: Vec<String>,
+    words: std::sync::Arc<Words>,
+) -> impl IntoView {
     let name = format!("{ANSWER_PREFIX}{}", question.key);
     match question.kind.name() {
         QuestionKind::Text => {
             let text = values.into_iter().next().unwrap_or_default();
             view! {
                 <h1 class="question"><label for="answer">{question.text}</label></h1>
-                <p class="hint" id="answer-hint">"Write as much or as little as you like."</p>
+                <p class="hint" id="answer-hint">{words.get("hint-text").to_owned()}</p>
                 <textarea
                     class="textarea"
                     id="answer"
@@ -355,7 +397,7 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
             let hint = question
                 .kind
                 .takes_several()
-                .then(|| view! { <p class="hint" id="answer-hint">"Choose all that fit."</p> });
+                .then(|| view! { <p class="hint" id="answer-hint">{words.get("hint-several").to_owned()}</p> });
             let choices = question
                 .options()
                 .iter()
@@ -388,37 +430,46 @@ fn QuestionScreen(question: Question, values: Vec<String>) -> impl IntoView {
     }
 }
 
+/// "Ready to send?": how many were answered, in a sentence made for each
+/// number (`data-answered-texts`), which the tablet client swaps as the
+/// answers change, since the words around a number change with it.
 #[component]
-fn Ready(answered: usize, total: usize) -> impl IntoView {
+fn Ready(answered: usize, words: std::sync::Arc<Words>) -> impl IntoView {
+    let every = serde_json::to_string(words.every_answered()).expect("text always serialises");
     view! {
-        <h1>"Ready to send?"</h1>
-        <p class="lead">"You answered "<span data-answered="">{answered}</span>{format!(" of {total} questions.")}</p>
-        <p>"Press the button to send your answers. You can go back to change them first."</p>
+        <h1>{words.get("ready").to_owned()}</h1>
+        <p class="lead" data-answered-texts=every>{words.answered(answered).to_owned()}</p>
+        <p>{words.get("ready-press").to_owned()}</p>
     }
 }
 
 #[component]
-fn Thanks(delivery: Delivery, receipt: Option<String>, code: String) -> impl IntoView {
+fn Thanks(
+    delivery: Delivery,
+    receipt: Option<String>,
+    code: String,
+    words: std::sync::Arc<Words>,
+) -> impl IntoView {
     // Folded away: only those who want a code open it, and it is gone
     // when the next young person starts.
     let receipt = receipt.map(|receipt| {
         view! {
             <details class="receipt">
-                <summary>"Want your answers deleted later?"</summary>
-                <p>"This is your code:"</p>
+                <summary>{words.get("receipt-summary").to_owned()}</summary>
+                <p>{words.get("receipt-code").to_owned()}</p>
                 <p class="receipt-code" data-receipt=receipt.clone()>{receipt.clone()}</p>
-                <p>"Write it down. Give it to a worker if you want your answers deleted. The code does not say who you are."</p>
+                <p>{words.get("receipt-keep").to_owned()}</p>
             </details>
         }
     });
     view! {
         <div class="panel-done">
-            <h1>"Thank you"</h1>
-            <p class="lead">{delivery_message(delivery)}</p>
+            <h1>{words.get("thanks").to_owned()}</h1>
+            <p class="lead">{delivery_message(&words, delivery)}</p>
         </div>
         {receipt}
         // The tablet client catches this link (`data-finish`) and starts the
         // next young person without a page load, online or not.
-        <p><a class="button" href=format!("/survey/{code}") data-finish="">"Finish"</a></p>
+        <p><a class="button" href=format!("/survey/{code}") data-finish="">{words.get("finish").to_owned()}</a></p>
     }
 }

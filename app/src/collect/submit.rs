@@ -475,9 +475,11 @@ pub async fn take_step(
                 Err(SubmitError::Db(error)) => return Err(error),
                 Err(error) => {
                     tracing::warn!(%error, "survey form answers refused");
+                    let words =
+                        super::words::Words::for_page(&language, round.survey.questions.len());
                     StepOutcome::NotSent {
                         progress,
-                        message: "Some answers could not be sent. Go back and check them, then try again.".to_owned(),
+                        message: words.get("not-sent").to_owned(),
                     }
                 }
             }
@@ -491,6 +493,7 @@ pub fn state_for(
     survey: Survey,
     language: Language,
     offered: Vec<Language>,
+    words: super::words::Words,
     outcome: Option<StepOutcome>,
     open_token: String,
 ) -> SurveyState {
@@ -503,9 +506,7 @@ pub fn state_for(
         }
         Some(StepOutcome::Unreadable) => (
             Progress::start(fresh_id()),
-            Stage::Problem(
-                "Sorry, something went wrong with that page. Please start again.".to_owned(),
-            ),
+            Stage::Problem(words.get("unreadable").to_owned()),
             None,
         ),
         // The next young person starts afresh, with an id of their own.
@@ -516,6 +517,7 @@ pub fn state_for(
         survey,
         language,
         offered,
+        words,
         progress,
         stage,
         receipt,

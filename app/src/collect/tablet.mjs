@@ -378,12 +378,15 @@ function show(name) {
     }
     form.prepend(...fields.map(([name, value]) => Object.assign(document.createElement('input'), { type: 'hidden', name, value })));
   }
-  const count = screen.querySelector('[data-answered]');
+  // "You answered n of m": the server wrote the sentence for every n, in
+  // the screen's language (the words around a number change with it).
+  const count = screen.querySelector('[data-answered-texts]');
   if (count) {
     const n = survey.questions.filter(([key]) => answered(progress.answers[key])).length;
-    count.textContent = n;
+    count.textContent = JSON.parse(count.dataset.answeredTexts)[n] ?? count.textContent;
     const aloud = screen.querySelector('.read-aloud');
-    aloud.dataset.say = aloud.dataset.say.replace(/answered \d+ of/, `answered ${n} of`);
+    const says = aloud && aloud.dataset.sayByAnswered ? JSON.parse(aloud.dataset.sayByAnswered) : [];
+    if (says[n]) aloud.dataset.say = says[n];
   }
   // Back to the top, and the heading focused so a screen reader says it.
   requestAnimationFrame(() => {
