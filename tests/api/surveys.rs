@@ -192,7 +192,7 @@ on_both_databases! {
         // A Welsh browser is shown Welsh, marked as Welsh, with every
         // language offered by its own name.
         let welcome = get(format!("/survey/{code}"), "cy-GB,cy;q=0.9,en;q=0.5").await;
-        assert!(welcome.contains("lang=\"cy\" dir=\"ltr\""), "{welcome}");
+        assert!(welcome.contains("lang=\"cy\" dir=\"ltr\" class=\"survey-language\""), "{welcome}");
         assert_eq!(heard_tests::html::h1(&welcome).as_deref(), Some("Dy lais"));
         for (tag, name) in [("en", "English"), ("cy", "Cymraeg"), ("ur", "اردو")] {
             assert!(welcome.contains(&format!("href=\"/survey/{code}?lang={tag}\"")), "{tag}: {welcome}");
@@ -220,7 +220,7 @@ on_both_databases! {
         // The young person's choice of language wins over the browser's;
         // Urdu reads right to left.
         let urdu = get(format!("/survey/{code}?lang=ur"), "cy").await;
-        assert!(urdu.contains("lang=\"ur\" dir=\"rtl\""), "{urdu}");
+        assert!(urdu.contains("lang=\"ur\" dir=\"rtl\" class=\"survey-language\""), "{urdu}");
         assert_eq!(heard_tests::html::h1(&urdu).as_deref(), Some("آپ کی آواز"));
         assert!(urdu.contains(">شروع کریں</button>"), "{urdu}");
 
@@ -243,6 +243,13 @@ on_both_databases! {
         assert!(report.contains("key_stage,KS4,2,66.7,3"), "{report}");
         assert!(report.contains("key_stage,KS3,1,33.3,3"), "{report}");
         assert!(!report.contains("CA4") && !report.contains("کے ایس"), "{report}");
+        // Each response keeps the language it was given in.
+        let languages: Vec<(String, i64)> =
+            sqlx::query_as("SELECT language, COUNT(*) FROM responses GROUP BY language ORDER BY language")
+                .fetch_all(&app.database().await)
+                .await
+                .unwrap();
+        assert_eq!(languages, [("cy".to_owned(), 1), ("en".to_owned(), 1), ("ur".to_owned(), 1)]);
     }
 
     async fn round_open_prints_the_join_code_alone_on_the_last_line_and_close_stops_it(app: TestApp) {

@@ -1439,9 +1439,13 @@ async fn a_survey_in_welsh_is_answered_with_javascript_on_and_stored_as_one_with
     browser.type_into("#answer", "Mwy o help").await;
     browser.click("button[value=next]").await;
     // The count is the tablet's own, in a Welsh sentence made for it.
-    browser.wait_for_text("Rwyt ti wedi ateb 2 o 2 cwestiwn.").await;
+    browser
+        .wait_for_text("Rwyt ti wedi ateb 2 o 2 cwestiwn.")
+        .await;
     browser.click("button[value=send]").await;
-    browser.wait_for_text("Mae dy atebion wedi cael eu hanfon.").await;
+    browser
+        .wait_for_text("Mae dy atebion wedi cael eu hanfon.")
+        .await;
     wait_until_stored(&app, "the Welsh survey was never stored").await;
     browser.close().await;
 

@@ -336,7 +336,7 @@ let screen; // the element the current screen is drawn in
 let shown; // what it shows: a step ("0", "1", …), "sending", "sent" or "queued"
 
 const progressKey = () => `heard.progress.${survey.code}`;
-const start = () => ({ client_id: newClientId(), step: 0, answers: {} });
+const start = () => ({ client_id: newClientId(), step: 0, answers: {}, language: survey && survey.language });
 const answered = (values) => (values || []).some((v) => v.trim() !== '');
 
 /** The progress a server-drawn form carries (its hidden fields and the

@@ -9,7 +9,8 @@
 //! and back as a spreadsheet with one column per language
 //! ([`translators_sheet`], [`read_translators_sheet`]).
 
-use super::survey::Survey;
+use super::answers::same_option;
+use super::survey::{Survey, SurveyDraft};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -219,7 +220,8 @@ impl Languages {
                 let weight = fields
                     .find_map(|f| f.trim().strip_prefix("q=")?.parse::<f32>().ok())
                     .unwrap_or(1.0);
-                Some((weight, language))
+                // q=0 is "not this one".
+                (weight > 0.0).then_some((weight, language))
             })
             .collect();
         // Stable: equal weights keep the browser's order.
@@ -260,9 +262,91 @@ pub fn check(survey: &Survey) -> Result<(), String> {
                     question.options.len()
                 ));
             }
+            if let Some(problem) = option_labels_problem(options, &question.options) {
+                return Err(format!("question \"{key}\" in {language}: {problem}"));
+            }
         }
     }
     Ok(())
+}
+
+/// Why a question's translated option labels could make one choice be
+/// stored as another (a choice is known by its label): two options with
+/// the same translated label, or a translated label that is another
+/// option's own.
+pub fn option_labels_problem(own: &[String], translated: &[String]) -> Option<String> {
+    for (i, label) in translated.iter().enumerate() {
+        if label.trim().is_empty() {
+            continue;
+        }
+        if let Some(j) = translated[..i].iter().position(|l| same_option(l, label)) {
+            return Some(format!(
+                "options {} and {} are both translated \"{label}\"",
+                j + 1,
+                i + 1
+            ));
+        }
+        if let Some(j) = own
+            .iter()
+            .position(|o| same_option(o, label))
+            .filter(|&j| j != i)
+        {
+            return Some(format!(
+                "option {} is translated \"{label}\", which is option {}'s own label",
+                i + 1,
+                j + 1
+            ));
+        }
+    }
+    None
+}
+
+/// The stored survey's translations, fitted to an edit of it made where
+/// translations are not edited (the web editor): each translated option
+/// follows its option wherever the edit moved it, an option that is new
+/// has none, and a title or question whose words changed loses its
+/// translation (shown in the survey's own words until translated again,
+/// rather than a translation of what it used to say). Taken from the
+/// database at saving time, so translations imported while the editor was
+/// open are kept.
+pub fn realigned(stored: &Survey, edited: &SurveyDraft) -> Languages {
+    let mut languages = stored.languages.clone();
+    for translation in languages.translations.values_mut() {
+        if edited.title.trim() != stored.title {
+            translation.title = None;
+        }
+        translation
+            .questions
+            .retain(|key, _| edited.questions.iter().any(|q| &q.key == key));
+        for (key, words) in translation.questions.iter_mut() {
+            let (Some(before), Some(after)) = (
+                stored.question(key),
+                edited.questions.iter().find(|q| &q.key == key),
+            ) else {
+                continue;
+            };
+            if after.text.trim() != before.text {
+                words.text = None;
+            }
+            if !after.kind.has_options() {
+                words.options.clear();
+            } else if !words.options.is_empty() {
+                let old = before.options();
+                words.options = after
+                    .options
+                    .iter()
+                    .map(|option| {
+                        old.iter()
+                            .position(|o| same_option(o, option))
+                            .and_then(|i| words.options.get(i))
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .collect();
+            }
+        }
+    }
+    languages
 }
 
 /// The survey as a young person reading `language` sees it: every text in
@@ -426,6 +510,8 @@ pub fn translators_sheet(survey: &Survey, also: &[Language]) -> String {
 /// the survey's own language is not read. Nothing changes unless the whole
 /// sheet is right: the error names the line or column at fault.
 pub fn read_translators_sheet(survey: &Survey, sheet: &str) -> Result<Languages, String> {
+    // Excel's "CSV UTF-8" starts with a byte-order mark.
+    let sheet = sheet.strip_prefix('\u{feff}').unwrap_or(sheet);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(sheet.as_bytes());
@@ -437,17 +523,22 @@ pub fn read_translators_sheet(survey: &Survey, sheet: &str) -> Result<Languages,
         return Err("the sheet's first column must be \"id\"".to_owned());
     }
     let mut columns: Vec<(usize, Language)> = Vec::new();
+    let mut own_column = None;
+    let mut seen: Vec<Language> = Vec::new();
     for (i, name) in header.iter().enumerate().skip(1) {
         let language =
             Language::parse(name).map_err(|problem| format!("column {}: {problem}", i + 1))?;
-        if columns.iter().any(|(_, l)| l == &language) {
+        if seen.contains(&language) {
             return Err(format!("column {}: {language} appears twice", i + 1));
         }
-        if language != survey.languages.default {
+        seen.push(language.clone());
+        if language == survey.languages.default {
+            own_column = Some(i);
+        } else {
             columns.push((i, language));
         }
     }
-    let known: Vec<String> = sheet_rows(survey).into_iter().map(|(id, _)| id).collect();
+    let known = sheet_rows(survey);
     let mut languages = survey.languages.clone();
     for (_, language) in &columns {
         languages
@@ -461,10 +552,20 @@ pub fn read_translators_sheet(survey: &Survey, sheet: &str) -> Result<Languages,
         })?;
         let line = record.position().map_or(0, |p| p.line());
         let id = record.get(0).unwrap_or_default().trim();
-        if !known.iter().any(|k| k == id) {
+        let Some((_, own)) = known.iter().find(|(k, _)| k == id) else {
             return Err(format!(
                 "line {line}: \"{id}\" is not a text of this survey (ids look like title, key_stage.text, key_stage.option.1)"
             ));
+        };
+        // Translations are placed by id: a sheet from before the survey
+        // was edited would put them against the wrong words.
+        if let Some(column) = own_column {
+            let theirs = unsafe_cell(record.get(column).unwrap_or_default().trim());
+            if theirs != own.trim() {
+                return Err(format!(
+                    "line {line}: {id} was \"{theirs}\" when this sheet was made, and is now \"{own}\": make the sheet again from the survey as it is"
+                ));
+            }
         }
         for (column, language) in &columns {
             let text = unsafe_cell(record.get(*column).unwrap_or_default().trim());
@@ -616,6 +717,11 @@ text = "What needs to change?"
         );
         assert_eq!(languages.from_accept_language("").tag(), "en");
         assert_eq!(
+            languages.from_accept_language("cy;q=0, en;q=0.5").tag(),
+            "en",
+            "q=0 is not wanted"
+        );
+        assert_eq!(
             languages.choose(&Language::parse("ur").unwrap()).tag(),
             "en"
         );
@@ -656,6 +762,79 @@ text = "What needs to change?"
     }
 
     #[test]
+    fn translated_labels_that_could_store_one_choice_as_another_are_refused() {
+        let mut survey = welsh_survey();
+        let cy = Language::parse("cy").unwrap();
+        let labels = |survey: &mut Survey, labels: [&str; 2]| {
+            let question = survey.languages.translations.get_mut(&cy).unwrap();
+            question.questions.get_mut("key_stage").unwrap().options =
+                labels.map(str::to_owned).to_vec();
+        };
+        labels(&mut survey, ["CA3", "ca3 "]);
+        assert_eq!(
+            check(&survey).unwrap_err(),
+            "question \"key_stage\" in cy: options 1 and 2 are both translated \"ca3 \""
+        );
+        labels(&mut survey, ["KS4", "CA4"]);
+        assert_eq!(
+            check(&survey).unwrap_err(),
+            "question \"key_stage\" in cy: option 1 is translated \"KS4\", which is option 2's own label"
+        );
+        // An option may keep its own label in a translation.
+        labels(&mut survey, ["KS3", "CA4"]);
+        assert_eq!(check(&survey), Ok(()));
+    }
+
+    #[test]
+    fn an_edit_that_moves_replaces_or_rewords_keeps_each_translation_with_its_words() {
+        let survey = welsh_survey();
+        let cy = Language::parse("cy").unwrap();
+        let mut edited = survey.to_draft();
+        // KS4 moved first, KS3 replaced by KS5, the question reworded.
+        edited.questions[0].options = vec!["KS4".to_owned(), "KS5".to_owned()];
+        edited.questions[0].text = "What key stage are you in?".to_owned();
+        let languages = realigned(&survey, &edited);
+        let stage = &languages.translations[&cy].questions["key_stage"];
+        assert_eq!(stage.options, ["", ""], "KS4 had no Welsh; KS5 is new");
+        assert_eq!(
+            stage.text, None,
+            "a translation of the old words is dropped"
+        );
+        assert_eq!(
+            languages.translations[&cy].title.as_deref(),
+            Some("Dy lais")
+        );
+        let mut moved = survey.to_draft();
+        moved.questions[0].options = vec!["KS4".to_owned(), "KS3".to_owned()];
+        let languages = realigned(&survey, &moved);
+        assert_eq!(
+            languages.translations[&cy].questions["key_stage"].options,
+            ["", "CA3"]
+        );
+        let mut shown = survey.clone();
+        shown.languages = languages;
+        shown.questions[0].set_option_labels(vec!["KS4".to_owned(), "KS3".to_owned()]);
+        assert_eq!(stored_option(&shown, &cy, "key_stage", "CA3"), Some("KS3"));
+    }
+
+    #[test]
+    fn a_sheet_from_before_an_edit_is_refused_and_one_from_excel_is_read() {
+        let survey = welsh_survey();
+        let sheet = translators_sheet(&survey, &[]);
+        let from_excel = format!("\u{feff}{sheet}");
+        assert_eq!(
+            read_translators_sheet(&survey, &from_excel).unwrap(),
+            survey.languages
+        );
+        let stale = sheet.replace("key_stage.option.2,KS4,", "key_stage.option.2,KS6,");
+        let refused = read_translators_sheet(&survey, &stale).unwrap_err();
+        assert!(
+            refused.starts_with("line 5: key_stage.option.2 was \"KS6\" when this sheet was made, and is now \"KS4\""),
+            "{refused}"
+        );
+    }
+
+    #[test]
     fn a_bad_translators_sheet_is_refused_naming_the_line_or_column() {
         let survey = welsh_survey();
         let refused = |sheet: &str| read_translators_sheet(&survey, sheet).unwrap_err();
@@ -665,7 +844,7 @@ text = "What needs to change?"
         );
         assert!(refused("id,en,welsh\n").starts_with("column 3: \"welsh\" is not a language tag"));
         assert_eq!(refused("id,cy,cy\n"), "column 3: cy appears twice");
-        let wrong_id = refused("id,en,cy\ntitle,a,b\nkey_stage.option.3,x,y\n");
+        let wrong_id = refused("id,en,cy\ntitle,Your voice,b\nkey_stage.option.3,x,y\n");
         assert!(
             wrong_id.starts_with("line 3: \"key_stage.option.3\" is not a text"),
             "{wrong_id}"

@@ -91,17 +91,18 @@ impl Suggester {
     }
 
     /// Suggestions for answers in several languages, in order: each
-    /// answer matched by the rules of its language (`None`: English, as
-    /// answers from before surveys had languages were).
+    /// answer matched by the rules of its language (`None`: not known, as
+    /// for imported answers, taken to be the survey's own, `unknown`).
     pub fn suggest_in_languages(
         themes: &[Theme],
         answers: &[(&str, Option<&str>)],
+        unknown: &Language,
     ) -> Vec<Vec<Suggestion>> {
         let mut by_language: std::collections::BTreeMap<Language, Vec<usize>> = Default::default();
         for (i, (_, tag)) in answers.iter().enumerate() {
             let language = tag
                 .and_then(|tag| Language::parse(tag).ok())
-                .unwrap_or_default();
+                .unwrap_or_else(|| unknown.clone());
             by_language.entry(language).or_default().push(i);
         }
         let mut ranked = vec![Vec::new(); answers.len()];

@@ -324,11 +324,12 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
             })?),
             QuestionKind::Text => Kind::Text(Codebook { coding, themes }),
         };
-        let option_count = match &kind {
-            Kind::Single { options } | Kind::Multi { options } => options.len(),
-            Kind::Scale(scale) => scale.options().len(),
-            Kind::Text(_) => 0,
+        let own_options: &[String] = match &kind {
+            Kind::Single { options } | Kind::Multi { options } => options,
+            Kind::Scale(scale) => scale.options(),
+            Kind::Text(_) => &[],
         };
+        let option_count = own_options.len();
         for (tag, words) in &q.translations {
             let language = language_of(tag)?;
             if !words.options.is_empty() && words.options.len() != option_count {
@@ -339,6 +340,14 @@ pub fn parse(text: &str) -> Result<Survey, SurveyFileError> {
                         option_count,
                         words.options.len()
                     ),
+                ));
+            }
+            if let Some(problem) =
+                super::languages::option_labels_problem(own_options, &words.options)
+            {
+                return Err(rule(
+                    q.key.span(),
+                    format!("question \"{key}\" in {language}: {problem}"),
                 ));
             }
             translations.entry(language).or_default().questions.insert(

@@ -43,6 +43,13 @@ pub async fn load_survey_for_edit(slug: String) -> Result<SurveyDraft, AppError>
 pub async fn save_survey(survey: SurveyDraft, is_new: bool) -> Result<String, AppError> {
     let user = crate::auth::require(Role::Worker).await?;
     let state = crate::state::app_state()?;
+    // The editor does not edit translations: they are the stored ones,
+    // fitted to the edit, never the copy the page was opened with.
+    let mut survey = survey;
+    survey.languages = match state.db.survey_by_slug(&survey.slug).await? {
+        Some((_, stored)) if !is_new => crate::domain::languages::realigned(&stored, &survey),
+        _ => Default::default(),
+    };
     let survey = crate::domain::survey_file::check(&survey).map_err(AppError::BadInput)?;
     if is_new && state.db.survey_by_slug(&survey.slug).await?.is_some() {
         return Err(AppError::BadInput(format!(

@@ -170,7 +170,15 @@ pub fn read_responses(
                 ColumnUse::Ignore => {}
                 ColumnUse::Respondent => {
                     let id = cell.trim();
-                    if !id.is_empty() {
+                    // No database keeps a control character in an id the
+                    // same way (PostgreSQL refuses NUL outright).
+                    if id.chars().any(char::is_control) {
+                        problems.push(Problem {
+                            line,
+                            column: Some(heading.clone()),
+                            reason: "the respondent id has a control character in it".to_owned(),
+                        });
+                    } else if !id.is_empty() {
                         respondent = Some(id.to_owned());
                     }
                 }

@@ -147,7 +147,11 @@ pub async fn load_coding_sheet(
             .iter()
             .map(|a| (a.text.as_str(), a.language.as_deref()))
             .collect();
-        let suggestions = Suggester::suggest_in_languages(cx.question.themes(), &texts);
+        let suggestions = Suggester::suggest_in_languages(
+            cx.question.themes(),
+            &texts,
+            &cx.found.survey.languages.default,
+        );
         for (answer, suggestions) in answers.iter_mut().zip(suggestions) {
             answer.suggestions = suggestions
                 .into_iter()
@@ -289,7 +293,11 @@ pub async fn bulk_accept(
         .iter()
         .map(|(id, text)| (text.as_str(), languages.get(id).map(String::as_str)))
         .collect();
-    let suggestions = Suggester::suggest_in_languages(cx.question.themes(), &texts);
+    let suggestions = Suggester::suggest_in_languages(
+        cx.question.themes(),
+        &texts,
+        &cx.found.survey.languages.default,
+    );
     let coded: Vec<(String, Vec<String>)> = answers
         .iter()
         .zip(suggestions)
