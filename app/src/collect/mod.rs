@@ -111,21 +111,6 @@ pub enum Stage {
 }
 
 impl SurveyState {
-    /// A fresh start: the welcome screen, with a new client id.
-    pub fn start(code: String, survey: Survey, client_id: String) -> SurveyState {
-        SurveyState {
-            code,
-            language: survey.languages.default.clone(),
-            offered: survey.languages.offered().into_iter().cloned().collect(),
-            words: words::Words::default(),
-            survey,
-            progress: Progress::start(client_id),
-            stage: Stage::Answering,
-            receipt: None,
-            open_token: None,
-        }
-    }
-
     /// The screen this state shows.
     pub fn screen(&self) -> SurveyScreen {
         let survey = &self.survey;
