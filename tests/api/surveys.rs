@@ -34,41 +34,9 @@ name = "Help and support"
 keywords = ["help", "support", "one to one"]
 "#;
 
-/// Presses a button of a survey screen's form with these answers.
-async fn press(
-    app: &TestApp,
-    code: &str,
-    page: &str,
-    answers: &[(&str, &str)],
-    nav: &str,
-) -> String {
-    let form =
-        heard_tests::html::form(page, "survey-form").unwrap_or_else(|| panic!("no form in {page}"));
-    let mut fields = heard_tests::html::hidden_fields(form);
-    fields.extend(
-        answers
-            .iter()
-            .map(|(k, v)| (format!("a:{k}"), v.to_string())),
-    );
-    fields.push(("nav".into(), nav.into()));
-    let response = app
-        .client()
-        .post(app.url(&format!("/survey/{code}")))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    response.text().await.unwrap()
-}
-
 /// Presses a button of a survey screen's form as a browser would: posted
 /// to the form's own address (which keeps the screen's language).
-async fn press_in_language(
-    app: &TestApp,
-    page: &str,
-    answers: &[(&str, &str)],
-    nav: &str,
-) -> String {
+async fn press(app: &TestApp, page: &str, answers: &[(&str, &str)], nav: &str) -> String {
     let form =
         heard_tests::html::form(page, "survey-form").unwrap_or_else(|| panic!("no form in {page}"));
     let action = form
@@ -206,15 +174,15 @@ on_both_databases! {
         }
 
         // Answered in Welsh without JavaScript: every step stays Welsh.
-        let question = press_in_language(&app, &welcome, &[], "start").await;
+        let question = press(&app, &welcome, &[], "start").await;
         assert_eq!(heard_tests::html::h1(&question).as_deref(), Some("Ym mha gyfnod allweddol wyt ti?"));
         assert!(question.contains("value=\"CA4\""), "{question}");
-        let change = press_in_language(&app, &question, &[("key_stage", "CA4")], "next").await;
+        let change = press(&app, &question, &[("key_stage", "CA4")], "next").await;
         assert!(change.contains("Beth sydd angen newid?"), "{change}");
         assert!(change.contains("Cwestiwn 2 o 2") && change.contains(">Hepgor y cwestiwn hwn</button>"), "{change}");
-        let ready = press_in_language(&app, &change, &[("change", "Mwy o help")], "next").await;
+        let ready = press(&app, &change, &[("change", "Mwy o help")], "next").await;
         assert!(ready.contains("Rwyt ti wedi ateb 2 o 2 cwestiwn."), "{ready}");
-        let sent = press_in_language(&app, &ready, &[], "send").await;
+        let sent = press(&app, &ready, &[], "send").await;
         assert!(sent.contains("data-stage=\"sent\"") && sent.contains("Mae dy atebion wedi cael eu hanfon."), "{sent}");
 
         // The young person's choice of language wins over the browser's;
@@ -326,10 +294,10 @@ on_both_databases! {
         let opened = stdout(&app.heard(&["round", "open", "--survey", "feelings", "--round", "Now"], ""));
         let code = opened.lines().last().unwrap().to_owned();
         let page = app.client().get(app.url(&format!("/survey/{code}"))).send().await.unwrap().text().await.unwrap();
-        let page = press(&app, &code, &page, &[], "start").await;
+        let page = press(&app, &page, &[], "start").await;
         assert_eq!(heard_tests::html::h1(&page).as_deref(), Some("Which groups are you in?"));
         assert!(page.contains("type=\"checkbox\""));
-        let mood_page = press(&app, &code, &page, &[("year", "Year 10"), ("year", "College")], "next").await;
+        let mood_page = press(&app, &page, &[("year", "Year 10"), ("year", "College")], "next").await;
         assert_eq!(heard_tests::html::h1(&mood_page).as_deref(), Some("How do you feel about school?"));
         assert!(mood_page.contains("😞</span>Very unhappy"), "{mood_page}");
         assert!(mood_page.contains("<span aria-hidden=\"true\" class=\"scale-picture\">😞"), "pictures are hidden from screen readers");

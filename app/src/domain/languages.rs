@@ -368,19 +368,7 @@ pub fn translated(survey: &Survey, language: &Language) -> Survey {
         if let Some(text) = nonempty(&words.text) {
             question.text = text.to_owned();
         }
-        let originals = question.options().to_vec();
-        let labels: Vec<String> = originals
-            .iter()
-            .enumerate()
-            .map(|(i, original)| {
-                words
-                    .options
-                    .get(i)
-                    .filter(|label| !label.trim().is_empty())
-                    .unwrap_or(original)
-                    .clone()
-            })
-            .collect();
+        let labels = shown_labels(question.options(), Some(words));
         question.set_option_labels(labels);
     }
     shown
@@ -396,21 +384,37 @@ pub fn stored_option<'a>(
     label: &str,
 ) -> Option<&'a str> {
     let question = survey.question(key)?;
-    let shown = translated_options(survey, language, key);
-    let same = |a: &str, b: &str| super::answers::same_option(a, b);
+    let words = survey
+        .languages
+        .translations
+        .get(language)
+        .and_then(|translation| translation.questions.get(key));
+    let shown = shown_labels(question.options(), words);
     let position = shown
         .iter()
-        .position(|l| same(l, label))
-        .or_else(|| question.options().iter().position(|l| same(l, label)))?;
+        .position(|l| same_option(l, label))
+        .or_else(|| {
+            question
+                .options()
+                .iter()
+                .position(|l| same_option(l, label))
+        })?;
     question.options().get(position).map(String::as_str)
 }
 
-fn translated_options(survey: &Survey, language: &Language, key: &str) -> Vec<String> {
-    let question = translated(survey, language);
-    question
-        .question(key)
-        .map(|q| q.options().to_vec())
-        .unwrap_or_default()
+/// A question's option labels as shown in a translation: each translated
+/// label, or the option's own where the translation has none.
+fn shown_labels(own: &[String], words: Option<&QuestionTranslation>) -> Vec<String> {
+    own.iter()
+        .enumerate()
+        .map(|(i, original)| {
+            words
+                .and_then(|w| w.options.get(i))
+                .filter(|label| !label.trim().is_empty())
+                .unwrap_or(original)
+                .clone()
+        })
+        .collect()
 }
 
 fn nonempty(text: &Option<String>) -> Option<&str> {
