@@ -507,3 +507,112 @@ async fn a_worker_raises_a_concern_the_rules_missed_and_the_lead_is_told() {
     );
     assert!(!audit.contains("coming round"));
 }
+
+/// Welsh rules of a deployment's own, found through a mutation, and an
+/// answer in a language no rules read put in front of a person rather than
+/// passed as safe: through HTTP, the needs-a-look page and the CLI.
+#[tokio::test]
+async fn answers_in_other_languages_are_read_by_their_own_rules_or_marked_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("welsh.txt");
+    std::fs::write(
+        &rules,
+        "[language cy]\n[negations]\nddim neb byth\n[harm at home]\nfy taro\n",
+    )
+    .unwrap();
+    let rules = rules.to_str().unwrap();
+    let app = TestApp::spawn_with_env(&[("HEARD_SAFEGUARDING_RULES", rules)]).await;
+    let survey =
+        heard_tests::workspace_root().join("tests/fixtures/voices-in-three-languages.toml");
+    let imported = app.heard(&["survey", "import", survey.to_str().unwrap()], "");
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let opened = app.heard(&["round", "open", "--survey", "voices", "--round", "R"], "");
+    let code = String::from_utf8(opened.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let send = |client_id: &'static str, language: &'static str, change: &'static str| {
+        let body = serde_json::json!({
+            "join_code": code, "client_id": client_id, "language": language,
+            "answers": { "key_stage": "KS4", "change": change },
+        });
+        let request = app.client().post(app.url("/api/v1/responses")).json(&body);
+        async move { assert_eq!(request.send().await.unwrap().status(), StatusCode::CREATED) }
+    };
+    // "taro" (hit) written "nharo" after "fy" (my).
+    send(
+        "6e0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e01",
+        "cy",
+        "Mae dad yn fy nharo i",
+    )
+    .await;
+    send(
+        "6e0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e02",
+        "cy",
+        "Dydy neb yn fy nharo i, mwy o help",
+    )
+    .await;
+    send(
+        "6e0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e03",
+        "ur",
+        "مجھے اسکول اچھا لگتا ہے",
+    )
+    .await;
+    send(
+        "6e0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e04",
+        "en",
+        "more help with maths",
+    )
+    .await;
+
+    let admin = app.log_in_admin().await;
+    let (status, page) = needs_a_look(&app, Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = heard_tests::html::without_templates(&page);
+    assert!(page.contains("2 waiting"), "{page}");
+    assert!(page.contains("<mark>fy nharo</mark>"), "{page}");
+    assert!(page.contains("Why: harm at home: fy taro"), "{page}");
+    assert!(
+        page.contains(
+            "Why: not read: answered in Urdu (اردو), and there are no safeguarding rules for Urdu"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("lang=\"ur\" dir=\"rtl\""),
+        "the Urdu answer is marked as Urdu: {page}"
+    );
+    assert!(page.contains("lang=\"cy\" dir=\"ltr\""), "{page}");
+    assert!(
+        !page.contains("Dydy neb") && !page.contains("more help with maths"),
+        "{page}"
+    );
+
+    // The CLI reads with the same rules.
+    let check = |language: &str, text: &str| {
+        let out = heard_tests::run_heard(
+            dir.path(),
+            &[("HEARD_SAFEGUARDING_RULES", rules)],
+            &["safeguarding", "check", "--language", language, text],
+            "",
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(
+        check("cy", "mae hi'n fy nharo i"),
+        "fy nharo\tharm at home: fy taro\n"
+    );
+    assert!(check("pl", "Tata mnie bije").starts_with("\tnot read: answered in Polish (Polski)"));
+    assert_eq!(check("en", "Tata mnie bije"), "");
+}

@@ -271,7 +271,7 @@ where
         }
         return Err(SubmitError::Closed(round.join_code.clone(), refusal));
     }
-    let concerns = state.safeguarding.check(&round.survey, &answers);
+    let concerns = state.safeguarding.check(&round.survey, &answers, language);
     let allowance = throttle::allowance(
         SUBMISSIONS_PER_ROUND,
         &format!("{source}:{}", round.round_id),

@@ -8,6 +8,10 @@ pub struct FlaggedResponse {
     pub response_id: String,
     pub survey_title: String,
     pub round_name: String,
+    /// The language it was answered in (a tag), or empty when not known
+    /// (imported without one).
+    #[serde(default)]
+    pub language: String,
     /// The day it was sent (Unix seconds at midnight UTC).
     pub raised_on: i64,
     pub answers: Vec<FlaggedAnswer>,

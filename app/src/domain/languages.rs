@@ -22,34 +22,34 @@ use std::collections::BTreeMap;
 pub struct Language(String);
 
 /// Languages Heard knows by name: the tag, the name in the language
-/// itself (what a young person looks for), and whether it is written right
-/// to left.
-const KNOWN: &[(&str, &str, bool)] = &[
-    ("ar", "العربية", true),
-    ("bn", "বাংলা", false),
-    ("cy", "Cymraeg", false),
-    ("de", "Deutsch", false),
-    ("en", "English", false),
-    ("es", "Español", false),
-    ("fa", "فارسی", true),
-    ("fr", "Français", false),
-    ("ga", "Gaeilge", false),
-    ("gd", "Gàidhlig", false),
-    ("he", "עברית", true),
-    ("it", "Italiano", false),
-    ("ku", "Kurdî", false),
-    ("lt", "Lietuvių", false),
-    ("pa", "ਪੰਜਾਬੀ", false),
-    ("pl", "Polski", false),
-    ("ps", "پښتو", true),
-    ("pt", "Português", false),
-    ("ro", "Română", false),
-    ("so", "Soomaali", false),
-    ("ti", "ትግርኛ", false),
-    ("tr", "Türkçe", false),
-    ("uk", "Українська", false),
-    ("ur", "اردو", true),
-    ("yi", "ייִדיש", true),
+/// itself (what a young person looks for), the name in English (what staff
+/// pages say), and whether it is written right to left.
+const KNOWN: &[(&str, &str, &str, bool)] = &[
+    ("ar", "العربية", "Arabic", true),
+    ("bn", "বাংলা", "Bengali", false),
+    ("cy", "Cymraeg", "Welsh", false),
+    ("de", "Deutsch", "German", false),
+    ("en", "English", "English", false),
+    ("es", "Español", "Spanish", false),
+    ("fa", "فارسی", "Persian", true),
+    ("fr", "Français", "French", false),
+    ("ga", "Gaeilge", "Irish", false),
+    ("gd", "Gàidhlig", "Scottish Gaelic", false),
+    ("he", "עברית", "Hebrew", true),
+    ("it", "Italiano", "Italian", false),
+    ("ku", "Kurdî", "Kurdish", false),
+    ("lt", "Lietuvių", "Lithuanian", false),
+    ("pa", "ਪੰਜਾਬੀ", "Punjabi", false),
+    ("pl", "Polski", "Polish", false),
+    ("ps", "پښتو", "Pashto", true),
+    ("pt", "Português", "Portuguese", false),
+    ("ro", "Română", "Romanian", false),
+    ("so", "Soomaali", "Somali", false),
+    ("ti", "ትግርኛ", "Tigrinya", false),
+    ("tr", "Türkçe", "Turkish", false),
+    ("uk", "Українська", "Ukrainian", false),
+    ("ur", "اردو", "Urdu", true),
+    ("yi", "ייִדיש", "Yiddish", true),
 ];
 
 impl Language {
@@ -100,14 +100,23 @@ impl Language {
         KNOWN
             .iter()
             .find(|(tag, ..)| *tag == self.primary())
-            .map_or(self.tag(), |(_, name, _)| name)
+            .map_or(self.tag(), |(_, name, ..)| name)
+    }
+
+    /// The language's name in English ("Welsh"), for staff pages, or its
+    /// tag when Heard does not know it.
+    pub fn english_name(&self) -> &str {
+        KNOWN
+            .iter()
+            .find(|(tag, ..)| *tag == self.primary())
+            .map_or(self.tag(), |(_, _, name, _)| name)
     }
 
     /// Whether the language is written right to left (Arabic, Urdu, ...).
     pub fn is_right_to_left(&self) -> bool {
         KNOWN
             .iter()
-            .any(|(tag, _, rtl)| *tag == self.primary() && *rtl)
+            .any(|(tag, .., rtl)| *tag == self.primary() && *rtl)
     }
 
     /// `rtl` or `ltr`, for a `dir` attribute.

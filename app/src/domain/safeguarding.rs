@@ -25,7 +25,9 @@
 //! "Safeguarding").
 
 use super::answers::Answers;
+use super::languages::Language;
 use super::survey::Survey;
+use super::text::{Stemming, welsh_mutations};
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -118,9 +120,53 @@ struct Word {
     sentence: usize,
 }
 
-/// Safeguarding rules, ready to check answers with.
+/// Safeguarding rules, ready to check answers with: a set for English and
+/// one for each other language a deployment has written rules for.
 #[derive(Clone, Debug)]
 pub struct SafeguardingRules {
+    /// By primary language subtag (`en`, `cy`); English is always there.
+    sets: BTreeMap<String, RuleSet>,
+}
+
+/// How one language's rules and answers are read into words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reading {
+    /// Young people's spellings mended ("dont", "coz"), then Snowball.
+    English,
+    /// A language rust-stemmers has a Snowball stemmer for.
+    Stemmed(Algorithm),
+    /// Welsh, which has none: a rule's word also matches each of its
+    /// initial consonant mutations ("taro" finds "fy nharo i").
+    Welsh,
+    /// Lower-cased, as written.
+    AsWritten,
+}
+
+impl Reading {
+    fn of(language: &Language) -> Reading {
+        match language.primary() {
+            "en" => Reading::English,
+            "cy" => Reading::Welsh,
+            _ => match Stemming::for_language(language) {
+                Stemming::Snowball(algorithm) => Reading::Stemmed(algorithm),
+                Stemming::AsWritten => Reading::AsWritten,
+            },
+        }
+    }
+
+    fn stemmer(self) -> Option<Stemmer> {
+        match self {
+            Reading::English => Some(Stemmer::create(Algorithm::English)),
+            Reading::Stemmed(algorithm) => Some(Stemmer::create(algorithm)),
+            Reading::Welsh | Reading::AsWritten => None,
+        }
+    }
+}
+
+/// One language's rules.
+#[derive(Clone, Debug)]
+struct RuleSet {
+    reading: Reading,
     rules: Vec<Rule>,
     /// Exceptions, each with whether it cancels every rule in its clause
     /// (talk about a topic: "a lesson on knife crime") or only a match it
@@ -272,9 +318,16 @@ fn mend(word: &str) -> &str {
     }
 }
 
-/// Whether `c` ends a clause (and, but for `;` and `,`, a sentence).
+/// Whether `c` ends a sentence: `.`, `!`, `?`, a line break, and Arabic
+/// and Urdu's question mark and full stop.
+fn ends_sentence(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '\n' | '\u{061f}' | '\u{06d4}')
+}
+
+/// Whether `c` ends a clause: the end of a sentence, `;` or `,` (and
+/// Arabic's comma and semicolon).
 fn ends_clause(c: char) -> bool {
-    matches!(c, '.' | '!' | '?' | ';' | ',' | '\n')
+    ends_sentence(c) || matches!(c, ';' | ',' | '\u{060c}' | '\u{061b}')
 }
 
 /// `"do" "not"` read as `"dont"`, and so on: the rules use the short form.
@@ -297,8 +350,14 @@ fn joined_with_not(word: &str) -> Option<&'static str> {
     })
 }
 
-/// The words of `text` as rules see them.
-fn words(text: &str, stemmer: &Stemmer) -> Vec<Word> {
+/// The words of `text` as rules see them, read as `reading` says.
+fn words(text: &str, reading: Reading) -> Vec<Word> {
+    let stemmer = reading.stemmer();
+    let stem = |word: &str| match &stemmer {
+        Some(stemmer) => stemmer.stem(word).into_owned(),
+        None => word.to_owned(),
+    };
+    let english = reading == Reading::English;
     // Unicode word boundaries, then split again at clause punctuation a
     // word swallowed ("myself.nobody", typed without a space).
     let mut pieces = Vec::new();
@@ -320,7 +379,7 @@ fn words(text: &str, stemmer: &Stemmer) -> Vec<Word> {
     let mut out: Vec<Word> = Vec::new();
     let (mut clause, mut sentence) = (0, 0);
     for (start, piece) in pieces {
-        if piece.chars().any(|c| matches!(c, '.' | '!' | '?' | '\n')) {
+        if piece.chars().any(ends_sentence) {
             sentence += 1;
         }
         if piece.chars().any(ends_clause) {
@@ -335,24 +394,27 @@ fn words(text: &str, stemmer: &Stemmer) -> Vec<Word> {
             .chars()
             .filter(|c| !matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}'))
             .collect();
-        if bare == "but" {
+        // English's own habits: "but" starts a clause, "do not" is read
+        // as "dont", and young people's spellings are mended.
+        if english && bare == "but" {
             clause += 1;
         }
-        if bare == "not" {
+        if english && bare == "not" {
             let previous = out.last_mut().filter(|w| w.clause == clause);
             if let Some(joined) = previous.and_then(|w| joined_with_not(&w.bare).map(|j| (w, j))) {
                 let (word, joined) = joined;
                 word.end = start + piece.len();
                 word.bare = joined.to_owned();
-                word.stem = stemmer.stem(joined).into_owned();
+                word.stem = stem(joined);
                 continue;
             }
         }
-        for mended in mend(&bare).split(' ') {
+        let mended = if english { mend(&bare) } else { bare.as_str() };
+        for mended in mended.split(' ') {
             out.push(Word {
                 start,
                 end: start + piece.len(),
-                stem: stemmer.stem(mended).into_owned(),
+                stem: stem(mended),
                 bare: mended.to_owned(),
                 stem_id: NOT_IN_RULES,
                 bare_id: NOT_IN_RULES,
@@ -367,8 +429,17 @@ fn words(text: &str, stemmer: &Stemmer) -> Vec<Word> {
 /// The stems of a word of a rule, read like an answer's words: several
 /// when it is written with a hyphen ("self-harm") or mended into several
 /// ("wanna").
-fn stems_of(word: &str, stemmer: &Stemmer) -> Vec<String> {
-    words(word, stemmer).into_iter().map(|w| w.stem).collect()
+fn stems_of(word: &str, reading: Reading) -> Vec<String> {
+    words(word, reading).into_iter().map(|w| w.stem).collect()
+}
+
+/// What a stem of a rule matches in answers: itself, and in Welsh each of
+/// its mutations.
+fn forms_of(stem: String, reading: Reading) -> Vec<String> {
+    match reading {
+        Reading::Welsh => welsh_mutations(&stem),
+        _ => vec![stem],
+    }
 }
 
 /// A parse error in a rules file, naming the line.
@@ -383,30 +454,154 @@ impl SafeguardingRules {
     /// Reads rules. Blank lines and lines starting with `#` are ignored;
     /// `@name = word word ...` defines a word class; `[kind]` starts a
     /// section (`[except]` and `[except in clause]` hold exceptions,
-    /// `[negations]` the words that
-    /// cancel a rule just after them); every other line is a rule.
+    /// `[negations]` the words that cancel a rule just after them);
+    /// `[language cy]` starts the rules for answers in another language
+    /// (everything before the first is English); every other line is a
+    /// rule.
     pub fn parse(text: &str) -> Result<SafeguardingRules, RulesError> {
         let mut rules = SafeguardingRules {
-            rules: Vec::new(),
-            exceptions: Vec::new(),
-            negations: Vec::new(),
-            first_words: FirstWords::default(),
+            sets: BTreeMap::from([("en".to_owned(), RuleSet::new(Reading::English))]),
         };
         rules.add(text)?;
         Ok(rules)
     }
 
-    /// Adds the rules of `text` (a deployment's own) to these; its word
-    /// classes may use those already defined.
+    /// Adds the rules of `text` (a deployment's own) to these, all or
+    /// nothing; its word classes may use those already defined for the
+    /// same language.
     pub fn add(&mut self, text: &str) -> Result<(), RulesError> {
-        let stemmer = Stemmer::create(Algorithm::English);
+        let mut sections: Vec<(Language, Vec<(usize, &str)>)> =
+            vec![(Language::english(), Vec::new())];
+        for (n, line) in text.lines().enumerate() {
+            let header = line
+                .trim()
+                .strip_prefix("[language")
+                .and_then(|rest| rest.strip_suffix(']'));
+            match header {
+                Some(tag) => {
+                    let language = Language::parse(tag).map_err(|message| RulesError {
+                        line: n + 1,
+                        message,
+                    })?;
+                    sections.push((language, Vec::new()));
+                }
+                None => sections
+                    .last_mut()
+                    .expect("one section")
+                    .1
+                    .push((n + 1, line)),
+            }
+        }
+        let mut sets = self.sets.clone();
+        for (language, lines) in sections {
+            sets.entry(language.primary().to_owned())
+                .or_insert_with(|| RuleSet::new(Reading::of(&language)))
+                .add(&lines)?;
+        }
+        self.sets = sets;
+        Ok(())
+    }
+
+    /// How many rules there are, in every language.
+    pub fn len(&self) -> usize {
+        self.sets.values().map(RuleSet::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The languages there are rules for (primary subtags: `en`, `cy`).
+    pub fn languages(&self) -> Vec<&str> {
+        self.sets
+            .iter()
+            .filter(|(_, set)| set.len() > 0)
+            .map(|(language, _)| language.as_str())
+            .collect()
+    }
+
+    /// What in the free-text answers of a survey answered in `language`
+    /// needs a look, in question order.
+    pub fn check(&self, survey: &Survey, answers: &Answers, language: &Language) -> Vec<Concern> {
+        let mut concerns = Vec::new();
+        for question in survey.questions.iter().filter(|q| q.kind.is_coded()) {
+            for text in answers.get(&question.key) {
+                for (words, reason) in self.explain_in(text, language) {
+                    let concern = Concern {
+                        question: question.key.clone(),
+                        words,
+                        reason,
+                    };
+                    if !concerns.contains(&concern) {
+                        concerns.push(concern);
+                    }
+                }
+            }
+        }
+        concerns
+    }
+
+    /// The words of `text` (English) that match a rule, each with why: the
+    /// rule's kind and pattern.
+    pub fn explain(&self, text: &str) -> Vec<(String, String)> {
+        self.explain_in(text, &Language::english())
+    }
+
+    /// The words of `text`, written in a survey answered in `language`,
+    /// that match a rule, each with why. English rules read every answer,
+    /// since young people write English words in any language; the
+    /// language's own rules read it too. An answer in a language with no
+    /// rules is never passed as safe: it comes back with no words and a
+    /// reason saying it was not read, so a person who reads the language
+    /// reads it.
+    pub fn explain_in(&self, text: &str, language: &Language) -> Vec<(String, String)> {
+        let mut found = self.sets["en"].explain(text);
+        if language.primary() == "en" {
+            return found;
+        }
+        match self.sets.get(language.primary()).filter(|set| set.len() > 0) {
+            Some(set) => {
+                for also in set.explain(text) {
+                    if !found.contains(&also) {
+                        found.push(also);
+                    }
+                }
+            }
+            None if text.chars().any(char::is_alphanumeric) => found.push((
+                String::new(),
+                format!(
+                    "not read: answered in {name} ({}), and there are no safeguarding rules for {name}; ask someone who reads {name} to read it",
+                    language.own_name(),
+                    name = language.english_name(),
+                ),
+            )),
+            None => {}
+        }
+        found
+    }
+}
+
+impl RuleSet {
+    fn new(reading: Reading) -> RuleSet {
+        RuleSet {
+            reading,
+            rules: Vec::new(),
+            exceptions: Vec::new(),
+            negations: Vec::new(),
+            first_words: FirstWords::default(),
+        }
+    }
+
+    /// Adds rules, each line with its number in the file.
+    fn add(&mut self, lines: &[(usize, &str)]) -> Result<(), RulesError> {
+        let reading = self.reading;
         // Each class as (stems, exact words).
         let mut classes: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
         let mut kind = "concern".to_owned();
-        for (n, line) in text.lines().enumerate() {
+        for &(line_number, line) in lines {
             let line = line.trim();
             let error = |message: String| RulesError {
-                line: n + 1,
+                line: line_number,
                 message,
             };
             if line.is_empty() || line.starts_with('#') {
@@ -426,7 +621,11 @@ impl SafeguardingRules {
                 for member in members.split_whitespace() {
                     match member.strip_prefix('=') {
                         Some(word) => exact.push(word.to_lowercase()),
-                        None => stems.extend(stems_of(member, &stemmer)),
+                        None => stems.extend(
+                            stems_of(member, reading)
+                                .into_iter()
+                                .flat_map(|stem| forms_of(stem, reading)),
+                        ),
                     }
                 }
                 if stems.is_empty() && exact.is_empty() {
@@ -437,7 +636,7 @@ impl SafeguardingRules {
             }
             if kind == "negations" {
                 self.negations
-                    .extend(line.split_whitespace().flat_map(|w| stems_of(w, &stemmer)));
+                    .extend(line.split_whitespace().flat_map(|w| stems_of(w, reading)));
                 continue;
             }
             let (strong, pattern) = match line.strip_prefix('!') {
@@ -448,7 +647,7 @@ impl SafeguardingRules {
             for piece in pattern.split(" & ") {
                 let mut parts = Vec::new();
                 for token in piece.split_whitespace() {
-                    parts.push(self.part(token, &classes, &stemmer).map_err(error)?);
+                    parts.push(self.part(token, &classes).map_err(error)?);
                 }
                 // A mended word that became several ("wanna") stands for
                 // its words in turn.
@@ -547,8 +746,8 @@ impl SafeguardingRules {
         &self,
         token: &str,
         classes: &BTreeMap<String, (Vec<String>, Vec<String>)>,
-        stemmer: &Stemmer,
     ) -> Result<Vec<Part>, String> {
+        let reading = self.reading;
         if token == "..." {
             return Ok(vec![Part::Gap]);
         }
@@ -566,10 +765,10 @@ impl SafeguardingRules {
             } else if let Some(word) = alternative.strip_prefix('=') {
                 exact.push(word.to_lowercase());
             } else {
-                let mut these = stems_of(alternative, stemmer);
+                let mut these = stems_of(alternative, reading);
                 match these.len() {
                     0 => return Err(format!("\"{alternative}\" in \"{token}\" has no word")),
-                    1 => stems.append(&mut these),
+                    1 => stems.extend(forms_of(these.remove(0), reading)),
                     _ if alternatives.len() == 1 => phrase = Some(these),
                     _ => {
                         return Err(format!(
@@ -582,7 +781,7 @@ impl SafeguardingRules {
         if let Some(phrase) = phrase {
             return Ok(phrase
                 .into_iter()
-                .map(|s| Part::word(vec![s], Vec::new()))
+                .map(|s| Part::word(forms_of(s, reading), Vec::new()))
                 .collect());
         }
         Ok(vec![Part::word(stems, exact)])
@@ -607,12 +806,8 @@ impl SafeguardingRules {
     }
 
     /// How many rules there are.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.matching_rules().count()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Every match in `text`: (first word, last word, rule), uncancelled.
@@ -722,31 +917,10 @@ impl SafeguardingRules {
         negated || excepted
     }
 
-    /// What in the free-text answers needs a look, in question order.
-    pub fn check(&self, survey: &Survey, answers: &Answers) -> Vec<Concern> {
-        let mut concerns = Vec::new();
-        for question in survey.questions.iter().filter(|q| q.kind.is_coded()) {
-            for text in answers.get(&question.key) {
-                for (words, reason) in self.explain(text) {
-                    let concern = Concern {
-                        question: question.key.clone(),
-                        words,
-                        reason,
-                    };
-                    if !concerns.contains(&concern) {
-                        concerns.push(concern);
-                    }
-                }
-            }
-        }
-        concerns
-    }
-
     /// The words of `text` that match a rule, each with why: the rule's
     /// kind and pattern.
-    pub fn explain(&self, text: &str) -> Vec<(String, String)> {
-        let stemmer = Stemmer::create(Algorithm::English);
-        let mut words = words(text, &stemmer);
+    fn explain(&self, text: &str) -> Vec<(String, String)> {
+        let mut words = words(text, self.reading);
         self.number(&mut words);
         self.matches(&words)
             .into_iter()
@@ -814,10 +988,10 @@ impl Evaluation {
 }
 
 impl SafeguardingRules {
-    /// Checks every answer of an evaluation set: tab-separated, a header
-    /// line, then `label<TAB>category<TAB>answer` with label `disclosure`
-    /// or `ordinary`.
-    pub fn evaluate(&self, set: &str) -> Result<Evaluation, String> {
+    /// Checks every answer of an evaluation set, written in `language`:
+    /// tab-separated, a header line, then `label<TAB>category<TAB>answer`
+    /// with label `disclosure` or `ordinary`.
+    pub fn evaluate(&self, set: &str, language: &Language) -> Result<Evaluation, String> {
         let mut evaluation = Evaluation::default();
         for (n, line) in set.lines().enumerate().skip(1) {
             if line.trim().is_empty() {
@@ -830,7 +1004,7 @@ impl SafeguardingRules {
                     n + 1
                 ));
             };
-            let found = self.explain(answer);
+            let found = self.explain_in(answer, language);
             match label {
                 "disclosure" => {
                     evaluation.disclosures += 1;
@@ -888,6 +1062,7 @@ mod tests {
                 "change",
                 "I was excluded because of drugs. After being excluded I got more drugs.",
             )]),
+            &Language::english(),
         );
         let words: Vec<&str> = concerns.iter().map(|c| c.words.as_str()).collect();
         assert_eq!(
@@ -902,6 +1077,7 @@ mod tests {
         let concerns = rules.check(
             &Survey::demo(),
             &answers(&[("prevent", "family life, Abuse and poverty")]),
+            &Language::english(),
         );
         assert_eq!(concerns[0].words, "Abuse");
     }
@@ -1013,5 +1189,91 @@ mod tests {
     #[test]
     fn a_dropped_g_is_mended() {
         assert_eq!(flagged("hes always hittin me"), ["hittin me"]);
+    }
+
+    fn found_in(rules: &SafeguardingRules, text: &str, language: &str) -> Vec<String> {
+        rules
+            .explain_in(text, &Language::parse(language).unwrap())
+            .into_iter()
+            .map(|(words, _)| words)
+            .collect()
+    }
+
+    #[test]
+    fn welsh_rules_find_a_word_whatever_mutation_the_sentence_gave_it() {
+        let mut rules = SafeguardingRules::default();
+        rules
+            .add(
+                "[language cy]
+[negations]
+ddim byth neb
+[harm at home]
+fy taro
+[harm to self]
+!lladd fy hun
+",
+            )
+            .unwrap();
+        assert_eq!(rules.languages(), ["cy", "en"]);
+        // "taro" (hit) after "fy" (my) takes the nasal mutation.
+        assert_eq!(
+            found_in(&rules, "Mae dad yn fy nharo i bob dydd", "cy"),
+            ["fy nharo"]
+        );
+        assert_eq!(
+            found_in(&rules, "Dw i eisiau lladd fy hun", "cy"),
+            ["lladd fy hun"]
+        );
+        // A Welsh negation cancels what follows it, as in English.
+        assert!(found_in(&rules, "Dydy neb yn fy nharo i", "cy").is_empty());
+        assert!(found_in(&rules, "Rydw i'n hoffi'r ysgol a'r athrawon", "cy").is_empty());
+        // English words in a Welsh answer are read by the English rules.
+        assert_eq!(
+            found_in(&rules, "Dw i'n hoffi'r ysgol but my dad hits me", "cy"),
+            ["hits me"]
+        );
+        // Welsh rules do not read English answers.
+        assert!(found_in(&rules, "fy nharo", "en").is_empty());
+    }
+
+    #[test]
+    fn an_answer_in_a_language_with_no_rules_is_marked_not_read_never_passed() {
+        let mut rules = SafeguardingRules::default();
+        let urdu = Language::parse("ur").unwrap();
+        let found = rules.explain_in("مجھے اسکول اچھا لگتا ہے", &urdu);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "", "no words to highlight");
+        assert!(
+            found[0].1.starts_with("not read: answered in Urdu (اردو)"),
+            "{found:?}"
+        );
+        // English words in it are read all the same.
+        assert_eq!(found_in(&rules, "my dad hits me", "ur"), ["hits me", ""]);
+        // English answers and blank ones are never marked.
+        assert!(rules.explain("I like school").is_empty());
+        assert!(found_in(&rules, " ۔ ", "ur").is_empty());
+        // Once there are Urdu rules, they read Urdu answers instead.
+        rules
+            .add("[language ur]\n[harm to self]\n!خودکشی\n")
+            .unwrap();
+        assert!(found_in(&rules, "مجھے اسکول اچھا لگتا ہے", "ur").is_empty());
+        assert_eq!(
+            found_in(&rules, "میں خودکشی کرنا چاہتا ہوں۔", "ur"),
+            ["خودکشی"]
+        );
+    }
+
+    #[test]
+    fn a_bad_language_section_is_named_by_its_line_and_nothing_is_added() {
+        let mut rules = SafeguardingRules::default();
+        let before = rules.len();
+        let error = rules
+            .add("[harm]\nslap me\n[language cy]\n[harm]\n@nope fi\n")
+            .unwrap_err();
+        assert_eq!(error.line, 5, "{error}");
+        let error = rules.add("[language not a tag]\nfoo\n").unwrap_err();
+        assert_eq!(error.line, 1, "{error}");
+        assert_eq!(rules.len(), before, "all or nothing");
+        assert_eq!(rules.languages(), ["en"]);
     }
 }

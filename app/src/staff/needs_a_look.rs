@@ -3,6 +3,7 @@
 //! Workers only: flags never reach viewers.
 
 use crate::domain::flags::{FlaggedResponse, highlight};
+use crate::domain::languages::Language;
 use crate::error::AppError;
 use crate::ui::{LogOutButton, unless_error};
 use leptos::prelude::*;
@@ -68,7 +69,7 @@ pub fn NeedsALookPage() -> impl IntoView {
                         </div>
                         <h1>"Needs a look"</h1>
                         <p class="lead">{format!("{waiting} waiting")}</p>
-                        <p>"These answers match Heard's safeguarding rules (each shows the words and the rule). Read each one and follow your safeguarding procedure; then note what you did."</p>
+                        <p>"These answers match Heard's safeguarding rules, or are written in a language the rules cannot read (each shows why). Read each one and follow your safeguarding procedure; then note what you did."</p>
                         {flagged.into_iter().map(|f| view! { <Flag flag=f mark/> }).collect_view()}
                     }
                 }))
@@ -81,12 +82,17 @@ pub fn NeedsALookPage() -> impl IntoView {
 fn Flag(flag: FlaggedResponse, mark: ServerAction<MarkHandled>) -> impl IntoView {
     let heading = format!("{}: {}", flag.survey_title, flag.round_name);
     let note_id = format!("note-{}", flag.response_id);
+    // The answers keep their language, so a screen reader reads Welsh as
+    // Welsh and Urdu right to left.
+    let language = Language::parse(&flag.language).ok();
+    let lang = language.as_ref().map(|l| l.tag().to_owned());
+    let dir = language.as_ref().map(|l| l.direction());
     view! {
         <section class="flag" class:flag-handled=flag.handled_at.is_some()>
             <h2 class="flag-title">{heading}</h2>
             {flag.answers.into_iter().map(|answer| view! {
                 <p class="flag-question">{answer.question}</p>
-                <blockquote class="flag-answer">
+                <blockquote class="flag-answer" lang=lang.clone() dir=dir>
                     {highlight(&answer.text, &answer.words)
                         .into_iter()
                         .map(|(piece, marked)| if marked {
@@ -96,7 +102,9 @@ fn Flag(flag: FlaggedResponse, mark: ServerAction<MarkHandled>) -> impl IntoView
                         })
                         .collect_view()}
                 </blockquote>
-                <p class="hint">"Words: " {answer.words.join(", ")}</p>
+                {(!answer.words.is_empty()).then(|| view! {
+                    <p class="hint">"Words: " {answer.words.join(", ")}</p>
+                })}
                 {(!answer.reasons.is_empty()).then(|| view! {
                     <p class="hint">{format!("Why: {}", answer.reasons.join("; "))}</p>
                 })}

@@ -66,7 +66,7 @@ pub async fn import_responses(
     let new = new_rows(&file, &stored, round_name).map_err(UseCaseError::Problems)?;
     let check = |rows: &[&ResponseRow]| -> Vec<Vec<Concern>> {
         rows.iter()
-            .map(|row| safeguarding.check(&survey, &row.answers))
+            .map(|row| safeguarding.check(&survey, &row.answers, &survey.languages.default))
             .collect()
     };
     let mut outcome = ResponsesImported {

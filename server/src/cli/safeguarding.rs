@@ -2,13 +2,20 @@
 //! the rules (Heard's, plus the deployment's) on a labelled set.
 
 use clap::Subcommand;
+use heard_app::domain::languages::Language;
 use heard_app::domain::safeguarding::SafeguardingRules;
 
 #[derive(Debug, Subcommand)]
 pub enum SafeguardingCommand {
     /// Print what in TEXT the rules flag, one line each: the words, a tab,
     /// and the rule that matched them. Prints nothing when nothing matches.
-    Check { text: String },
+    Check {
+        text: String,
+        /// The language TEXT is written in (a tag: cy, pl, ur); English by
+        /// default. English rules read it too.
+        #[arg(long, default_value = "en", value_parser = language)]
+        language: Language,
+    },
     /// Measure the rules on a labelled set: a tab-separated file with a
     /// header line and `label<TAB>category<TAB>answer` rows, label
     /// `disclosure` or `ordinary`. Prints recall and the false-alarm rate,
@@ -17,21 +24,32 @@ pub enum SafeguardingCommand {
         file: std::path::PathBuf,
         #[arg(long)]
         show: bool,
+        /// The language the set's answers are written in.
+        #[arg(long, default_value = "en", value_parser = language)]
+        language: Language,
     },
+}
+
+fn language(tag: &str) -> Result<Language, String> {
+    Language::parse(tag)
 }
 
 pub fn run(rules: &SafeguardingRules, command: SafeguardingCommand) -> anyhow::Result<()> {
     match command {
-        SafeguardingCommand::Check { text } => {
-            for (words, why) in rules.explain(&text) {
+        SafeguardingCommand::Check { text, language } => {
+            for (words, why) in rules.explain_in(&text, &language) {
                 println!("{words}\t{why}");
             }
         }
-        SafeguardingCommand::Evaluate { file, show } => {
+        SafeguardingCommand::Evaluate {
+            file,
+            show,
+            language,
+        } => {
             let set = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("could not read {}: {e}", file.display()))?;
             let evaluation = rules
-                .evaluate(&set)
+                .evaluate(&set, &language)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let tenths = heard_app::domain::report::format_tenths;
             println!(
