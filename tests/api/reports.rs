@@ -429,12 +429,12 @@ on_both_databases! {
         let mut lines = first.lines();
         assert_eq!(
             lines.next().unwrap(),
-            "respondent,key_stage,help_before,prevent,change,comments,help_before: Nothing,help_before: Something,help_before: Not enough,\
+            "respondent,language,key_stage,help_before,prevent,change,comments,help_before: Nothing,help_before: Something,help_before: Not enough,\
              prevent: Connect and belong,prevent: Help and support,prevent: More or better options,prevent: Nothing,\
              change: Connect and belong,change: Help and support,change: More or better options,change: Nothing"
         );
         let r01 = lines.next().unwrap();
-        assert!(r01.starts_with("r01,KS4,Nothing. They hated me.,"), "{r01}");
+        assert!(r01.starts_with("r01,,KS4,Nothing. They hated me.,"), "{r01}");
         // r01: help_before Nothing, prevent and change Connect and belong.
         assert!(r01.ends_with(",1,0,0,1,0,0,0,1,0,0,0"), "{r01}");
         assert_eq!(first.lines().count(), 23);
@@ -469,8 +469,8 @@ on_both_databases! {
         let exported = ok(&app, &["export", "responses", "--survey", "voice-2024", "--round", "Awkward"]);
         let row = exported.split_once('\n').unwrap().1;
         assert!(
-            row.starts_with(&format!("x1,KS4,{quoted},,\\,{quoted},")),
-            "exported:\n{row}\nexpected the row to start:\nx1,KS4,{quoted},,\\,{quoted},"
+            row.starts_with(&format!("x1,,KS4,{quoted},,\\,{quoted},")),
+            "exported:\n{row}\nexpected the row to start:\nx1,,KS4,{quoted},,\\,{quoted},"
         );
     }
 

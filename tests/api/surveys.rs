@@ -220,6 +220,87 @@ on_both_databases! {
         assert_eq!(languages, [("cy".to_owned(), 1), ("en".to_owned(), 1), ("ur".to_owned(), 1)]);
     }
 
+    async fn each_response_keeps_its_language_through_export_and_import(app: TestApp) {
+        stdout(&app.heard(&["survey", "import", &in_three_languages()], ""));
+        let opened = stdout(&app.heard(&["round", "open", "--survey", "voices", "--round", "R"], ""));
+        let code = opened.lines().last().unwrap().to_owned();
+        for (client_id, language, stage) in [
+            ("7c0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e01", "cy", "CA4"),
+            ("7c0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e02", "ur", "کے ایس 3"),
+            ("7c0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e03", "en", "KS4"),
+        ] {
+            let body = serde_json::json!({
+                "join_code": code, "client_id": client_id, "language": language,
+                "answers": { "key_stage": stage, "change": "mwy o help" },
+            });
+            let sent = app.client().post(app.url("/api/v1/responses")).json(&body).send().await.unwrap();
+            assert_eq!(sent.status(), StatusCode::CREATED);
+        }
+        // The export has a language column; choices are the survey's own.
+        let exported = stdout(&app.heard(&["export", "responses", "--survey", "voices", "--round", "R"], ""));
+        assert!(exported.starts_with("respondent,language,key_stage,change,"), "{exported}");
+        let mut rows: Vec<&str> = exported.lines().skip(1).collect();
+        rows.sort();
+        assert_eq!(rows.iter().map(|r| &r[..8]).collect::<Vec<_>>(), [",cy,KS4,", ",en,KS4,", ",ur,KS3,"], "{exported}");
+
+        // Read back into another round, each keeps its language, and the
+        // round exports the same rows.
+        std::fs::write(app.dir.path().join("export.csv"), &exported).unwrap();
+        stdout(&app.heard(&["import", "responses", "--survey", "voices", "--round", "Again", "export.csv"], ""));
+        let again = stdout(&app.heard(&["export", "responses", "--survey", "voices", "--round", "Again"], ""));
+        let mut again_rows: Vec<&str> = again.lines().skip(1).collect();
+        again_rows.sort();
+        assert_eq!(again_rows, rows);
+
+        // A file from elsewhere: a choice written in the row's language is
+        // the survey's own option; a bad tag is named by line and column
+        // and nothing is stored.
+        std::fs::write(
+            app.dir.path().join("paper.csv"),
+            "respondent,Language,key_stage,change\np1,cy,CA3,Mwy o gefnogaeth\np2,,KS4,more help\n",
+        )
+        .unwrap();
+        stdout(&app.heard(&["import", "responses", "--survey", "voices", "--round", "Paper", "paper.csv"], ""));
+        let paper = stdout(&app.heard(&["export", "responses", "--survey", "voices", "--round", "Paper"], ""));
+        assert!(paper.contains("\np1,cy,KS3,Mwy o gefnogaeth,"), "{paper}");
+        assert!(paper.contains("\np2,,KS4,more help,"), "{paper}");
+        std::fs::write(
+            app.dir.path().join("bad.csv"),
+            "respondent,language,key_stage,change\nb1,cy,KS3,x\nb2,Welsh!,KS3,y\n",
+        )
+        .unwrap();
+        let refused = app.heard(&["import", "responses", "--survey", "voices", "--round", "Bad", "bad.csv"], "");
+        assert!(!refused.status.success());
+        let error = stderr(&refused);
+        assert!(
+            error.contains("line 3, column \"language\": \"Welsh!\" is not a language tag such as cy, pl, ur or pt-BR"),
+            "{error}"
+        );
+        let bad = app.heard(&["export", "responses", "--survey", "voices", "--round", "Bad"], "");
+        assert!(!bad.status.success(), "a refused import makes no round");
+
+        // The REFI-QDA project keeps each case's language.
+        let project = app.dir.path().join("project.qdpx");
+        stdout(&app.heard(&["export", "project", "--survey", "voices", "--round", "R", project.to_str().unwrap()], ""));
+        let package = std::fs::read(&project).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(package)).expect("a .qdpx is a zip");
+        let mut qde = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("project.qde").unwrap(), &mut qde).unwrap();
+        for language in ["cy", "ur", "en"] {
+            assert!(qde.contains(&format!("<TextValue>{language}</TextValue>")), "{language}: {qde}");
+        }
+        let file = app.dir.path().join("project.qde");
+        std::fs::write(&file, &qde).unwrap();
+        let schema = heard_tests::workspace_root().join("tests/fixtures/refi-qda/Project.xsd");
+        let xmllint = std::process::Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(schema)
+            .arg(&file)
+            .output()
+            .expect("xmllint runs (Debian's libxml2-utils; scripts/test installs it)");
+        assert!(xmllint.status.success(), "{}", String::from_utf8_lossy(&xmllint.stderr));
+    }
+
     async fn round_open_prints_the_join_code_alone_on_the_last_line_and_close_stops_it(app: TestApp) {
         let file = write_file(&app, "feelings.toml", FEELINGS);
         stdout(&app.heard(&["survey", "import", &file], ""));

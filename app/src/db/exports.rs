@@ -2,6 +2,7 @@
 //! and main coding, and a round as a REFI-QDA project.
 
 use super::{Db, DbError, RoundRef};
+use crate::domain::exports::ExportedResponse;
 use crate::domain::qdpx::{Project, ProjectResponse, ProjectRound, project};
 use crate::domain::report::ResponseRow;
 use crate::domain::survey::Survey;
@@ -9,17 +10,15 @@ use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 
 impl Db {
-    /// A round's responses for export, with their respondent ids, ordered
-    /// by respondent (responses without one last, in a stable order).
-    pub async fn export_rows(
-        &self,
-        round_id: &str,
-    ) -> Result<Vec<(Option<String>, ResponseRow)>, DbError> {
+    /// A round's responses for export, with their respondent ids and
+    /// languages, ordered by respondent (responses without one last, in a
+    /// stable order).
+    pub async fn export_rows(&self, round_id: &str) -> Result<Vec<ExportedResponse>, DbError> {
         Ok(self
             .export_rows_with_ids(round_id)
             .await?
             .into_iter()
-            .map(|(respondent, _, row)| (respondent, row))
+            .map(|(_, response)| response)
             .collect())
     }
 
@@ -27,22 +26,40 @@ impl Db {
     async fn export_rows_with_ids(
         &self,
         round_id: &str,
-    ) -> Result<Vec<(Option<String>, String, ResponseRow)>, DbError> {
-        let ids = sqlx::query("SELECT id, respondent FROM responses WHERE round_id = $1")
+    ) -> Result<Vec<(String, ExportedResponse)>, DbError> {
+        let ids = sqlx::query("SELECT id, respondent, language FROM responses WHERE round_id = $1")
             .bind(round_id)
             .fetch_all(self.pool())
             .await?;
-        let mut respondents: HashMap<String, Option<String>> = HashMap::new();
+        type Known = (Option<String>, Option<String>);
+        let mut known: HashMap<String, Known> = HashMap::new();
         for row in &ids {
-            respondents.insert(row.try_get("id")?, row.try_get("respondent")?);
+            known.insert(
+                row.try_get("id")?,
+                (row.try_get("respondent")?, row.try_get("language")?),
+            );
         }
-        let mut rows: Vec<(Option<String>, String, ResponseRow)> = self
+        let mut rows: Vec<(String, ExportedResponse)> = self
             .report_rows_with_ids(round_id)
             .await?
             .into_iter()
-            .map(|(id, row)| (respondents.get(&id).cloned().flatten(), id, row))
+            .map(|(id, row)| {
+                let (respondent, language) = known.get(&id).cloned().unwrap_or_default();
+                let response = ExportedResponse {
+                    respondent,
+                    language,
+                    row,
+                };
+                (id, response)
+            })
             .collect();
-        rows.sort_by(|a, b| (a.0.is_none(), &a.0, &a.1).cmp(&(b.0.is_none(), &b.0, &b.1)));
+        rows.sort_by(|(a_id, a), (b_id, b)| {
+            (a.respondent.is_none(), &a.respondent, a_id).cmp(&(
+                b.respondent.is_none(),
+                &b.respondent,
+                b_id,
+            ))
+        });
         Ok(rows)
     }
 
@@ -65,10 +82,11 @@ impl Db {
             .export_rows_with_ids(&round.round_id)
             .await?
             .into_iter()
-            .map(|(respondent, id, row)| ProjectResponse {
+            .map(|(id, response)| ProjectResponse {
                 id,
-                respondent,
-                row,
+                respondent: response.respondent,
+                language: response.language,
+                row: response.row,
             })
             .collect();
         Ok(project(&ProjectRound {

@@ -39,6 +39,7 @@ const RESPONSES: Table = Table {
         "fingerprint",
         "submitted_on",
         "respondent",
+        "language",
     ],
 };
 
@@ -242,6 +243,7 @@ impl Preparer<'_> {
                 Text(&fingerprint),
                 Number(self.today),
                 row.respondent.as_deref().map_or(Null, Text),
+                row.language.as_ref().map_or(Null, |l| Text(l.tag())),
             ]);
             for (key, values) in row.answers.iter() {
                 let question_id = self

@@ -12,12 +12,24 @@ pub fn theme_column(key: &str, theme: &str) -> String {
     format!("{key}: {theme}")
 }
 
-/// A round's responses (with their respondent ids, if imported) as a table.
+/// One response as exports write it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExportedResponse {
+    /// The imported `respondent` id, if there is one.
+    pub respondent: Option<String>,
+    /// The language it was answered in (a tag), if known.
+    pub language: Option<String>,
+    pub row: ResponseRow,
+}
+
+/// A round's responses as a table: the respondent id (if imported), the
+/// language each was answered in (choices are always the survey's own
+/// options, whatever the language), then one column per question.
 /// Multiple choices are joined with `; `; a skipped question is an empty
 /// cell; an answer not yet coded has empty theme cells (not 0), so "not
 /// coded" is never read as "no theme".
-pub fn responses_table(survey: &Survey, rows: &[(Option<String>, ResponseRow)]) -> Table {
-    let mut header = vec!["respondent".to_owned()];
+pub fn responses_table(survey: &Survey, rows: &[ExportedResponse]) -> Table {
+    let mut header = vec!["respondent".to_owned(), "language".to_owned()];
     header.extend(survey.questions.iter().map(|q| q.key.clone()));
     let coded: Vec<_> = survey
         .questions
@@ -34,8 +46,12 @@ pub fn responses_table(survey: &Survey, rows: &[(Option<String>, ResponseRow)]) 
     }
     let rows = rows
         .iter()
-        .map(|(respondent, row)| {
-            let mut cells = vec![respondent.clone().unwrap_or_default()];
+        .map(|response| {
+            let row = &response.row;
+            let mut cells = vec![
+                response.respondent.clone().unwrap_or_default(),
+                response.language.clone().unwrap_or_default(),
+            ];
             cells.extend(survey.questions.iter().map(|q| {
                 row.answers
                     .get(&q.key)
@@ -71,7 +87,7 @@ pub fn responses_table(survey: &Survey, rows: &[(Option<String>, ResponseRow)]) 
 /// The columns of [`responses_table`] that hold people's text (all but the
 /// 0/1 theme columns).
 pub fn responses_text_columns(survey: &Survey) -> Vec<usize> {
-    (0..=survey.questions.len()).collect()
+    (0..survey.questions.len() + 2).collect()
 }
 
 #[cfg(test)]
@@ -125,23 +141,29 @@ mod tests {
             }
             r
         };
+        let response = |respondent: Option<&str>, language: Option<&str>, row| ExportedResponse {
+            respondent: respondent.map(str::to_owned),
+            language: language.map(str::to_owned),
+            row,
+        };
         let table = responses_table(
             &survey,
             &[
-                (
-                    Some("r1".into()),
+                response(
+                    Some("r1"),
+                    Some("cy"),
                     row(&["Art", "Sport"], "=listen to me", &["Listen"]),
                 ),
-                (None, row(&[], "idk", &[])),
-                (Some("r3".into()), row(&["Art"], "", &[])),
+                response(None, Some("en"), row(&[], "idk", &[])),
+                response(Some("r3"), None, row(&["Art"], "", &[])),
             ],
         );
         assert_eq!(
             table.to_csv(&responses_text_columns(&survey)),
-            "respondent,likes,change,change: Help,change: Listen\n\
-             r1,Art; Sport,'=listen to me,0,1\n\
-             ,,idk,,\n\
-             r3,Art,,,\n"
+            "respondent,language,likes,change,change: Help,change: Listen\n\
+             r1,cy,Art; Sport,'=listen to me,0,1\n\
+             ,en,,idk,,\n\
+             r3,,Art,,,\n"
         );
     }
 }

@@ -30,6 +30,8 @@ pub struct ProjectResponse {
     pub id: String,
     /// The imported `respondent` id, if there is one.
     pub respondent: Option<String>,
+    /// The language it was answered in (a tag), if known.
+    pub language: Option<String>,
     pub row: ResponseRow,
 }
 
@@ -163,9 +165,30 @@ pub fn project(round: &ProjectRound) -> Project {
         xml.close("CodeBook");
     }
 
-    // Variables: the "about you" questions, as text.
-    if !about_you.is_empty() {
+    // Variables: the "about you" questions, as text, and the language
+    // each young person answered in, when the round knows it.
+    let language_guid = round
+        .responses
+        .iter()
+        .any(|r| r.language.is_some())
+        .then(|| derived_guid("", &format!("heard language of {}", survey.slug)));
+    if !about_you.is_empty() || language_guid.is_some() {
         xml.open("Variables", &[]);
+        if let Some(guid) = &language_guid {
+            xml.open(
+                "Variable",
+                &[
+                    ("guid", guid),
+                    ("name", "language"),
+                    ("typeOfVariable", "Text"),
+                ],
+            );
+            xml.text_element(
+                "Description",
+                "The language the young person answered in (a BCP 47 tag: en, cy, ur)",
+            );
+            xml.close("Variable");
+        }
         for question in &about_you {
             xml.open(
                 "Variable",
@@ -207,6 +230,12 @@ pub fn project(round: &ProjectRound) -> Project {
                 "Case",
                 &[("guid", &response.id), ("name", &case_name(i, response))],
             );
+            if let (Some(guid), Some(language)) = (&language_guid, &response.language) {
+                xml.open("VariableValue", &[]);
+                xml.empty("VariableRef", &[("targetGUID", guid)]);
+                xml.text_element("TextValue", language);
+                xml.close("VariableValue");
+            }
             for question in &about_you {
                 let Some(value) = answer_of(response, &question.key) else {
                     continue;
@@ -370,6 +399,10 @@ mod tests {
     const RESPONSE: &str = "11111111-1111-4111-8111-111111111111";
 
     fn build(row: ResponseRow) -> Project {
+        build_in(row, None)
+    }
+
+    fn build_in(row: ResponseRow, language: Option<&str>) -> Project {
         let survey = survey();
         let question_guids = BTreeMap::from([
             (
@@ -397,6 +430,7 @@ mod tests {
         let responses = [ProjectResponse {
             id: RESPONSE.to_owned(),
             respondent: Some("r01".to_owned()),
+            language: language.map(str::to_owned),
             row,
         }];
         project(&ProjectRound {
@@ -477,6 +511,31 @@ mod tests {
         assert!(
             !uncoded.qde.contains("PlainTextSelection"),
             "no selection without a coding"
+        );
+    }
+
+    #[test]
+    fn each_case_keeps_the_language_it_was_answered_in() {
+        let row = ResponseRow {
+            answers: BTreeMap::from([("help".to_owned(), vec!["Mwy o help".to_owned()])]),
+            themes: BTreeMap::new(),
+        };
+        let qde = build_in(row.clone(), Some("cy")).qde;
+        let variable = qde.split("<Variable ").nth(1).expect("a language variable");
+        assert!(
+            variable.contains(r#"name="language" typeOfVariable="Text""#),
+            "{qde}"
+        );
+        let guid = variable.split('"').nth(1).unwrap();
+        assert!(
+            qde.contains(&format!(
+                "<VariableRef targetGUID=\"{guid}\"/>\n        <TextValue>cy</TextValue>"
+            )),
+            "{qde}"
+        );
+        assert!(
+            !build_in(row, None).qde.contains("name=\"language\""),
+            "no variable when no answer's language is known"
         );
     }
 }

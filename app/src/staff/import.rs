@@ -190,6 +190,7 @@ fn use_value(column_use: &Option<ColumnUse>) -> String {
     match column_use {
         Some(ColumnUse::Question(key)) => format!("q:{key}"),
         Some(ColumnUse::Respondent) => "respondent".to_owned(),
+        Some(ColumnUse::Language) => "language".to_owned(),
         Some(ColumnUse::Ignore) => "ignore".to_owned(),
         None => String::new(),
     }
@@ -198,6 +199,7 @@ fn use_value(column_use: &Option<ColumnUse>) -> String {
 fn use_of(value: &str) -> Option<ColumnUse> {
     match value {
         "respondent" => Some(ColumnUse::Respondent),
+        "language" => Some(ColumnUse::Language),
         "ignore" => Some(ColumnUse::Ignore),
         _ => value
             .strip_prefix("q:")
@@ -431,6 +433,7 @@ pub fn ImportPage() -> impl IntoView {
                                             <option value="" selected={current.is_empty()}>"Choose…"</option>
                                             <option value="ignore" selected={current == "ignore"}>"Do not import"</option>
                                             <option value="respondent" selected={current == "respondent"}>"Respondent id"</option>
+                                            <option value="language" selected={current == "language"}>"Language answered in"</option>
                                             {questions.into_iter().map(|(key, text)| {
                                                 let value = format!("q:{key}");
                                                 let selected = current == value;

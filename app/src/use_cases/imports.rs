@@ -66,7 +66,10 @@ pub async fn import_responses(
     let new = new_rows(&file, &stored, round_name).map_err(UseCaseError::Problems)?;
     let check = |rows: &[&ResponseRow]| -> Vec<Vec<Concern>> {
         rows.iter()
-            .map(|row| safeguarding.check(&survey, &row.answers, &survey.languages.default))
+            .map(|row| {
+                let language = row.language.as_ref().unwrap_or(&survey.languages.default);
+                safeguarding.check(&survey, &row.answers, language)
+            })
             .collect()
     };
     let mut outcome = ResponsesImported {

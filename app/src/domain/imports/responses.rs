@@ -3,6 +3,7 @@
 
 use super::{Lines, Problem, headings, reader, squash, text_record, without_bom};
 use crate::domain::answers::{AnswerError, Answers};
+use crate::domain::languages::{self, Language};
 use crate::domain::survey::Survey;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -13,6 +14,9 @@ pub struct ResponseRow {
     pub line: u64,
     /// The `respondent` column: an external id, if the file has one.
     pub respondent: Option<String>,
+    /// The `language` column: the language the young person answered in,
+    /// if the file says.
+    pub language: Option<Language>,
     pub answers: Answers,
 }
 
@@ -34,6 +38,9 @@ pub enum ColumnUse {
     Question(String),
     /// The external respondent id.
     Respondent,
+    /// The language each row was answered in (a tag: `cy`, `ur`), as
+    /// Heard's own export writes it.
+    Language,
     /// Not read: form tools' metadata, or a column the user chose to skip.
     Ignore,
 }
@@ -53,8 +60,9 @@ const FORM_TOOL_COLUMNS: [&str; 8] = [
 
 /// How each heading of a file would be used, guessed from the survey: a
 /// question's key or its full text (as form tools write it), `respondent`
-/// (or Microsoft Forms' `ID`), or a form tool's metadata. `None` for a
-/// heading that matches nothing.
+/// (or Microsoft Forms' `ID`), `language` (unless a question has that
+/// key), or a form tool's metadata. `None` for a heading that matches
+/// nothing.
 pub fn guess_columns(survey: &Survey, headings: &[String]) -> Vec<Option<ColumnUse>> {
     headings
         .iter()
@@ -80,6 +88,7 @@ pub fn guess_columns(survey: &Survey, headings: &[String]) -> Vec<Option<ColumnU
                 .iter()
                 .find(|q| squash(&q.key) == wanted || squash(&q.text) == wanted)
                 .map(|q| ColumnUse::Question(q.key.clone()))
+                .or_else(|| (wanted == "language").then_some(ColumnUse::Language))
         })
         .collect()
 }
@@ -125,6 +134,7 @@ pub fn read_responses(
                 column: Some(headings[i].clone()),
                 reason: match use_ {
                     ColumnUse::Question(key) => format!("a second column for question \"{key}\""),
+                    ColumnUse::Language => "a second language column".to_owned(),
                     _ => "a second respondent column".to_owned(),
                 },
             });
@@ -151,6 +161,7 @@ pub fn read_responses(
         .filter(|(_, u)| **u == ColumnUse::Ignore)
         .map(|(h, _)| h.clone())
         .collect();
+    let language_column = uses.iter().position(|u| *u == ColumnUse::Language);
     let mut rows = Vec::new();
     let mut blank_rows = 0;
     let mut first_line_of: HashMap<String, u64> = HashMap::new();
@@ -165,9 +176,27 @@ pub fn read_responses(
         };
         let mut respondent = None;
         let mut submitted = Vec::new();
+        // The row's language first: a choice may be written in it.
+        let mut language = None;
+        if let Some(at) = language_column {
+            let cell = record.get(at).unwrap_or_default().trim();
+            match Language::parse(cell) {
+                _ if cell.is_empty() => {}
+                Ok(tag) => language = Some(tag),
+                Err(reason) => problems.push(Problem {
+                    line,
+                    column: Some(headings[at].clone()),
+                    reason,
+                }),
+            }
+        }
+        let shown = language
+            .as_ref()
+            .filter(|tag| survey.languages.translations.contains_key(*tag))
+            .map(|tag| (tag, languages::translated(survey, tag)));
         for ((cell, use_), heading) in record.iter().zip(&uses).zip(&headings) {
             match use_ {
-                ColumnUse::Ignore => {}
+                ColumnUse::Ignore | ColumnUse::Language => {}
                 ColumnUse::Respondent => {
                     let id = cell.trim();
                     // No database keeps a control character in an id the
@@ -182,7 +211,7 @@ pub fn read_responses(
                         respondent = Some(id.to_owned());
                     }
                 }
-                ColumnUse::Question(key) => match read_cell(survey, key, cell) {
+                ColumnUse::Question(key) => match read_cell_in(survey, shown.as_ref(), key, cell) {
                     Ok(values) => submitted.push((key.clone(), values)),
                     Err(error) => problems.push(Problem {
                         line,
@@ -208,6 +237,7 @@ pub fn read_responses(
             Ok(answers) => rows.push(ResponseRow {
                 line,
                 respondent,
+                language,
                 answers,
             }),
             // Each cell was checked above and its problem recorded.
@@ -222,6 +252,30 @@ pub fn read_responses(
         })
     } else {
         Err(problems)
+    }
+}
+
+/// A cell's values for question `key` in a row answered in a translation
+/// of the survey (`shown`: the language and the survey as shown in it): a
+/// choice may be written as it was shown, and is read as the survey's own
+/// option, so it is counted with the same choice in every language.
+fn read_cell_in(
+    survey: &Survey,
+    shown: Option<&(&Language, Survey)>,
+    key: &str,
+    cell: &str,
+) -> Result<Vec<String>, AnswerError> {
+    let Some((language, translated)) = shown else {
+        return read_cell(survey, key, cell);
+    };
+    match read_cell(translated, key, cell) {
+        Ok(values) => Ok(values
+            .into_iter()
+            .map(|value| {
+                languages::stored_option(survey, language, key, &value).map_or(value, str::to_owned)
+            })
+            .collect()),
+        Err(_) => read_cell(survey, key, cell),
     }
 }
 
