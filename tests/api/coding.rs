@@ -326,6 +326,28 @@ on_both_databases! {
         let ids: Vec<&str> = sheet["answers"].as_array().unwrap().iter().map(|a| a["response_id"].as_str().unwrap()).collect();
         let (status, coded) = json_call(&app, "bulk_accept", json!({"round_id": round, "question": "change", "response_ids": ids}), &worker).await;
         assert_eq!((status, coded), (StatusCode::OK, json!(3)));
+
+        // The screen filters by language; an answer imported without one
+        // is in the survey's own.
+        std::fs::write(app.dir.path().join("paper.csv"), "respondent,key_stage,change
+p1,KS3,On paper
+").unwrap();
+        let imported = app.heard(&["import", "responses", "--survey", "voices", "--round", "Spoken", "paper.csv"], "");
+        assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+        let offered = sheet_page(&app, &round, &[], &worker).await;
+        assert_eq!(offered["languages"], json!([["en", "English"], ["cy", "Welsh (Cymraeg)"], ["ur", "Urdu (اردو)"]]));
+        for (language, texts) in [
+            ("cy", vec!["Dylen nhw wrando arnon ni"]),
+            ("en", vec!["Nikt nie chciał słuchać", "On paper", "They never listened"]),
+            ("ur", vec![]),
+        ] {
+            let page = sheet_page(&app, &round, &[("language", language)], &worker).await;
+            let mut shown: Vec<&str> = page["answers"].as_array().unwrap().iter().map(|a| a["text"].as_str().unwrap()).collect();
+            shown.sort();
+            assert_eq!(shown, texts, "{language}");
+            assert_eq!(page["shown"], json!(texts.len()), "{language}");
+            assert_eq!(page["view"]["language"], language);
+        }
     }
 
     async fn workers_code_answers_by_hand_or_by_suggestion_and_every_change_is_recorded(app: TestApp) {

@@ -7,6 +7,7 @@ use crate::domain::coding::{
     AnswerToCode, CodingChange, MOST_COUNTED_AHEAD, NextTo, PAGE_SIZE, Pass, QuoteState, SheetView,
     Show, Shown,
 };
+use crate::domain::languages::Language;
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -136,6 +137,7 @@ impl Db {
     /// it is the first page. A view sorted by an about-you answer is read
     /// group by group; only an address counted by hand past its first
     /// page (`from` with no answer named) sorts every answer.
+    #[allow(clippy::too_many_arguments)]
     pub async fn coding_page(
         &self,
         round_id: &str,
@@ -144,6 +146,7 @@ impl Db {
         pass: Pass,
         view: &mut SheetView,
         progress: (usize, usize),
+        survey_language: &Language,
     ) -> Result<(Vec<AnswerToCode>, Shown), DbError> {
         // Parameters numbered as they are added, so each is used.
         let mut params: Vec<String> = vec![round_id.to_owned(), question_id.to_owned()];
@@ -185,6 +188,20 @@ impl Db {
                 param(&about.value)
             );
         }
+        // Answers in one language; those whose language was never said
+        // (imported without one) are in the survey's own.
+        if let Some(language) = &view.language {
+            let unsaid = if *language == survey_language.tag() {
+                " OR l.language IS NULL"
+            } else {
+                ""
+            };
+            filter += &format!(
+                " AND EXISTS (SELECT 1 FROM responses l WHERE l.id = a.response_id \
+                 AND (l.language = {}{unsaid}))",
+                param(language)
+            );
+        }
         let sqlite = self.is_sqlite();
         // A view sorted by an about-you answer: the question, and its
         // options that the round's answers hold (in byte order, as the
@@ -214,9 +231,9 @@ impl Db {
         // read off the progress's indexes; otherwise counted with the
         // filter.
         let (total, coded) = progress;
-        let shown = match (&view.show, &view.about) {
-            (Show::All, None) => Shown::All(total),
-            (Show::Uncoded, None) => Shown::All(total.saturating_sub(coded)),
+        let shown = match (&view.show, &view.about, &view.language) {
+            (Show::All, None, None) => Shown::All(total),
+            (Show::Uncoded, None, None) => Shown::All(total.saturating_sub(coded)),
             _ => {
                 let mut count = sqlx::query(&count_sql);
                 for value in &params {

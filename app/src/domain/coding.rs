@@ -84,6 +84,10 @@ pub struct CodingSheet {
     pub about_you_values: Vec<(usize, String)>,
     /// Which answers, in which order, and which page of them.
     pub view: SheetView,
+    /// The languages a worker may filter by, as (tag, name), when the
+    /// survey is offered in more than one.
+    #[serde(default)]
+    pub languages: Vec<(String, String)>,
     /// One page of the answers `view` shows.
     pub answers: Vec<AnswerToCode>,
     /// How many answers `view` shows over all its pages; with
@@ -134,6 +138,9 @@ pub struct SheetView {
     /// also keeps the page right as answers leave the view: under "Not
     /// yet coded", those coded on one page are gone from the next.
     pub next_to: Option<NextTo>,
+    /// Only answers written in this language (a tag).
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// An answer next to the page: the page starts just after it (the next
@@ -164,8 +171,12 @@ impl SheetView {
         from: &str,
         after: &str,
         before: &str,
+        language: &str,
     ) -> SheetView {
         SheetView {
+            language: super::languages::Language::parse(language)
+                .ok()
+                .map(|l| l.tag().to_owned()),
             show: Show::parse(show),
             about: AttributeFilter::parse(about),
             order: order.parse().ok(),
@@ -185,8 +196,8 @@ impl SheetView {
     }
 
     /// The address's values for this view, as [`SheetView::parse`] reads
-    /// them: show, about, order, from, after and before.
-    pub fn values(&self) -> [String; 6] {
+    /// them: show, about, order, from, after, before and language.
+    pub fn values(&self) -> [String; 7] {
         let (after, before) = match &self.next_to {
             Some(NextTo::After(id)) => (id.clone(), String::new()),
             Some(NextTo::Before(id)) => (String::new(), id.clone()),
@@ -204,6 +215,7 @@ impl SheetView {
             self.from.to_string(),
             after,
             before,
+            self.language.clone().unwrap_or_default(),
         ]
     }
 
@@ -219,9 +231,11 @@ impl SheetView {
         if pass == Pass::Check {
             parts.push("pass=check".to_owned());
         }
-        for (name, value) in ["show", "about", "order", "from", "after", "before"]
-            .into_iter()
-            .zip(at_page.values())
+        for (name, value) in [
+            "show", "about", "order", "from", "after", "before", "language",
+        ]
+        .into_iter()
+        .zip(at_page.values())
         {
             let says_nothing = value.is_empty()
                 || (name, value.as_str()) == ("show", "all")
@@ -450,18 +464,19 @@ mod tests {
             order: Some(0),
             from: 300,
             next_to: None,
+            language: Some("cy".to_owned()),
         };
         assert_eq!(
             view.query(Pass::Main, 300, None),
-            "?show=theme:Help%20%26%20support&about=0:Year%2010&order=0&from=300"
+            "?show=theme:Help%20%26%20support&about=0:Year%2010&order=0&from=300&language=cy"
         );
-        let [show, about, order, from, after, before] = view.values();
+        let [show, about, order, from, after, before, language] = view.values();
         assert_eq!(
-            SheetView::parse(&show, &about, &order, &from, &after, &before),
+            SheetView::parse(&show, &about, &order, &from, &after, &before, &language),
             view
         );
         assert_eq!(
-            SheetView::parse("", "", "", "99999999999999999999", "", "").from,
+            SheetView::parse("", "", "", "99999999999999999999", "", "", "").from,
             MOST_ANSWERS_SKIPPED
         );
         // The first page of everything, in the order answered, says nothing
@@ -472,7 +487,7 @@ mod tests {
             "?pass=check"
         );
         assert_eq!(
-            SheetView::parse("", "", "", "", "", ""),
+            SheetView::parse("", "", "", "", "", "", ""),
             SheetView::default()
         );
     }
@@ -482,14 +497,14 @@ mod tests {
         let id = "0b6a4c1e-8d7f-4a52-9e3b-2f1c5d6e7a80";
         let next = SheetView::default().query(Pass::Main, 200, Some(NextTo::After(id.to_owned())));
         assert_eq!(next, format!("?from=200&after={id}"));
-        let back = SheetView::parse("", "", "", "100", "", id);
+        let back = SheetView::parse("", "", "", "100", "", id, "");
         assert_eq!(back.next_to, Some(NextTo::Before(id.to_owned())));
         assert_eq!(back.from, 100);
         // Anything that cannot be an id names no answer: the page starts
         // after the count.
         for not_an_id in ["x' OR 1=1", "a b", &"a".repeat(65)] {
             assert_eq!(
-                SheetView::parse("", "", "", "5", not_an_id, not_an_id).next_to,
+                SheetView::parse("", "", "", "5", not_an_id, not_an_id, "").next_to,
                 None,
                 "{not_an_id}"
             );

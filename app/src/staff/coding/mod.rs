@@ -48,12 +48,13 @@ pub fn CodingPage() -> impl IntoView {
                     value("from"),
                     value("after"),
                     value("before"),
+                    value("language"),
                 ],
             )
         },
-        |(round_id, question, [pass, show, about, order, from, after, before])| {
+        |(round_id, question, [pass, show, about, order, from, after, before, language])| {
             load_coding_sheet(
-                round_id, question, pass, show, about, order, from, after, before,
+                round_id, question, pass, show, about, order, from, after, before, language,
             )
         },
     );
@@ -77,6 +78,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
         attributes,
         about_you_values,
         view,
+        languages,
         answers,
         shown: shown_in_all,
         shown_at_least,
@@ -259,7 +261,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                 match bulk_accept(round_id.clone(), key.clone(), ids).await {
                     Ok(_) => {
                         preview.set(None);
-                        let [show, about, order, from, after, before] = view.values();
+                        let [show, about, order, from, after, before, language] = view.values();
                         let fresh = load_coding_sheet(
                             round_id,
                             key,
@@ -270,6 +272,7 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                             from,
                             after,
                             before,
+                            language,
                         )
                         .await;
                         if let Ok(fresh) = fresh {
@@ -336,6 +339,23 @@ fn CodingScreen(sheet: CodingSheet) -> impl IntoView {
                         {about_you_values.into_iter().map(|(column, value)| {
                             let selected = chosen.as_ref().is_some_and(|c| c.column == column && c.value == value);
                             view! { <option value=format!("{column}:{value}") selected=selected>{value.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                }
+            })}
+            {(!languages.is_empty()).then(|| {
+                let go = go.clone();
+                let chosen = view.language.clone();
+                view! {
+                    <label for="language">"Language"</label>
+                    <select id="language" on:change=move |ev| {
+                        let value = Some(event_target_value(&ev)).filter(|v| !v.is_empty());
+                        go(&|view| view.language = value.clone());
+                    }>
+                        <option value="" selected=chosen.is_none()>"Every language"</option>
+                        {languages.into_iter().map(|(tag, name)| {
+                            let selected = chosen.as_deref() == Some(tag.as_str());
+                            view! { <option value=tag selected=selected>{name}</option> }
                         }).collect_view()}
                     </select>
                 }

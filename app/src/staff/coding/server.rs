@@ -104,12 +104,13 @@ pub async fn load_coding_sheet(
     #[server(default)] from: String,
     #[server(default)] after: String,
     #[server(default)] before: String,
+    #[server(default)] language: String,
 ) -> Result<CodingSheet, AppError> {
     use crate::domain::coding::ShownSuggestion;
     use crate::domain::suggest::Suggester;
     crate::auth::require(Role::Worker).await?;
     let pass = parse_pass(&pass)?;
-    let mut view = SheetView::parse(&show, &about, &order, &from, &after, &before);
+    let mut view = SheetView::parse(&show, &about, &order, &from, &after, &before, &language);
     let cx = context(&round_id, &question).await?;
     let attributes: Vec<&crate::domain::survey::Question> = cx
         .found
@@ -135,6 +136,7 @@ pub async fn load_coding_sheet(
             pass,
             &mut view,
             (total, coded),
+            &cx.found.survey.languages.default,
         )
         .await?;
     let ids: Vec<&str> = answers.iter().map(|a| a.response_id.as_str()).collect();
@@ -181,8 +183,25 @@ pub async fn load_coding_sheet(
         .enumerate()
         .flat_map(|(column, q)| q.options().iter().map(move |o| (column, o.clone())))
         .collect();
+    let offered = cx.found.survey.languages.offered();
+    let languages = if offered.len() > 1 {
+        offered
+            .iter()
+            .map(|l| {
+                let name = if l.english_name() == l.own_name() {
+                    l.english_name().to_owned()
+                } else {
+                    format!("{} ({})", l.english_name(), l.own_name())
+                };
+                (l.tag().to_owned(), name)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(CodingSheet {
         agreement,
+        languages,
         round_id,
         round_name: cx.found.round.name.clone(),
         survey_title: cx.found.survey.title.clone(),
