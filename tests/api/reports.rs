@@ -682,7 +682,7 @@ on_both_databases! {
         assert_eq!(report("Summer 2024"), before);
         let export = ok(&app, &["export", "responses", "--survey", "voice-2024", "--round", "Summer 2024"]);
         assert!(!export.contains("They hated me"), "{export}");
-        assert!(export.lines().nth(1).unwrap().starts_with("r01,KS4,[erased],[erased],[erased],[erased],1,"), "{export}");
+        assert!(export.lines().nth(1).unwrap().starts_with("r01,,KS4,[erased],[erased],[erased],[erased],1,"), "{export}");
         let quotes: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM quotes").fetch_one(&db).await.unwrap();
         assert_eq!(quotes.0, 0);
         let kept = ok(&app, &["export", "responses", "--survey", "voice-2024", "--round", "Summer 2025"]);

@@ -301,6 +301,87 @@ on_both_databases! {
         assert!(xmllint.status.success(), "{}", String::from_utf8_lossy(&xmllint.stderr));
     }
 
+    async fn reports_break_down_by_the_language_answered_in_with_small_groups_hidden(app: TestApp) {
+        stdout(&app.heard(&["survey", "import", &in_three_languages()], ""));
+        // Twelve in English (one imported without a language, so in the
+        // survey's own), twelve in Welsh, two in Urdu; five in English and
+        // five in Welsh say they need to be listened to, the rest more help.
+        let mut responses = String::from("respondent,language,key_stage,change\n");
+        let mut codes = String::from("respondent,question,theme\n");
+        for i in 0..26 {
+            let (language, stage, text) = match i {
+                0..6 => ("en", "KS4", "more help"),
+                6..11 => ("en", "KS3", "listen to us"),
+                11 => ("", "KS4", "more help"),
+                12..19 => ("cy", "CA4", "mwy o help"),
+                19..24 => ("cy", "CA3", "listen to us"),
+                _ => ("ur", "کے ایس 3", "مزید مدد"),
+            };
+            responses += &format!("r{i},{language},{stage},{text}\n");
+            let theme = if text == "listen to us" { "Connect and belong" } else { "Help and support" };
+            codes += &format!("r{i},change,{theme}\n");
+        }
+        std::fs::write(app.dir.path().join("responses.csv"), responses).unwrap();
+        std::fs::write(app.dir.path().join("codes.csv"), codes).unwrap();
+        stdout(&app.heard(&["import", "responses", "--survey", "voices", "--round", "R", "responses.csv"], ""));
+        stdout(&app.heard(&["import", "codes", "--survey", "voices", "--round", "R", "codes.csv"], ""));
+
+        let report = |args: &[&str]| {
+            let mut all = vec!["report", "--survey", "voices", "--round", "R"];
+            all.extend_from_slice(args);
+            stdout(&app.heard(&all, ""))
+        };
+        let worker = report(&["--question", "key_stage", "--by", "language"]);
+        for line in [
+            "key_stage,English,KS4,7,58.3,12",
+            "key_stage,English,KS3,5,41.7,12",
+            "key_stage,Welsh (Cymraeg),KS4,7,58.3,12",
+            "key_stage,Urdu (اردو),KS3,2,100.0,2",
+        ] {
+            assert!(worker.lines().any(|l| l == line), "{line}:\n{worker}");
+        }
+        // Viewers: the language is an about-you answer like any other, so
+        // it is never crossed with another; a group of two shows no figure,
+        // nor one that the total less the groups shown would give away.
+        let crossed = report(&["--question", "key_stage", "--by", "language", "--audience", "viewer"]);
+        assert_eq!(crossed, "question,attribute,category,count,percent,n\n");
+        let viewer = report(&["--question", "change", "--by", "language", "--audience", "viewer"]);
+        let shown = ["English", "Welsh (Cymraeg)"].iter().filter(|group| {
+            viewer.lines().any(|l| l == format!("change,{group},Help and support,7,58.3,12"))
+                && viewer.lines().any(|l| l == format!("change,{group},Connect and belong,5,41.7,12"))
+        });
+        assert_eq!(shown.count(), 1, "one language group shown, the other hidden with Urdu's:\n{viewer}");
+        for line in viewer.lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            assert!(cells[3] == "c" || cells[3].parse::<i64>().unwrap() >= 5, "{line}");
+            assert!(!line.starts_with("change,Urdu") || cells[3] == "c", "{line}");
+        }
+        assert!(worker.contains("Urdu") && report(&["--question", "change", "--by", "language"]).contains("change,Urdu (اردو),Help and support,2,100.0,2"));
+        // Counted together, every language is one round.
+        let overall = report(&["--question", "key_stage"]);
+        assert!(overall.contains("key_stage,KS4,14,53.8,26"), "{overall}");
+
+        // The summary page offers the breakdown and shows it.
+        app.add_user("worker", "worker@example.org", "correct horse battery staple");
+        let cookie = app.log_in("worker@example.org", "correct horse battery staple").await.unwrap();
+        let (round,): (String,) = sqlx::query_as("SELECT r.id FROM rounds r JOIN surveys s ON s.id = r.survey_id WHERE s.slug = 'voices'")
+            .fetch_one(&app.database().await)
+            .await
+            .unwrap();
+        let page = app.client().get(app.url(&format!("/rounds/{round}/summary?by=language"))).header("cookie", cookie).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let page = heard_tests::html::without_templates(&page.text().await.unwrap());
+        assert!(page.contains("value=\"language\"") && page.contains("Language answered in"), "{page}");
+        assert!(page.contains("Welsh (Cymraeg)"), "{page}");
+        // A survey in one language has no such breakdown.
+        let fixture = heard_tests::workspace_root().join("tests/fixtures/voice-of-the-child-2024/survey.toml");
+        stdout(&app.heard(&["survey", "import", fixture.to_str().unwrap()], ""));
+        stdout(&app.heard(&["import", "responses", "--survey", "voice-2024", "--round", "R", &heard_tests::workspace_root().join("tests/fixtures/voice-of-the-child-2024/responses.csv").display().to_string()], ""));
+        let refused = app.heard(&["report", "--survey", "voice-2024", "--round", "R", "--by", "language"], "");
+        assert!(!refused.status.success());
+        assert!(stderr(&refused).contains("no question \"language\""), "{}", stderr(&refused));
+    }
+
     async fn round_open_prints_the_join_code_alone_on_the_last_line_and_close_stops_it(app: TestApp) {
         let file = write_file(&app, "feelings.toml", FEELINGS);
         stdout(&app.heard(&["survey", "import", &file], ""));

@@ -29,6 +29,7 @@ pub use retention::{ERASED, Erased};
 pub use rounds::RoundForCode;
 pub use rounds::RoundRef;
 pub use submissions::{Allowance, Counted, Written};
+pub use tallies::GroupBy;
 
 /// A transaction on either database.
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;

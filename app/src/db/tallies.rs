@@ -108,6 +108,35 @@ impl TallyCache {
     }
 }
 
+/// What a round is broken down by.
+#[derive(Clone, Copy, Debug)]
+pub enum GroupBy<'a> {
+    /// The options of an about-you question.
+    Answer(&'a Question),
+    /// The language each young person answered in: `by`'s options name
+    /// the languages whose tags are `tags`, in order; a response whose
+    /// language was never said (imported without one) is in `unsaid`.
+    Language {
+        by: &'a Question,
+        tags: &'a [String],
+        unsaid: &'a str,
+    },
+}
+
+impl GroupBy<'_> {
+    fn question(&self) -> &Question {
+        match self {
+            GroupBy::Answer(by) | GroupBy::Language { by, .. } => by,
+        }
+    }
+}
+
+/// Who is in which group, by the question's id or the survey's language.
+enum Members<'a> {
+    Answer { question_id: &'a str },
+    Language { unsaid: &'a str },
+}
+
 impl Db {
     /// `round_id` of survey `survey_id` counted overall and, if `by` is
     /// given, by that question's options (see [`Tally`]).
@@ -117,13 +146,28 @@ impl Db {
         survey_id: &str,
         by: Option<&Question>,
     ) -> Result<Tally, DbError> {
+        self.tally_grouped(round_id, survey_id, by.map(GroupBy::Answer))
+            .await
+    }
+
+    /// [`Db::tally`] broken down by an about-you answer or the language
+    /// answered in.
+    pub async fn tally_grouped(
+        &self,
+        round_id: &str,
+        survey_id: &str,
+        group_by: Option<GroupBy<'_>>,
+    ) -> Result<Tally, DbError> {
         let ids = self.theme_ids(survey_id).await?;
-        let by_id = match by {
-            Some(by) => Some(
+        let by = group_by.as_ref().map(GroupBy::question);
+        // Question ids are UUIDs, so the language's key is no question's.
+        let by_id = match group_by {
+            Some(GroupBy::Answer(by)) => Some(
                 ids.get(&by.key)
                     .map(|(question_id, _)| question_id.clone())
                     .ok_or_else(|| DbError::Corrupt(format!("no question {}", by.key)))?,
             ),
+            Some(GroupBy::Language { unsaid, .. }) => Some(format!("language, unsaid {unsaid}")),
             None => None,
         };
         let key = (round_id.to_owned(), by_id.clone().unwrap_or_default());
@@ -155,13 +199,33 @@ impl Db {
                 counted
             }
         };
-        let counted = match (&by_id, by) {
-            (Some(by_id), Some(by)) => match self.tallies.get(&key, now) {
+        let counted = match (&by_id, group_by) {
+            (Some(by_id), Some(group_by)) => match self.tallies.get(&key, now) {
                 Some(counted) => counted,
                 None => {
-                    let groups =
-                        count_groups(&mut tx, self.is_sqlite(), round_id, by_id, by.options())
-                            .await?;
+                    let sqlite = self.is_sqlite();
+                    let groups = match group_by {
+                        GroupBy::Answer(by) => {
+                            let members = Members::Answer { question_id: by_id };
+                            count_groups(&mut tx, sqlite, round_id, members, by.options()).await?
+                        }
+                        GroupBy::Language { by, tags, unsaid } => {
+                            let members = Members::Language { unsaid };
+                            // Counted by tag, kept by the language's name.
+                            let by_tag =
+                                count_groups(&mut tx, sqlite, round_id, members, tags).await?;
+                            by_tag
+                                .into_iter()
+                                .map(|(tag, counted)| {
+                                    let name = tag.and_then(|tag| {
+                                        let at = tags.iter().position(|t| *t == tag)?;
+                                        by.options().get(at).cloned()
+                                    });
+                                    (name, counted)
+                                })
+                                .collect()
+                        }
+                    };
                     let counted = Arc::new(CountedRound {
                         everyone: overall.everyone.clone(),
                         groups,
@@ -309,12 +373,36 @@ async fn count_groups(
     tx: &mut Tx<'_>,
     sqlite: bool,
     round_id: &str,
-    by_id: &str,
+    members: Members<'_>,
     options: &[String],
 ) -> Result<HashMap<Option<String>, Counted>, DbError> {
-    const MEMBERS: &str = "SELECT response_id, choice FROM answers \
-         WHERE round_id = $1 AND question_id = $2 \
-         AND choice IN (SELECT label FROM question_options WHERE question_id = $2)";
+    // Who is in which group: (response_id, choice), with $1 the round, $2
+    // the question (or the language of responses that never said), and
+    // the options from $3.
+    let (members, by_id, members_take_options) = match members {
+        Members::Answer { question_id } => (
+            "SELECT response_id, choice FROM answers \
+             WHERE round_id = $1 AND question_id = $2 \
+             AND choice IN (SELECT label FROM question_options WHERE question_id = $2)"
+                .to_owned(),
+            question_id,
+            false,
+        ),
+        // A language the survey is not offered in (an import's) is in no
+        // group, like an answer that is no option.
+        Members::Language { unsaid } => (
+            format!(
+                "SELECT id AS response_id, COALESCE(language, $2) AS choice FROM responses \
+                 WHERE round_id = $1 AND COALESCE(language, $2) IN ({})",
+                (0..options.len())
+                    .map(|i| format!("${}", i + 3))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            unsaid,
+            true,
+        ),
+    };
     let with = if sqlite {
         // (Gone with the transaction's rollback; dropped first in case a
         // connection ever kept one.)
@@ -327,14 +415,17 @@ async fn count_groups(
         )
         .execute(&mut **tx)
         .await?;
-        sqlx::query(&format!("INSERT OR IGNORE INTO tally_group {MEMBERS}"))
-            .bind(round_id)
-            .bind(by_id)
-            .execute(&mut **tx)
-            .await?;
+        let insert_sql = format!("INSERT OR IGNORE INTO tally_group {members}");
+        let mut insert = sqlx::query(&insert_sql).bind(round_id).bind(by_id);
+        if members_take_options {
+            for option in options {
+                insert = insert.bind(option);
+            }
+        }
+        insert.execute(&mut **tx).await?;
         String::new()
     } else {
-        format!("WITH tally_group AS ({MEMBERS}) ")
+        format!("WITH tally_group AS ({members}) ")
     };
     // $1 the round, $2 the question (PostgreSQL's WITH; SQLite has no
     // use for it, and numbered parameters may skip one), then the options.

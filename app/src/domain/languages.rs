@@ -10,7 +10,7 @@
 //! ([`translators_sheet`], [`read_translators_sheet`]).
 
 use super::answers::same_option;
-use super::survey::{Survey, SurveyDraft};
+use super::survey::{Kind, Question, Survey, SurveyDraft};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -631,6 +631,48 @@ fn set(translation: &mut Translation, survey: &Survey, id: &str, text: &str) {
             }
         }
     }
+}
+
+/// The key reports are broken down by when they are broken down by the
+/// language each young person answered in.
+pub const LANGUAGE_BREAKDOWN: &str = "language";
+
+/// Reports broken down by the language each young person answered in: a
+/// question of the survey's languages (named in English and in
+/// themselves, "Welsh (Cymraeg)"), with their tags in the same order.
+/// Only for a survey offered in more than one language, whose own
+/// questions leave the key free.
+pub fn language_breakdown(survey: &Survey) -> Option<(Question, Vec<String>)> {
+    let named = named_languages(survey);
+    if named.len() < 2 || survey.question(LANGUAGE_BREAKDOWN).is_some() {
+        return None;
+    }
+    let (tags, names) = named.into_iter().unzip();
+    let question = Question {
+        key: LANGUAGE_BREAKDOWN.to_owned(),
+        text: "Language answered in".to_owned(),
+        about_you: true,
+        kind: Kind::Single { options: names },
+    };
+    Some((question, tags))
+}
+
+/// The languages a survey is offered in as (tag, name for staff pages:
+/// "Welsh (Cymraeg)"), its own first.
+pub fn named_languages(survey: &Survey) -> Vec<(String, String)> {
+    survey
+        .languages
+        .offered()
+        .into_iter()
+        .map(|l| {
+            let name = if l.english_name() == l.own_name() {
+                l.english_name().to_owned()
+            } else {
+                format!("{} ({})", l.english_name(), l.own_name())
+            };
+            (l.tag().to_owned(), name)
+        })
+        .collect()
 }
 
 #[cfg(test)]

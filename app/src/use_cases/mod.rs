@@ -126,13 +126,72 @@ pub fn question_by_key<'a>(survey: &'a Survey, key: &str) -> Result<&'a Question
         })
 }
 
-/// An "about you" question with options, which answers can be broken down by.
-pub fn breakdown_question<'a>(survey: &'a Survey, key: &str) -> Result<&'a Question, UseCaseError> {
+/// What answers can be broken down by: an "about you" question with
+/// options, or (`language`, for a survey offered in more than one) the
+/// language each young person answered in.
+#[derive(Clone, Debug)]
+pub enum Breakdown<'a> {
+    Answer(&'a Question),
+    Language {
+        /// The languages as a question's options, named for staff.
+        by: Question,
+        tags: Vec<String>,
+        /// The survey's own, for responses that never said.
+        unsaid: String,
+    },
+}
+
+impl Breakdown<'_> {
+    pub fn question(&self) -> &Question {
+        match self {
+            Breakdown::Answer(by) => by,
+            Breakdown::Language { by, .. } => by,
+        }
+    }
+
+    pub fn group_by(&self) -> crate::db::GroupBy<'_> {
+        match self {
+            Breakdown::Answer(by) => crate::db::GroupBy::Answer(by),
+            Breakdown::Language { by, tags, unsaid } => {
+                crate::db::GroupBy::Language { by, tags, unsaid }
+            }
+        }
+    }
+}
+
+/// What `key` breaks a survey's answers down by.
+pub fn breakdown<'a>(survey: &'a Survey, key: &str) -> Result<Breakdown<'a>, UseCaseError> {
+    use crate::domain::languages::{LANGUAGE_BREAKDOWN, language_breakdown};
+    if key == LANGUAGE_BREAKDOWN
+        && let Some((by, tags)) = language_breakdown(survey)
+    {
+        return Ok(Breakdown::Language {
+            by,
+            tags,
+            unsaid: survey.languages.default.tag().to_owned(),
+        });
+    }
     let question = question_by_key(survey, key)?;
     if !question.about_you || !question.kind.has_options() {
         return Err(UseCaseError::BadInput(format!(
             "question \"{key}\" is not an \"about you\" question with options, so answers cannot be broken down by it"
         )));
     }
-    Ok(question)
+    Ok(Breakdown::Answer(question))
+}
+
+/// Every breakdown of a survey's answers, as (key, what it is): its
+/// about-you questions with options, then the language answered in.
+pub fn breakdowns(survey: &Survey) -> Vec<(String, String)> {
+    survey
+        .questions
+        .iter()
+        .filter(|q| q.about_you && q.kind.has_options())
+        .chain(
+            crate::domain::languages::language_breakdown(survey)
+                .as_ref()
+                .map(|(by, _)| by),
+        )
+        .map(|q| (q.key.clone(), q.text.clone()))
+        .collect()
 }

@@ -3,7 +3,7 @@
 //! decided here, once, for the page, the downloads and `heard report` /
 //! `heard compare` alike.
 
-use super::{UseCaseError, breakdown_question, question_by_key, round_by_name};
+use super::{UseCaseError, breakdown, breakdowns, question_by_key, round_by_name};
 use crate::db::{Db, RoundRef, RoundWithSurvey};
 use crate::domain::report::{
     Audience, Comparison, Disclosure, GroupTally, LastPublished, Published as LastPublication,
@@ -25,19 +25,23 @@ pub async fn round_report(
     let survey = &round.survey;
     let by = by
         .filter(|b| !b.is_empty())
-        .map(|key| breakdown_question(survey, key))
+        .map(|key| breakdown(survey, key))
         .transpose()?;
     if let Some(key) = question {
         question_by_key(survey, key)?;
     }
     let tally = db
-        .tally(&round.round.round_id, &round.survey_id, by)
+        .tally_grouped(
+            &round.round.round_id,
+            &round.survey_id,
+            by.as_ref().map(|b| b.group_by()),
+        )
         .await?;
     let disclosure = db.disclosure(&round.survey_id).await?;
     Ok(survey_report(
         survey,
         &tally,
-        by,
+        by.as_ref().map(|b| b.question()),
         audience,
         disclosure,
         &LastPublication::default(),
@@ -186,7 +190,7 @@ async fn published_summary(
         .await?
         .ok_or(UseCaseError::NotFound)?;
     let by_key = match by.filter(|b| !b.is_empty()) {
-        Some(key) => breakdown_question(&found.survey, key)?.key.clone(),
+        Some(key) => breakdown(&found.survey, key)?.question().key.clone(),
         None => String::new(),
     };
     let stored = db
@@ -251,14 +255,8 @@ pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, Us
         }
     }
     let mut summaries = Vec::new();
-    let keys = std::iter::once(String::new()).chain(
-        found
-            .survey
-            .questions
-            .iter()
-            .filter(|q| q.about_you && q.kind.has_options())
-            .map(|q| q.key.clone()),
-    );
+    let keys = std::iter::once(String::new())
+        .chain(breakdowns(&found.survey).into_iter().map(|(key, _)| key));
     for key in keys {
         let by = (!key.is_empty()).then_some(key.as_str());
         // What viewers saw last time decides what stays hidden (README,
@@ -298,11 +296,18 @@ async fn live_summary(
         .ok_or(UseCaseError::NotFound)?;
     let survey = &found.survey;
     let disclosure = db.disclosure(&found.survey_id).await?;
-    let by = by
+    let breakdown = by
         .filter(|b| !b.is_empty())
-        .map(|key| breakdown_question(survey, key))
+        .map(|key| breakdown(survey, key))
         .transpose()?;
-    let tally = db.tally(round_id, &found.survey_id, by).await?;
+    let tally = db
+        .tally_grouped(
+            round_id,
+            &found.survey_id,
+            breakdown.as_ref().map(|b| b.group_by()),
+        )
+        .await?;
+    let by = breakdown.as_ref().map(|b| b.question());
     let questions = survey_report(survey, &tally, by, audience, disclosure, last);
     // Earlier rounds to compare with: workers see them live; viewers as
     // they were published (a round never published is not compared).
@@ -386,12 +391,7 @@ async fn live_summary(
         round_name: found.round.name.clone(),
         audience,
         responses: tally.everyone.responses,
-        attributes: survey
-            .questions
-            .iter()
-            .filter(|q| q.about_you && q.kind.has_options())
-            .map(|q| (q.key.clone(), q.text.clone()))
-            .collect(),
+        attributes: breakdowns(survey),
         by: by.map(|b| b.key.clone()),
         disclosure,
         questions,

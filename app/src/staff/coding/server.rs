@@ -183,22 +183,10 @@ pub async fn load_coding_sheet(
         .enumerate()
         .flat_map(|(column, q)| q.options().iter().map(move |o| (column, o.clone())))
         .collect();
-    let offered = cx.found.survey.languages.offered();
-    let languages = if offered.len() > 1 {
-        offered
-            .iter()
-            .map(|l| {
-                let name = if l.english_name() == l.own_name() {
-                    l.english_name().to_owned()
-                } else {
-                    format!("{} ({})", l.english_name(), l.own_name())
-                };
-                (l.tag().to_owned(), name)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let mut languages = crate::domain::languages::named_languages(&cx.found.survey);
+    if languages.len() < 2 {
+        languages.clear();
+    }
     Ok(CodingSheet {
         agreement,
         languages,
