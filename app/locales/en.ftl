@@ -43,3 +43,21 @@ receipt-code = This is your code:
 receipt-keep = Write it down. Give it to a worker if you want your answers deleted. The code does not say who you are.
 not-sent = Some answers could not be sent. Go back and check them, then try again.
 unreadable = Sorry, something went wrong with that page. Please start again.
+# The start page, where a young person types the code their worker gave
+# them, and the pages a wrong or closed code leads to.
+start-title = Have your say
+start-lead = Your worker will give you a code. Type it here to start.
+start-label = Your code
+start-hint = It has 6 letters and numbers, like ACE 347.
+start-unknown = We could not find a survey with that code. Check it with your worker.
+start-closed = That survey has closed. Ask your worker for a new code.
+start-busy = Too many wrong codes have been typed here. Please wait up to 10 minutes, then try again.
+start-format = Type the code your worker gave you. It has 6 letters and numbers.
+problem-title = There is a problem
+not-found-title = We could not find that survey
+not-found = The code may be wrong, or the survey may have closed.
+type-again = Type your code again
+closed-title = This survey has closed
+closed = Thank you for wanting to take part. Ask your worker if there is a new one.
+back-to-start = Back to the start
+staff-log-in = Staff log in

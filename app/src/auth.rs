@@ -210,8 +210,8 @@ pub async fn require_for_headers(
 }
 
 /// Whether the server function at `path` answers requests without a
-/// session: logging in and out, a young person's survey (the join code is
-/// the key) and a summary through a share link (the token is). Every other
+/// session: logging in and out, the start page's words, a young person's
+/// survey (the join code is the key) and a summary through a share link (the token is). Every other
 /// server function is refused without a session before its body is read;
 /// a new one is refused until it is added here.
 pub fn is_public_server_fn(path: &str) -> bool {
@@ -220,6 +220,7 @@ pub fn is_public_server_fn(path: &str) -> bool {
         <crate::account::LogIn as ServerFn>::PATH,
         <crate::account::LogOut as ServerFn>::PATH,
         <crate::collect::LoadSurveyState as ServerFn>::PATH,
+        <crate::collect::LoadStartPage as ServerFn>::PATH,
         <crate::report::LoadSummary as ServerFn>::PATH,
     ]
     .contains(&path)

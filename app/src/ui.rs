@@ -10,10 +10,14 @@ use leptos_meta::Title;
 pub fn ErrorSummary(
     /// The problems, each with the id of the field it is about.
     problems: Vec<(String, String)>,
+    /// "There is a problem", in the page's language.
+    #[prop(optional, into)]
+    title: Option<String>,
 ) -> impl IntoView {
+    let title = title.unwrap_or_else(|| "There is a problem".to_owned());
     view! {
         <div class="error-summary" role="alert" tabindex="-1">
-            <h2 class="error-summary-title">"There is a problem"</h2>
+            <h2 class="error-summary-title">{title}</h2>
             <ul>
                 {problems
                     .into_iter()

@@ -101,6 +101,7 @@ fn call_for(path: &str, caller: &str, f: &Fixture) -> Option<Call> {
             form(&[("email", "nobody@example.org"), ("disabled", "true")])
         }
         "/api/load_survey_state" => form(&[("code", &code)]),
+        "/api/load_start_page" => form(&[]),
         "/api/edit_codebook" => Call::Json(
             json!({ "round_id": unknown, "question": "change", "edit": { "Add": { "name": "Belonging", "description": "" } } }),
         ),

@@ -320,6 +320,45 @@ on_both_databases! {
         assert!(page.contains("We could not find that survey"));
     }
 
+    async fn the_start_page_speaks_the_young_persons_language_and_the_choice_goes_on_with_the_code(app: TestApp) {
+        let get = |path: String, accept: &'static str| {
+            let request = app.client().get(app.url(&path)).header("accept-language", accept);
+            async move { html::without_templates(&request.send().await.unwrap().text().await.unwrap()) }
+        };
+        // A Welsh browser reads the start page in Welsh, marked as Welsh,
+        // with every language Heard's words ship in named in itself.
+        let welsh = get("/".to_owned(), "cy-GB,cy;q=0.9,en;q=0.5").await;
+        assert_eq!(html::h1(&welsh).as_deref(), Some("Dweud dy ddweud"), "{welsh}");
+        assert!(welsh.contains("lang=\"cy\" dir=\"ltr\" class=\"survey-language\""), "{welsh}");
+        assert!(welsh.contains(">Dy god</label>") && welsh.contains(">Dechrau</button>"), "{welsh}");
+        for (tag, name) in [("en", "English"), ("cy", "Cymraeg"), ("pl", "Polski"), ("ro", "Română"), ("ur", "اردو"), ("ar", "العربية"), ("uk", "Українська")] {
+            assert!(welsh.contains(&format!("href=\"/?lang={tag}\"")) && welsh.contains(name), "{tag}: {welsh}");
+        }
+        assert!(!welsh.contains("name=\"lang\""), "the browser's language is read again by the survey, not carried");
+        // Chosen by the young person, Urdu wins over the browser's Welsh,
+        // reads right to left, and goes on with the code.
+        let urdu = get("/?lang=ur".to_owned(), "cy").await;
+        assert_eq!(html::h1(&urdu).as_deref(), Some("اپنی رائے دیں"), "{urdu}");
+        assert!(urdu.contains("lang=\"ur\" dir=\"rtl\" class=\"survey-language\""), "{urdu}");
+        assert!(urdu.contains("<input type=\"hidden\" name=\"lang\" value=\"ur\""), "{urdu}");
+        let join = |code: String, lang: &'static str| {
+            let request = app.client().post(app.url("/join")).form(&[("code", code), ("lang", lang.to_owned())]);
+            async move { request.send().await.unwrap().headers()["location"].to_str().unwrap().to_owned() }
+        };
+        assert_eq!(join(app.join_code.clone(), "ur").await, format!("/survey/{}?lang=ur", app.join_code));
+        let unused = if app.join_code == "ACE347" { "ACE346" } else { "ACE347" };
+        let back = join(unused.to_owned(), "pl").await;
+        assert_eq!(back, format!("/?error=unknown&code={unused}&lang=pl"));
+        let refused = get(back, "en").await;
+        assert!(refused.contains("Nie znaleźliśmy ankiety z tym kodem.") && refused.contains(">Jest problem</h2>"), "{refused}");
+        // Something that is no language is dropped, not put in the address.
+        assert_eq!(join(app.join_code.clone(), "x\"><script>").await, format!("/survey/{}", app.join_code));
+        // A wrong code's page, in the language asked for.
+        let missing = get(format!("/survey/{unused}?lang=uk"), "en").await;
+        assert_eq!(html::h1(&missing).as_deref(), Some("Ми не знайшли це опитування"), "{missing}");
+        assert!(missing.contains("href=\"/?lang=uk\""), "{missing}");
+    }
+
     async fn a_response_keeps_no_time_finer_than_the_day_and_nothing_about_the_device(app: TestApp) {
         use sqlx::{Column, Row};
         answer_demo_survey(&app).await;

@@ -190,6 +190,7 @@ on_both_databases! {
             ("POST /api/log_in", 400),
             ("POST /api/log_out", 200),
             ("POST /api/load_survey_state", 400),
+            ("POST /api/load_start_page", 200),
             ("POST /api/load_summary", 400),
         ];
         let mut seen_public = Vec::new();

@@ -283,55 +283,173 @@ pub async fn load_survey_state(
     ))
 }
 
+/// The start page's words in one language, and the languages it can be
+/// shown in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartPage {
+    /// The language shown, as its tag.
+    pub language: Language,
+    pub words: words::Words,
+    /// Every language Heard's own words ship in, English first.
+    pub languages: Vec<Language>,
+}
+
+/// The start page (and the pages a wrong or closed code leads to) in the
+/// language its address asks for (`?lang=cy`), else the first of the
+/// browser's that Heard's words ship in, else English. Public: it holds
+/// nothing but Heard's own words.
+#[server(endpoint = "load_start_page")]
+pub async fn load_start_page(language: Option<String>) -> Result<StartPage, AppError> {
+    use crate::domain::languages::{Languages, Translation};
+    let accept_language = use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    let shipped = Languages {
+        default: Language::english(),
+        translations: words::SHIPPED[1..]
+            .iter()
+            .filter_map(|tag| Language::parse(tag).ok())
+            .map(|language| (language, Translation::default()))
+            .collect(),
+    };
+    let chosen = shipped
+        .for_request(language.as_deref(), &accept_language)
+        .clone();
+    let mut languages: Vec<Language> = shipped.offered().into_iter().cloned().collect();
+    // In the order Heard ships them, English first.
+    languages.sort_by_key(|l| words::SHIPPED.iter().position(|tag| *tag == l.tag()));
+    Ok(StartPage {
+        words: words::Words::for_page(&chosen, 0),
+        language: chosen,
+        languages,
+    })
+}
+
+/// The start page's words for the address's `?lang=`.
+fn start_page_resource() -> Resource<Result<StartPage, AppError>> {
+    let query = use_query_map();
+    Resource::new(move || query.read().get("lang"), load_start_page)
+}
+
+/// A young person's page in `page`'s language: `lang` and `dir` set on
+/// what they read, so a screen reader speaks it right and it lays out
+/// right to left where the language does.
+#[component]
+fn InTheirLanguage(page: StartPage, children: Children) -> impl IntoView {
+    view! {
+        <div class="survey-language" lang=page.language.tag().to_owned() dir=page.language.direction()>
+            {children()}
+        </div>
+    }
+}
+
 /// The start page: type a join code.
 #[component]
 pub fn JoinPage() -> impl IntoView {
+    let page = start_page_resource();
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <JoinForm page/> }.into_any(),
+                    Err(error) => view! { <ErrorMessage error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn JoinForm(page: StartPage) -> impl IntoView {
     let query = use_query_map();
     let typed = move || query.read().get("code").unwrap_or_default();
-    let problem = move || {
-        query.read().get("error").map(|error| {
-            let message = match error.as_str() {
-                "unknown" => {
-                    "We could not find a survey with that code. Check it with your worker."
-                        .to_owned()
-                }
-                "closed" => "That survey has closed. Ask your worker for a new code.".to_owned(),
-                "busy" => "Too many wrong codes have been typed here. Please wait up to 10 minutes, then try again.".to_owned(),
-                _ => JoinCode::parse(&typed())
-                    .err()
-                    .map(|e| e.to_string())
-                    .unwrap_or_else(|| {
-                        "Type the code your worker gave you. It has 6 letters and numbers."
-                            .to_owned()
-                    }),
-            };
-            view! { <ErrorSummary problems=vec![("code".to_owned(), message)]/> }
-        })
+    let words = page.words.clone();
+    let say = move |id: &str| words.get(id).to_owned();
+    let english = page.language.primary() == "en";
+    let problem = {
+        let say = say.clone();
+        move || {
+            query.read().get("error").map(|error| {
+                let message = match error.as_str() {
+                    "unknown" => say("start-unknown"),
+                    "closed" => say("start-closed"),
+                    "busy" => say("start-busy"),
+                    // In English, what exactly is wrong with the code.
+                    _ if english => JoinCode::parse(&typed())
+                        .err()
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| say("start-format")),
+                    _ => say("start-format"),
+                };
+                view! { <ErrorSummary problems=vec![("code".to_owned(), message)] title=say("problem-title")/> }
+            })
+        }
     };
+    let chosen = page.language.clone();
+    // Each language named in itself: plain links, a new page in it.
+    let links = page
+        .languages
+        .iter()
+        .map(|other| {
+            let current = (*other == chosen).then_some("true");
+            view! {
+                <li>
+                    <a
+                        class="language-link"
+                        href=format!("/?lang={other}")
+                        lang=other.tag().to_owned()
+                        dir=other.direction()
+                        hreflang=other.tag().to_owned()
+                        aria-current=current
+                    >
+                        {other.own_name().to_owned()}
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    // Chosen here (not read off the browser, which the survey reads too):
+    // it goes on with the code.
+    let asked = query
+        .read_untracked()
+        .get("lang")
+        .map(|_| chosen.tag().to_owned());
     view! {
-        <Title text="Have your say - Heard"/>
-        {problem}
-        <h1>"Have your say"</h1>
-        <p class="lead">"Your worker will give you a code. Type it here to start."</p>
-        <form method="post" action="/join" class="join-form">
-            <div class="field" class:field-error=move || query.read().get("error").is_some()>
-                <label class="label" for="code">"Your code"</label>
-                <p class="hint" id="code-hint">"It has 6 letters and numbers, like ACE 347."</p>
-                <input
-                    class="input input-code"
-                    id="code"
-                    name="code"
-                    type="text"
-                    autocomplete="off"
-                    autocapitalize="characters"
-                    spellcheck="false"
-                    aria-describedby="code-hint"
-                    value=typed
-                />
-            </div>
-            <button class="button" type="submit">"Start"</button>
-        </form>
-        <p class="staff-link"><a href="/login">"Staff log in"</a></p>
+        <Title text=format!("{} - Heard", say("start-title"))/>
+        <InTheirLanguage page=page.clone()>
+            <nav class="languages" aria-label=say("languages")>
+                <ul class="language-list">{links}</ul>
+            </nav>
+            {problem}
+            <h1>{say("start-title")}</h1>
+            <p class="lead">{say("start-lead")}</p>
+            <form method="post" action="/join" class="join-form">
+                {asked.map(|tag| view! { <input type="hidden" name="lang" value=tag/> })}
+                <div class="field" class:field-error=move || query.read().get("error").is_some()>
+                    <label class="label" for="code">{say("start-label")}</label>
+                    <p class="hint" id="code-hint">{say("start-hint")}</p>
+                    <input
+                        class="input input-code"
+                        id="code"
+                        name="code"
+                        type="text"
+                        autocomplete="off"
+                        autocapitalize="characters"
+                        spellcheck="false"
+                        aria-describedby="code-hint"
+                        value=typed
+                    />
+                </div>
+                <button class="button" type="submit">{say("start")}</button>
+            </form>
+            <p class="staff-link"><a href="/login">{say("staff-log-in")}</a></p>
+        </InTheirLanguage>
     }
 }
 
@@ -345,14 +463,15 @@ pub fn SurveyPage() -> impl IntoView {
         (code, query.read().get("lang"))
     };
     let state = Resource::new(asked, |(code, language)| load_survey_state(code, language));
+    let start = start_page_resource();
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match state.await {
-                    Ok(state) => view! { <LiveSurvey initial=state/> }.into_any(),
-                    Err(AppError::NotFound) => view! { <UnknownCode/> }.into_any(),
-                    Err(AppError::Closed) => view! { <SurveyClosed/> }.into_any(),
-                    Err(error) => view! { <ErrorMessage error/> }.into_any(),
+                match (state.await, start.await) {
+                    (Ok(state), _) => view! { <LiveSurvey initial=state/> }.into_any(),
+                    (Err(AppError::NotFound), Ok(page)) => view! { <UnknownCode page/> }.into_any(),
+                    (Err(AppError::Closed), Ok(page)) => view! { <SurveyClosed page/> }.into_any(),
+                    (Err(error), _) => view! { <ErrorMessage error/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -405,24 +524,32 @@ fn LiveSurvey(initial: SurveyState) -> impl IntoView {
 }
 
 #[component]
-fn UnknownCode() -> impl IntoView {
+fn UnknownCode(page: StartPage) -> impl IntoView {
+    let words = page.words.clone();
+    let back = format!("/?lang={}", page.language);
     view! {
-        <Title text="Survey not found - Heard"/>
-        <h1>"We could not find that survey"</h1>
-        <p>"The code may be wrong, or the survey may have closed."</p>
-        <p><a class="button" href="/">"Type your code again"</a></p>
+        <Title text=format!("{} - Heard", words.get("not-found-title"))/>
+        <InTheirLanguage page>
+            <h1>{words.get("not-found-title").to_owned()}</h1>
+            <p>{words.get("not-found").to_owned()}</p>
+            <p><a class="button" href=back>{words.get("type-again").to_owned()}</a></p>
+        </InTheirLanguage>
     }
 }
 
 /// A worker who opens the kiosk link here sees what the tablet kept (the
 /// tablet client puts it above the heading).
 #[component]
-fn SurveyClosed() -> impl IntoView {
+fn SurveyClosed(page: StartPage) -> impl IntoView {
+    let words = page.words.clone();
+    let back = format!("/?lang={}", page.language);
     view! {
-        <Title text="Survey closed - Heard"/>
-        <h1>"This survey has closed"</h1>
-        <p>"Thank you for wanting to take part. Ask your worker if there is a new one."</p>
-        <p><a class="button" href="/">"Back to the start"</a></p>
+        <Title text=format!("{} - Heard", words.get("closed-title"))/>
+        <InTheirLanguage page>
+            <h1>{words.get("closed-title").to_owned()}</h1>
+            <p>{words.get("closed").to_owned()}</p>
+            <p><a class="button" href=back>{words.get("back-to-start").to_owned()}</a></p>
+        </InTheirLanguage>
     }
 }
 

@@ -316,13 +316,24 @@ where
 
 /// Where typing `typed` on the start page leads: the survey, or back to the
 /// start page with the reason.
-pub async fn join_target(db: &Db, typed: &str, source: &str) -> Result<String, DbError> {
+pub async fn join_target(
+    db: &Db,
+    typed: &str,
+    source: &str,
+    language: Option<&Language>,
+) -> Result<String, DbError> {
+    // The language the start page was read in goes on with the young
+    // person, to the survey or back to the start page.
+    let (first, then) = match language {
+        Some(language) => (format!("?lang={language}"), format!("&lang={language}")),
+        None => (String::new(), String::new()),
+    };
     Ok(match look_up(db, typed, source).await? {
-        Lookup::Found(round) if round.is_open => format!("/survey/{}", round.join_code),
-        Lookup::Found(round) => format!("/?error=closed&code={}", round.join_code),
-        Lookup::Malformed => format!("/?error=format&code={}", query_escape(typed)),
-        Lookup::Unknown => format!("/?error=unknown&code={}", query_escape(typed)),
-        Lookup::Throttled(_) => "/?error=busy".to_owned(),
+        Lookup::Found(round) if round.is_open => format!("/survey/{}{first}", round.join_code),
+        Lookup::Found(round) => format!("/?error=closed&code={}{then}", round.join_code),
+        Lookup::Malformed => format!("/?error=format&code={}{then}", query_escape(typed)),
+        Lookup::Unknown => format!("/?error=unknown&code={}{then}", query_escape(typed)),
+        Lookup::Throttled(_) => format!("/?error=busy{then}"),
     })
 }
 

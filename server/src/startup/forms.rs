@@ -9,6 +9,7 @@ use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use heard_app::collect::submit;
 use heard_app::db::StoreOutcome;
+use heard_app::domain::languages::Language;
 use heard_app::shell;
 use heard_app::state::AppState;
 use leptos::prelude::*;
@@ -36,8 +37,14 @@ pub async fn join(State(state): State<AppState>, request: Request<Body>) -> Resp
         .find(|(name, _)| name == "code")
         .map(|(_, value)| value.as_str())
         .unwrap_or_default();
+    // A tag only (letters, digits and dashes), so it goes into the
+    // address as it is.
+    let language = fields
+        .iter()
+        .find(|(name, _)| name == "lang")
+        .and_then(|(_, value)| Language::parse(value).ok());
     let source = state.source_of(&parts);
-    match submit::join_target(&state.db, typed, &source).await {
+    match submit::join_target(&state.db, typed, &source, language.as_ref()).await {
         Ok(target) => Redirect::to(&target).into_response(),
         Err(error) => {
             tracing::error!(%error, "join code lookup failed");
