@@ -191,6 +191,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/surveys") view=staff::SurveysPage ssr=SsrMode::Async/>
                     <Route path=path!("/surveys/new") view=staff::SurveyEditorPage ssr=SsrMode::Async/>
                     <Route path=path!("/surveys/:slug/edit") view=staff::SurveyEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/surveys/:slug/translations") view=staff::TranslationsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

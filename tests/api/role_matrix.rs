@@ -55,7 +55,10 @@ fn call_for(path: &str, caller: &str, f: &Fixture) -> Option<Call> {
         "POST /join" => form(&[("code", &code)]),
         "/survey/{code}" => form(&[]),
         "/api/v1/responses" => Call::Json(json!({ "join_code": code })),
-        "/surveys/{slug}/survey.toml" | "/health" | "/metrics" => Call::Query(vec![]),
+        "/surveys/{slug}/survey.toml"
+        | "/surveys/{slug}/translations.csv"
+        | "/health"
+        | "/metrics" => Call::Query(vec![]),
         "/rounds/{id}/report.csv" | "/rounds/{id}/summary.json" => {
             Call::Query(share.map(|s| vec![("share", s)]).unwrap_or_default())
         }
@@ -107,6 +110,8 @@ fn call_for(path: &str, caller: &str, f: &Fixture) -> Option<Call> {
         ),
         "/api/learned_keywords" => form(&[("round_id", &unknown), ("question", "change")]),
         "/api/load_survey_for_edit" => form(&[("slug", &f.slug)]),
+        "/api/load_translations" => form(&[("slug", &f.slug)]),
+        "/api/import_translations_sheet" => form(&[("slug", &f.slug), ("sheet", "")]),
         "/api/save_survey" => Call::Json(
             json!({ "survey": { "slug": "", "title": "", "questions": [] }, "is_new": true }),
         ),

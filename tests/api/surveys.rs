@@ -382,6 +382,64 @@ on_both_databases! {
         assert!(stderr(&refused).contains("no question \"language\""), "{}", stderr(&refused));
     }
 
+    async fn a_worker_sends_the_sheet_to_translators_and_takes_it_back_in_the_browser(app: TestApp) {
+        stdout(&app.heard(&["survey", "import", &in_three_languages()], ""));
+        app.add_user("worker", "worker@example.org", "correct horse battery staple");
+        let cookie = app.log_in("worker@example.org", "correct horse battery staple").await.unwrap();
+        let get = |path: &str| {
+            let request = app.client().get(app.url(path)).header("cookie", cookie.clone());
+            async move {
+                let response = request.send().await.unwrap();
+                (response.status(), response.text().await.unwrap())
+            }
+        };
+        // What each language lacks, said on the page.
+        let (status, page) = get("/surveys/voices/translations").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("Young people can answer in English, Welsh (Cymraeg), Urdu (اردو)."), "{page}");
+        assert!(page.contains("Welsh (Cymraeg): every text is translated."), "{page}");
+        assert!(page.contains("Urdu (اردو): 1 text is shown in the survey") && page.contains("own language until translated: change.text."), "{page}");
+
+        // The sheet goes out with a column added for Polish.
+        let (status, sheet) = get("/surveys/voices/translations.csv?add=pl").await;
+        assert_eq!(status, StatusCode::OK, "{sheet}");
+        assert!(sheet.starts_with("id,en,cy,ur,pl\ntitle,Your voice,Dy lais,آپ کی آواز,\n"), "{sheet}");
+        let (status, refused) = get("/surveys/voices/translations.csv?add=Polish!").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(refused.contains("is not a language tag"), "{refused}");
+
+        // It comes back filled in: Urdu complete, Polish begun.
+        let filled = sheet
+            .replace("title,Your voice,Dy lais,آپ کی آواز,", "title,Your voice,Dy lais,آپ کی آواز,Twój głos")
+            .replace("change.text,What needs to change?,Beth sydd angen newid?,,", "change.text,What needs to change?,Beth sydd angen newid?,کیا بدلنا چاہیے؟,Co trzeba zmienić?");
+        assert_ne!(filled, sheet);
+        let (status, body) = app.call("import_translations_sheet", &[("slug", "voices"), ("sheet", &filled)], &cookie).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let taken: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            taken["missing"],
+            serde_json::json!([
+                ["Welsh (Cymraeg)", []],
+                ["Polish (Polski)", ["key_stage.text", "key_stage.option.1", "key_stage.option.2"]],
+                ["Urdu (اردو)", []],
+            ]),
+            "{taken}"
+        );
+        let young = app.client().get(app.url(&format!("/survey/{}?lang=pl", opened_code(&app)))).send().await.unwrap().text().await.unwrap();
+        assert_eq!(heard_tests::html::h1(&young).as_deref(), Some("Twój głos"));
+
+        let (_, kept) = get("/surveys/voices/translations.csv").await;
+        assert!(kept.starts_with("id,en,cy,pl,ur\ntitle,Your voice,Dy lais,Twój głos,آپ کی آواز\n"), "{kept}");
+
+        // A sheet with a problem changes nothing and says where.
+        let wrong = filled.replace("change.text,", "change.txt,");
+        let (status, body) = app.call("import_translations_sheet", &[("slug", "voices"), ("sheet", &wrong)], &cookie).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("\\\"change.txt\\\" is not a text of this survey"), "{body}");
+        let (_, again) = get("/surveys/voices/translations.csv").await;
+        assert_eq!(again, kept, "nothing of the refused sheet");
+    }
+
     async fn round_open_prints_the_join_code_alone_on_the_last_line_and_close_stops_it(app: TestApp) {
         let file = write_file(&app, "feelings.toml", FEELINGS);
         stdout(&app.heard(&["survey", "import", &file], ""));
@@ -651,4 +709,10 @@ on_both_databases! {
         let not_text = app.heard_bytes(&["suggest", "--survey", "feelings", "--question", "change"], b"\xff\xfe\n");
         assert!(String::from_utf8_lossy(&not_text.stderr).contains("standard input is not UTF-8 text"));
     }
+}
+
+/// Opens round "R" of survey "voices" (imported) and gives its join code.
+fn opened_code(app: &TestApp) -> String {
+    let opened = stdout(&app.heard(&["round", "open", "--survey", "voices", "--round", "R"], ""));
+    opened.lines().last().unwrap().to_owned()
 }

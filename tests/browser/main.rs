@@ -854,6 +854,13 @@ async fn a_worker_builds_a_survey_in_the_editor() {
     browser.wait_for_h1("Surveys").await;
     browser.wait_for_text("After the trip").await;
     browser.check_accessibility("surveys page").await;
+    // Its translations page, where the sheet for translators goes out and
+    // comes back.
+    browser.goto(&app.url("/surveys/trip/translations")).await;
+    browser.wait_for_h1("Translations: After the trip").await;
+    browser
+        .check_accessibility("survey translations page")
+        .await;
     browser.close().await;
 
     let exported = app.heard(&["survey", "export", "trip"], "");
@@ -1362,9 +1369,7 @@ async fn a_survey_in_urdu_reads_right_to_left_at_320_pixels() {
     // code to the survey.
     browser.goto(&app.url("/?lang=ur")).await;
     browser.wait_for_h1("اپنی رائے دیں").await;
-    browser
-        .check_accessibility("the start page in Urdu")
-        .await;
+    browser.check_accessibility("the start page in Urdu").await;
     browser.check_layout("the start page in Urdu").await;
     browser.type_into("#code", &code).await;
     browser.click("form.join-form button[type=submit]").await;

@@ -10,11 +10,13 @@ mod erase;
 mod import;
 mod needs_a_look;
 mod surveys;
+mod translations;
 pub use coding::CodingPage;
 pub use erase::EraseByReceiptPage;
 pub use import::{ImportPage, ImportResponsesFile, MAX_FILE_BYTES};
 pub use needs_a_look::NeedsALookPage;
 pub use surveys::{SurveyEditorPage, SurveysPage};
+pub use translations::TranslationsPage;
 
 use crate::error::AppError;
 use crate::ui::{LogOutButton, unless_error};

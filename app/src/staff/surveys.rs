@@ -109,6 +109,7 @@ pub fn SurveysPage() -> impl IntoView {
                                 <th scope="col">"Short name"</th>
                                 <th scope="col" class="numeric">"Questions"</th>
                                 <th scope="col">"File"</th>
+                                <th scope="col">"Languages"</th>
                             </tr>
                         </thead>
                         <tbody>
@@ -118,6 +119,7 @@ pub fn SurveysPage() -> impl IntoView {
                                     <td>{s.slug.clone()}</td>
                                     <td class="numeric">{s.questions}</td>
                                     <td><a href=format!("/surveys/{}/survey.toml", s.slug)>"Download " {s.slug.clone()} ".toml"</a></td>
+                                    <td><a href=format!("/surveys/{}/translations", s.slug)>"Translations of " {s.slug.clone()}</a></td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

@@ -72,6 +72,43 @@ pub async fn survey_file(
     ))
 }
 
+/// What a translators' sheet is asked for.
+#[derive(Debug, serde::Deserialize)]
+pub struct SheetQuery {
+    /// Languages to add an empty column for, as tags separated by commas.
+    add: Option<String>,
+}
+
+/// `GET /surveys/SLUG/translations.csv[?add=cy,pl]`: the sheet for
+/// translators (see `domain::languages::translators_sheet`), for workers.
+pub async fn translators_sheet(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<SheetQuery>,
+    headers: HeaderMap,
+) -> Download {
+    use heard_app::domain::languages::{Language, translators_sheet};
+    heard_app::auth::require_for_headers(&state, &headers, Role::Worker).await?;
+    let Some((_, survey)) = state.db.survey_by_slug(&slug).await? else {
+        return Ok((StatusCode::NOT_FOUND, "There is no such survey.").into_response());
+    };
+    let mut add = Vec::new();
+    for tag in query.add.iter().flat_map(|tags| tags.split([',', ' '])) {
+        if tag.trim().is_empty() {
+            continue;
+        }
+        match Language::parse(tag) {
+            Ok(language) => add.push(language),
+            Err(problem) => return Ok((StatusCode::BAD_REQUEST, problem).into_response()),
+        }
+    }
+    Ok(download(
+        &format!("{}-translations.csv", survey.slug),
+        "text/csv; charset=utf-8",
+        translators_sheet(&survey, &add).into_bytes(),
+    ))
+}
+
 /// What a summary download is asked for.
 #[derive(Debug, serde::Deserialize)]
 pub struct SummaryQuery {

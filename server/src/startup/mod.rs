@@ -89,6 +89,12 @@ fn plain_routes() -> Vec<(&'static str, &'static str, Access, MethodRouter<AppSt
         ),
         (
             "GET",
+            "/surveys/{slug}/translations.csv",
+            Access::Session,
+            get(downloads::translators_sheet),
+        ),
+        (
+            "GET",
             "/rounds/{id}/report.csv",
             Access::SessionOrShareLink,
             get(downloads::report),
