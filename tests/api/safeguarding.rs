@@ -570,12 +570,51 @@ async fn answers_in_other_languages_are_read_by_their_own_rules_or_marked_not_re
         "more help with maths",
     )
     .await;
+    // Said to be Polish, which the survey is not offered in: stored as
+    // English, but read as Polish, which no rules read.
+    send(
+        "6e0e3c1e-8d0a-4b7a-9f55-0a1b2c3d4e05",
+        "pl",
+        "Tata mnie bije",
+    )
+    .await;
+    // Imported without a language: in the survey's own, English.
+    std::fs::write(
+        app.dir.path().join("paper.csv"),
+        "key_stage,change\nKS4,my dad hits me\n",
+    )
+    .unwrap();
+    let imported = app.heard(
+        &[
+            "import",
+            "responses",
+            "--survey",
+            "voices",
+            "--round",
+            "R",
+            "paper.csv",
+        ],
+        "",
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
 
     let admin = app.log_in_admin().await;
     let (status, page) = needs_a_look(&app, Some(&admin)).await;
     assert_eq!(status, StatusCode::OK);
     let page = heard_tests::html::without_templates(&page);
-    assert!(page.contains("2 waiting"), "{page}");
+    assert!(page.contains("4 waiting"), "{page}");
+    assert!(
+        page.contains("Why: not read: answered in Polish (Polski), and there are no safeguarding rules for Polish"),
+        "{page}"
+    );
+    assert!(
+        page.contains("lang=\"en\" dir=\"ltr\" class=\"flag-answer\">my dad <mark>hits me</mark>"),
+        "{page}"
+    );
     assert!(page.contains("<mark>fy nharo</mark>"), "{page}");
     assert!(page.contains("Why: harm at home: fy taro"), "{page}");
     assert!(

@@ -353,10 +353,20 @@ on_both_databases! {
         assert!(refused.contains("Nie znaleźliśmy ankiety z tym kodem.") && refused.contains(">Jest problem</h2>"), "{refused}");
         // Something that is no language is dropped, not put in the address.
         assert_eq!(join(app.join_code.clone(), "x\"><script>").await, format!("/survey/{}", app.join_code));
-        // A wrong code's page, in the language asked for.
+        // A wrong code's page, in the language asked for, and back to the
+        // start page in it; in the browser's, back to the start page as is.
         let missing = get(format!("/survey/{unused}?lang=uk"), "en").await;
         assert_eq!(html::h1(&missing).as_deref(), Some("Ми не знайшли це опитування"), "{missing}");
         assert!(missing.contains("href=\"/?lang=uk\""), "{missing}");
+        let missing = get(format!("/survey/{unused}"), "uk").await;
+        assert_eq!(html::h1(&missing).as_deref(), Some("Ми не знайшли це опитування"), "{missing}");
+        assert!(missing.contains("<a href=\"/\" class=\"button\">"), "{missing}");
+        // A language Heard has no words for shows the start page in
+        // English, and still goes on with the code: the survey may be
+        // offered in it.
+        let portuguese = get("/?lang=pt-BR".to_owned(), "en").await;
+        assert_eq!(html::h1(&portuguese).as_deref(), Some("Have your say"));
+        assert!(portuguese.contains("<input type=\"hidden\" name=\"lang\" value=\"pt-BR\""), "{portuguese}");
     }
 
     async fn a_response_keeps_no_time_finer_than_the_day_and_nothing_about_the_device(app: TestApp) {

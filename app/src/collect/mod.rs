@@ -292,6 +292,9 @@ pub struct StartPage {
     pub words: words::Words,
     /// Every language Heard's own words ship in, English first.
     pub languages: Vec<Language>,
+    /// The language the address asked for (`?lang=`), shipped or not: it
+    /// goes on with the code, as the survey may be offered in it.
+    pub asked: Option<Language>,
 }
 
 /// The start page (and the pages a wrong or closed code leads to) in the
@@ -328,6 +331,9 @@ pub async fn load_start_page(language: Option<String>) -> Result<StartPage, AppE
         words: words::Words::for_page(&chosen, 0),
         language: chosen,
         languages,
+        asked: language
+            .as_deref()
+            .and_then(|tag| Language::parse(tag).ok()),
     })
 }
 
@@ -347,6 +353,13 @@ fn InTheirLanguage(page: StartPage, children: Children) -> impl IntoView {
             {children()}
         </div>
     }
+}
+
+/// The start page, in the language the address asked for, if it did.
+fn back_to_start(page: &StartPage) -> String {
+    page.asked
+        .as_ref()
+        .map_or_else(|| "/".to_owned(), |language| format!("/?lang={language}"))
 }
 
 /// The start page: type a join code.
@@ -414,12 +427,9 @@ fn JoinForm(page: StartPage) -> impl IntoView {
             }
         })
         .collect_view();
-    // Chosen here (not read off the browser, which the survey reads too):
-    // it goes on with the code.
-    let asked = query
-        .read_untracked()
-        .get("lang")
-        .map(|_| chosen.tag().to_owned());
+    // Asked for in the address (not read off the browser, which the
+    // survey reads too): it goes on with the code.
+    let asked = page.asked.as_ref().map(|l| l.tag().to_owned());
     view! {
         <Title text=format!("{} - Heard", say("start-title"))/>
         <InTheirLanguage page=page.clone()>
@@ -526,7 +536,7 @@ fn LiveSurvey(initial: SurveyState) -> impl IntoView {
 #[component]
 fn UnknownCode(page: StartPage) -> impl IntoView {
     let words = page.words.clone();
-    let back = format!("/?lang={}", page.language);
+    let back = back_to_start(&page);
     view! {
         <Title text=format!("{} - Heard", words.get("not-found-title"))/>
         <InTheirLanguage page>
@@ -542,7 +552,7 @@ fn UnknownCode(page: StartPage) -> impl IntoView {
 #[component]
 fn SurveyClosed(page: StartPage) -> impl IntoView {
     let words = page.words.clone();
-    let back = format!("/?lang={}", page.language);
+    let back = back_to_start(&page);
     view! {
         <Title text=format!("{} - Heard", words.get("closed-title"))/>
         <InTheirLanguage page>

@@ -198,18 +198,24 @@ pub async fn receive_json(
         finished_at: submission.finished_at,
     };
     let languages = &round.survey.languages;
-    let language = match &submission.language {
-        None => languages.default.clone(),
-        Some(tag) => languages
-            .choose(&Language::parse(tag).map_err(SubmitError::Malformed)?)
-            .clone(),
+    let asked = match &submission.language {
+        None => None,
+        Some(tag) => Some(Language::parse(tag).map_err(SubmitError::Malformed)?),
     };
+    // Stored as the survey language it was given in; read for safeguarding
+    // in the language the tablet said, even one the survey is not offered
+    // in, so an answer the rules cannot read is never passed as safe.
+    let language = match &asked {
+        None => languages.default.clone(),
+        Some(asked) => languages.choose(asked).clone(),
+    };
+    let written_in = asked.unwrap_or_else(|| language.clone());
     save_response(
         state,
         &round,
         &submission.client_id,
         submitted,
-        &language,
+        (&language, &written_in),
         source,
         late,
         vec![throttle::mark(JOIN_CODE_WORKED, source, &round.join_code)],
@@ -218,7 +224,10 @@ pub async fn receive_json(
 }
 
 /// Checks answers against the round's survey and stores them exactly once.
-/// Every way of sending (plain form, JSON API) ends here. A closed round
+/// Every way of sending (plain form, JSON API) ends here. `language` is
+/// the survey language the answers were given in (stored with them);
+/// `written_in` the one their free text is read in for safeguarding
+/// (what the tablet said, offered or not). A closed round
 /// takes answers only as `late` shows it may (see `domain::late`). `source` (the
 /// hashed network address) may send at most [`SUBMISSIONS_PER_ROUND`] to
 /// one round an hour: far more than a class can, far fewer than a script
@@ -229,7 +238,7 @@ pub async fn save_response<I>(
     round: &RoundForCode,
     client_id: &str,
     submitted: I,
-    language: &Language,
+    (language, written_in): (&Language, &Language),
     source: &str,
     late: LateProof,
     marks: Vec<(String, i64)>,
@@ -271,7 +280,9 @@ where
         }
         return Err(SubmitError::Closed(round.join_code.clone(), refusal));
     }
-    let concerns = state.safeguarding.check(&round.survey, &answers, language);
+    let concerns = state
+        .safeguarding
+        .check(&round.survey, &answers, written_in);
     let allowance = throttle::allowance(
         SUBMISSIONS_PER_ROUND,
         &format!("{source}:{}", round.round_id),
@@ -473,7 +484,7 @@ pub async fn take_step(
                 &round,
                 &progress.client_id,
                 submitted,
-                &language,
+                (&language, &language),
                 source,
                 late,
                 Vec::new(),

@@ -13,7 +13,7 @@ impl Db {
     pub async fn flagged_responses(&self) -> Result<Vec<FlaggedResponse>, DbError> {
         let rows = sqlx::query(
             "SELECT f.response_id, f.raised_on, f.handled_at, f.note, u.email AS handled_by, \
-                    s.title, r.name AS round_name, COALESCE(x.language, '') AS language \
+                    s.title, r.name AS round_name, s.languages, x.language \
              FROM safeguarding_flags f \
              JOIN responses x ON x.id = f.response_id \
              JOIN rounds r ON r.id = x.round_id \
@@ -89,7 +89,11 @@ impl Db {
                 response_id,
                 survey_title: row.try_get("title")?,
                 round_name: row.try_get("round_name")?,
-                language: row.try_get("language")?,
+                // Never said (imported without one): the survey's own.
+                language: match row.try_get::<Option<String>, _>("language")? {
+                    Some(language) => language,
+                    None => super::surveys::languages_of(row)?.default.tag().to_owned(),
+                },
                 raised_on: row.try_get("raised_on")?,
                 answers,
                 handled_by: row.try_get("handled_by")?,

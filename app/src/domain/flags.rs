@@ -8,8 +8,8 @@ pub struct FlaggedResponse {
     pub response_id: String,
     pub survey_title: String,
     pub round_name: String,
-    /// The language it was answered in (a tag), or empty when not known
-    /// (imported without one).
+    /// The language it was answered in (a tag): the survey's own when it
+    /// was never said (imported without one).
     #[serde(default)]
     pub language: String,
     /// The day it was sent (Unix seconds at midnight UTC).

@@ -660,15 +660,26 @@ pub fn language_breakdown(survey: &Survey) -> Option<(Question, Vec<String>)> {
 /// The languages a survey is offered in as (tag, name for staff pages:
 /// "Welsh (Cymraeg)"), its own first.
 pub fn named_languages(survey: &Survey) -> Vec<(String, String)> {
-    survey
-        .languages
-        .offered()
-        .into_iter()
+    let offered = survey.languages.offered();
+    offered
+        .iter()
         .map(|l| {
             let name = if l.english_name() == l.own_name() {
                 l.english_name().to_owned()
             } else {
                 format!("{} ({})", l.english_name(), l.own_name())
+            };
+            // Two of one language (pt and pt-BR) are told apart by tag, so
+            // a breakdown never counts them under one name.
+            let shared = offered
+                .iter()
+                .filter(|other| other.primary() == l.primary())
+                .count()
+                > 1;
+            let name = if shared {
+                format!("{name} [{}]", l.tag())
+            } else {
+                name
             };
             (l.tag().to_owned(), name)
         })
@@ -905,5 +916,36 @@ text = "What needs to change?"
             "{wrong_id}"
         );
         assert!(refused("id,en,cy\ntitle,a\n").starts_with("line 2:"));
+    }
+
+    #[test]
+    fn languages_are_named_for_staff_and_two_of_one_language_told_apart() {
+        let mut survey = Survey::demo();
+        let tag = |t: &str| Language::parse(t).unwrap();
+        survey.languages.translations = [tag("pt"), tag("pt-BR"), tag("cy")]
+            .into_iter()
+            .map(|l| (l, Translation::default()))
+            .collect();
+        let named: Vec<String> = named_languages(&survey)
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        assert_eq!(
+            named,
+            [
+                "English",
+                "Welsh (Cymraeg)",
+                "Portuguese (Português) [pt]",
+                "Portuguese (Português) [pt-BR]"
+            ]
+        );
+        let (breakdown, tags) = language_breakdown(&survey).unwrap();
+        assert_eq!(tags, ["en", "cy", "pt", "pt-BR"]);
+        assert_eq!(breakdown.options().len(), 4);
+        survey.languages.translations.clear();
+        assert!(
+            language_breakdown(&survey).is_none(),
+            "one language: no breakdown"
+        );
     }
 }

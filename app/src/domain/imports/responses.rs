@@ -162,6 +162,8 @@ pub fn read_responses(
         .map(|(h, _)| h.clone())
         .collect();
     let language_column = uses.iter().position(|u| *u == ColumnUse::Language);
+    // The survey as each translation shows it, made once per language.
+    let mut translated: HashMap<Language, Survey> = HashMap::new();
     let mut rows = Vec::new();
     let mut blank_rows = 0;
     let mut first_line_of: HashMap<String, u64> = HashMap::new();
@@ -190,10 +192,15 @@ pub fn read_responses(
                 }),
             }
         }
-        let shown = language
-            .as_ref()
-            .filter(|tag| survey.languages.translations.contains_key(*tag))
-            .map(|tag| (tag, languages::translated(survey, tag)));
+        let shown = match language.as_ref() {
+            Some(tag) if survey.languages.translations.contains_key(tag) => Some((
+                tag,
+                &*translated
+                    .entry(tag.clone())
+                    .or_insert_with(|| languages::translated(survey, tag)),
+            )),
+            _ => None,
+        };
         for ((cell, use_), heading) in record.iter().zip(&uses).zip(&headings) {
             match use_ {
                 ColumnUse::Ignore | ColumnUse::Language => {}
@@ -261,7 +268,7 @@ pub fn read_responses(
 /// option, so it is counted with the same choice in every language.
 fn read_cell_in(
     survey: &Survey,
-    shown: Option<&(&Language, Survey)>,
+    shown: Option<&(&Language, &Survey)>,
     key: &str,
     cell: &str,
 ) -> Result<Vec<String>, AnswerError> {
