@@ -517,7 +517,7 @@ p1,KS3,On paper
         let report = |app: &TestApp| String::from_utf8(app.heard(&["report", "--survey", "s", "--round", "R", "--question", "change"], "").stdout).unwrap();
         assert_eq!(
             report(&app),
-            "question,category,count,percent,n\nchange,Connect and belong,1,33.3,3\nchange,Nothing,0,0.0,3\nchange,Support,1,33.3,3\nchange,Not yet coded,1,33.3,3\n"
+            "question,category,count,percent,n,ci_low,ci_high\nchange,Connect and belong,1,33.3,3,6.1,79.2\nchange,Nothing,0,0.0,3,0.0,56.1\nchange,Support,1,33.3,3,6.1,79.2\nchange,Not yet coded,1,33.3,3,6.1,79.2\n"
         );
         // A second coder gave one answer the theme that is merged away
         // (so its merge writes two changes to one answer's history), and
@@ -532,7 +532,7 @@ p1,KS3,On paper
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
             report(&app),
-            "question,category,count,percent,n\nchange,Connect and belong,2,66.7,3\nchange,Nothing,0,0.0,3\nchange,Not yet coded,1,33.3,3\n"
+            "question,category,count,percent,n,ci_low,ci_high\nchange,Connect and belong,2,66.7,3,20.8,93.9\nchange,Nothing,0,0.0,3,0.0,56.1\nchange,Not yet coded,1,33.3,3,6.1,79.2\n"
         );
         let history_of = async |response_id: &str| -> Vec<Value> {
             let (_, history) = form_call(&app, "answer_history", &[("round_id", &round), ("question", "change"), ("response_id", response_id)], &worker).await;

@@ -63,23 +63,26 @@ on_both_databases! {
         let csv = ok(&app, &["report", "--survey", "voice-2024", "--round", "Summer 2024"]);
         // The table in the fixture's README, row for row.
         for row in [
-            "help_before,Nothing,17,77.3,22",
-            "help_before,Something,3,13.6,22",
-            "help_before,Not enough,2,9.1,22",
-            "change,Connect and belong,8,36.4,22",
-            "change,Help and support,7,31.8,22",
-            "change,More or better options,5,22.7,22",
-            "change,Nothing,2,9.1,22",
-            "prevent,Connect and belong,9,40.9,22",
-            "prevent,Help and support,7,31.8,22",
-            "prevent,More or better options,3,13.6,22",
-            "prevent,Nothing,3,13.6,22",
+            // Each share with its 95% interval (Wilson; the figures agree
+            // with statsmodels 0.15.0's proportion_confint): 8 of 22 is
+            // 36.4%, and could well be anywhere from 19.7% to 57.0%.
+            "help_before,Nothing,17,77.3,22,56.6,89.9",
+            "help_before,Something,3,13.6,22,4.7,33.3",
+            "help_before,Not enough,2,9.1,22,2.5,27.8",
+            "change,Connect and belong,8,36.4,22,19.7,57.0",
+            "change,Help and support,7,31.8,22,16.4,52.7",
+            "change,More or better options,5,22.7,22,10.1,43.4",
+            "change,Nothing,2,9.1,22,2.5,27.8",
+            "prevent,Connect and belong,9,40.9,22,23.3,61.3",
+            "prevent,Help and support,7,31.8,22,16.4,52.7",
+            "prevent,More or better options,3,13.6,22,4.7,33.3",
+            "prevent,Nothing,3,13.6,22,4.7,33.3",
         ] {
             assert!(csv.lines().any(|l| l == row), "no line {row} in:\n{csv}");
         }
-        assert!(csv.starts_with("question,category,count,percent,n\n"), "{csv}");
+        assert!(csv.starts_with("question,category,count,percent,n,ci_low,ci_high\n"), "{csv}");
         // Comments are not coded yet, and the report says so.
-        assert!(csv.contains("comments,Not yet coded,16,100.0,16"), "{csv}");
+        assert!(csv.contains("comments,Not yet coded,16,100.0,16,80.6,100.0"), "{csv}");
 
         let one = ok(&app, &["report", "--survey", "voice-2024", "--round", "Summer 2024", "--question", "help_before", "--format", "json"]);
         let rows: serde_json::Value = serde_json::from_str(&one).unwrap();
@@ -87,11 +90,43 @@ on_both_databases! {
         assert_eq!(rows[0]["percent"], "77.3");
     }
 
+    async fn a_change_of_two_young_people_in_22_is_not_a_clear_change(app: TestApp) {
+        load_fixture(&app);
+        // A second round with the same answers, two of which are coded
+        // "Connect and belong" rather than "Help and support".
+        let gold = std::fs::read_to_string(fixture("gold-codes.csv")).unwrap();
+        let mut moved = 0;
+        let codes: String = gold
+            .lines()
+            .map(|line| {
+                if moved < 2 && line.ends_with(",change,Help and support") {
+                    moved += 1;
+                    format!("{}\n", line.replace("Help and support", "Connect and belong"))
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect();
+        assert_eq!(moved, 2);
+        std::fs::write(app.dir.path().join("codes-2025.csv"), codes).unwrap();
+        let responses = fixture("responses.csv").display().to_string();
+        ok(&app, &["import", "responses", "--survey", "voice-2024", "--round", "Summer 2025", &responses]);
+        ok(&app, &["import", "codes", "--survey", "voice-2024", "--round", "Summer 2025", "codes-2025.csv"]);
+        let table = ok(&app, &["compare", "--survey", "voice-2024", "--question", "change", "--rounds", "Summer 2024,Summer 2025"]);
+        assert!(table.starts_with("category,Summer 2024 count,Summer 2024 percent,Summer 2025 count,Summer 2025 percent,change,change_percent,pp_change,pp_ci_low,pp_ci_high,clear\n"), "{table}");
+        // 8 to 10 of 22: Newcombe's interval for the change, -18.7 to
+        // +35.0 points (statsmodels 0.15.0's confint_proportions_2indep,
+        // method "newcomb", agrees), holds zero: not clear.
+        assert!(table.contains("\nConnect and belong,8,36.4,10,45.5,+2,+25,+9.1,-18.7,+35.0,no\n"), "{table}");
+        assert!(table.contains("\nHelp and support,7,31.8,5,22.7,-2,-29,-9.1,-33.5,+16.8,no\n"), "{table}");
+        assert!(!table.contains(",yes\n"), "{table}");
+    }
+
     async fn viewers_get_suppressed_breakdowns_and_workers_exact_ones(app: TestApp) {
         load_fixture(&app);
         let args = ["report", "--survey", "voice-2024", "--round", "Summer 2024", "--question", "change", "--by", "key_stage"];
         let worker = ok(&app, &args);
-        assert!(worker.starts_with("question,attribute,category,count,percent,n\n"), "{worker}");
+        assert!(worker.starts_with("question,attribute,category,count,percent,n,ci_low,ci_high\n"), "{worker}");
         assert!(worker.contains("change,KS5,Help and support,"), "{worker}");
         assert!(!worker.contains(",c,"), "workers see exact figures:\n{worker}");
         let mut viewer_args = args.to_vec();
@@ -143,15 +178,15 @@ on_both_databases! {
         let table = ok(&app, &["compare", "--survey", "ap-census", "--question", "key_stage", "--rounds", "30.05.24,31.07.24,13.11.24"]);
         assert_eq!(
             table,
-            "category,30.05.24 count,30.05.24 percent,31.07.24 count,31.07.24 percent,13.11.24 count,13.11.24 percent,change,change_percent,pp_change\n\
-             EYFS,4,0.6,5,0.8,5,0.7,+1,+25,0.0\n\
-             KS1,13,2.1,19,3.1,24,3.2,+11,+85,+1.2\n\
-             KS2,47,7.5,56,9.1,78,10.6,+31,+66,+3.0\n\
-             KS3,184,29.5,224,36.3,199,26.9,+15,+8,-2.6\n\
-             KS4,286,45.8,220,35.7,297,40.2,+11,+4,-5.6\n\
-             KS5,51,8.2,65,10.5,104,14.1,+53,+104,+5.9\n\
-             Post-19,39,6.3,28,4.5,32,4.3,-7,-18,-1.9\n\
-             Total,624,100.0,617,100.0,739,100.0,+115,+18,\n"
+            "category,30.05.24 count,30.05.24 percent,31.07.24 count,31.07.24 percent,13.11.24 count,13.11.24 percent,change,change_percent,pp_change,pp_ci_low,pp_ci_high,clear\n\
+             EYFS,4,0.6,5,0.8,5,0.7,+1,+25,0.0,-1.0,+1.0,no\n\
+             KS1,13,2.1,19,3.1,24,3.2,+11,+85,+1.2,-0.6,+2.9,no\n\
+             KS2,47,7.5,56,9.1,78,10.6,+31,+66,+3.0,-0.1,+6.1,no\n\
+             KS3,184,29.5,224,36.3,199,26.9,+15,+8,-2.6,-7.4,+2.2,no\n\
+             KS4,286,45.8,220,35.7,297,40.2,+11,+4,-5.6,-10.9,-0.4,yes\n\
+             KS5,51,8.2,65,10.5,104,14.1,+53,+104,+5.9,+2.6,+9.2,yes\n\
+             Post-19,39,6.3,28,4.5,32,4.3,-7,-18,-1.9,-4.4,+0.5,no\n\
+             Total,624,100.0,617,100.0,739,100.0,+115,+18,,,,\n"
         );
         let missing = fails(&app, &["compare", "--survey", "ap-census", "--question", "key_stage", "--rounds", "30.05.24,1.1.25"]);
         assert!(missing.contains("no round \"1.1.25\""), "{missing}");
@@ -229,7 +264,9 @@ on_both_databases! {
             // "first" answered four questions.
             assert_eq!(answers_in("R").await, alone + 4, "every answer of one file once, and no stray ones");
             let report = ok(&app, &["report", "--survey", "voice-2024", "--round", "R", "--question", "key_stage"]);
-            assert!(report.contains(&format!(",{}\n", 1 + ROWS)), "the report counts one file: {report}");
+            // Every line's base (n, before the interval) is one file and "first".
+            let bases: Vec<&str> = report.lines().skip(1).map(|l| l.split(',').nth(4).unwrap()).collect();
+            assert!(!bases.is_empty() && bases.iter().all(|n| *n == (1 + ROWS).to_string()), "the report counts one file: {report}");
         } else {
             eprintln!("the imports did not overlap this time: {said:?}");
         }
@@ -287,7 +324,7 @@ on_both_databases! {
         let error = fails(&app, &["import", "codes", "--survey", "voice-2024", "--round", "R", "codes.csv"]);
         assert!(error.contains("line 2, column \"theme\": \"Nothin\" is not a theme of question \"change\""), "{error}");
         let report = ok(&app, &["report", "--survey", "voice-2024", "--round", "R", "--question", "change"]);
-        assert_eq!(report, "question,category,count,percent,n\nchange,Connect and belong,0,0.0,22\nchange,Help and support,0,0.0,22\nchange,More or better options,0,0.0,22\nchange,Nothing,0,0.0,22\nchange,Not yet coded,22,100.0,22\n");
+        assert_eq!(report, "question,category,count,percent,n,ci_low,ci_high\nchange,Connect and belong,0,0.0,22,0.0,14.9\nchange,Help and support,0,0.0,22,0.0,14.9\nchange,More or better options,0,0.0,22,0.0,14.9\nchange,Nothing,0,0.0,22,0.0,14.9\nchange,Not yet coded,22,100.0,22,85.1,100.0\n");
     }
 
     async fn a_google_forms_export_is_read_by_question_text_without_storing_e_mails(app: TestApp) {
@@ -499,7 +536,7 @@ on_both_databases! {
         assert!(at_eleven.matches(",c,").count() > at_five.matches(",c,").count(), "{at_five}\n{at_eleven}");
         ok(&app, &["survey", "disclosure", "voice-2024", "--min-answers", "23"]);
         let withheld = ok(&app, &["report", "--survey", "voice-2024", "--round", "Summer 2024", "--audience", "viewer"]);
-        assert_eq!(withheld, "question,category,count,percent,n\n", "22 answered, fewer than 23: every question withheld");
+        assert_eq!(withheld, "question,category,count,percent,n,ci_low,ci_high\n", "22 answered, fewer than 23: every question withheld");
         let refused = fails(&app, &["survey", "disclosure", "voice-2024", "--min-cell", "0"]);
         assert!(refused.contains("--min-cell"), "{refused}");
     }

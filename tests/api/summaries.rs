@@ -41,6 +41,9 @@ on_both_databases! {
         // numbers follow as a table.
         assert!(page.contains("role=\"img\""));
         assert!(page.contains("Nothing: 17 (77.3%)"), "the chart's description gives the numbers");
+        // How sure each share is, in a column and in one plain sentence.
+        assert!(page.contains(">56.6 to 89.9</td>"), "{page}");
+        assert!(page.contains("How sure: with 22 answers, 77.3% could well be anywhere from 56.6% to 89.9%."), "{page}");
         assert!(page.matches("<svg").count() >= 3);
         // No young person's words reach a viewer unless approved as a quote.
         for answer in ["They hated me", "Lots of meetings but nothing really", "dyslexia"] {
@@ -61,7 +64,7 @@ on_both_databases! {
         let (status, viewer_csv) = get(&app, &path, Some(&viewer)).await;
         assert_eq!(status, StatusCode::OK, "{viewer_csv}");
         let (_, worker_csv) = get(&app, &path, Some(&worker)).await;
-        assert!(viewer_csv.starts_with("question,attribute,category,count,percent,n\n"), "{viewer_csv}");
+        assert!(viewer_csv.starts_with("question,attribute,category,count,percent,n,ci_low,ci_high\n"), "{viewer_csv}");
         assert!(viewer_csv.contains("change,KS5,Help and support,c,c,c"), "{viewer_csv}");
         assert!(!worker_csv.contains(",c,"), "{worker_csv}");
         // The worker's download is the CLI's report, figure for figure.
@@ -149,8 +152,11 @@ on_both_databases! {
         // The same table as `heard compare`, digit for digit.
         let cli = app.heard(&["compare", "--survey", "ap-census", "--question", "key_stage", "--rounds", "30.05.24,31.07.24,13.11.24"], "");
         assert_eq!(csv, String::from_utf8(cli.stdout).unwrap());
-        assert!(csv.contains("KS5,51,8.2,65,10.5,104,14.1,+53,+104,+5.9\n"), "{csv}");
-        assert!(csv.ends_with("Total,624,100.0,617,100.0,739,100.0,+115,+18,\n"), "{csv}");
+        assert!(csv.contains("KS5,51,8.2,65,10.5,104,14.1,+53,+104,+5.9,+2.6,+9.2,yes\n"), "{csv}");
+        assert!(csv.ends_with("Total,624,100.0,617,100.0,739,100.0,+115,+18,,,,\n"), "{csv}");
+        // Said plainly, as sure as the figures allow.
+        assert!(page.contains("KS5: more young people in 13.11.24 than in 30.05.24 (5.9 percentage points), a clear change."), "{page}");
+        assert!(page.contains("KS3: fewer young people in 13.11.24 than in 30.05.24 (2.6 percentage points), but with this few answers we cannot be sure it is a real change."), "{page}");
         for cell in ["36.3", "10.5", "35.7"] {
             assert!(page.contains(&format!(">{cell}<")), "the middle round's {cell} is on the page");
         }

@@ -333,10 +333,10 @@ on_both_databases! {
         };
         let worker = report(&["--question", "key_stage", "--by", "language"]);
         for line in [
-            "key_stage,English,KS4,7,58.3,12",
-            "key_stage,English,KS3,5,41.7,12",
-            "key_stage,Welsh (Cymraeg),KS4,7,58.3,12",
-            "key_stage,Urdu (اردو),KS3,2,100.0,2",
+            "key_stage,English,KS4,7,58.3,12,32.0,80.7",
+            "key_stage,English,KS3,5,41.7,12,19.3,68.0",
+            "key_stage,Welsh (Cymraeg),KS4,7,58.3,12,32.0,80.7",
+            "key_stage,Urdu (اردو),KS3,2,100.0,2,34.2,100.0",
         ] {
             assert!(worker.lines().any(|l| l == line), "{line}:\n{worker}");
         }
@@ -344,11 +344,11 @@ on_both_databases! {
         // it is never crossed with another; a group of two shows no figure,
         // nor one that the total less the groups shown would give away.
         let crossed = report(&["--question", "key_stage", "--by", "language", "--audience", "viewer"]);
-        assert_eq!(crossed, "question,attribute,category,count,percent,n\n");
+        assert_eq!(crossed, "question,attribute,category,count,percent,n,ci_low,ci_high\n");
         let viewer = report(&["--question", "change", "--by", "language", "--audience", "viewer"]);
         let shown = ["English", "Welsh (Cymraeg)"].iter().filter(|group| {
-            viewer.lines().any(|l| l == format!("change,{group},Help and support,7,58.3,12"))
-                && viewer.lines().any(|l| l == format!("change,{group},Connect and belong,5,41.7,12"))
+            viewer.lines().any(|l| l == format!("change,{group},Help and support,7,58.3,12,32.0,80.7"))
+                && viewer.lines().any(|l| l == format!("change,{group},Connect and belong,5,41.7,12,19.3,68.0"))
         });
         assert_eq!(shown.count(), 1, "one language group shown, the other hidden with Urdu's:\n{viewer}");
         for line in viewer.lines().skip(1) {

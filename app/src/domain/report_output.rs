@@ -89,17 +89,19 @@ pub fn report_text_columns(by: bool) -> Vec<usize> {
     if by { vec![0, 1, 2] } else { vec![0, 1] }
 }
 
-/// Question reports as one table: `question,category,count,percent,n`, or
-/// with a breakdown `question,attribute,category,count,percent,n`, one
-/// block of rows per attribute value. Suppressed figures print `c`; a
-/// question withheld from viewers has no rows.
+/// Question reports as one table:
+/// `question,category,count,percent,n,ci_low,ci_high`, or with a breakdown
+/// `question,attribute,category,count,percent,n,ci_low,ci_high`, one block
+/// of rows per attribute value; `ci_low` and `ci_high` are the share's 95%
+/// interval (Wilson). Suppressed figures print `c`; a question withheld
+/// from viewers has no rows.
 pub fn report_table(reports: &[QuestionReport]) -> Table {
     let by = reports.iter().any(|r| r.by.is_some());
     let mut header = vec!["question".to_owned()];
     if by {
         header.push("attribute".to_owned());
     }
-    header.extend(["category", "count", "percent", "n"].map(str::to_owned));
+    header.extend(["category", "count", "percent", "n", "ci_low", "ci_high"].map(str::to_owned));
     let mut rows = Vec::new();
     for report in reports.iter().filter(|r| r.withheld.is_none()) {
         for block in &report.blocks {
@@ -108,15 +110,26 @@ pub fn report_table(reports: &[QuestionReport]) -> Table {
                 if by {
                     row.push(block.group.clone().unwrap_or_default());
                 }
-                let percent = match (line.count.exact(), block.answered.exact()) {
-                    (Some(_), Some(0)) => String::new(),
-                    _ => block.percent(line).map_or("c".to_owned(), format_tenths),
+                let nobody = matches!(
+                    (line.count.exact(), block.answered.exact()),
+                    (Some(_), Some(0))
+                );
+                let (percent, low, high) = if nobody {
+                    Default::default()
+                } else {
+                    let percent = block.percent(line).map_or("c".to_owned(), format_tenths);
+                    match block.interval(line) {
+                        Some((low, high)) => (percent, format_tenths(low), format_tenths(high)),
+                        None => (percent, "c".to_owned(), "c".to_owned()),
+                    }
                 };
                 row.extend([
                     line.category.clone(),
                     line.count.show(),
                     percent,
                     block.answered.show(),
+                    low,
+                    high,
                 ]);
                 rows.push(row);
             }
@@ -126,15 +139,27 @@ pub fn report_table(reports: &[QuestionReport]) -> Table {
 }
 
 /// A comparison as one table: `category`, then `NAME count` and
-/// `NAME percent` for each round, then `change`, `change_percent` and
-/// `pp_change`, with a `Total` row.
+/// `NAME percent` for each round, then `change`, `change_percent`,
+/// `pp_change`, the change's 95% interval (`pp_ci_low`, `pp_ci_high`,
+/// Newcombe) and whether the change is `clear` at 95% (`yes` or `no`),
+/// with a `Total` row.
 pub fn comparison_table(comparison: &Comparison) -> Table {
     let mut header = vec!["category".to_owned()];
     for round in &comparison.rounds {
         header.push(format!("{round} count"));
         header.push(format!("{round} percent"));
     }
-    header.extend(["change", "change_percent", "pp_change"].map(str::to_owned));
+    header.extend(
+        [
+            "change",
+            "change_percent",
+            "pp_change",
+            "pp_ci_low",
+            "pp_ci_high",
+            "clear",
+        ]
+        .map(str::to_owned),
+    );
     let rows = comparison
         .lines
         .iter()
@@ -148,6 +173,20 @@ pub fn comparison_table(comparison: &Comparison) -> Table {
             row.push(format_signed(line.change));
             row.push(line.change_percent.map(format_signed).unwrap_or_default());
             row.push(line.pp_change.map(format_signed_tenths).unwrap_or_default());
+            let (low, high) = line
+                .pp_interval
+                .map(|(low, high)| (format_signed_tenths(low), format_signed_tenths(high)))
+                .unwrap_or_default();
+            row.push(low);
+            row.push(high);
+            row.push(
+                match line.clear {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "",
+                }
+                .to_owned(),
+            );
             row
         })
         .collect();

@@ -44,6 +44,18 @@ pub fn BarChart(
         let y = 4.0 + ROW_HEIGHT * i as f64;
         let percent = block.percent(line);
         let length = percent.map_or(0.0, |p| BAR_WIDTH * p as f64 / 1000.0);
+        // The share's 95% interval as a thin line across the bar's end.
+        let whisker = block.interval(line).map(|(low, high)| {
+            let x = |tenths: i64| LABEL_WIDTH + BAR_WIDTH * tenths as f64 / 1000.0;
+            let middle = y + ROW_HEIGHT / 2.0 - 1.0;
+            view! {
+                <g class="chart-interval">
+                    <line x1=x(low) x2=x(high) y1=middle y2=middle></line>
+                    <line x1=x(low) x2=x(low) y1=middle - 5.0 y2=middle + 5.0></line>
+                    <line x1=x(high) x2=x(high) y1=middle - 5.0 y2=middle + 5.0></line>
+                </g>
+            }
+        });
         let figure = match percent {
             Some(p) => format!("{} ({}%)", line.count.show(), format_tenths(p)),
             None => line.count.show(),
@@ -52,7 +64,8 @@ pub fn BarChart(
             <g>
                 <text x=LABEL_WIDTH - 8.0 y=y + 20.0 text-anchor="end" class="chart-label">{line.category.clone()}</text>
                 <rect x=LABEL_WIDTH y=y + 4.0 width=length height=ROW_HEIGHT - 10.0 fill=colours.get(&line.category).cloned().unwrap_or_else(|| crate::domain::survey::palette_colour(i).to_owned())></rect>
-                <text x=LABEL_WIDTH + length + 6.0 y=y + 20.0 class="chart-figure">{figure}</text>
+                {whisker}
+                <text x=LABEL_WIDTH + BAR_WIDTH + 6.0 y=y + 20.0 class="chart-figure">{figure}</text>
             </g>
         }
     }).collect_view();
@@ -76,6 +89,7 @@ pub fn BarChart(
                         <th scope="col">"Answer"</th>
                         <th scope="col" class="numeric">"Young people"</th>
                         <th scope="col" class="numeric">"Per cent"</th>
+                        <th scope="col" class="numeric">"Could well be (95%)"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -84,10 +98,40 @@ pub fn BarChart(
                             <th scope="row">{line.category.clone()}</th>
                             <td class="numeric">{line.count.show()}</td>
                             <td class="numeric">{block.percent(line).map_or("c".to_owned(), format_tenths)}</td>
+                            <td class="numeric">{range(block.interval(line))}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
             </table>
+            {how_sure(&block)}
         </figure>
     }
+}
+
+/// An interval as the tables print it: "19.7 to 57.0", or `c` where its
+/// figures are hidden.
+pub fn range(interval: Option<(i64, i64)>) -> String {
+    interval.map_or("c".to_owned(), |(low, high)| {
+        format!("{} to {}", format_tenths(low), format_tenths(high))
+    })
+}
+
+/// One plain sentence on how sure the shares are, with the largest shown
+/// share as its example ("With 22 answers, 36.4% could well be anywhere
+/// from 19.7% to 57.0%").
+pub fn how_sure(block: &Block) -> Option<impl IntoView + use<>> {
+    let answered = block.answered.exact()?;
+    let (line, percent) = block
+        .lines
+        .iter()
+        .filter_map(|line| Some((line, block.percent(line)?)))
+        .max_by_key(|(line, _)| line.count.exact())?;
+    let (low, high) = block.interval(line)?;
+    let said = format!(
+        "How sure: with {answered} answers, {}% could well be anywhere from {}% to {}%. Each share has a range like this (the thin lines): the fewer young people answered, the wider it is.",
+        format_tenths(percent),
+        format_tenths(low),
+        format_tenths(high)
+    );
+    Some(view! { <p class="hint how-sure">{said}</p> })
 }

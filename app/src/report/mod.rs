@@ -419,7 +419,7 @@ fn BreakdownTable(question: QuestionReport) -> impl IntoView {
     view! {
         <div class="table-scroll" tabindex="0" role="region" aria-label=format!("{} by group", question.text)>
             <table class="table">
-                <caption class="visually-hidden">{format!("{}: count and percentage of each group", question.text)}</caption>
+                <caption class="visually-hidden">{format!("{}: count and percentage of each group, with the range each share could well be in (95%)", question.text)}</caption>
                 <thead>
                     <tr>
                         <th scope="col">"Group"</th>
@@ -434,7 +434,10 @@ fn BreakdownTable(question: QuestionReport) -> impl IntoView {
                             <td class="numeric">{block.answered.show()}</td>
                             {block.lines.iter().map(|line| {
                                 let percent = block.percent(line).map(|p| format!(" ({}%)", format_tenths(p))).unwrap_or_default();
-                                view! { <td class="numeric">{format!("{}{percent}", line.count.show())}</td> }
+                                let interval = block.interval(line).map(|i| view! {
+                                    <br/><span class="interval">{chart::range(Some(i))}</span>
+                                });
+                                view! { <td class="numeric">{format!("{}{percent}", line.count.show())}{interval}</td> }
                             }).collect_view()}
                         </tr>
                     }).collect_view()}
@@ -455,9 +458,13 @@ fn ComparisonTable(comparison: QuestionComparison, download: String) -> impl Int
             )}</p>
         }
     });
+    let said = changes_said(&comparison.comparison);
     view! {
         <section class="comparison">
             <h3>{comparison.text.clone()}</h3>
+            {(!said.is_empty()).then(|| view! {
+                <ul class="list changes">{said.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+            })}
             <div class="table-scroll" tabindex="0" role="region" aria-label=format!("{} across rounds", comparison.text)>
                 <table class="table">
                     <caption class="visually-hidden">{format!("{} in each round, and the change from the first to the last", comparison.text)}</caption>
@@ -553,4 +560,32 @@ fn ShareLinks(
             })}
         </section>
     }
+}
+
+/// Each change from the first round compared to the last, said plainly and
+/// as sure as the figures allow: a clear change (its 95% interval leaves
+/// out zero) as a change, any other as one "we cannot be sure" of.
+pub fn changes_said(comparison: &crate::domain::report::Comparison) -> Vec<String> {
+    let (Some(first), Some(last)) = (comparison.rounds.first(), comparison.rounds.last()) else {
+        return Vec::new();
+    };
+    comparison
+        .lines
+        .iter()
+        .filter_map(|line| {
+            let pp = line.pp_change.filter(|pp| *pp != 0)?;
+            let (more, points) = if pp > 0 { ("more", pp) } else { ("fewer", -pp) };
+            let points = format!("{} percentage points", format_tenths(points));
+            Some(match line.clear? {
+                true => format!(
+                    "{}: {more} young people in {last} than in {first} ({points}), a clear change.",
+                    line.category
+                ),
+                false => format!(
+                    "{}: {more} young people in {last} than in {first} ({points}), but with this few answers we cannot be sure it is a real change.",
+                    line.category
+                ),
+            })
+        })
+        .collect()
 }

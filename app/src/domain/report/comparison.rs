@@ -27,6 +27,14 @@ pub struct ComparisonLine {
     pub change_percent: Option<i64>,
     /// The change in share, in tenths of a percentage point.
     pub pp_change: Option<i64>,
+    /// The change in share's 95% interval (Newcombe), in tenths of a
+    /// percentage point; `None` for the total, or where a round had no
+    /// answers.
+    #[serde(default)]
+    pub pp_interval: Option<(i64, i64)>,
+    /// Whether the change is clear at 95%: its interval leaves out zero.
+    #[serde(default)]
+    pub clear: Option<bool>,
 }
 
 /// A question across rounds, as in table 3.3 of the seed report.
@@ -56,12 +64,15 @@ pub fn compare(categories: &[String], rounds: &[RoundCounts]) -> Comparison {
                 )
             })
             .flatten();
+        let interval = super::interval::newcombe(first.0, first.1, last.0, last.1);
         ComparisonLine {
             category,
             cells,
             change,
             change_percent: ratio_rounded(100 * change, first.0),
             pp_change,
+            pp_interval: interval.map(|i| i.tenths()),
+            clear: interval.map(|i| i.leaves_out_zero()),
         }
     };
     let lines = categories
@@ -79,6 +90,8 @@ pub fn compare(categories: &[String], rounds: &[RoundCounts]) -> Comparison {
         rounds.iter().map(|r| (r.answered, r.answered)).collect(),
     );
     total.pp_change = None;
+    total.pp_interval = None;
+    total.clear = None;
     Comparison {
         rounds: rounds.iter().map(|r| r.round.clone()).collect(),
         lines,

@@ -120,6 +120,12 @@ impl Block {
     pub fn percent(&self, line: &Line) -> Option<i64> {
         percent_tenths(line.count.exact()?, self.answered.exact()?)
     }
+
+    /// A line's 95% interval (Wilson), in tenths of a percent; `None`
+    /// when either figure is suppressed or nobody answered.
+    pub fn interval(&self, line: &Line) -> Option<(i64, i64)> {
+        interval::wilson(line.count.exact()?, self.answered.exact()?).map(|i| i.tenths())
+    }
 }
 
 /// How a question's categories relate to each other.
@@ -407,6 +413,7 @@ impl Published {
 
 mod comparison;
 mod disclosure;
+pub mod interval;
 mod tally;
 #[cfg(test)]
 mod tests;
