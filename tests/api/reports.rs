@@ -136,21 +136,26 @@ on_both_databases! {
         let ks5: Vec<&str> = viewer.lines().filter(|l| l.starts_with("change,KS5,")).collect();
         assert!(ks5.len() >= 3, "a line per theme for KS5:\n{viewer}");
         for line in &ks5 {
-            assert!(line.ends_with(",c,c,c"), "{line}");
+            // count, percent, n and the interval's two ends.
+            assert!(line.ends_with(",c,c,c,c,c"), "{line}");
         }
         // The breakdown is there, with some figures shown: as many lines as
         // the worker's, not an empty table that would pass the checks below.
         assert_eq!(viewer.lines().count(), worker.lines().count(), "{viewer}");
         assert!(viewer.lines().skip(1).any(|l| !l.ends_with(",c,c,c")), "{viewer}");
-        // No line shows a count below 5 or a percentage of a hidden count.
+        // No line shows a count below 5, or a percentage or an interval of
+        // a hidden count (an interval would give the count away).
+        let mut hidden_with_base = 0;
         for line in viewer.lines().skip(1) {
             let cells: Vec<&str> = line.split(',').collect();
             if let Ok(count) = cells[3].parse::<i64>() {
                 assert!(count >= 5, "{line}");
             } else {
-                assert_eq!(cells[4], "c", "{line}");
+                assert_eq!(cells[4..], ["c", cells[5], "c", "c"], "{line}");
+                hidden_with_base += usize::from(cells[5] != "c");
             }
         }
+        assert!(hidden_with_base > 0, "a hidden count in a shown group is checked: {viewer}");
         // The overall distribution is still shown in full (2 of 22 = 9.1%).
         let overall = ok(&app, &["report", "--survey", "voice-2024", "--round", "Summer 2024", "--question", "change", "--audience", "viewer"]);
         assert!(overall.contains("change,Nothing,2,9.1,22"), "{overall}");

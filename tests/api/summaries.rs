@@ -154,9 +154,17 @@ on_both_databases! {
         assert_eq!(csv, String::from_utf8(cli.stdout).unwrap());
         assert!(csv.contains("KS5,51,8.2,65,10.5,104,14.1,+53,+104,+5.9,+2.6,+9.2,yes\n"), "{csv}");
         assert!(csv.ends_with("Total,624,100.0,617,100.0,739,100.0,+115,+18,,,,\n"), "{csv}");
+        // Three rounds: a trend for each key stage, each round's share with
+        // its interval, described for those who cannot see the chart.
+        assert_eq!(page.matches("<figure class=\"trend\">").count(), 7, "{page}");
+        assert!(page.contains("KS5: share in each round"), "{page}");
+        assert!(
+            page.contains("30.05.24: 8.2% (could well be 6.3 to 10.6); 31.07.24: 10.5% (could well be 8.4 to 13.2); 13.11.24: 14.1% (could well be 11.8 to 16.8)"),
+            "{page}"
+        );
         // Said plainly, as sure as the figures allow.
-        assert!(page.contains("KS5: more young people in 13.11.24 than in 30.05.24 (5.9 percentage points), a clear change."), "{page}");
-        assert!(page.contains("KS3: fewer young people in 13.11.24 than in 30.05.24 (2.6 percentage points), but with this few answers we cannot be sure it is a real change."), "{page}");
+        assert!(page.contains("KS5: a larger share of young people in 13.11.24 than in 30.05.24 (5.9 percentage points), a clear change."), "{page}");
+        assert!(page.contains("KS3: a smaller share of young people in 13.11.24 than in 30.05.24 (2.6 percentage points), but this could be chance: we cannot be sure it is a real change."), "{page}");
         for cell in ["36.3", "10.5", "35.7"] {
             assert!(page.contains(&format!(">{cell}<")), "the middle round's {cell} is on the page");
         }

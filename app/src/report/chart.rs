@@ -2,7 +2,7 @@
 //! readable without sight: the SVG has a role, title and description, and
 //! the same numbers follow as a table.
 
-use crate::domain::report::{Block, format_tenths};
+use crate::domain::report::{Block, TrendPoint, format_tenths};
 use leptos::prelude::*;
 
 const LABEL_WIDTH: f64 = 220.0;
@@ -134,4 +134,93 @@ pub fn how_sure(block: &Block) -> Option<impl IntoView + use<>> {
         format_tenths(high)
     );
     Some(view! { <p class="hint how-sure">{said}</p> })
+}
+
+const TREND_WIDTH: f64 = 360.0;
+const TREND_HEIGHT: f64 = 150.0;
+const TREND_LEFT: f64 = 44.0;
+const TREND_BOTTOM: f64 = 28.0;
+
+/// One category's share across three or more rounds as a small line chart,
+/// each round's share a point with its 95% interval as a vertical line.
+/// The numbers are in the comparison table beside it and in the chart's
+/// description.
+#[component]
+pub fn TrendChart(
+    category: String,
+    rounds: Vec<String>,
+    /// Each round's share and interval, in tenths of a percent.
+    points: Vec<TrendPoint>,
+    colour: String,
+) -> impl IntoView {
+    let id = format!(
+        "trend-{}",
+        category
+            .bytes()
+            .chain(rounds.iter().flat_map(|r| r.bytes()))
+            .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+    );
+    let plot = TREND_HEIGHT - TREND_BOTTOM - 8.0;
+    let step = (TREND_WIDTH - TREND_LEFT - 20.0) / (rounds.len().max(2) - 1) as f64;
+    let x = move |i: usize| TREND_LEFT + step * i as f64;
+    let y = move |tenths: i64| 8.0 + plot * (1.0 - tenths as f64 / 1000.0);
+    let described: Vec<String> = rounds
+        .iter()
+        .zip(&points)
+        .map(|(round, point)| match (point.share, point.interval) {
+            (Some(share), Some((low, high))) => format!(
+                "{round}: {}% (could well be {} to {})",
+                format_tenths(share),
+                format_tenths(low),
+                format_tenths(high)
+            ),
+            _ => format!("{round}: not shown"),
+        })
+        .collect();
+    let line: Vec<String> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, point)| point.share.map(|s| format!("{:.1},{:.1}", x(i), y(s))))
+        .collect();
+    let marks = points
+        .iter()
+        .enumerate()
+        .map(|(i, point)| {
+            let whisker = point.interval.map(|(low, high)| {
+                view! { <line class="trend-interval" x1=x(i) x2=x(i) y1=y(low) y2=y(high)></line> }
+            });
+            let dot = point
+                .share
+                .map(|s| view! { <circle cx=x(i) cy=y(s) r="4" fill=colour.clone()></circle> });
+            view! { <g>{whisker}{dot}</g> }
+        })
+        .collect_view();
+    let labels = rounds
+        .iter()
+        .enumerate()
+        .map(|(i, round)| {
+            view! { <text x=x(i) y=TREND_HEIGHT - 8.0 text-anchor="middle" class="chart-label">{round.clone()}</text> }
+        })
+        .collect_view();
+    view! {
+        <figure class="trend">
+            <svg
+                role="img"
+                aria-labelledby=format!("{id}-title {id}-desc")
+                viewBox=format!("0 0 {TREND_WIDTH} {TREND_HEIGHT}")
+                width="100%"
+                preserveAspectRatio="xMinYMin meet"
+            >
+                <title id=format!("{id}-title")>{format!("{category}: share in each round")}</title>
+                <desc id=format!("{id}-desc")>{described.join("; ")}</desc>
+                <line class="trend-axis" x1=TREND_LEFT - 6.0 x2=TREND_WIDTH - 10.0 y1=y(0) y2=y(0)></line>
+                <text x=TREND_LEFT - 10.0 y=y(0) + 4.0 text-anchor="end" class="chart-label">"0%"</text>
+                <text x=TREND_LEFT - 10.0 y=y(1000) + 4.0 text-anchor="end" class="chart-label">"100%"</text>
+                <polyline class="trend-line" points=line.join(" ") stroke=colour.clone()></polyline>
+                {marks}
+                {labels}
+            </svg>
+            <figcaption>{category}</figcaption>
+        </figure>
+    }
 }

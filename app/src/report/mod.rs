@@ -9,7 +9,7 @@ use crate::domain::report_output::comparison_table;
 use crate::domain::summary::{ApprovedQuote, QuestionComparison, Summary};
 use crate::error::AppError;
 use crate::ui::unless_error;
-use chart::BarChart;
+use chart::{BarChart, TrendChart};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -459,6 +459,26 @@ fn ComparisonTable(comparison: QuestionComparison, download: String) -> impl Int
         }
     });
     let said = changes_said(&comparison.comparison);
+    // Three rounds or more: a trend, drawn for each category.
+    let trends = (comparison.comparison.rounds.len() >= 3).then(|| {
+        let c = &comparison.comparison;
+        let charts = c
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                view! {
+                    <TrendChart
+                        category=line.category.clone()
+                        rounds=c.rounds.clone()
+                        points=c.trend(line)
+                        colour=crate::domain::survey::palette_colour(i).to_owned()
+                    />
+                }
+            })
+            .collect_view();
+        view! { <div class="trends">{charts}</div> }
+    });
     view! {
         <section class="comparison">
             <h3>{comparison.text.clone()}</h3>
@@ -485,6 +505,7 @@ fn ComparisonTable(comparison: QuestionComparison, download: String) -> impl Int
                 </table>
             </div>
             {withheld}
+            {trends}
             <p class="no-print"><a href=download download>"Download this comparison (CSV)"</a></p>
         </section>
     }
@@ -562,9 +583,10 @@ fn ShareLinks(
     }
 }
 
-/// Each change from the first round compared to the last, said plainly and
-/// as sure as the figures allow: a clear change (its 95% interval leaves
-/// out zero) as a change, any other as one "we cannot be sure" of.
+/// Each change in share from the first round compared to the last, said
+/// plainly and as sure as the figures allow: a clear change (its 95%
+/// interval leaves out zero) as a change, any other as one that could be
+/// chance.
 pub fn changes_said(comparison: &crate::domain::report::Comparison) -> Vec<String> {
     let (Some(first), Some(last)) = (comparison.rounds.first(), comparison.rounds.last()) else {
         return Vec::new();
@@ -574,15 +596,15 @@ pub fn changes_said(comparison: &crate::domain::report::Comparison) -> Vec<Strin
         .iter()
         .filter_map(|line| {
             let pp = line.pp_change.filter(|pp| *pp != 0)?;
-            let (more, points) = if pp > 0 { ("more", pp) } else { ("fewer", -pp) };
+            let (larger, points) = if pp > 0 { ("a larger", pp) } else { ("a smaller", -pp) };
             let points = format!("{} percentage points", format_tenths(points));
             Some(match line.clear? {
                 true => format!(
-                    "{}: {more} young people in {last} than in {first} ({points}), a clear change.",
+                    "{}: {larger} share of young people in {last} than in {first} ({points}), a clear change.",
                     line.category
                 ),
                 false => format!(
-                    "{}: {more} young people in {last} than in {first} ({points}), but with this few answers we cannot be sure it is a real change.",
+                    "{}: {larger} share of young people in {last} than in {first} ({points}), but this could be chance: we cannot be sure it is a real change.",
                     line.category
                 ),
             })

@@ -205,6 +205,10 @@ async fn published_summary(
     // Approved quotes are chosen by workers for viewers to read: the
     // current choice, not the one at publication.
     summary.quotes = db.approved_quotes(round_id).await?;
+    // Published before changes had intervals: given them from its counts.
+    for compared in &mut summary.comparisons {
+        compared.comparison.fill_intervals();
+    }
     Ok(summary)
 }
 

@@ -86,9 +86,10 @@ enum Command {
     /// ATLAS.ti, MAXQDA, QualCoder, Taguette) or CSV, out and in.
     #[command(subcommand)]
     Codebook(surveys::CodebookCommand),
-    /// Print a round's counts and percentages per question. CSV columns
-    /// `question,category,count,percent,n` (with --by:
-    /// `question,attribute,category,count,percent,n`).
+    /// Print a round's counts and percentages per question, each share with
+    /// its 95% interval (Wilson). CSV columns
+    /// `question,category,count,percent,n,ci_low,ci_high` (with --by:
+    /// `question,attribute,category,count,percent,n,ci_low,ci_high`).
     Report(reports::ReportArgs),
     /// Compare a question across rounds (first to last), as in table 3.3 of
     /// the 2024 report: counts, shares, change, % change and change in

@@ -45,6 +45,59 @@ pub struct Comparison {
     pub total: ComparisonLine,
 }
 
+/// The change from `first` to `last` (each a count and its base): its 95%
+/// interval (Newcombe) in tenths of a point, and whether it is clear. Clear
+/// is read off the interval as shown, so "0.0 to +5.0" is never called
+/// clear.
+fn change_interval(first: (i64, i64), last: (i64, i64)) -> (Option<(i64, i64)>, Option<bool>) {
+    let interval = super::interval::newcombe(first.0, first.1, last.0, last.1);
+    let tenths = interval.map(|i| i.tenths());
+    (tenths, tenths.map(|(low, high)| low > 0 || high < 0))
+}
+
+/// One round's point on a trend: the share and its 95% interval, in
+/// tenths of a percent (`None` where the round had no answers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrendPoint {
+    pub share: Option<i64>,
+    pub interval: Option<(i64, i64)>,
+}
+
+impl Comparison {
+    /// Fills in the change intervals of a comparison stored before Heard
+    /// gave them (a publication's), from its counts, so an old
+    /// publication's page and download say what a new one would.
+    pub fn fill_intervals(&mut self) {
+        let bases: Vec<i64> = self.total.cells.iter().map(|&(base, _)| base).collect();
+        let (Some(&first_base), Some(&last_base)) = (bases.first(), bases.last()) else {
+            return;
+        };
+        for line in &mut self.lines {
+            if line.pp_interval.is_none()
+                && let (Some(&(first, _)), Some(&(last, _))) =
+                    (line.cells.first(), line.cells.last())
+            {
+                (line.pp_interval, line.clear) =
+                    change_interval((first, first_base), (last, last_base));
+            }
+        }
+    }
+
+    /// A line's share in each round with its 95% interval (Wilson), in
+    /// tenths of a percent: what a trend chart draws. The base of each
+    /// round's share is its total line's count.
+    pub fn trend(&self, line: &ComparisonLine) -> Vec<TrendPoint> {
+        line.cells
+            .iter()
+            .zip(&self.total.cells)
+            .map(|(&(count, share), &(base, _))| TrendPoint {
+                share,
+                interval: super::interval::wilson(count, base).map(|i| i.tenths()),
+            })
+            .collect()
+    }
+}
+
 /// Compares rounds (at least one; the first and last are compared).
 pub fn compare(categories: &[String], rounds: &[RoundCounts]) -> Comparison {
     let line = |category: String, counts: Vec<(i64, i64)>| {
@@ -64,15 +117,15 @@ pub fn compare(categories: &[String], rounds: &[RoundCounts]) -> Comparison {
                 )
             })
             .flatten();
-        let interval = super::interval::newcombe(first.0, first.1, last.0, last.1);
+        let (pp_interval, clear) = change_interval(first, last);
         ComparisonLine {
             category,
             cells,
             change,
             change_percent: ratio_rounded(100 * change, first.0),
             pp_change,
-            pp_interval: interval.map(|i| i.tenths()),
-            clear: interval.map(|i| i.leaves_out_zero()),
+            pp_interval,
+            clear,
         }
     };
     let lines = categories

@@ -419,8 +419,8 @@ mod tally;
 mod tests;
 
 pub use comparison::{
-    Comparison, ComparisonLine, RoundCounts, compare, comparison_categories, published_counts,
-    round_counts,
+    Comparison, ComparisonLine, RoundCounts, TrendPoint, compare, comparison_categories,
+    published_counts, round_counts,
 };
 use disclosure::{suppress, suppress_overall};
 pub use tally::{GroupTally, QuestionTally, Tally};

@@ -655,3 +655,30 @@ fn viewers_see_about_you_questions_on_their_own_and_no_not_answered_group_for_se
     );
     assert_eq!(worker.blocks.len(), 3, "workers see who chose none");
 }
+
+#[test]
+fn a_change_is_clear_only_when_its_interval_as_shown_leaves_out_zero_and_old_ones_are_filled_in() {
+    let categories = vec!["Yes".to_owned(), "No".to_owned()];
+    let round = |name: &str, yes: i64, of: i64| RoundCounts {
+        round: name.into(),
+        counts: vec![yes, of - yes],
+        answered: of,
+    };
+    // 5 of 10 to 16 of 19: the interval starts at +0.03 points, shown
+    // as 0.0, so it is not called clear.
+    let close = compare(&categories, &[round("A", 5, 10), round("B", 16, 19)]);
+    assert_eq!(close.lines[0].pp_interval, Some((0, 625)));
+    assert_eq!(close.lines[0].clear, Some(false));
+    // 48 of 80 to 56 of 70 (Newcombe's example): clear.
+    let clear = compare(&categories, &[round("A", 48, 80), round("B", 56, 70)]);
+    assert_eq!(clear.lines[0].pp_interval, Some((52, 334)));
+    assert_eq!(clear.lines[0].clear, Some(true));
+    assert_eq!((clear.total.pp_interval, clear.total.clear), (None, None));
+    // A comparison stored before changes had intervals gets the same ones.
+    let mut stored = clear.clone();
+    for line in &mut stored.lines {
+        (line.pp_interval, line.clear) = (None, None);
+    }
+    stored.fill_intervals();
+    assert_eq!(stored, clear);
+}
