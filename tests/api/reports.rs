@@ -193,6 +193,18 @@ on_both_databases! {
              Post-19,39,6.3,28,4.5,32,4.3,-7,-18,-1.9,-4.4,+0.5,no\n\
              Total,624,100.0,617,100.0,739,100.0,+115,+18,,,,\n"
         );
+        // The table counts every pupil in AP, not a sample: marked so, its
+        // figures are exact, with no intervals and no test for chance.
+        let set = ok(&app, &["survey", "disclosure", "ap-census", "--population", "whole"]);
+        assert!(set.contains("It counts every young person (the whole population)"), "{set}");
+        let census = ok(&app, &["compare", "--survey", "ap-census", "--question", "key_stage", "--rounds", "30.05.24,31.07.24,13.11.24"]);
+        assert!(census.contains("\nKS5,51,8.2,65,10.5,104,14.1,+53,+104,+5.9,,,\n"), "{census}");
+        let report = ok(&app, &["report", "--survey", "ap-census", "--round", "13.11.24"]);
+        assert!(report.contains("\nkey_stage,KS5,104,14.1,739,,\n"), "{report}");
+        ok(&app, &["survey", "disclosure", "ap-census", "--population", "sample"]);
+        let sample = ok(&app, &["report", "--survey", "ap-census", "--round", "13.11.24"]);
+        assert!(sample.contains("\nkey_stage,KS5,104,14.1,739,11.8,16.8\n"), "{sample}");
+
         let missing = fails(&app, &["compare", "--survey", "ap-census", "--question", "key_stage", "--rounds", "30.05.24,1.1.25"]);
         assert!(missing.contains("no round \"1.1.25\""), "{missing}");
     }

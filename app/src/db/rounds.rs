@@ -41,7 +41,7 @@ impl Db {
     /// A survey's disclosure thresholds.
     pub async fn disclosure(&self, survey_id: &str) -> Result<Disclosure, DbError> {
         let row = sqlx::query(
-            "SELECT min_cell, min_answers, hide_small_overall FROM surveys WHERE id = $1",
+            "SELECT min_cell, min_answers, hide_small_overall, whole_population FROM surveys WHERE id = $1",
         )
         .bind(survey_id)
         .fetch_one(self.pool())
@@ -50,6 +50,7 @@ impl Db {
             min_cell: row.try_get("min_cell")?,
             min_answers: row.try_get("min_answers")?,
             hide_small_overall: row.try_get::<i64, _>("hide_small_overall")? != 0,
+            whole_population: row.try_get::<i64, _>("whole_population")? != 0,
         })
     }
 
@@ -60,14 +61,16 @@ impl Db {
         disclosure: Disclosure,
     ) -> Result<(), DbError> {
         sqlx::query(
-            "UPDATE surveys SET min_cell = $1, min_answers = $2, hide_small_overall = $3 WHERE id = $4",
+            "UPDATE surveys SET min_cell = $1, min_answers = $2, hide_small_overall = $3, \
+             whole_population = $4 WHERE id = $5",
         )
         .bind(disclosure.min_cell)
         .bind(disclosure.min_answers)
         .bind(i64::from(disclosure.hide_small_overall))
-            .bind(survey_id)
-            .execute(self.pool())
-            .await?;
+        .bind(i64::from(disclosure.whole_population))
+        .bind(survey_id)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 }

@@ -118,8 +118,10 @@ pub fn report_table(reports: &[QuestionReport]) -> Table {
                     Default::default()
                 } else {
                     let percent = block.percent(line).map_or("c".to_owned(), format_tenths);
-                    match block.interval(line) {
+                    match report.interval(block, line) {
                         Some((low, high)) => (percent, format_tenths(low), format_tenths(high)),
+                        // Everyone counted: exact, no interval to give.
+                        None if report.whole_population => (percent, String::new(), String::new()),
                         None => (percent, "c".to_owned(), "c".to_owned()),
                     }
                 };

@@ -18,7 +18,13 @@ pub fn BarChart(
     /// Colour by category (labels sit beside the bars in the text colour,
     /// so no colour carries meaning alone).
     colours: std::collections::BTreeMap<String, String>,
+    /// Counts of everyone (a census): exact, drawn without intervals.
+    #[prop(optional)]
+    exact: bool,
 ) -> impl IntoView {
+    let interval = |line: &crate::domain::report::Line| {
+        if exact { None } else { block.interval(line) }
+    };
     let id = format!(
         "chart-{}",
         title
@@ -45,7 +51,7 @@ pub fn BarChart(
         let percent = block.percent(line);
         let length = percent.map_or(0.0, |p| BAR_WIDTH * p as f64 / 1000.0);
         // The share's 95% interval as a thin line across the bar's end.
-        let whisker = block.interval(line).map(|(low, high)| {
+        let whisker = interval(line).map(|(low, high)| {
             let x = |tenths: i64| LABEL_WIDTH + BAR_WIDTH * tenths as f64 / 1000.0;
             let middle = y + ROW_HEIGHT / 2.0 - 1.0;
             view! {
@@ -89,7 +95,7 @@ pub fn BarChart(
                         <th scope="col">"Answer"</th>
                         <th scope="col" class="numeric">"Young people"</th>
                         <th scope="col" class="numeric">"Per cent"</th>
-                        <th scope="col" class="numeric">"Could well be (95%)"</th>
+                        {(!exact).then(|| view! { <th scope="col" class="numeric">"Could well be (95%)"</th> })}
                     </tr>
                 </thead>
                 <tbody>
@@ -98,12 +104,12 @@ pub fn BarChart(
                             <th scope="row">{line.category.clone()}</th>
                             <td class="numeric">{line.count.show()}</td>
                             <td class="numeric">{block.percent(line).map_or("c".to_owned(), format_tenths)}</td>
-                            <td class="numeric">{range(block.interval(line))}</td>
+                            {(!exact).then(|| view! { <td class="numeric">{range(block.interval(line))}</td> })}
                         </tr>
                     }).collect_view()}
                 </tbody>
             </table>
-            {how_sure(&block)}
+            {(!exact).then(|| how_sure(&block))}
         </figure>
     }
 }

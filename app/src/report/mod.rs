@@ -357,7 +357,7 @@ fn QuestionSection(question: QuestionReport, quotes: Vec<ApprovedQuote>) -> impl
             let block = question.blocks[0].clone();
             view! {
                 <p>{format!("{} answered{}.", block.answered.show(), block.skipped.map(|s| format!(", {s} skipped")).unwrap_or_default())}</p>
-                <BarChart title=question.text.clone() block colours=question.colours.clone()/>
+                <BarChart title=question.text.clone() block colours=question.colours.clone() exact=question.whole_population/>
             }
             .into_any()
         }
@@ -434,7 +434,7 @@ fn BreakdownTable(question: QuestionReport) -> impl IntoView {
                             <td class="numeric">{block.answered.show()}</td>
                             {block.lines.iter().map(|line| {
                                 let percent = block.percent(line).map(|p| format!(" ({}%)", format_tenths(p))).unwrap_or_default();
-                                let interval = block.interval(line).map(|i| view! {
+                                let interval = question.interval(block, line).map(|i| view! {
                                     <br/><span class="interval">{chart::range(Some(i))}</span>
                                 });
                                 view! { <td class="numeric">{format!("{}{percent}", line.count.show())}{interval}</td> }
@@ -598,6 +598,12 @@ pub fn changes_said(comparison: &crate::domain::report::Comparison) -> Vec<Strin
             let pp = line.pp_change.filter(|pp| *pp != 0)?;
             let (larger, points) = if pp > 0 { ("a larger", pp) } else { ("a smaller", -pp) };
             let points = format!("{} percentage points", format_tenths(points));
+            if comparison.whole_population {
+                return Some(format!(
+                    "{}: {larger} share of young people in {last} than in {first} ({points}).",
+                    line.category
+                ));
+            }
             Some(match line.clear? {
                 true => format!(
                     "{}: {larger} share of young people in {last} than in {first} ({points}), a clear change.",

@@ -91,8 +91,14 @@ pub fn comparison_of(
         })
         .collect();
     Compared {
-        comparison: (shown.len() >= 2 && !categories.is_empty())
-            .then(|| compare(&categories, &shown)),
+        comparison: (shown.len() >= 2 && !categories.is_empty()).then(|| {
+            let comparison = compare(&categories, &shown);
+            if disclosure.whole_population {
+                comparison.of_whole_population()
+            } else {
+                comparison
+            }
+        }),
         withheld: withheld.into_iter().map(|c| c.round).collect(),
     }
 }
@@ -462,6 +468,7 @@ mod tests {
             min_cell: 5,
             min_answers: 10,
             hide_small_overall: false,
+            whole_population: false,
         };
         let viewer = comparison_of(&key_stage(), rounds(), Audience::Viewer, disclosure, &[]);
         assert_eq!(viewer.withheld, ["B"]);
@@ -477,6 +484,7 @@ mod tests {
             min_cell: 5,
             min_answers: 10,
             hide_small_overall: false,
+            whole_population: false,
         };
         let compared = comparison_of(
             &key_stage(),

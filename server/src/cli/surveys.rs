@@ -56,6 +56,12 @@ pub enum SurveyCommand {
         /// default); breakdowns always hide theirs.
         #[arg(long, value_parser = ["hide", "show"])]
         small_overall_counts: Option<String>,
+        /// Whether the survey asks a `sample` of young people (the default:
+        /// every share has a 95% interval and changes are tested for
+        /// chance) or counts the `whole` population, every one of them (a
+        /// census: exact figures, shown without intervals).
+        #[arg(long, value_parser = ["sample", "whole"])]
+        population: Option<String>,
     },
     /// Set who is e-mailed when one of the survey's answers is flagged for
     /// safeguarding (an e-mail address, or `none` for the deployment's
@@ -340,6 +346,7 @@ pub async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Resul
             min_cell,
             min_answers,
             small_overall_counts,
+            population,
         } => {
             let db = Db::connect(database_url).await?;
             let (survey_id, _) = survey_by_slug(&db, &slug).await?;
@@ -349,7 +356,14 @@ pub async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Resul
             if let Some(choice) = &small_overall_counts {
                 disclosure.hide_small_overall = choice == "hide";
             }
-            if min_cell.is_some() || min_answers.is_some() || small_overall_counts.is_some() {
+            if let Some(choice) = &population {
+                disclosure.whole_population = choice == "whole";
+            }
+            if min_cell.is_some()
+                || min_answers.is_some()
+                || small_overall_counts.is_some()
+                || population.is_some()
+            {
                 db.set_disclosure(&survey_id, disclosure).await?;
             }
             println!(
@@ -363,6 +377,14 @@ pub async fn survey(database_url: &str, command: SurveyCommand) -> anyhow::Resul
                     )
                 } else {
                     "overall counts are shown in full".to_owned()
+                }
+            );
+            println!(
+                "{}",
+                if disclosure.whole_population {
+                    "It counts every young person (the whole population): figures are exact and shown without intervals."
+                } else {
+                    "It asks a sample: every share has a 95% interval and changes are tested for chance."
                 }
             );
         }

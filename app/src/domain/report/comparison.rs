@@ -43,6 +43,10 @@ pub struct Comparison {
     pub rounds: Vec<String>,
     pub lines: Vec<ComparisonLine>,
     pub total: ComparisonLine,
+    /// Counts of everyone (a census): exact, so no intervals and no test
+    /// for chance ([`Comparison::of_whole_population`]).
+    #[serde(default)]
+    pub whole_population: bool,
 }
 
 /// The change from `first` to `last` (each a count and its base): its 95%
@@ -64,10 +68,23 @@ pub struct TrendPoint {
 }
 
 impl Comparison {
+    /// The comparison of counts of everyone (a census): exact, so with no
+    /// intervals and no mark of clear or not.
+    pub fn of_whole_population(mut self) -> Comparison {
+        self.whole_population = true;
+        for line in &mut self.lines {
+            (line.pp_interval, line.clear) = (None, None);
+        }
+        self
+    }
+
     /// Fills in the change intervals of a comparison stored before Heard
     /// gave them (a publication's), from its counts, so an old
     /// publication's page and download say what a new one would.
     pub fn fill_intervals(&mut self) {
+        if self.whole_population {
+            return;
+        }
         let bases: Vec<i64> = self.total.cells.iter().map(|&(base, _)| base).collect();
         let (Some(&first_base), Some(&last_base)) = (bases.first(), bases.last()) else {
             return;
@@ -92,7 +109,9 @@ impl Comparison {
             .zip(&self.total.cells)
             .map(|(&(count, share), &(base, _))| TrendPoint {
                 share,
-                interval: super::interval::wilson(count, base).map(|i| i.tenths()),
+                interval: super::interval::wilson(count, base)
+                    .filter(|_| !self.whole_population)
+                    .map(|i| i.tenths()),
             })
             .collect()
     }
@@ -149,6 +168,7 @@ pub fn compare(categories: &[String], rounds: &[RoundCounts]) -> Comparison {
         rounds: rounds.iter().map(|r| r.round.clone()).collect(),
         lines,
         total,
+        whole_population: false,
     }
 }
 

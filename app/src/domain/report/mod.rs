@@ -152,6 +152,21 @@ pub struct QuestionReport {
     /// Each category's colour for charts: the theme's own, or the palette's.
     pub colours: BTreeMap<String, String>,
     pub blocks: Vec<Block>,
+    /// The survey counts everyone (see [`Disclosure::whole_population`]):
+    /// its shares are exact and have no intervals.
+    #[serde(default)]
+    pub whole_population: bool,
+}
+
+impl QuestionReport {
+    /// A line's 95% interval, as [`Block::interval`]; none where the
+    /// survey counts everyone, whose figures are exact.
+    pub fn interval(&self, block: &Block, line: &Line) -> Option<(i64, i64)> {
+        if self.whole_population {
+            return None;
+        }
+        block.interval(line)
+    }
 }
 
 /// Who a report is for.
@@ -176,6 +191,11 @@ pub struct Disclosure {
     /// 2024 report did.
     #[serde(default)]
     pub hide_small_overall: bool,
+    /// Whether the survey counts every young person (a census) rather than
+    /// a sample: its figures are exact, so they have no intervals and its
+    /// changes are not tested for chance.
+    #[serde(default)]
+    pub whole_population: bool,
 }
 
 impl Default for Disclosure {
@@ -184,6 +204,7 @@ impl Default for Disclosure {
             min_cell: 5,
             min_answers: 10,
             hide_small_overall: false,
+            whole_population: false,
         }
     }
 }
@@ -282,6 +303,7 @@ pub fn question_report(
         coded: question.kind.is_coded(),
         by: by.map(|b| b.key.clone()),
         withheld: None,
+        whole_population: disclosure.whole_population,
         colours: categories(question)
             .into_iter()
             .enumerate()
