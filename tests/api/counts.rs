@@ -429,6 +429,71 @@ on_both_databases! {
         assert_eq!((answers, codings), (0, 0));
     }
 
+    // For a question coded with several themes per answer, how many
+    // answers carry each pair of themes: counted by the database, equal to
+    // the count made one young person at a time; small pairs hidden from
+    // viewers; on the summary page too.
+    async fn themes_together_equal_the_answers_counted_one_by_one(app: TestApp) {
+        let everyone = people(160, &mut Dice(27));
+        ok(&app, &["survey", "import", &write(&app, "survey.toml", SURVEY)]);
+        let responses = write(&app, "responses.csv", &responses_csv(&everyone));
+        ok(&app, &["import", "responses", "--survey", "counted", "--round", "R", &responses]);
+        let codes = write(&app, "codes.csv", &codes_csv(&everyone));
+        ok(&app, &["import", "codes", "--survey", "counted", "--round", "R", &codes]);
+        let coded = everyone.iter().filter(|p| p.themes.get("say").is_some_and(|t| !t.is_empty())).count();
+        let both = |first: &str, second: &str| {
+            everyone
+                .iter()
+                .filter(|p| p.themes.get("say").is_some_and(|t| t.contains(&first) && t.contains(&second)))
+                .count()
+        };
+        let table = ok(&app, &["together", "--survey", "counted", "--round", "R", "--question", "say"]);
+        let mut lines = table.lines();
+        assert_eq!(lines.next(), Some("question,theme,with,both,percent,n"));
+        let mut pairs = 0;
+        for line in lines {
+            let cells: Vec<&str> = line.split(',').collect();
+            let expected = both(cells[1], cells[2]);
+            assert!(expected > 0, "every pair is there in the generated answers: {line}");
+            assert_eq!(cells[3], expected.to_string(), "{line}");
+            assert_eq!(cells[5], coded.to_string(), "{line}");
+            pairs += 1;
+        }
+        assert_eq!(pairs, 3, "A-B, A-C and B-C: {table}");
+
+        // Recoded so that two answers alone carry A and B: hidden from
+        // viewers (fewer than 5), shown to workers.
+        let mut recoded = everyone.clone();
+        let mut with_both = 0;
+        for person in &mut recoded {
+            if let Some(themes) = person.themes.get_mut("say")
+                && !themes.is_empty()
+            {
+                *themes = if with_both < 2 { vec!["A", "B"] } else { vec!["C"] };
+                with_both += 1;
+            }
+        }
+        ok(&app, &["import", "codes", "--survey", "counted", "--round", "R", &write(&app, "codes2.csv", &codes_csv(&recoded))]);
+        let worker = ok(&app, &["together", "--survey", "counted", "--round", "R", "--question", "say"]);
+        assert!(worker.contains("\nsay,A,B,2,"), "{worker}");
+        let viewer = ok(&app, &["together", "--survey", "counted", "--round", "R", "--question", "say", "--audience", "viewer"]);
+        assert!(viewer.contains(&format!("\nsay,A,B,c,c,{coded}\n")), "{viewer}");
+        assert!(viewer.contains(&format!("\nsay,A,C,0,0.0,{coded}\n")), "{viewer}");
+        let single = app.heard(&["together", "--survey", "counted", "--round", "R", "--question", "why"], "");
+        assert!(!single.status.success());
+        assert!(String::from_utf8_lossy(&single.stderr).contains("several themes per answer"));
+
+        app.add_user("worker", "worker@example.org", PASSWORD);
+        let cookie = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let (round,): (String,) = sqlx::query_as("SELECT id FROM rounds WHERE name = 'R'")
+            .fetch_one(&app.database().await)
+            .await
+            .unwrap();
+        let page = app.client().get(app.url(&format!("/rounds/{round}/summary"))).header("cookie", cookie).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Themes given together"), "{page}");
+        assert!(page.contains(&format!("Each number is how many of the {coded} coded answers have both themes.")), "{page}");
+    }
+
     // Each instance keeps the counts it made. Every change that moves a
     // figure without adding a response, made through the other instance,
     // must show at once on this one: themes merged, a response erased by

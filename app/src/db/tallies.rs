@@ -555,3 +555,60 @@ fn named_group(
         questions,
     }
 }
+
+impl Db {
+    /// How many answers to free-text question `question_key` were coded in
+    /// round `round_id` (main coding), and how many carry each pair of its
+    /// themes, by theme name: two GROUP BY queries over the codings'
+    /// index.
+    pub async fn themes_together(
+        &self,
+        round_id: &str,
+        survey_id: &str,
+        question_key: &str,
+    ) -> Result<(i64, HashMap<(String, String), i64>), DbError> {
+        let ids = self.theme_ids(survey_id).await?;
+        let (question_id, themes) = ids
+            .get(question_key)
+            .ok_or_else(|| DbError::Corrupt(format!("no question {question_key}")))?;
+        let names: HashMap<&str, &str> = themes
+            .iter()
+            .map(|(name, id)| (id.as_str(), name.as_str()))
+            .collect();
+        let coded: i64 = sqlx::query(
+            "SELECT COUNT(DISTINCT response_id) AS n FROM codings \
+             WHERE round_id = $1 AND pass = 'main' AND question_id = $2",
+        )
+        .bind(round_id)
+        .bind(question_id)
+        .fetch_one(self.pool())
+        .await?
+        .try_get("n")?;
+        let rows = sqlx::query(
+            "SELECT a.theme_id AS first, b.theme_id AS second, COUNT(*) AS n \
+             FROM codings a JOIN codings b ON b.round_id = a.round_id AND b.pass = a.pass \
+             AND b.question_id = a.question_id AND b.response_id = a.response_id \
+             AND a.theme_id < b.theme_id \
+             WHERE a.round_id = $1 AND a.pass = 'main' AND a.question_id = $2 \
+             GROUP BY a.theme_id, b.theme_id",
+        )
+        .bind(round_id)
+        .bind(question_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut both = HashMap::new();
+        for row in rows {
+            let (first, second): (String, String) = (row.try_get("first")?, row.try_get("second")?);
+            // Codings of a theme since removed are counted nowhere.
+            if let (Some(first), Some(second)) =
+                (names.get(first.as_str()), names.get(second.as_str()))
+            {
+                both.insert(
+                    ((*first).to_owned(), (*second).to_owned()),
+                    row.try_get("n")?,
+                );
+            }
+        }
+        Ok((coded, both))
+    }
+}

@@ -140,6 +140,36 @@ pub fn report_table(reports: &[QuestionReport]) -> Table {
     Table { header, rows }
 }
 
+/// A question's themes together as one table:
+/// `question,theme,with,both,percent,n`: each pair of themes, how many
+/// answers carry both, as a share of the `n` answers coded. Hidden counts
+/// print `c`.
+pub fn together_table(together: &super::report::ThemesTogether) -> Table {
+    let header = ["question", "theme", "with", "both", "percent", "n"]
+        .map(str::to_owned)
+        .to_vec();
+    let rows = together
+        .pairs
+        .iter()
+        .map(|&(first, second, both)| {
+            vec![
+                together.key.clone(),
+                together.themes[first].clone(),
+                together.themes[second].clone(),
+                both.show(),
+                match (both.exact(), together.coded) {
+                    (_, 0) => String::new(),
+                    (Some(n), coded) => super::report::percent_tenths(n, coded)
+                        .map_or_else(String::new, format_tenths),
+                    (None, _) => "c".to_owned(),
+                },
+                together.coded.to_string(),
+            ]
+        })
+        .collect();
+    Table { header, rows }
+}
+
 /// A comparison as one table: `category`, then `NAME count` and
 /// `NAME percent` for each round, then `change`, `change_percent`,
 /// `pp_change`, the change's 95% interval (`pp_ci_low`, `pp_ci_high`,

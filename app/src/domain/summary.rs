@@ -53,6 +53,9 @@ pub struct Summary {
     pub disclosure: Disclosure,
     pub questions: Vec<QuestionReport>,
     pub comparisons: Vec<QuestionComparison>,
+    /// Multi-coded questions' themes by pairs: how many answers carry both.
+    #[serde(default)]
+    pub together: Vec<crate::domain::report::ThemesTogether>,
     pub quotes: Vec<ApprovedQuote>,
     /// For admins: the round's share links.
     pub share_links: Option<Vec<ShareLinkInfo>>,

@@ -327,7 +327,11 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
         <p class="no-print"><a href=download download>"Download these figures (CSV)"</a></p>
         {summary.questions.into_iter().map(|question| {
             let quotes: Vec<ApprovedQuote> = quotes.iter().filter(|q| q.question == question.key).cloned().collect();
-            view! { <QuestionSection question quotes/> }.into_any()
+            let together = summary.together.iter().find(|t| t.key == question.key).cloned();
+            view! {
+                <QuestionSection question quotes/>
+                {together.map(|together| view! { <ThemesTogetherTable together/> })}
+            }.into_any()
         }).collect_view()}
         {(!summary.comparisons.is_empty()).then(|| view! {
             <h2>"Compared with earlier rounds"</h2>
@@ -616,4 +620,50 @@ pub fn changes_said(comparison: &crate::domain::report::Comparison) -> Vec<Strin
             })
         })
         .collect()
+}
+
+/// A multi-coded question's themes by pairs: how many answers carry both,
+/// each pair once (the table's upper half).
+#[component]
+fn ThemesTogetherTable(together: crate::domain::report::ThemesTogether) -> impl IntoView {
+    let themes = together.themes.clone();
+    let last = themes.len().saturating_sub(1);
+    let cell = move |first: usize, second: usize| -> String {
+        together
+            .pairs
+            .iter()
+            .find(|(f, s, _)| *f == first && *s == second)
+            .map(|(_, _, figure)| figure.show())
+            .unwrap_or_default()
+    };
+    view! {
+        <section class="together">
+            <h3>"Themes given together"</h3>
+            <p class="hint">{format!(
+                "An answer can have several themes. Each number is how many of the {} coded answers have both themes.",
+                together.coded
+            )}</p>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=format!("{}: themes given together", together.text)>
+                <table class="table">
+                    <caption class="visually-hidden">{format!("{}: how many answers have both themes", together.text)}</caption>
+                    <thead>
+                        <tr>
+                            <td></td>
+                            {themes[1..].iter().map(|t| view! { <th scope="col" class="numeric">{t.clone()}</th> }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {(0..last).map(|first| view! {
+                            <tr>
+                                <th scope="row">{themes[first].clone()}</th>
+                                {(1..=last).map(|second| view! {
+                                    <td class="numeric">{if second > first { cell(first, second) } else { String::new() }}</td>
+                                }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
 }

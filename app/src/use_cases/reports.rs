@@ -7,8 +7,9 @@ use super::{UseCaseError, breakdown, breakdowns, question_by_key, round_by_name}
 use crate::db::{Db, RoundRef, RoundWithSurvey};
 use crate::domain::report::{
     Audience, Comparison, Disclosure, GroupTally, LastPublished, Published as LastPublication,
-    QuestionReport, RoundCounts, compare, comparison_categories, published_counts, question_report,
-    round_counts, survey_report,
+    QuestionReport, RoundCounts, ThemesTogether, compare, comparison_categories,
+    has_themes_together, published_counts, question_report, round_counts, survey_report,
+    themes_together,
 };
 use crate::domain::summary::{QuestionComparison, Summary};
 use crate::domain::survey::Question;
@@ -395,6 +396,10 @@ async fn live_summary(
             }
         }
     }
+    let mut together = Vec::new();
+    for question in survey.questions.iter().filter(|q| has_themes_together(q)) {
+        together.extend(themes_together_in(db, &found, question, audience, disclosure).await?);
+    }
     Ok(Summary {
         round_id: round_id.to_owned(),
         survey_title: survey.title.clone(),
@@ -406,10 +411,46 @@ async fn live_summary(
         disclosure,
         questions,
         comparisons,
+        together,
         quotes: db.approved_quotes(round_id).await?,
         share_links: None,
         publication: None,
     })
+}
+
+/// A multi-coded question's themes together in a round, for `audience`
+/// (`None` where viewers may not see it).
+async fn themes_together_in(
+    db: &Db,
+    round: &RoundWithSurvey,
+    question: &Question,
+    audience: Audience,
+    disclosure: Disclosure,
+) -> Result<Option<ThemesTogether>, UseCaseError> {
+    let (coded, both) = db
+        .themes_together(&round.round.round_id, &round.survey_id, &question.key)
+        .await?;
+    Ok(themes_together(
+        question, coded, &both, audience, disclosure,
+    ))
+}
+
+/// `heard together`: question `key`'s themes together in a round, for
+/// `audience`.
+pub async fn round_themes_together(
+    db: &Db,
+    round: &RoundWithSurvey,
+    key: &str,
+    audience: Audience,
+) -> Result<Option<ThemesTogether>, UseCaseError> {
+    let question = question_by_key(&round.survey, key)?;
+    if !has_themes_together(question) {
+        return Err(UseCaseError::BadInput(format!(
+            "question \"{key}\" is not a free-text question coded with several themes per answer, so it has no themes together"
+        )));
+    }
+    let disclosure = db.disclosure(&round.survey_id).await?;
+    themes_together_in(db, round, question, audience, disclosure).await
 }
 
 /// The survey's rounds before `round`, oldest first.

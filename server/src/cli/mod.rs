@@ -91,6 +91,12 @@ enum Command {
     /// `question,category,count,percent,n,ci_low,ci_high` (with --by:
     /// `question,attribute,category,count,percent,n,ci_low,ci_high`).
     Report(reports::ReportArgs),
+    /// A free-text question coded with several themes per answer: how
+    /// many answers carry each pair of its themes. CSV columns
+    /// `question,theme,with,both,percent,n` (n: the answers coded). For
+    /// viewers, a pair fewer than the survey's smallest cell carry prints
+    /// `c`, and a question too few had coded prints nothing.
+    Together(reports::TogetherArgs),
     /// Compare a question across rounds (first to last), as in table 3.3 of
     /// the 2024 report: counts, shares, change, % change and change in
     /// percentage points, with a Total row. For viewers, rounds where too
@@ -288,6 +294,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { file } => data::backup(database_url, &file).await,
         Command::Restore { file, force } => data::restore(database_url, &file, force).await,
         Command::Report(args) => reports::report(database_url, args).await,
+        Command::Together(args) => reports::together(database_url, args).await,
         Command::Compare(args) => reports::compare(database_url, args).await,
         Command::Audit { since, limit } => {
             accounts::audit(database_url, since.as_deref(), limit).await

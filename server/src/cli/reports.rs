@@ -4,8 +4,12 @@
 use clap::{Args, ValueEnum};
 use heard_app::db::Db;
 use heard_app::domain::report::{Audience, Counting, QuestionReport};
-use heard_app::domain::report_output::{comparison_table, report_table, report_text_columns};
-use heard_app::use_cases::reports::{compare_rounds, round_by_names, round_report};
+use heard_app::domain::report_output::{
+    comparison_table, report_table, report_text_columns, together_table,
+};
+use heard_app::use_cases::reports::{
+    compare_rounds, round_by_names, round_report, round_themes_together,
+};
 
 /// Who a report is for: workers see exact figures; viewers see what
 /// disclosure control lets through.
@@ -48,6 +52,32 @@ pub struct ReportArgs {
     audience: AudienceArg,
     #[arg(long, value_enum, default_value = "csv")]
     format: FormatArg,
+}
+
+/// A question's themes together.
+#[derive(Debug, Args)]
+pub struct TogetherArgs {
+    #[arg(long)]
+    survey: String,
+    #[arg(long)]
+    round: String,
+    #[arg(long)]
+    question: String,
+    #[arg(long, value_enum, default_value = "worker")]
+    audience: AudienceArg,
+}
+
+pub async fn together(database_url: &str, args: TogetherArgs) -> anyhow::Result<()> {
+    let db = Db::connect(database_url).await?;
+    let round = round_by_names(&db, &args.survey, &args.round).await?;
+    match round_themes_together(&db, &round, &args.question, args.audience.into()).await? {
+        Some(together) => print!("{}", together_table(&together).to_csv(&[0, 1, 2])),
+        None => eprintln!(
+            "Not shown: fewer than the survey's minimum coded \"{}\" for viewers to see it.",
+            args.question
+        ),
+    }
+    Ok(())
 }
 
 /// Compare a question across rounds.

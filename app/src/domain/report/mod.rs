@@ -439,6 +439,7 @@ pub mod interval;
 mod tally;
 #[cfg(test)]
 mod tests;
+mod together;
 
 pub use comparison::{
     Comparison, ComparisonLine, RoundCounts, TrendPoint, compare, comparison_categories,
@@ -446,3 +447,4 @@ pub use comparison::{
 };
 use disclosure::{suppress, suppress_overall};
 pub use tally::{GroupTally, QuestionTally, Tally};
+pub use together::{ThemesTogether, has_themes_together, themes_together};
