@@ -186,6 +186,19 @@ async fn published_reports(
     Ok(summary.questions)
 }
 
+/// The themes together a round's last publication showed.
+async fn published_together(db: &Db, round_id: &str) -> Result<Vec<ThemesTogether>, UseCaseError> {
+    let Some(stored) = db.published_summary(round_id, "").await? else {
+        return Ok(Vec::new());
+    };
+    let summary: Summary = serde_json::from_str(&stored).map_err(|e| {
+        UseCaseError::Db(crate::db::DbError::Corrupt(format!(
+            "a published summary: {e}"
+        )))
+    })?;
+    Ok(summary.together)
+}
+
 /// The published summary of a round, broken down by `by` if given.
 async fn published_summary(
     db: &Db,
@@ -276,6 +289,7 @@ pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, Us
         let last = LastPublication {
             view: published_reports(db, round_id, &key).await?,
             overall: published_reports(db, round_id, "").await?,
+            together: published_together(db, round_id).await?,
         };
         let summary = live_summary(db, round_id, Audience::Viewer, by, &last).await?;
         let json = serde_json::to_string(&summary)
@@ -398,7 +412,9 @@ async fn live_summary(
     }
     let mut together = Vec::new();
     for question in survey.questions.iter().filter(|q| has_themes_together(q)) {
-        together.extend(themes_together_in(db, &found, question, audience, disclosure).await?);
+        let before = last.together.iter().find(|t| t.key == question.key);
+        together
+            .extend(themes_together_in(db, &found, question, audience, disclosure, before).await?);
     }
     Ok(Summary {
         round_id: round_id.to_owned(),
@@ -426,12 +442,13 @@ async fn themes_together_in(
     question: &Question,
     audience: Audience,
     disclosure: Disclosure,
+    last: Option<&ThemesTogether>,
 ) -> Result<Option<ThemesTogether>, UseCaseError> {
     let (coded, both) = db
         .themes_together(&round.round.round_id, &round.survey_id, &question.key)
         .await?;
     Ok(themes_together(
-        question, coded, &both, audience, disclosure,
+        question, coded, &both, audience, disclosure, last,
     ))
 }
 
@@ -450,7 +467,13 @@ pub async fn round_themes_together(
         )));
     }
     let disclosure = db.disclosure(&round.survey_id).await?;
-    themes_together_in(db, round, question, audience, disclosure).await
+    // For viewers, as the next publication would show it.
+    let last = match audience {
+        Audience::Viewer => published_together(db, &round.round.round_id).await?,
+        Audience::Worker => Vec::new(),
+    };
+    let before = last.iter().find(|t| t.key == key);
+    themes_together_in(db, round, question, audience, disclosure, before).await
 }
 
 /// The survey's rounds before `round`, oldest first.

@@ -421,6 +421,8 @@ pub fn survey_report(
 pub struct Published {
     pub view: Vec<QuestionReport>,
     pub overall: Vec<QuestionReport>,
+    /// The themes together it showed.
+    pub together: Vec<ThemesTogether>,
 }
 
 impl Published {

@@ -34,13 +34,18 @@ pub fn has_themes_together(question: &Question) -> bool {
 /// many carry each pair (by theme name, either order). For viewers, a
 /// question fewer than the survey's minimum had coded is not shown at all,
 /// and a pair fewer than its smallest cell carry (but some do) is hidden:
-/// "two young people said both" is a small number like any other.
+/// "two young people said both" is a small number like any other. `last`
+/// is what the round's last publication showed of the question (viewers
+/// only): a pair it hid stays hidden, and a pair that moved by fewer than
+/// the smallest cell since is hidden, so two publications side by side
+/// never tell what a newcomer or an erased young person said.
 pub fn themes_together(
     question: &Question,
     coded: i64,
     both: &HashMap<(String, String), i64>,
     audience: Audience,
     disclosure: Disclosure,
+    last: Option<&ThemesTogether>,
 ) -> Option<ThemesTogether> {
     if !has_themes_together(question) {
         return None;
@@ -57,7 +62,19 @@ pub fn themes_together(
                 .or_else(|| both.get(&(second.clone(), first.clone())))
                 .copied()
                 .unwrap_or_default();
-            let hidden = audience == Audience::Viewer && n > 0 && n < disclosure.min_cell;
+            let before = last.and_then(|last| {
+                last.pairs
+                    .iter()
+                    .find(|(f, s, _)| {
+                        last.themes.get(*f) == Some(first) && last.themes.get(*s) == Some(second)
+                    })
+                    .map(|&(_, _, figure)| figure)
+            });
+            let moved_a_little = |was: i64| (1..disclosure.min_cell).contains(&(n - was).abs());
+            let hidden = audience == Audience::Viewer
+                && ((n > 0 && n < disclosure.min_cell)
+                    || before == Some(Figure::Suppressed)
+                    || before.and_then(Figure::exact).is_some_and(moved_a_little));
             let figure = if hidden {
                 Figure::Suppressed
             } else {
@@ -104,8 +121,15 @@ mod tests {
             (("Help".to_owned(), "Options".to_owned()), 2),
         ]);
         let multi = question(CodingMode::Multi);
-        let worker =
-            themes_together(&multi, 20, &both, Audience::Worker, Disclosure::default()).unwrap();
+        let worker = themes_together(
+            &multi,
+            20,
+            &both,
+            Audience::Worker,
+            Disclosure::default(),
+            None,
+        )
+        .unwrap();
         assert_eq!(worker.themes, ["Help", "Listen", "Options"]);
         assert_eq!(
             worker.pairs,
@@ -115,8 +139,15 @@ mod tests {
                 (1, 2, Figure::Exact(0))
             ]
         );
-        let viewer =
-            themes_together(&multi, 20, &both, Audience::Viewer, Disclosure::default()).unwrap();
+        let viewer = themes_together(
+            &multi,
+            20,
+            &both,
+            Audience::Viewer,
+            Disclosure::default(),
+            None,
+        )
+        .unwrap();
         assert_eq!(viewer.pairs[1], (0, 2, Figure::Suppressed));
         assert_eq!(
             viewer.pairs[2],
@@ -125,7 +156,15 @@ mod tests {
         );
         // Too few coded for viewers: not shown; one theme per answer: none.
         assert!(
-            themes_together(&multi, 9, &both, Audience::Viewer, Disclosure::default()).is_none()
+            themes_together(
+                &multi,
+                9,
+                &both,
+                Audience::Viewer,
+                Disclosure::default(),
+                None
+            )
+            .is_none()
         );
         assert!(
             themes_together(
@@ -133,9 +172,38 @@ mod tests {
                 20,
                 &both,
                 Audience::Worker,
-                Disclosure::default()
+                Disclosure::default(),
+                None
             )
             .is_none()
         );
+        // Against the last publication: one more young person with Help and
+        // Listen (6 to 7) would show who they are; a pair hidden then stays
+        // hidden; one that moved by 5 or more is shown.
+        let mut later = both.clone();
+        later.insert(("Listen".to_owned(), "Help".to_owned()), 7);
+        let next = themes_together(
+            &multi,
+            21,
+            &later,
+            Audience::Viewer,
+            Disclosure::default(),
+            Some(&viewer),
+        )
+        .unwrap();
+        assert_eq!(next.pairs[0], (0, 1, Figure::Suppressed));
+        assert_eq!(next.pairs[1], (0, 2, Figure::Suppressed));
+        later.insert(("Listen".to_owned(), "Help".to_owned()), 11);
+        let moved = themes_together(
+            &multi,
+            25,
+            &later,
+            Audience::Viewer,
+            Disclosure::default(),
+            Some(&viewer),
+        )
+        .unwrap();
+        assert_eq!(moved.pairs[0], (0, 1, Figure::Exact(11)));
+        assert_eq!(moved.pairs[2], (1, 2, Figure::Exact(0)), "unchanged: shown");
     }
 }
