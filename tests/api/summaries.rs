@@ -53,6 +53,46 @@ on_both_databases! {
         assert!(page.contains("Not yet coded"));
     }
 
+    async fn workers_start_from_heards_sentences_and_viewers_read_what_they_published(app: TestApp) {
+        load_fixture(&app);
+        app.add_user("worker", "worker@example.org", PASSWORD);
+        app.add_user("viewer", "head@example.org", PASSWORD);
+        let worker = app.log_in("worker@example.org", PASSWORD).await.unwrap();
+        let viewer = app.log_in("head@example.org", PASSWORD).await.unwrap();
+        let id = round_id(&app, "Summer 2024").await;
+        // The worker's page offers sentences made from the figures.
+        let (_, page) = get(&app, &format!("/rounds/{id}/summary"), Some(&worker)).await;
+        assert!(page.contains("name=\"notes[change]\""), "{page}");
+        for said in [
+            "Mentioned most: \"Connect and belong\", by 8 of the 22 young people who answered (36.4%; it could well be anywhere from 19.7% to 57.0%).",
+            "Then: \"Help and support\", by 7 of the 22 young people who answered (31.8%; it could well be anywhere from 16.4% to 52.7%).",
+            "16 of the answers are not coded yet.",
+        ] {
+            assert!(page.contains(said), "{said}: {page}");
+        }
+        // Published with the worker's words; viewers read them, not
+        // Heard's suggestions, and a note for no question is dropped.
+        let (status, said) = app
+            .call(
+                "publish_summary",
+                &[("round_id", &id), ("notes[change]", "Most want to belong.\nMany want help."), ("notes[nope]", "x")],
+                &worker,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{said}");
+        let (_, read) = get(&app, &format!("/rounds/{id}/summary"), Some(&viewer)).await;
+        assert!(read.contains("<div class=\"note\"><p>Most want to belong.</p><p>Many want help.</p>"), "{read}");
+        assert!(!read.contains("Mentioned most") && !read.contains("notes["), "{read}");
+        // Published again without notes (closing the round, the CLI): the
+        // workers' words stay.
+        assert!(app.heard(&["round", "publish", "--survey", "voice-2024", "--round", "Summer 2024"], "").status.success());
+        let (_, again) = get(&app, &format!("/rounds/{id}/summary"), Some(&viewer)).await;
+        assert!(again.contains("<p>Most want to belong.</p>"), "{again}");
+        // The worker edits from what was published.
+        let (_, page) = get(&app, &format!("/rounds/{id}/summary"), Some(&worker)).await;
+        assert!(page.contains("Most want to belong.\nMany want help.</textarea>"), "{page}");
+    }
+
     async fn viewers_see_breakdowns_with_small_numbers_hidden_and_workers_see_them_exact(app: TestApp) {
         load_fixture(&app);
         app.add_user("viewer", "head@example.org", PASSWORD);

@@ -56,6 +56,14 @@ pub struct Summary {
     /// Multi-coded questions' themes by pairs: how many answers carry both.
     #[serde(default)]
     pub together: Vec<crate::domain::report::ThemesTogether>,
+    /// What the workers wrote about each question (by key) when they
+    /// published: viewers read it under the question.
+    #[serde(default)]
+    pub notes: std::collections::BTreeMap<String, String>,
+    /// For workers: sentences to start each question's note from, made
+    /// from the figures on the page.
+    #[serde(default)]
+    pub suggested: std::collections::BTreeMap<String, String>,
     pub quotes: Vec<ApprovedQuote>,
     /// For admins: the round's share links.
     pub share_links: Option<Vec<ShareLinkInfo>>,

@@ -65,13 +65,21 @@ pub async fn load_summary(
 /// Publishes the round's summary for viewers and share links (see
 /// `use_cases::reports::publish`); says what happened.
 #[server(endpoint = "publish_summary")]
-pub async fn publish_summary(round_id: String) -> Result<String, AppError> {
+pub async fn publish_summary(
+    round_id: String,
+    /// What the workers wrote about each question, by key (the page's
+    /// `notes[KEY]` fields); none keeps what was published last.
+    #[server(default)]
+    notes: std::collections::BTreeMap<String, String>,
+) -> Result<String, AppError> {
     use crate::use_cases::reports::Published;
     let user = crate::auth::require(Role::Worker).await?;
     let state = crate::state::app_state()?;
-    let outcome = crate::use_cases::reports::publish(&state.db, &round_id, &user.email)
-        .await
-        .map_err(|e| crate::auth::refuse(e.into()))?;
+    let notes = (!notes.is_empty()).then_some(notes);
+    let outcome =
+        crate::use_cases::reports::publish_with_notes(&state.db, &round_id, &user.email, notes)
+            .await
+            .map_err(|e| crate::auth::refuse(e.into()))?;
     Ok(match outcome {
         Published::Published(n) => format!("Published: viewers now see {n} responses."),
         Published::TooFewNew {
@@ -284,6 +292,8 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
     );
     let quotes = summary.quotes.clone();
     let by = summary.by.clone();
+    // Workers write, beside each question, what viewers will read of it.
+    let writing = summary.publication.is_some() && summary.by.is_none();
     let notice = if viewers {
         format!(
             "Counts below {} in a breakdown{} are hidden and shown as c, with others where a total or an earlier publication would give them away. A question fewer than {} young people answered is not shown.",
@@ -328,8 +338,17 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
         {summary.questions.into_iter().map(|question| {
             let quotes: Vec<ApprovedQuote> = quotes.iter().filter(|q| q.question == question.key).cloned().collect();
             let together = summary.together.iter().find(|t| t.key == question.key).cloned();
+            let note = summary.notes.get(&question.key).cloned();
+            // Workers write the note viewers will read, starting from what
+            // was published, else from the sentences Heard suggests.
+            let editing = writing.then(|| {
+                note.clone()
+                    .or_else(|| summary.suggested.get(&question.key).cloned())
+                    .unwrap_or_default()
+            });
+            let note = note.filter(|_| !writing);
             view! {
-                <QuestionSection question quotes/>
+                <QuestionSection question quotes note editing/>
                 {together.map(|together| view! { <ThemesTogetherTable together/> })}
             }.into_any()
         }).collect_view()}
@@ -350,9 +369,29 @@ fn SummaryView(summary: Summary, share: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn QuestionSection(question: QuestionReport, quotes: Vec<ApprovedQuote>) -> impl IntoView {
+fn QuestionSection(
+    question: QuestionReport,
+    quotes: Vec<ApprovedQuote>,
+    /// What the workers wrote about it, for readers.
+    note: Option<String>,
+    /// For workers: the note as it stands, to edit and publish.
+    editing: Option<String>,
+) -> impl IntoView {
     let id = format!("q-{}", question.key);
-    let note = (question.counting == Counting::AnyNumber).then(|| view! {
+    let note = note.map(|text| view! {
+        <div class="note">{text.lines().filter(|l| !l.trim().is_empty()).map(|l| view! { <p>{l.to_owned()}</p> }).collect_view()}</div>
+    });
+    let editing = editing.map(|text| {
+        let field = format!("note-{}", question.key);
+        view! {
+            <div class="field no-print">
+                <label class="label" for=field.clone()>"What viewers read about this question"</label>
+                <p class="hint" id=format!("{field}-hint")>"Heard's suggestion is made from the figures above. Edit it; it is published with the figures."</p>
+                <textarea class="textarea textarea-small" id=field.clone() name=format!("notes[{}]", question.key) form="publish-form" rows="4" aria-describedby=format!("{field}-hint")>{text}</textarea>
+            </div>
+        }
+    });
+    let hint = (question.counting == Counting::AnyNumber).then(|| view! {
         <p class="hint">"Young people could mention more than one thing, so the percentages can add up to more than 100."</p>
     });
     let body = match &question.withheld {
@@ -371,7 +410,9 @@ fn QuestionSection(question: QuestionReport, quotes: Vec<ApprovedQuote>) -> impl
         <section class="summary-question" aria-labelledby=id.clone()>
             <h2 id=id.clone()>{question.text.clone()}</h2>
             {note}
+            {hint}
             {body}
+            {editing}
             {(!quotes.is_empty()).then(|| view! {
                 <h3>"What young people said"</h3>
                 {quotes_by_theme(&question, quotes).into_iter().map(|(theme, quotes)| view! {
@@ -462,7 +503,7 @@ fn ComparisonTable(comparison: QuestionComparison, download: String) -> impl Int
             )}</p>
         }
     });
-    let said = changes_said(&comparison.comparison);
+    let said = crate::domain::report::changes_said(&comparison.comparison);
     // Three rounds or more: a trend, drawn for each category.
     let trends = (comparison.comparison.rounds.len() >= 3).then(|| {
         let c = &comparison.comparison;
@@ -533,7 +574,7 @@ fn Publication(round_id: String, published: Option<(i64, i64)>) -> impl IntoView
             <h2 id="publication">"What viewers see"</h2>
             <p>{now}</p>
             <p>"Closing the round publishes it. Publishing again needs enough new responses that no one young person's answers show in the difference."</p>
-            <ActionForm action=publish attr:class="publish-form">
+            <ActionForm action=publish attr:class="publish-form" attr:id="publish-form">
                 <input type="hidden" name="round_id" value=round_id/>
                 <button type="submit" class="button">"Publish for viewers now"</button>
             </ActionForm>
@@ -585,41 +626,6 @@ fn ShareLinks(
             })}
         </section>
     }
-}
-
-/// Each change in share from the first round compared to the last, said
-/// plainly and as sure as the figures allow: a clear change (its 95%
-/// interval leaves out zero) as a change, any other as one that could be
-/// chance.
-pub fn changes_said(comparison: &crate::domain::report::Comparison) -> Vec<String> {
-    let (Some(first), Some(last)) = (comparison.rounds.first(), comparison.rounds.last()) else {
-        return Vec::new();
-    };
-    comparison
-        .lines
-        .iter()
-        .filter_map(|line| {
-            let pp = line.pp_change.filter(|pp| *pp != 0)?;
-            let (larger, points) = if pp > 0 { ("a larger", pp) } else { ("a smaller", -pp) };
-            let points = format!("{} percentage points", format_tenths(points));
-            if comparison.whole_population {
-                return Some(format!(
-                    "{}: {larger} share of young people in {last} than in {first} ({points}).",
-                    line.category
-                ));
-            }
-            Some(match line.clear? {
-                true => format!(
-                    "{}: {larger} share of young people in {last} than in {first} ({points}), a clear change.",
-                    line.category
-                ),
-                false => format!(
-                    "{}: {larger} share of young people in {last} than in {first} ({points}), but this could be chance: we cannot be sure it is a real change.",
-                    line.category
-                ),
-            })
-        })
-        .collect()
 }
 
 /// A multi-coded question's themes by pairs: how many answers carry both,

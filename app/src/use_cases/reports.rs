@@ -8,7 +8,7 @@ use crate::db::{Db, RoundRef, RoundWithSurvey};
 use crate::domain::report::{
     Audience, Comparison, Disclosure, GroupTally, LastPublished, Published as LastPublication,
     QuestionReport, RoundCounts, ThemesTogether, compare, comparison_categories,
-    has_themes_together, published_counts, question_report, round_counts, survey_report,
+    has_themes_together, published_counts, question_report, round_counts, suggested, survey_report,
     themes_together,
 };
 use crate::domain::summary::{QuestionComparison, Summary};
@@ -168,35 +168,51 @@ pub async fn summary(
     }
 }
 
-/// The question reports of a round's last publication broken down by
-/// `by_key` (`""` for none); empty when it was never published.
+/// A round's last publication in one view (`by_key`, "" for everyone).
+async fn last_published(
+    db: &Db,
+    round_id: &str,
+    by_key: &str,
+) -> Result<Option<Summary>, UseCaseError> {
+    let Some(stored) = db.published_summary(round_id, by_key).await? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&stored).map(Some).map_err(|e| {
+        UseCaseError::Db(crate::db::DbError::Corrupt(format!(
+            "a published summary: {e}"
+        )))
+    })
+}
+
+/// The question reports of a round's last publication in one view.
 async fn published_reports(
     db: &Db,
     round_id: &str,
     by_key: &str,
 ) -> Result<Vec<QuestionReport>, UseCaseError> {
-    let Some(stored) = db.published_summary(round_id, by_key).await? else {
-        return Ok(Vec::new());
-    };
-    let summary: Summary = serde_json::from_str(&stored).map_err(|e| {
-        UseCaseError::Db(crate::db::DbError::Corrupt(format!(
-            "a published summary: {e}"
-        )))
-    })?;
-    Ok(summary.questions)
+    Ok(last_published(db, round_id, by_key)
+        .await?
+        .map(|s| s.questions)
+        .unwrap_or_default())
+}
+
+/// What the workers wrote when they last published a round, by question.
+async fn published_notes(
+    db: &Db,
+    round_id: &str,
+) -> Result<std::collections::BTreeMap<String, String>, UseCaseError> {
+    Ok(last_published(db, round_id, "")
+        .await?
+        .map(|s| s.notes)
+        .unwrap_or_default())
 }
 
 /// The themes together a round's last publication showed.
 async fn published_together(db: &Db, round_id: &str) -> Result<Vec<ThemesTogether>, UseCaseError> {
-    let Some(stored) = db.published_summary(round_id, "").await? else {
-        return Ok(Vec::new());
-    };
-    let summary: Summary = serde_json::from_str(&stored).map_err(|e| {
-        UseCaseError::Db(crate::db::DbError::Corrupt(format!(
-            "a published summary: {e}"
-        )))
-    })?;
-    Ok(summary.together)
+    Ok(last_published(db, round_id, "")
+        .await?
+        .map(|s| s.together)
+        .unwrap_or_default())
 }
 
 /// The published summary of a round, broken down by `by` if given.
@@ -213,15 +229,9 @@ async fn published_summary(
         Some(key) => breakdown(&found.survey, key)?.question().key.clone(),
         None => String::new(),
     };
-    let stored = db
-        .published_summary(round_id, &by_key)
+    let mut summary = last_published(db, round_id, &by_key)
         .await?
         .ok_or(UseCaseError::NotPublished)?;
-    let mut summary: Summary = serde_json::from_str(&stored).map_err(|e| {
-        UseCaseError::Db(crate::db::DbError::Corrupt(format!(
-            "a published summary: {e}"
-        )))
-    })?;
     // Approved quotes are chosen by workers for viewers to read: the
     // current choice, not the one at publication.
     summary.quotes = db.approved_quotes(round_id).await?;
@@ -256,6 +266,17 @@ pub enum Published {
 /// 5 by default), so that the difference between two publications is
 /// never one child, arriving or erased.
 pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, UseCaseError> {
+    publish_with_notes(db, round_id, who, None).await
+}
+
+/// [`publish`], with what the workers wrote about each question (by key;
+/// empty texts dropped). `None` keeps what the last publication said.
+pub async fn publish_with_notes(
+    db: &Db,
+    round_id: &str,
+    who: &str,
+    notes: Option<std::collections::BTreeMap<String, String>>,
+) -> Result<Published, UseCaseError> {
     let found = db
         .round_with_survey(round_id)
         .await?
@@ -278,6 +299,14 @@ pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, Us
             });
         }
     }
+    let notes = match notes {
+        Some(notes) => notes
+            .into_iter()
+            .map(|(key, text)| (key, text.trim().to_owned()))
+            .filter(|(key, text)| !text.is_empty() && found.survey.question(key).is_some())
+            .collect(),
+        None => published_notes(db, round_id).await?,
+    };
     let mut summaries = Vec::new();
     let keys = std::iter::once(String::new())
         .chain(breakdowns(&found.survey).into_iter().map(|(key, _)| key));
@@ -291,7 +320,8 @@ pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, Us
             overall: published_reports(db, round_id, "").await?,
             together: published_together(db, round_id).await?,
         };
-        let summary = live_summary(db, round_id, Audience::Viewer, by, &last).await?;
+        let mut summary = live_summary(db, round_id, Audience::Viewer, by, &last).await?;
+        summary.notes = notes.clone();
         let json = serde_json::to_string(&summary)
             .map_err(|e| UseCaseError::BadInput(format!("the summary could not be stored: {e}")))?;
         summaries.push((key, json));
@@ -416,7 +446,28 @@ async fn live_summary(
         together
             .extend(themes_together_in(db, &found, question, audience, disclosure, before).await?);
     }
+    // Workers are offered sentences to start from, and edit what was
+    // published last.
+    let (suggested, notes) = match audience {
+        Audience::Worker if by.is_none() => (
+            questions
+                .iter()
+                .map(|report| {
+                    let compared = comparisons
+                        .iter()
+                        .find(|c| c.key == report.key)
+                        .map(|c| &c.comparison);
+                    (report.key.clone(), suggested(report, compared))
+                })
+                .filter(|(_, text)| !text.is_empty())
+                .collect(),
+            published_notes(db, round_id).await?,
+        ),
+        _ => Default::default(),
+    };
     Ok(Summary {
+        notes,
+        suggested,
         round_id: round_id.to_owned(),
         survey_title: survey.title.clone(),
         round_name: found.round.name.clone(),

@@ -442,6 +442,7 @@ mod tally;
 #[cfg(test)]
 mod tests;
 mod together;
+mod written;
 
 pub use comparison::{
     Comparison, ComparisonLine, RoundCounts, TrendPoint, compare, comparison_categories,
@@ -450,3 +451,4 @@ pub use comparison::{
 use disclosure::{suppress, suppress_overall};
 pub use tally::{GroupTally, QuestionTally, Tally};
 pub use together::{ThemesTogether, has_themes_together, themes_together};
+pub use written::{changes_said, suggested};
