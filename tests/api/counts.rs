@@ -479,6 +479,14 @@ on_both_databases! {
         let viewer = ok(&app, &["together", "--survey", "counted", "--round", "R", "--question", "say", "--audience", "viewer"]);
         assert!(viewer.contains(&format!("\nsay,A,B,c,c,{coded}\n")), "{viewer}");
         assert!(viewer.contains(&format!("\nsay,A,C,0,0.0,{coded}\n")), "{viewer}");
+        // With small overall counts hidden, A and B (2 each) are hidden in
+        // the question's own figures; beside them the pairs and the number
+        // coded would give them away, so viewers get no pairs at all.
+        ok(&app, &["survey", "disclosure", "counted", "--small-overall-counts", "hide"]);
+        let hidden = app.heard(&["together", "--survey", "counted", "--round", "R", "--question", "say", "--audience", "viewer"], "");
+        assert!(hidden.status.success());
+        assert_eq!(String::from_utf8_lossy(&hidden.stdout), "", "no pairs beside hidden figures");
+        ok(&app, &["survey", "disclosure", "counted", "--small-overall-counts", "show"]);
         let single = app.heard(&["together", "--survey", "counted", "--round", "R", "--question", "why"], "");
         assert!(!single.status.success());
         assert!(String::from_utf8_lossy(&single.stderr).contains("several themes per answer"));

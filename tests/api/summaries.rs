@@ -70,6 +70,15 @@ on_both_databases! {
         ] {
             assert!(page.contains(said), "{said}: {page}");
         }
+        // The sentences hold only what viewers would see: with small overall
+        // counts hidden, not the 3 and the 2 of 22.
+        assert!(app.heard(&["survey", "disclosure", "voice-2024", "--small-overall-counts", "hide"], "").status.success());
+        let (_, hiding) = get(&app, &format!("/rounds/{id}/summary"), Some(&worker)).await;
+        assert!(hiding.contains("Mentioned most: \"Connect and belong\", by 8 of the 22"), "{hiding}");
+        for small in ["by 3 of the 22", "by 2 of the 22"] {
+            assert!(!hiding.contains(small), "{small}: {hiding}");
+        }
+        assert!(app.heard(&["survey", "disclosure", "voice-2024", "--small-overall-counts", "show"], "").status.success());
         // Published with the worker's words; viewers read them, not
         // Heard's suggestions, and a note for no question is dropped.
         let (status, said) = app

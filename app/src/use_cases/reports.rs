@@ -196,6 +196,17 @@ async fn published_reports(
         .unwrap_or_default())
 }
 
+/// What a round's last publication showed in its overall view, as the
+/// next one in that view is held to it.
+async fn last_publication(db: &Db, round_id: &str) -> Result<LastPublication, UseCaseError> {
+    let overall = published_reports(db, round_id, "").await?;
+    Ok(LastPublication {
+        view: overall.clone(),
+        overall,
+        together: published_together(db, round_id).await?,
+    })
+}
+
 /// What the workers wrote when they last published a round, by question.
 async fn published_notes(
     db: &Db,
@@ -440,29 +451,58 @@ async fn live_summary(
             }
         }
     }
+    // Themes together, in the overall view only, and for viewers only where
+    // the question's own figures are all shown: its answered, coded and
+    // theme counts add up (coded = each theme's count less the pairs'), so
+    // beside one hidden figure they would give it away.
     let mut together = Vec::new();
     for question in survey.questions.iter().filter(|q| has_themes_together(q)) {
+        let figures_shown = questions
+            .iter()
+            .find(|r| r.key == question.key)
+            .is_some_and(|r| {
+                r.withheld.is_none()
+                    && r.blocks.iter().all(|b| {
+                        b.answered.exact().is_some()
+                            && b.lines.iter().all(|l| l.count.exact().is_some())
+                    })
+            });
+        if by.is_some() || (audience == Audience::Viewer && !figures_shown) {
+            continue;
+        }
         let before = last.together.iter().find(|t| t.key == question.key);
         together
             .extend(themes_together_in(db, &found, question, audience, disclosure, before).await?);
     }
     // Workers are offered sentences to start from, and edit what was
-    // published last.
+    // published last. The sentences are made from what viewers would see
+    // if the round were published now (never a figure disclosure control
+    // hides from them), as the note is published to them.
     let (suggested, notes) = match audience {
-        Audience::Worker if by.is_none() => (
-            questions
+        Audience::Worker if by.is_none() => {
+            let seen = Box::pin(live_summary(
+                db,
+                round_id,
+                Audience::Viewer,
+                None,
+                &last_publication(db, round_id).await?,
+            ))
+            .await?;
+            let suggested = seen
+                .questions
                 .iter()
                 .map(|report| {
-                    let compared = comparisons
+                    let compared = seen
+                        .comparisons
                         .iter()
                         .find(|c| c.key == report.key)
                         .map(|c| &c.comparison);
                     (report.key.clone(), suggested(report, compared))
                 })
                 .filter(|(_, text)| !text.is_empty())
-                .collect(),
-            published_notes(db, round_id).await?,
-        ),
+                .collect();
+            (suggested, published_notes(db, round_id).await?)
+        }
         _ => Default::default(),
     };
     Ok(Summary {
@@ -517,14 +557,15 @@ pub async fn round_themes_together(
             "question \"{key}\" is not a free-text question coded with several themes per answer, so it has no themes together"
         )));
     }
-    let disclosure = db.disclosure(&round.survey_id).await?;
-    // For viewers, as the next publication would show it.
+    let round_id = &round.round.round_id;
+    // As the summary shows it: for viewers, as the next publication would,
+    // under the same rules.
     let last = match audience {
-        Audience::Viewer => published_together(db, &round.round.round_id).await?,
-        Audience::Worker => Vec::new(),
+        Audience::Viewer => last_publication(db, round_id).await?,
+        Audience::Worker => LastPublication::default(),
     };
-    let before = last.iter().find(|t| t.key == key);
-    themes_together_in(db, round, question, audience, disclosure, before).await
+    let summary = live_summary(db, round_id, audience, None, &last).await?;
+    Ok(summary.together.into_iter().find(|t| t.key == key))
 }
 
 /// The survey's rounds before `round`, oldest first.

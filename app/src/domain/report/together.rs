@@ -193,6 +193,19 @@ mod tests {
         .unwrap();
         assert_eq!(next.pairs[0], (0, 1, Figure::Suppressed));
         assert_eq!(next.pairs[1], (0, 2, Figure::Suppressed));
+        // Hidden in that publication, it stays hidden however far it moves.
+        later.insert(("Listen".to_owned(), "Help".to_owned()), 20);
+        let after = themes_together(
+            &multi,
+            34,
+            &later,
+            Audience::Viewer,
+            Disclosure::default(),
+            Some(&next),
+        )
+        .unwrap();
+        assert_eq!(after.pairs[0], (0, 1, Figure::Suppressed));
+        later.insert(("Listen".to_owned(), "Help".to_owned()), 7);
         later.insert(("Listen".to_owned(), "Help".to_owned()), 11);
         let moved = themes_together(
             &multi,
