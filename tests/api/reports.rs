@@ -531,7 +531,11 @@ on_both_databases! {
     async fn the_thresholds_are_set_per_survey(app: TestApp) {
         load_fixture(&app);
         let shown = ok(&app, &["survey", "disclosure", "voice-2024"]);
-        assert_eq!(shown, "Survey voice-2024: viewers see no breakdown cell below 5 and no question fewer than 10 answered; overall counts are shown in full.\n");
+        assert_eq!(
+            shown,
+            "Survey voice-2024: viewers see no breakdown cell below 5 and no question fewer than 10 answered; overall counts are shown in full.\n\
+             It asks a sample: every share has a 95% interval and changes are tested for chance.\n"
+        );
         // The overall figures in full by default, as the 2024 report showed
         // them ("Not enough, 2 of 22"); hidden on request, with a second
         // line so the total does not give the small one away.
