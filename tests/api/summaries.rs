@@ -92,6 +92,14 @@ on_both_databases! {
         let (_, read) = get(&app, &format!("/rounds/{id}/summary"), Some(&viewer)).await;
         assert!(read.contains("<div class=\"note\"><p>Most want to belong.</p><p>Many want help.</p>"), "{read}");
         assert!(!read.contains("Mentioned most") && !read.contains("notes["), "{read}");
+        // A note too long is refused, naming its question, and nothing is
+        // published: viewers still read the last one.
+        let long = "word ".repeat(1_000);
+        let (status, refused) = app.call("publish_summary", &[("round_id", &id), ("notes[change]", &long)], &worker).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert!(refused.contains("note on question") && refused.contains("change") && refused.contains("has 4999 characters; at most 4000 are published"), "{refused}");
+        let (_, still) = get(&app, &format!("/rounds/{id}/summary"), Some(&viewer)).await;
+        assert!(still.contains("<p>Most want to belong.</p>") && !still.contains("word word"), "{still}");
         // Published again without notes (closing the round, the CLI): the
         // workers' words stay.
         assert!(app.heard(&["round", "publish", "--survey", "voice-2024", "--round", "Summer 2024"], "").status.success());

@@ -387,7 +387,7 @@ fn QuestionSection(
             <div class="field no-print">
                 <label class="label" for=field.clone()>"What viewers read about this question"</label>
                 <p class="hint" id=format!("{field}-hint")>"Heard's suggestion is made from the figures above. Edit it; it is published with the figures."</p>
-                <textarea class="textarea textarea-small" id=field.clone() name=format!("notes[{}]", question.key) form="publish-form" rows="4" aria-describedby=format!("{field}-hint")>{text}</textarea>
+                <textarea class="textarea textarea-small" id=field.clone() name=format!("notes[{}]", question.key) form="publish-form" rows="4" maxlength="4000" aria-describedby=format!("{field}-hint")>{text}</textarea>
             </div>
         }
     });

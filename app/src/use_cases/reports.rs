@@ -280,6 +280,9 @@ pub async fn publish(db: &Db, round_id: &str, who: &str) -> Result<Published, Us
     publish_with_notes(db, round_id, who, None).await
 }
 
+/// The longest note on one question that is published.
+pub const MOST_NOTE_CHARACTERS: usize = 4_000;
+
 /// [`publish`], with what the workers wrote about each question (by key;
 /// empty texts dropped). `None` keeps what the last publication said.
 pub async fn publish_with_notes(
@@ -288,6 +291,16 @@ pub async fn publish_with_notes(
     who: &str,
     notes: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<Published, UseCaseError> {
+    // Said about a question in a few paragraphs; refused whole, naming
+    // the question, rather than published cut short.
+    for (key, text) in notes.iter().flatten() {
+        let length = text.trim().chars().count();
+        if length > MOST_NOTE_CHARACTERS {
+            return Err(UseCaseError::BadInput(format!(
+                "the note on question \"{key}\" has {length} characters; at most {MOST_NOTE_CHARACTERS} are published, so nothing was"
+            )));
+        }
+    }
     let found = db
         .round_with_survey(round_id)
         .await?
