@@ -404,38 +404,18 @@ fn JoinForm(page: StartPage) -> impl IntoView {
             })
         }
     };
-    let chosen = page.language.clone();
-    // Each language named in itself: plain links, a new page in it.
-    let links = page
-        .languages
-        .iter()
-        .map(|other| {
-            let current = (*other == chosen).then_some("true");
-            view! {
-                <li>
-                    <a
-                        class="language-link"
-                        href=format!("/?lang={other}")
-                        lang=other.tag().to_owned()
-                        dir=other.direction()
-                        hreflang=other.tag().to_owned()
-                        aria-current=current
-                    >
-                        {other.own_name().to_owned()}
-                    </a>
-                </li>
-            }
-        })
-        .collect_view();
     // Asked for in the address (not read off the browser, which the
     // survey reads too): it goes on with the code.
     let asked = page.asked.as_ref().map(|l| l.tag().to_owned());
     view! {
         <Title text=format!("{} - Heard", say("start-title"))/>
         <InTheirLanguage page=page.clone()>
-            <nav class="languages" aria-label=say("languages")>
-                <ul class="language-list">{links}</ul>
-            </nav>
+            <screens::LanguageLinks
+                languages=page.languages.clone()
+                current=page.language.clone()
+                label=say("languages")
+                href=|other| format!("/?lang={other}")
+            />
             {problem}
             <h1>{say("start-title")}</h1>
             <p class="lead">{say("start-lead")}</p>

@@ -313,6 +313,44 @@ fn NavButton(nav: Nav, label: String, #[prop(optional)] secondary: bool) -> impl
     }
 }
 
+/// Each language named in itself, and marked as such, so a young person
+/// finds theirs and a screen reader says it right. Plain links: a new page
+/// in that language (at `href`), with or without JavaScript.
+#[component]
+pub(super) fn LanguageLinks(
+    languages: Vec<Language>,
+    current: Language,
+    /// "Language", in the page's language.
+    label: String,
+    href: impl Fn(&Language) -> String + 'static,
+) -> impl IntoView {
+    let links = languages
+        .into_iter()
+        .map(|other| {
+            let is_current = (other == current).then_some("true");
+            view! {
+                <li>
+                    <a
+                        class="language-link"
+                        href=href(&other)
+                        lang=other.tag().to_owned()
+                        dir=other.direction()
+                        hreflang=other.tag().to_owned()
+                        aria-current=is_current
+                    >
+                        {other.own_name().to_owned()}
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav class="languages" aria-label=label>
+            <ul class="language-list">{links}</ul>
+        </nav>
+    }
+}
+
 #[component]
 fn Welcome(
     title: String,
@@ -321,34 +359,10 @@ fn Welcome(
     offered: Vec<Language>,
     words: std::sync::Arc<Words>,
 ) -> impl IntoView {
-    // Each language named in itself, and marked as such, so a young person
-    // finds theirs and a screen reader says it right. Plain links: a new
-    // page in that language, with or without JavaScript.
     let choices = (offered.len() > 1).then(|| {
-        let links = offered
-            .into_iter()
-            .map(|other| {
-                let current = (other == language).then_some("true");
-                view! {
-                    <li>
-                        <a
-                            class="language-link"
-                            href=format!("/survey/{code}?lang={other}")
-                            lang=other.tag().to_owned()
-                            dir=other.direction()
-                            hreflang=other.tag().to_owned()
-                            aria-current=current
-                        >
-                            {other.own_name().to_owned()}
-                        </a>
-                    </li>
-                }
-            })
-            .collect_view();
+        let label = words.get("languages").to_owned();
         view! {
-            <nav class="languages" aria-label=words.get("languages").to_owned()>
-                <ul class="language-list">{links}</ul>
-            </nav>
+            <LanguageLinks languages=offered current=language label href=move |other| format!("/survey/{code}?lang={other}")/>
         }
     });
     view! {
